@@ -1,0 +1,1 @@
+//! tierwasm: a WebAssembly engine.
