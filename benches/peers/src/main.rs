@@ -1,0 +1,534 @@
+//! `peers`: runs the benchmark workloads in `benches/wasm/` on tierwasm and on
+//! other engines, checks every checksum against `expected.txt`, and prints
+//! side-by-side tables:
+//!
+//! - execution: median and min of K timed calls of `run(n)` per engine (after
+//!   one warm-up call that also pays for lazy translation), the ratio of each
+//!   engine to the first (the baseline; `< 1` means faster than it), their
+//!   geometric mean, and each engine's peak resident memory, measured in a
+//!   fresh child process (`peers --rss ENGINE WORKLOAD`) per engine;
+//! - translation: compile (`Module::new`) and instantiate times of the `big`
+//!   module per engine, and the throughput in MB/s of wasm bytes.
+//!
+//! Engines are [`peer::Peer`]s; adding one is a file like `wasmi_engine.rs` and
+//! a line in [`make_peer`].
+
+mod peer;
+#[cfg(feature = "tierwasm")]
+mod tierwasm_engine;
+mod wasmi_engine;
+
+use anyhow::{Context, Result, bail};
+use peer::Peer;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Every engine `--engines` accepts, in column order.
+const ALL_ENGINES: &[&str] = &[
+    "wasmi",
+    "wasmi-eager",
+    #[cfg(feature = "tierwasm")]
+    "tierwasm",
+];
+
+/// The engines compared when `--engines` is not given; the first is the
+/// baseline of the ratios.
+const DEFAULT_ENGINES: &[&str] = &[
+    "wasmi",
+    #[cfg(feature = "tierwasm")]
+    "tierwasm",
+];
+
+/// The module whose compile time the translation table reports.
+const BIG: &str = "big";
+
+fn make_peer(name: &str) -> Result<Box<dyn Peer>> {
+    Ok(match name {
+        "wasmi" => Box::new(wasmi_engine::Wasmi::lazy()),
+        "wasmi-eager" => Box::new(wasmi_engine::Wasmi::eager()),
+        #[cfg(feature = "tierwasm")]
+        "tierwasm" => Box::new(tierwasm_engine::Tierwasm::interp()?),
+        _ => bail!(
+            "unknown engine `{name}` (known: {})",
+            ALL_ENGINES.join(", ")
+        ),
+    })
+}
+
+const USAGE: &str = "\
+usage: peers [OPTIONS]
+       peers --rss ENGINE WORKLOAD [--n N] [--wasm-dir DIR]
+
+options:
+  --runs K           timed runs per engine and workload (default 5)
+  --workload NAME    only this workload (repeatable)
+  --n N              call run(N) instead of the default n from expected.txt
+                     (checksums are then only compared across engines)
+  --engines A,B,...  engines to compare, first is the baseline
+                     (default: DEFAULTS; known: KNOWN)
+  --wasm-dir DIR     where the modules and expected.txt are (default ../wasm)
+  --no-rss           skip the peak-memory columns (one child process each)
+  --no-compile       skip the translation table
+  --rss ENGINE WORKLOAD
+                     run one workload once on one engine in this process and
+                     print its peak resident memory (VmHWM) in KiB
+";
+
+struct Options {
+    runs: usize,
+    workloads: Vec<String>,
+    n: Option<i32>,
+    engines: Vec<String>,
+    wasm_dir: PathBuf,
+    rss: bool,
+    compile: bool,
+    rss_probe: Option<(String, String)>,
+}
+
+fn parse_args() -> Result<Options> {
+    let mut o = Options {
+        runs: 5,
+        workloads: Vec::new(),
+        n: None,
+        engines: DEFAULT_ENGINES.iter().map(|s| s.to_string()).collect(),
+        wasm_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm")),
+        rss: true,
+        compile: true,
+        rss_probe: None,
+    };
+    let mut args = std::env::args().skip(1);
+    let value = |args: &mut dyn Iterator<Item = String>, flag: &str| {
+        args.next().with_context(|| format!("{flag} needs a value"))
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--runs" => o.runs = value(&mut args, &arg)?.parse().context("--runs")?,
+            "--workload" => o.workloads.push(value(&mut args, &arg)?),
+            "--n" => o.n = Some(value(&mut args, &arg)?.parse().context("--n")?),
+            "--engines" => {
+                o.engines = value(&mut args, &arg)?
+                    .split(',')
+                    .map(str::to_string)
+                    .collect()
+            }
+            "--wasm-dir" => o.wasm_dir = value(&mut args, &arg)?.into(),
+            "--no-rss" => o.rss = false,
+            "--no-compile" => o.compile = false,
+            "--rss" => {
+                let engine = value(&mut args, &arg)?;
+                let workload = value(&mut args, &arg)?;
+                o.rss_probe = Some((engine, workload));
+            }
+            "-h" | "--help" => {
+                print!(
+                    "{}",
+                    USAGE
+                        .replace("DEFAULTS", &DEFAULT_ENGINES.join(","))
+                        .replace("KNOWN", &ALL_ENGINES.join(","))
+                );
+                std::process::exit(0);
+            }
+            _ => bail!("unknown argument `{arg}`\n\n{USAGE}"),
+        }
+    }
+    if o.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    for e in &o.engines {
+        if !ALL_ENGINES.contains(&e.as_str()) {
+            bail!("unknown engine `{e}` (known: {})", ALL_ENGINES.join(", "));
+        }
+    }
+    Ok(o)
+}
+
+/// One module of `benches/wasm` with the n to call it with.
+struct Workload {
+    name: String,
+    n: i32,
+    /// The checksum `run(n)` must return, when n is the one expected.txt has.
+    expected: Option<i64>,
+    wasm: Vec<u8>,
+}
+
+fn load_workloads(o: &Options) -> Result<Vec<Workload>> {
+    let list = o.wasm_dir.join("expected.txt");
+    let text =
+        std::fs::read_to_string(&list).with_context(|| format!("reading {}", list.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.is_empty() || fields[0].starts_with('#') {
+            continue;
+        }
+        let [name, n, sum] = fields[..] else {
+            bail!("{}:{}: expected `name n checksum`", list.display(), i + 1);
+        };
+        if !o.workloads.is_empty() && !o.workloads.iter().any(|w| w == name) {
+            continue;
+        }
+        let default_n: i32 = n
+            .parse()
+            .with_context(|| format!("{}:{}", list.display(), i + 1))?;
+        let sum: i64 = sum
+            .parse()
+            .with_context(|| format!("{}:{}", list.display(), i + 1))?;
+        let path = o.wasm_dir.join(format!("{name}.wasm"));
+        let wasm = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let n = o.n.unwrap_or(default_n);
+        out.push(Workload {
+            name: name.to_string(),
+            n,
+            expected: (n == default_n).then_some(sum),
+            wasm,
+        });
+    }
+    for w in &o.workloads {
+        if !out.iter().any(|l| &l.name == w) {
+            bail!("no workload `{w}` in {}", list.display());
+        }
+    }
+    Ok(out)
+}
+
+/// Fails loudly when a result is not the expected checksum.
+fn check(engine: &str, w: &Workload, got: i64, agreed: &mut Option<i64>) -> Result<()> {
+    if let Some(want) = w.expected
+        && got != want
+    {
+        bail!(
+            "CHECKSUM MISMATCH: {engine} on {} with n={}: got {got}, expected {want}",
+            w.name,
+            w.n
+        );
+    }
+    match *agreed {
+        Some(other) if other != got => bail!(
+            "CHECKSUM MISMATCH: {engine} on {} with n={}: got {got}, another engine got {other}",
+            w.name,
+            w.n
+        ),
+        _ => *agreed = Some(got),
+    }
+    Ok(())
+}
+
+/// Median and minimum of the timed runs.
+struct Timing {
+    median: Duration,
+    min: Duration,
+}
+
+fn summarize(mut samples: Vec<Duration>) -> Timing {
+    samples.sort();
+    let mid = samples.len() / 2;
+    let median = if samples.len() % 2 == 1 {
+        samples[mid]
+    } else {
+        (samples[mid - 1] + samples[mid]) / 2
+    };
+    Timing {
+        median,
+        min: samples[0],
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Milliseconds with about three significant digits for short times.
+fn fmt_ms(d: Duration) -> String {
+    match ms(d) {
+        x if x < 1.0 => format!("{x:.3}"),
+        x if x < 100.0 => format!("{x:.2}"),
+        x => format!("{x:.1}"),
+    }
+}
+
+/// Compiles and instantiates once, warms up once, then times `runs` calls.
+fn time_execution(
+    peer: &dyn Peer,
+    w: &Workload,
+    runs: usize,
+    agreed: &mut Option<i64>,
+) -> Result<Timing> {
+    let ctx = || format!("{} on {}", peer.name(), w.name);
+    let compiled = peer.compile(&w.wasm).with_context(ctx)?;
+    let mut instance = compiled.instantiate().with_context(ctx)?;
+    let got = instance.run(w.n).with_context(ctx)?;
+    check(peer.name(), w, got, agreed)?;
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let got = instance.run(w.n).with_context(ctx)?;
+        samples.push(start.elapsed());
+        check(peer.name(), w, got, agreed)?;
+    }
+    Ok(summarize(samples))
+}
+
+/// Peak resident memory of this process so far, in KiB.
+fn peak_rss_kib() -> Result<u64> {
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .context("no VmHWM in /proc/self/status")?;
+    let kib = line
+        .split_whitespace()
+        .nth(1)
+        .context("malformed VmHWM line")?;
+    Ok(kib.parse()?)
+}
+
+/// `--rss ENGINE WORKLOAD`: load and run once, then report the peak RSS.
+fn rss_probe(o: &Options, engine: &str, workload: &str) -> Result<()> {
+    let peer = make_peer(engine)?;
+    let w = load_workloads(o)?
+        .into_iter()
+        .find(|w| w.name == workload)
+        .with_context(|| format!("no workload `{workload}`"))?;
+    let mut instance = peer.compile(&w.wasm)?.instantiate()?;
+    let got = instance.run(w.n)?;
+    check(engine, &w, got, &mut None)?;
+    println!("peak_rss_kib {}", peak_rss_kib()?);
+    Ok(())
+}
+
+/// Runs `peers --rss` in a child process and returns its peak RSS in KiB.
+fn measure_rss(o: &Options, engine: &str, w: &Workload) -> Result<u64> {
+    let exe = std::env::current_exe()?;
+    let out = std::process::Command::new(exe)
+        .args([
+            "--rss",
+            engine,
+            &w.name,
+            "--n",
+            &w.n.to_string(),
+            "--wasm-dir",
+        ])
+        .arg(&o.wasm_dir)
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "peak-memory probe of {engine} on {} failed:\n{}",
+            w.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_rss_kib "))
+        .and_then(|v| v.trim().parse().ok())
+        .with_context(|| format!("unexpected probe output: {stdout}"))
+}
+
+/// A text table printed one row at a time, columns padded to their headers.
+struct Table {
+    widths: Vec<usize>,
+}
+
+impl Table {
+    fn new(headers: &[String]) -> Table {
+        let widths: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| h.len().max(if i == 0 { 12 } else { 10 }))
+            .collect();
+        let t = Table { widths };
+        t.row(headers);
+        t
+    }
+
+    fn row(&self, cells: &[String]) {
+        let mut line = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&self.widths).enumerate() {
+            if i == 0 {
+                line.push_str(&format!("{cell:<w$}"));
+            } else {
+                line.push_str(&format!("  {cell:>w$}"));
+            }
+        }
+        println!("{}", line.trim_end());
+    }
+}
+
+fn execution_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload]) -> Result<()> {
+    let base = peers[0].name();
+    let mut headers = vec!["workload".to_string(), "n".to_string()];
+    for p in peers {
+        headers.push(format!("{} ms", p.name()));
+        headers.push(format!("{} min", p.name()));
+    }
+    for p in &peers[1..] {
+        headers.push(format!("{}/{base}", p.name()));
+    }
+    if o.rss {
+        for p in peers {
+            headers.push(format!("{} MiB", p.name()));
+        }
+    }
+    println!(
+        "execution: median and min of {} runs of run(n) after one warm-up, in ms; \
+         ratios of medians (< 1 = faster than {base}){}",
+        o.runs,
+        if o.rss {
+            "; MiB = peak RSS of a fresh process"
+        } else {
+            ""
+        }
+    );
+    let table = Table::new(&headers);
+    let mut log_ratios: Vec<Vec<f64>> = vec![Vec::new(); peers.len() - 1];
+    for w in workloads {
+        let mut agreed = None;
+        let mut timings = Vec::new();
+        for p in peers {
+            timings.push(time_execution(p.as_ref(), w, o.runs, &mut agreed)?);
+        }
+        let mut cells = vec![w.name.clone(), w.n.to_string()];
+        for t in &timings {
+            cells.push(fmt_ms(t.median));
+            cells.push(fmt_ms(t.min));
+        }
+        for (i, t) in timings[1..].iter().enumerate() {
+            let ratio = t.median.as_secs_f64() / timings[0].median.as_secs_f64();
+            log_ratios[i].push(ratio.ln());
+            cells.push(format!("{ratio:.2}"));
+        }
+        if o.rss {
+            for p in peers {
+                let kib = measure_rss(o, p.name(), w)?;
+                cells.push(format!("{:.1}", kib as f64 / 1024.0));
+            }
+        }
+        table.row(&cells);
+    }
+    if peers.len() > 1 && !workloads.is_empty() {
+        let mut cells = vec!["geomean".to_string(), String::new()];
+        cells.extend(std::iter::repeat_n(String::new(), 2 * peers.len()));
+        for logs in &log_ratios {
+            let mean = logs.iter().sum::<f64>() / logs.len() as f64;
+            cells.push(format!("{:.2}", mean.exp()));
+        }
+        table.row(&cells);
+    }
+    Ok(())
+}
+
+/// Length of the code section (id 10) of a wasm module, if it has one.
+fn code_section_len(wasm: &[u8]) -> Option<usize> {
+    fn leb(bytes: &[u8], pos: &mut usize) -> Option<usize> {
+        let (mut v, mut shift) = (0usize, 0);
+        loop {
+            let b = *bytes.get(*pos)?;
+            *pos += 1;
+            v |= ((b & 0x7f) as usize) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+            shift += 7;
+        }
+    }
+    let mut pos = 8;
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let len = leb(wasm, &mut pos)?;
+        if id == 10 {
+            return Some(len);
+        }
+        pos += len;
+    }
+    None
+}
+
+fn compile_table(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<()> {
+    let mb = w.wasm.len() as f64 / 1e6;
+    let code = code_section_len(&w.wasm).unwrap_or(0);
+    println!();
+    println!(
+        "translation: `{}` ({} bytes, code section {} bytes), median of {} runs; \
+         MB/s = bytes / (compile + instantiate); first run(1) includes what a \
+         lazy engine translates on first use",
+        w.name,
+        w.wasm.len(),
+        code,
+        o.runs
+    );
+    let headers: Vec<String> = [
+        "engine",
+        "compile ms",
+        "instantiate ms",
+        "MB/s",
+        "code MB/s",
+        "first run(1) ms",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let table = Table::new(&headers);
+    for p in peers {
+        let ctx = || format!("{} compiling {}", p.name(), w.name);
+        let mut compile = Vec::new();
+        let mut instantiate = Vec::new();
+        let mut total = Vec::new();
+        let mut first = Vec::new();
+        for _ in 0..o.runs {
+            let t0 = Instant::now();
+            let compiled = p.compile(&w.wasm).with_context(ctx)?;
+            let t1 = Instant::now();
+            let mut instance = compiled.instantiate().with_context(ctx)?;
+            let t2 = Instant::now();
+            instance.run(1).with_context(ctx)?;
+            let t3 = Instant::now();
+            compile.push(t1 - t0);
+            instantiate.push(t2 - t1);
+            total.push(t2 - t0);
+            first.push(t3 - t2);
+        }
+        let total = summarize(total).median.as_secs_f64();
+        table.row(&[
+            p.name().to_string(),
+            fmt_ms(summarize(compile).median),
+            fmt_ms(summarize(instantiate).median),
+            format!("{:.0}", mb / total),
+            format!("{:.0}", code as f64 / 1e6 / total),
+            fmt_ms(summarize(first).median),
+        ]);
+    }
+    Ok(())
+}
+
+fn real_main() -> Result<()> {
+    let o = parse_args()?;
+    if let Some((engine, workload)) = &o.rss_probe {
+        return rss_probe(&o, engine, workload);
+    }
+    let peers = o
+        .engines
+        .iter()
+        .map(|e| make_peer(e))
+        .collect::<Result<Vec<_>>>()?;
+    if peers.is_empty() {
+        bail!("no engines selected");
+    }
+    let workloads = load_workloads(&o)?;
+    execution_table(&o, &peers, &workloads)?;
+    if o.compile
+        && let Some(big) = workloads.iter().find(|w| w.name == BIG)
+    {
+        compile_table(&o, &peers, big)?;
+    }
+    Ok(())
+}
+
+fn main() {
+    if let Err(e) = real_main() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
