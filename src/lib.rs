@@ -1,1 +1,60 @@
-//! tierwasm: a WebAssembly engine.
+//! tierwasm: a WebAssembly engine that starts running code at once on a register-bytecode
+//! interpreter and (soon) compiles hot code with Cranelift. Both tiers share one runtime
+//! layout, so calls cross tiers freely.
+//!
+//! The API follows wasmtime's shape:
+//!
+//! ```
+//! use tierwasm::{Engine, Linker, Module, Store};
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"
+//!     (module
+//!       (import "host" "double" (func $double (param i32) (result i32)))
+//!       (func (export "run") (param i32) (result i32)
+//!         (call $double (i32.add (local.get 0) (i32.const 1)))))
+//! "#)?;
+//! let mut store = Store::new(&engine, 0u32);
+//! let mut linker = Linker::new(&engine);
+//! linker.func_wrap("host", "double", |mut caller: tierwasm::Caller<'_, u32>, x: i32| {
+//!     *caller.data_mut() += 1; // count host calls
+//!     x * 2
+//! })?;
+//! let instance = linker.instantiate(&mut store, &module)?;
+//! let run = instance.get_typed_func::<i32, i32>(&mut store, "run")?;
+//! assert_eq!(run.call(&mut store, 20)?, 42);
+//! assert_eq!(*store.data(), 1);
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod engine;
+mod extern_;
+mod func;
+mod instance;
+pub mod interp;
+mod linker;
+pub mod module;
+mod module_api;
+mod store;
+pub mod tiering;
+mod values;
+pub mod vm;
+pub mod wast;
+
+pub use engine::{Config, Engine, Tier};
+pub use extern_::{Extern, Global, Memory, Table};
+pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmRet, WasmTy, WasmTyList};
+pub use instance::Instance;
+pub use linker::Linker;
+pub use module::{FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType};
+pub use module_api::{ExportType, ExternType, ImportType, Module};
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use values::{ExternRef, Val};
+pub use vm::Trap;
+
+/// Re-exported so users can name the error type without adding a dependency.
+pub use anyhow::{Error, Result};

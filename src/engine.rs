@@ -1,0 +1,157 @@
+//! `Engine` and `Config`: compilation settings and the state shared by every store
+//! (the canonical signature registry).
+
+use crate::module::FuncType;
+use crate::vm::VMSharedTypeIndex;
+use anyhow::{Result, bail};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// Which tier runs wasm code.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// The register-bytecode interpreter only (works everywhere, no JIT).
+    Interp,
+    /// Compile every function with Cranelift before it runs.
+    Jit,
+    /// Start in the interpreter and compile hot code (the default).
+    Auto,
+}
+
+impl std::str::FromStr for Tier {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Tier> {
+        Ok(match s {
+            "interp" => Tier::Interp,
+            "jit" => Tier::Jit,
+            "auto" => Tier::Auto,
+            _ => bail!("unknown tier `{s}` (expected interp, jit or auto)"),
+        })
+    }
+}
+
+/// Engine settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) tier: Tier,
+    pub(crate) max_wasm_stack: usize,
+    pub(crate) consume_fuel: bool,
+    pub(crate) eager_translation: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { tier: Tier::Auto, max_wasm_stack: 1 << 20, consume_fuel: false, eager_translation: false }
+    }
+}
+
+impl Config {
+    /// The default configuration.
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Chooses the execution tier. Until the JIT tier lands, `Auto` runs everything on
+    /// the interpreter and `Jit` is refused by `Engine::new`.
+    pub fn tier(&mut self, tier: Tier) -> &mut Self {
+        self.tier = tier;
+        self
+    }
+
+    /// Bytes of wasm stack a call may use (value slots and call frames) before it traps
+    /// with `StackOverflow`. Default 1 MiB.
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// Meters execution with fuel (see `Store::set_fuel`): each wasm instruction costs 1
+    /// (`nop`, `drop`, `block`, `loop`, `end`, `else`, `return` and `unreachable` cost 0);
+    /// a basic block is paid for when it starts, and a call that runs out traps with
+    /// `OutOfFuel`.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
+        self
+    }
+
+    /// Translates every function when the module is created instead of on first call.
+    pub fn eager_translation(&mut self, enable: bool) -> &mut Self {
+        self.eager_translation = enable;
+        self
+    }
+}
+
+/// Interns function types into engine-wide ids.
+#[derive(Default)]
+struct SignatureRegistry {
+    ids: HashMap<FuncType, VMSharedTypeIndex>,
+    types: Vec<FuncType>,
+}
+
+struct EngineInner {
+    config: Config,
+    signatures: RwLock<SignatureRegistry>,
+}
+
+/// Compilation settings and shared state; cheap to clone, shared by modules and stores.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(&Config::default()).expect("the default config is valid")
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("config", &self.inner.config).finish()
+    }
+}
+
+impl Engine {
+    /// An engine with `config`.
+    pub fn new(config: &Config) -> Result<Engine> {
+        if config.tier == Tier::Jit {
+            bail!("unsupported: the JIT tier is not built yet (use Tier::Interp or Tier::Auto)");
+        }
+        if config.max_wasm_stack < 4096 {
+            bail!("max_wasm_stack must be at least 4096 bytes");
+        }
+        Ok(Engine {
+            inner: Arc::new(EngineInner { config: config.clone(), signatures: RwLock::default() }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// True if both handles are the same engine.
+    pub fn same(a: &Engine, b: &Engine) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    /// The canonical id of a function type.
+    pub(crate) fn signature_id(&self, ty: &FuncType) -> VMSharedTypeIndex {
+        if let Some(&id) = self.inner.signatures.read().expect("registry lock").ids.get(ty) {
+            return id;
+        }
+        let mut reg = self.inner.signatures.write().expect("registry lock");
+        if let Some(&id) = reg.ids.get(ty) {
+            return id;
+        }
+        let id = reg.types.len() as VMSharedTypeIndex;
+        reg.types.push(ty.clone());
+        reg.ids.insert(ty.clone(), id);
+        id
+    }
+
+    /// The function type of a canonical id.
+    pub(crate) fn signature(&self, id: VMSharedTypeIndex) -> FuncType {
+        self.inner.signatures.read().expect("registry lock").types[id as usize].clone()
+    }
+}

@@ -1,0 +1,149 @@
+//! The interpreter tier: a register-bytecode interpreter in the style of Pulley.
+//!
+//! * [`ops`] — the op table, the single definition of every op; encoder ([`encode`]),
+//!   decoder, disassembler ([`disasm`]) and handler table ([`dispatch`]) derive from it.
+//! * [`translate`] — wasm → bytecode, one pass, lazily per function on first call.
+//! * [`exec`] — the handlers; [`dispatch`] — tail-call threading or a loop.
+//! * [`stack`] — the per-store value stack of untyped 64-bit slots.
+//!
+//! Calls between interpreted functions (of any instance) push a frame in the same
+//! dispatch loop; calls to anything else go through the array-call ABI. The interpreter
+//! enters from native code through [`array_call_entry`], the `array_call` of every
+//! function that has not been compiled.
+
+pub mod code;
+pub mod disasm;
+pub mod dispatch;
+pub mod encode;
+pub mod exec;
+pub mod ops;
+pub mod stack;
+pub mod translate;
+
+pub use code::{FuncCode, ModuleCode};
+pub use stack::InterpStack;
+pub use translate::TranslateOptions;
+
+use crate::vm::{Trap, VMContext, VMFunctionContext, VMOpaqueContext, VMStoreContext, ValRaw};
+use core::ptr::NonNull;
+use exec::{Cx, Exit, InstCache};
+use stack::Slot;
+
+/// The `array_call` of interpreted functions: runs the function named by the callee
+/// context (a `VMFunctionContext`) on the interpreter.
+///
+/// # Safety
+/// `callee` must be the `VMFunctionContext` of a live instance whose `interp_code` is a
+/// `ModuleCode`, and `args` must hold `len` values as the array-call ABI says.
+pub unsafe extern "C" fn array_call_entry(
+    callee: NonNull<VMOpaqueContext>,
+    _caller: NonNull<VMContext>,
+    args: NonNull<ValRaw>,
+    len: usize,
+) -> bool {
+    // SAFETY: the caller guarantees `callee` is a live `VMFunctionContext`.
+    let (vmctx, func_index) = unsafe {
+        let f = callee.cast::<VMFunctionContext>().as_ptr();
+        ((*f).vmctx.as_ptr(), (*f).func_index)
+    };
+    // SAFETY: the instance's header is initialised before any function can be called.
+    let store = unsafe { (*vmctx).header.store_context };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: forwarded from the caller.
+        unsafe { execute(store, vmctx, func_index, args.as_ptr(), len) }
+    }));
+    match result {
+        Ok(ok) => ok,
+        Err(panic) => {
+            // SAFETY: the store context outlives every call into its instances.
+            unsafe { (*store).pending_panic = Some(panic) };
+            false
+        }
+    }
+}
+
+/// Runs function `func_index` of the instance of `vmctx` with the array-call arguments.
+///
+/// # Safety
+/// As [`array_call_entry`].
+unsafe fn execute(store: *mut VMStoreContext, vmctx: *mut VMContext, func_index: u32, args: *mut ValRaw, len: usize) -> bool {
+    // The interpreter state is reached through its raw pointer only, never through a
+    // long-lived reference: a host call may re-enter and take its own borrows.
+    // SAFETY: the store's interpreter state is installed before any instance runs.
+    let stack_ptr = unsafe { (*store).interp_state.cast::<InterpStack>() };
+    // SAFETY: no other borrow of the interpreter state is live during this setup.
+    let stack = unsafe { &mut *stack_ptr };
+    if stack.nesting >= stack::MAX_NESTING {
+        // SAFETY: `store` is live.
+        unsafe { (*store).set_pending_error(anyhow::Error::new(Trap::StackOverflow)) };
+        return false;
+    }
+    let (stack_base, stack_end) = stack.bounds();
+    let entry_top = stack.top;
+    let max_frames = stack.max_frames;
+    let frames = stack.frame_pool.pop().unwrap_or_default();
+    // SAFETY: the instance is live; its context and code outlive this call.
+    let inst = unsafe { InstCache::load(vmctx) };
+    // SAFETY: `inst.code` is this instance's `ModuleCode`.
+    let code_table = unsafe { &*inst.code };
+    let d = func_index - code_table.module().num_imported_funcs;
+    let code = match code_table.get(d) {
+        Some(c) => c,
+        None => match code_table.translate(d) {
+            Ok(c) => c,
+            Err(e) => {
+                // SAFETY: `store` is live.
+                unsafe { (*store).set_pending_error(e) };
+                return false;
+            }
+        },
+    };
+    // SAFETY: `entry_top` is within the stack (it is only ever set to slots inside it).
+    let fp = unsafe { stack_base.add(entry_top) };
+    // SAFETY: both pointers are inside the stack allocation.
+    let room = unsafe { stack_end.offset_from(fp) } as usize;
+    if room < code.frame_size as usize {
+        // SAFETY: `store` is live.
+        unsafe { (*store).set_pending_error(anyhow::Error::new(Trap::StackOverflow)) };
+        return false;
+    }
+    // SAFETY: a raw place projection: no reference to the state is created.
+    let stack_top: *mut usize = unsafe { &raw mut (*stack_ptr).top };
+    // SAFETY: as above.
+    unsafe { (*stack_ptr).nesting += 1 };
+    // SAFETY: the frame fits; the arguments are `num_params` values per the ABI; locals
+    // are zeroed as wasm requires.
+    unsafe {
+        for i in 0..code.num_params as usize {
+            *fp.add(i) = Slot::from_raw(&*args.add(i));
+        }
+        core::ptr::write_bytes(fp.add(code.num_params as usize), 0, (code.num_locals - code.num_params) as usize);
+    }
+    let counters = inst.counters(d);
+    // SAFETY: counters are plain data inside the live context.
+    unsafe { (*counters).calls += 1 };
+    let mut cx = Cx { inst, counters, frames, max_frames, stack_base, stack_end, store, stack_top };
+    let (mem, mem_len) = inst.mem0();
+    // SAFETY: the code came from the translator for this module; the frame is set up.
+    let exit = unsafe { dispatch::run(code.code.as_ptr(), fp, &mut cx, mem, mem_len) };
+    // SAFETY: re-borrow the interpreter state: nested activations have finished.
+    let stack = unsafe { &mut *stack_ptr };
+    stack.top = entry_top;
+    stack.nesting -= 1;
+    let mut frames = cx.frames;
+    frames.clear();
+    stack.frame_pool.push(frames);
+    match exit {
+        Exit::Done => {
+            let _ = len;
+            // SAFETY: results are in slots 0..num_results; `args` holds at least as many.
+            unsafe {
+                for i in 0..code.num_results as usize {
+                    *args.add(i) = (*fp.add(i)).to_raw();
+                }
+            }
+            true
+        }
+        Exit::Trap => false,
+    }
+}

@@ -1,0 +1,1411 @@
+//! Wasm → register bytecode, in one pass over a function body.
+//!
+//! The wasm operand stack is resolved to frame slots while reading: slot `i` of a frame
+//! is parameter/local `i` for `i < num_locals`, and the operand-stack entry at height `h`
+//! lives in slot `num_locals + h`. The translator keeps a virtual stack of [`Operand`]s:
+//! `local.get` and constants push references instead of emitting copies, so
+//! `local.get a; local.get b; i32.add` becomes one op reading `a` and `b` directly, and a
+//! constant operand becomes an immediate. An op's result goes to the temp slot of its
+//! stack height; a following `local.set`/`local.tee` retargets it to the local instead
+//! (so `local.get a; local.get b; i32.add; local.set c` is one op), and a following
+//! `br_if`/`if` fuses a comparison into a compare-and-branch.
+//!
+//! Invariants:
+//! * A `Temp` at height `h` is in slot `num_locals + h`.
+//! * At a control-flow join (block end, loop header, else) every value the join passes is
+//!   a `Temp`; on entry to a block every `Local` on the stack is copied into its temp, so
+//!   a `local.set` inside a conditional path never has to "preserve" a value that another
+//!   path leaves uncopied.
+//! * A local that is overwritten while the stack still refers to it is first copied into
+//!   the temp of each referring entry (preservation).
+//!
+//! The input is validated, so the translator trusts types and stack heights.
+
+use super::code::FuncCode;
+use super::encode::Encoder;
+use super::ops::{OpCode, op};
+use crate::module::ModuleInfo;
+use anyhow::{Context, Result, anyhow, bail};
+use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
+
+/// Choices that change the emitted code.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct TranslateOptions {
+    /// Emit fuel accounting (`Config::consume_fuel`).
+    pub fuel: bool,
+}
+
+/// Translates defined function `d` of `module`.
+pub fn translate_function(module: &ModuleInfo, d: u32, options: &TranslateOptions) -> Result<FuncCode> {
+    let func_index = module.num_imported_funcs + d;
+    translate_inner(module, d, options)
+        .with_context(|| format!("translating function {}", module.func_display_name(func_index)))
+}
+
+fn translate_inner(module: &ModuleInfo, d: u32, options: &TranslateOptions) -> Result<FuncCode> {
+    let func_index = module.num_imported_funcs + d;
+    let ty = module.func_type(func_index);
+    let range = module.bodies[d as usize].clone();
+    let body = FunctionBody::new(BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let mut num_locals = ty.params().len() as u32;
+    for local in body.get_locals_reader()? {
+        let (count, _ty) = local?;
+        num_locals = num_locals.checked_add(count).ok_or_else(|| anyhow!("too many locals"))?;
+    }
+    if num_locals > MAX_SLOTS {
+        bail!("unsupported: function with {num_locals} locals (the interpreter allows {MAX_SLOTS} frame slots)");
+    }
+    let mut t = Translator::new(module, num_locals, ty.params().len() as u32, ty.results().len(), options);
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset()?;
+        t.operator(op).with_context(|| format!("at offset {offset:#x}"))?;
+    }
+    t.finish()
+}
+
+/// Frame slots are u16 operands.
+const MAX_SLOTS: u32 = u16::MAX as u32;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Operand {
+    /// In the temp slot of its stack height.
+    Temp,
+    /// In a local's slot.
+    Local(u16),
+    /// A constant: i32 values sign-extended, floats as bits, null references as 0.
+    Const(u64),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Cond {
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    GtS,
+    GtU,
+    LeS,
+    LeU,
+    GeS,
+    GeU,
+}
+
+impl Cond {
+    fn negate(self) -> Cond {
+        match self {
+            Cond::Eq => Cond::Ne,
+            Cond::Ne => Cond::Eq,
+            Cond::LtS => Cond::GeS,
+            Cond::LtU => Cond::GeU,
+            Cond::GtS => Cond::LeS,
+            Cond::GtU => Cond::LeU,
+            Cond::LeS => Cond::GtS,
+            Cond::LeU => Cond::GtU,
+            Cond::GeS => Cond::LtS,
+            Cond::GeU => Cond::LtU,
+        }
+    }
+
+    /// The condition with operands swapped (`a < b` ⇔ `b > a`).
+    fn swap(self) -> Cond {
+        match self {
+            Cond::Eq | Cond::Ne => self,
+            Cond::LtS => Cond::GtS,
+            Cond::LtU => Cond::GtU,
+            Cond::GtS => Cond::LtS,
+            Cond::GtU => Cond::LtU,
+            Cond::LeS => Cond::GeS,
+            Cond::LeU => Cond::GeU,
+            Cond::GeS => Cond::LeS,
+            Cond::GeU => Cond::LeU,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Rhs {
+    Slot(u16),
+    Imm(i32),
+}
+
+/// A comparison whose result could instead drive a branch.
+#[derive(Copy, Clone, Debug)]
+struct Cmp {
+    wide: bool,
+    cond: Cond,
+    a: u16,
+    b: Rhs,
+}
+
+/// The op the previous operator emitted last, when it produced the top of the stack.
+#[derive(Copy, Clone, Debug)]
+struct Last {
+    start: usize,
+    dst_at: usize,
+    pos: usize,
+    cmp: Option<Cmp>,
+}
+
+#[derive(Default)]
+struct Label {
+    pos: Option<usize>,
+    uses: Vec<(u32, u32)>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Kind {
+    Function,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Control {
+    kind: Kind,
+    /// Entered in unreachable code: nothing was emitted for it.
+    dead: bool,
+    /// Stack height below the block's parameters.
+    height: usize,
+    params: usize,
+    results: usize,
+    /// Branch target: the end, or the header of a loop.
+    label: usize,
+    /// For `if`: where the false branch goes.
+    else_label: usize,
+}
+
+impl Control {
+    fn branch_arity(&self) -> usize {
+        if self.kind == Kind::Loop { self.params } else { self.results }
+    }
+}
+
+type RR = fn(&mut Encoder, u16, u16, u16) -> usize;
+type RI = fn(&mut Encoder, u16, u16, i32) -> usize;
+type Un = fn(&mut Encoder, u16, u16) -> usize;
+type Load = fn(&mut Encoder, u16, u16, u32) -> usize;
+type Store = fn(&mut Encoder, u16, u32, u16) -> usize;
+
+const I32_CMP: [RR; 10] = [
+    Encoder::i32_eq,
+    Encoder::i32_ne,
+    Encoder::i32_lt_s,
+    Encoder::i32_lt_u,
+    Encoder::i32_gt_s,
+    Encoder::i32_gt_u,
+    Encoder::i32_le_s,
+    Encoder::i32_le_u,
+    Encoder::i32_ge_s,
+    Encoder::i32_ge_u,
+];
+const I32_CMP_IMM: [RI; 10] = [
+    Encoder::i32_eq_imm,
+    Encoder::i32_ne_imm,
+    Encoder::i32_lt_s_imm,
+    Encoder::i32_lt_u_imm,
+    Encoder::i32_gt_s_imm,
+    Encoder::i32_gt_u_imm,
+    Encoder::i32_le_s_imm,
+    Encoder::i32_le_u_imm,
+    Encoder::i32_ge_s_imm,
+    Encoder::i32_ge_u_imm,
+];
+const I64_CMP: [RR; 10] = [
+    Encoder::i64_eq,
+    Encoder::i64_ne,
+    Encoder::i64_lt_s,
+    Encoder::i64_lt_u,
+    Encoder::i64_gt_s,
+    Encoder::i64_gt_u,
+    Encoder::i64_le_s,
+    Encoder::i64_le_u,
+    Encoder::i64_ge_s,
+    Encoder::i64_ge_u,
+];
+const I64_CMP_IMM: [RI; 10] = [
+    Encoder::i64_eq_imm,
+    Encoder::i64_ne_imm,
+    Encoder::i64_lt_s_imm,
+    Encoder::i64_lt_u_imm,
+    Encoder::i64_gt_s_imm,
+    Encoder::i64_gt_u_imm,
+    Encoder::i64_le_s_imm,
+    Encoder::i64_le_u_imm,
+    Encoder::i64_ge_s_imm,
+    Encoder::i64_ge_u_imm,
+];
+const BR_I32: [RI; 10] = [
+    Encoder::br_i32_eq,
+    Encoder::br_i32_ne,
+    Encoder::br_i32_lt_s,
+    Encoder::br_i32_lt_u,
+    Encoder::br_i32_gt_s,
+    Encoder::br_i32_gt_u,
+    Encoder::br_i32_le_s,
+    Encoder::br_i32_le_u,
+    Encoder::br_i32_ge_s,
+    Encoder::br_i32_ge_u,
+];
+type BrImm = fn(&mut Encoder, u16, i32, i32) -> usize;
+const BR_I32_IMM: [BrImm; 10] = [
+    Encoder::br_i32_eq_imm,
+    Encoder::br_i32_ne_imm,
+    Encoder::br_i32_lt_s_imm,
+    Encoder::br_i32_lt_u_imm,
+    Encoder::br_i32_gt_s_imm,
+    Encoder::br_i32_gt_u_imm,
+    Encoder::br_i32_le_s_imm,
+    Encoder::br_i32_le_u_imm,
+    Encoder::br_i32_ge_s_imm,
+    Encoder::br_i32_ge_u_imm,
+];
+const BR_I64: [RI; 10] = [
+    Encoder::br_i64_eq,
+    Encoder::br_i64_ne,
+    Encoder::br_i64_lt_s,
+    Encoder::br_i64_lt_u,
+    Encoder::br_i64_gt_s,
+    Encoder::br_i64_gt_u,
+    Encoder::br_i64_le_s,
+    Encoder::br_i64_le_u,
+    Encoder::br_i64_ge_s,
+    Encoder::br_i64_ge_u,
+];
+const BR_I64_IMM: [BrImm; 10] = [
+    Encoder::br_i64_eq_imm,
+    Encoder::br_i64_ne_imm,
+    Encoder::br_i64_lt_s_imm,
+    Encoder::br_i64_lt_u_imm,
+    Encoder::br_i64_gt_s_imm,
+    Encoder::br_i64_gt_u_imm,
+    Encoder::br_i64_le_s_imm,
+    Encoder::br_i64_le_u_imm,
+    Encoder::br_i64_ge_s_imm,
+    Encoder::br_i64_ge_u_imm,
+];
+
+/// How a constant operand can become an immediate.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Width {
+    /// i32: the low 32 bits.
+    W32,
+    /// i64: only if it is a sign-extended i32.
+    W64,
+}
+
+impl Width {
+    fn imm(self, c: u64) -> Option<i32> {
+        match self {
+            Width::W32 => Some(c as u32 as i32),
+            Width::W64 => i32::try_from(c as i64).ok(),
+        }
+    }
+}
+
+struct Translator<'a> {
+    module: &'a ModuleInfo,
+    options: &'a TranslateOptions,
+    enc: Encoder,
+    num_params: u32,
+    num_locals: u32,
+    num_results: usize,
+    stack: Vec<Operand>,
+    local_refs: Vec<u32>,
+    max_height: usize,
+    controls: Vec<Control>,
+    labels: Vec<Label>,
+    unreachable: bool,
+    /// Set by the operator being translated when it leaves a retargetable result.
+    last: Option<Last>,
+    /// `last` of the previous operator.
+    prev: Option<Last>,
+    /// Position of the amount of the open `consume_fuel`, and the fuel counted so far.
+    fuel_at: Option<usize>,
+    fuel: u32,
+}
+
+impl<'a> Translator<'a> {
+    fn new(
+        module: &'a ModuleInfo,
+        num_locals: u32,
+        num_params: u32,
+        num_results: usize,
+        options: &'a TranslateOptions,
+    ) -> Self {
+        let mut t = Translator {
+            module,
+            options,
+            enc: Encoder::default(),
+            num_params,
+            num_locals,
+            num_results,
+            stack: Vec::new(),
+            local_refs: vec![0; num_locals as usize],
+            max_height: 0,
+            controls: Vec::new(),
+            labels: Vec::new(),
+            unreachable: false,
+            last: None,
+            prev: None,
+            fuel_at: None,
+            fuel: 0,
+        };
+        let label = t.new_label();
+        t.controls.push(Control {
+            kind: Kind::Function,
+            dead: false,
+            height: 0,
+            params: 0,
+            results: num_results,
+            label,
+            else_label: usize::MAX,
+        });
+        t.fuel_block();
+        t
+    }
+
+    fn finish(mut self) -> Result<FuncCode> {
+        self.close_fuel();
+        let frame_size = (self.num_locals as usize + self.max_height).max(self.num_results);
+        if frame_size > MAX_SLOTS as usize {
+            bail!("unsupported: function needs {frame_size} frame slots (the interpreter allows {MAX_SLOTS})");
+        }
+        debug_assert!(self.labels.iter().all(|l| l.uses.is_empty() || l.pos.is_some()));
+        Ok(FuncCode {
+            code: self.enc.code.into_boxed_slice(),
+            frame_size: frame_size as u32,
+            num_params: self.num_params,
+            num_locals: self.num_locals,
+            num_results: self.num_results as u32,
+        })
+    }
+
+    // ---- stack ----
+
+    fn slot_at(&self, pos: usize) -> u16 {
+        // `finish` rejects frames that do not fit; until then wrap harmlessly.
+        (self.num_locals as usize + pos) as u16
+    }
+
+    fn push(&mut self, v: Operand) {
+        if let Operand::Local(l) = v {
+            self.local_refs[l as usize] += 1;
+        }
+        self.stack.push(v);
+        self.max_height = self.max_height.max(self.stack.len());
+    }
+
+    fn push_temp(&mut self) -> u16 {
+        self.push(Operand::Temp);
+        self.slot_at(self.stack.len() - 1)
+    }
+
+    fn pop(&mut self) -> Operand {
+        let v = self.stack.pop().expect("validated: stack underflow");
+        if let Operand::Local(l) = v {
+            self.local_refs[l as usize] -= 1;
+        }
+        v
+    }
+
+    fn truncate_stack(&mut self, height: usize) {
+        while self.stack.len() > height {
+            self.pop();
+        }
+    }
+
+    fn emit_const(&mut self, dst: u16, c: u64) {
+        match i32::try_from(c as i64) {
+            Ok(i) => self.enc.const32(dst, i),
+            Err(_) => self.enc.const64(dst, c as i64),
+        };
+    }
+
+    /// The slot of operand `v` that was at stack position `pos`, materialising a constant
+    /// into the temp of `pos`.
+    fn slot_of(&mut self, v: Operand, pos: usize) -> u16 {
+        match v {
+            Operand::Temp => self.slot_at(pos),
+            Operand::Local(l) => l,
+            Operand::Const(c) => {
+                let s = self.slot_at(pos);
+                self.emit_const(s, c);
+                s
+            }
+        }
+    }
+
+    /// Pops `N` operands and returns their slots, bottom first.
+    fn pop_slots<const N: usize>(&mut self) -> [u16; N] {
+        let mut vals = [Operand::Temp; N];
+        for v in vals.iter_mut().rev() {
+            *v = self.pop();
+        }
+        let base = self.stack.len();
+        let mut slots = [0u16; N];
+        for (i, v) in vals.into_iter().enumerate() {
+            slots[i] = self.slot_of(v, base + i);
+        }
+        slots
+    }
+
+    /// Makes the entry at `pos` a `Temp`.
+    fn materialize(&mut self, pos: usize) {
+        let dst = self.slot_at(pos);
+        match self.stack[pos] {
+            Operand::Temp => return,
+            Operand::Local(l) => {
+                self.enc.move_(dst, l);
+                self.local_refs[l as usize] -= 1;
+            }
+            Operand::Const(c) => self.emit_const(dst, c),
+        }
+        self.stack[pos] = Operand::Temp;
+    }
+
+    fn materialize_top(&mut self, n: usize) {
+        for pos in self.stack.len() - n..self.stack.len() {
+            self.materialize(pos);
+        }
+    }
+
+    fn materialize_locals(&mut self) {
+        for pos in 0..self.stack.len() {
+            if matches!(self.stack[pos], Operand::Local(_)) {
+                self.materialize(pos);
+            }
+        }
+    }
+
+    /// Before local `l` is overwritten: copies it into every stack entry that refers to it.
+    fn preserve(&mut self, l: u16) {
+        if self.local_refs[l as usize] == 0 {
+            return;
+        }
+        for pos in 0..self.stack.len() {
+            if self.stack[pos] == Operand::Local(l) {
+                self.materialize(pos);
+            }
+        }
+    }
+
+    /// Records that the op at `start` wrote the new top of the stack.
+    fn produced(&mut self, start: usize, cmp: Option<Cmp>) {
+        let op = OpCode::decode(&self.enc.code, start).expect("just emitted");
+        self.last = Some(Last { start, dst_at: start + op.prefix_len(), pos: self.stack.len() - 1, cmp });
+    }
+
+    /// The previous op, if it produced the operand just popped from position `pos`.
+    fn retargetable(&self, v: Operand, pos: usize) -> Option<Last> {
+        match (v, self.prev) {
+            (Operand::Temp, Some(last)) if last.pos == pos => Some(last),
+            _ => None,
+        }
+    }
+
+    // ---- labels, fuel ----
+
+    fn new_label(&mut self) -> usize {
+        self.labels.push(Label::default());
+        self.labels.len() - 1
+    }
+
+    fn bind(&mut self, label: usize) {
+        let pos = self.enc.pos();
+        let l = &mut self.labels[label];
+        debug_assert!(l.pos.is_none());
+        l.pos = Some(pos);
+        for (start, field) in std::mem::take(&mut l.uses) {
+            self.enc.patch_i32(field as usize, (pos - start as usize) as i32);
+        }
+    }
+
+    /// Points the branch at `start` (offset field at `field`) to `label`.
+    fn use_label(&mut self, label: usize, start: usize, field: usize) {
+        match self.labels[label].pos {
+            Some(pos) => self.enc.patch_i32(field, pos as i32 - start as i32),
+            None => self.labels[label].uses.push((start as u32, field as u32)),
+        }
+    }
+
+    /// A branch op just emitted at `start` whose offset is its last field.
+    fn branch_to(&mut self, label: usize, start: usize) {
+        let op = OpCode::decode(&self.enc.code, start).expect("just emitted");
+        self.use_label(label, start, start + op.size() - 4);
+    }
+
+    fn close_fuel(&mut self) {
+        if let Some(at) = self.fuel_at.take() {
+            self.enc.patch_u32(at, self.fuel);
+        }
+    }
+
+    /// Starts a new basic block for fuel accounting.
+    fn fuel_block(&mut self) {
+        if self.options.fuel {
+            self.close_fuel();
+            let start = self.enc.consume_fuel(0);
+            self.fuel_at = Some(start + op::ConsumeFuel::SIZE - 4);
+            self.fuel = 0;
+        }
+    }
+
+    // ---- branches ----
+
+    /// True when the values a branch to `target` carries are already where it wants them.
+    fn in_place(&self, target: &Control) -> bool {
+        let n = target.branch_arity();
+        let len = self.stack.len();
+        n == 0 || (len - n == target.height && self.stack[len - n..].iter().all(|v| *v == Operand::Temp))
+    }
+
+    /// Copies the values a branch to `target` carries into the target's slots.
+    fn copy_to(&mut self, target: &Control) {
+        let n = target.branch_arity();
+        let len = self.stack.len();
+        for j in 0..n {
+            let (src, dst) = (len - n + j, target.height + j);
+            let dst_slot = self.slot_at(dst);
+            match self.stack[src] {
+                Operand::Temp if src == dst => {}
+                Operand::Temp => {
+                    let s = self.slot_at(src);
+                    self.enc.move_(dst_slot, s);
+                }
+                Operand::Local(l) => {
+                    self.enc.move_(dst_slot, l);
+                }
+                Operand::Const(c) => self.emit_const(dst_slot, c),
+            }
+        }
+    }
+
+    /// Emits the return of the top `num_results` values.
+    fn emit_return(&mut self) {
+        let n = self.num_results;
+        let len = self.stack.len();
+        match n {
+            0 => {
+                self.enc.ret();
+            }
+            1 => match self.stack[len - 1] {
+                Operand::Temp => {
+                    let s = self.slot_at(len - 1);
+                    self.enc.ret1(s);
+                }
+                Operand::Local(l) => {
+                    self.enc.ret1(l);
+                }
+                Operand::Const(c) => {
+                    self.emit_const(0, c);
+                    self.enc.ret();
+                }
+            },
+            _ => {
+                // Results go to slots 0..n, which may be locals still to be read: first
+                // gather every result in its temp, then shift them down in order.
+                self.materialize_top(n);
+                for j in 0..n {
+                    let src = self.slot_at(len - n + j);
+                    if src != j as u16 {
+                        self.enc.move_(j as u16, src);
+                    }
+                }
+                self.enc.ret();
+            }
+        }
+    }
+
+    /// Emits a branch to `label` taken when `cmp` holds (or fails, if `negate`).
+    fn emit_cmp_branch(&mut self, cmp: Cmp, negate: bool, label: usize) {
+        let cond = if negate { cmp.cond.negate() } else { cmp.cond };
+        let start = match (cmp.wide, cmp.b, cond) {
+            (false, Rhs::Imm(0), Cond::Eq) => self.enc.br_if_eqz(cmp.a, 0),
+            (false, Rhs::Imm(0), Cond::Ne) => self.enc.br_if_nez(cmp.a, 0),
+            (true, Rhs::Imm(0), Cond::Eq) => self.enc.br_if_i64_eqz(cmp.a, 0),
+            (true, Rhs::Imm(0), Cond::Ne) => self.enc.br_if_i64_nez(cmp.a, 0),
+            (false, Rhs::Slot(b), c) => BR_I32[c.index()](&mut self.enc, cmp.a, b, 0),
+            (false, Rhs::Imm(i), c) => BR_I32_IMM[c.index()](&mut self.enc, cmp.a, i, 0),
+            (true, Rhs::Slot(b), c) => BR_I64[c.index()](&mut self.enc, cmp.a, b, 0),
+            (true, Rhs::Imm(i), c) => BR_I64_IMM[c.index()](&mut self.enc, cmp.a, i, 0),
+        };
+        self.branch_to(label, start);
+    }
+
+    /// Pops an i32 condition and emits a branch to `label` taken when it is non-zero
+    /// (or zero, if `negate`), fusing the comparison that produced it when possible.
+    /// `before_branch` runs after the condition is consumed and before the branch op.
+    fn cond_branch(&mut self, negate: bool, label: usize, before_branch: impl FnOnce(&mut Self)) {
+        let v = self.pop();
+        let pos = self.stack.len();
+        if let Some(Last { start, cmp: Some(cmp), .. }) = self.retargetable(v, pos) {
+            self.enc.code.truncate(start);
+            before_branch(self);
+            self.emit_cmp_branch(cmp, negate, label);
+            return;
+        }
+        let c = self.slot_of(v, pos);
+        before_branch(self);
+        let start = if negate { self.enc.br_if_eqz(c, 0) } else { self.enc.br_if_nez(c, 0) };
+        self.branch_to(label, start);
+    }
+
+    fn block_type(&self, bt: BlockType) -> (usize, usize) {
+        match bt {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(i) => {
+                let t = &self.module.types[i as usize];
+                (t.params().len(), t.results().len())
+            }
+        }
+    }
+
+    fn push_control(&mut self, kind: Kind, bt: BlockType, label: usize, else_label: usize) {
+        let (params, results) = self.block_type(bt);
+        self.controls.push(Control {
+            kind,
+            dead: false,
+            height: self.stack.len() - params,
+            params,
+            results,
+            label,
+            else_label,
+        });
+    }
+
+    fn push_dead(&mut self) {
+        self.controls.push(Control {
+            kind: Kind::Block,
+            dead: true,
+            height: self.stack.len(),
+            params: 0,
+            results: 0,
+            label: usize::MAX,
+            else_label: usize::MAX,
+        });
+    }
+
+    fn target(&self, depth: u32) -> Control {
+        self.controls[self.controls.len() - 1 - depth as usize]
+    }
+
+    fn br(&mut self, depth: u32) {
+        let target = self.target(depth);
+        if target.kind == Kind::Function {
+            self.emit_return();
+        } else {
+            self.copy_to(&target);
+            let start = self.enc.br(0);
+            self.branch_to(target.label, start);
+        }
+        self.unreachable = true;
+    }
+
+    fn br_if(&mut self, depth: u32) {
+        let target = self.target(depth);
+        if target.kind != Kind::Function {
+            // The carried values are below the condition: check them without it.
+            let cond = self.stack.pop().expect("validated");
+            let direct = self.in_place(&target);
+            self.stack.push(cond);
+            if direct {
+                self.cond_branch(false, target.label, |_| {});
+                self.fuel_block();
+                return;
+            }
+        }
+        let skip = self.new_label();
+        self.cond_branch(true, skip, |_| {});
+        if target.kind == Kind::Function {
+            self.emit_return();
+        } else {
+            self.copy_to(&target);
+            let start = self.enc.br(0);
+            self.branch_to(target.label, start);
+        }
+        self.bind(skip);
+        self.fuel_block();
+    }
+
+    fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Result<()> {
+        let idx = self.pop();
+        let pos = self.stack.len();
+        let idx = self.slot_of(idx, pos);
+        let mut depths = targets.targets().collect::<Result<Vec<u32>, _>>()?;
+        depths.push(targets.default());
+        let start = self.enc.br_table(idx, depths.len() as u32 - 1);
+        let first = self.enc.pos();
+        for _ in &depths {
+            self.enc.put(0i32);
+        }
+        // Targets that need their values moved (or a return) go through a stub.
+        let mut stubs: Vec<(u32, usize)> = Vec::new();
+        for (i, &depth) in depths.iter().enumerate() {
+            let target = self.target(depth);
+            let field = first + 4 * i;
+            if target.kind != Kind::Function && self.in_place(&target) {
+                self.use_label(target.label, start, field);
+            } else {
+                let stub = match stubs.iter().find(|(d, _)| *d == depth) {
+                    Some(&(_, l)) => l,
+                    None => {
+                        let l = self.new_label();
+                        stubs.push((depth, l));
+                        l
+                    }
+                };
+                self.use_label(stub, start, field);
+            }
+        }
+        for (depth, label) in stubs {
+            self.bind(label);
+            self.br(depth);
+        }
+        self.unreachable = true;
+        Ok(())
+    }
+
+    // ---- operator families ----
+
+    fn binop(&mut self, rr: RR, imm: Option<RI>, width: Width, commutative: bool) {
+        let b = self.pop();
+        let a = self.pop();
+        let pos = self.stack.len();
+        if let Some(ri) = imm {
+            if let Operand::Const(c) = b {
+                if let Some(i) = width.imm(c) {
+                    let a = self.slot_of(a, pos);
+                    let dst = self.push_temp();
+                    let start = ri(&mut self.enc, dst, a, i);
+                    return self.produced(start, None);
+                }
+            }
+            if let (true, Operand::Const(c)) = (commutative, a) {
+                if let Some(i) = width.imm(c) {
+                    let b = self.slot_of(b, pos + 1);
+                    let dst = self.push_temp();
+                    let start = ri(&mut self.enc, dst, b, i);
+                    return self.produced(start, None);
+                }
+            }
+        }
+        let a = self.slot_of(a, pos);
+        let b = self.slot_of(b, pos + 1);
+        let dst = self.push_temp();
+        let start = rr(&mut self.enc, dst, a, b);
+        self.produced(start, None);
+    }
+
+    /// `a - b`: an add of `-b`, or a reverse subtract from a constant `a`.
+    fn sub(&mut self, rr: RR, add_imm: RI, rsub_imm: RI, width: Width) {
+        let b = self.pop();
+        let a = self.pop();
+        let pos = self.stack.len();
+        if let Operand::Const(c) = b {
+            let neg = (c as i64).wrapping_neg() as u64;
+            if let (Some(_), Some(i)) = (width.imm(c), width.imm(neg)) {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                let start = add_imm(&mut self.enc, dst, a, i);
+                return self.produced(start, None);
+            }
+        }
+        if let Operand::Const(c) = a {
+            if let Some(i) = width.imm(c) {
+                let b = self.slot_of(b, pos + 1);
+                let dst = self.push_temp();
+                let start = rsub_imm(&mut self.enc, dst, b, i);
+                return self.produced(start, None);
+            }
+        }
+        let a = self.slot_of(a, pos);
+        let b = self.slot_of(b, pos + 1);
+        let dst = self.push_temp();
+        let start = rr(&mut self.enc, dst, a, b);
+        self.produced(start, None);
+    }
+
+    fn compare(&mut self, wide: bool, cond: Cond) {
+        let (rr, ri, width) = if wide {
+            (I64_CMP[cond.index()], I64_CMP_IMM, Width::W64)
+        } else {
+            (I32_CMP[cond.index()], I32_CMP_IMM, Width::W32)
+        };
+        let b = self.pop();
+        let a = self.pop();
+        let pos = self.stack.len();
+        if let Operand::Const(c) = b {
+            if let Some(i) = width.imm(c) {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                let start = ri[cond.index()](&mut self.enc, dst, a, i);
+                return self.produced(start, Some(Cmp { wide, cond, a, b: Rhs::Imm(i) }));
+            }
+        }
+        if let Operand::Const(c) = a {
+            if let Some(i) = width.imm(c) {
+                let cond = cond.swap();
+                let b = self.slot_of(b, pos + 1);
+                let dst = self.push_temp();
+                let start = ri[cond.index()](&mut self.enc, dst, b, i);
+                return self.produced(start, Some(Cmp { wide, cond, a: b, b: Rhs::Imm(i) }));
+            }
+        }
+        let a = self.slot_of(a, pos);
+        let b = self.slot_of(b, pos + 1);
+        let dst = self.push_temp();
+        let start = rr(&mut self.enc, dst, a, b);
+        self.produced(start, Some(Cmp { wide, cond, a, b: Rhs::Slot(b) }));
+    }
+
+    fn unop(&mut self, f: Un) {
+        let a = self.pop();
+        let pos = self.stack.len();
+        let a = self.slot_of(a, pos);
+        let dst = self.push_temp();
+        let start = f(&mut self.enc, dst, a);
+        self.produced(start, None);
+    }
+
+    fn eqz(&mut self, wide: bool) {
+        let a = self.pop();
+        let pos = self.stack.len();
+        let a = self.slot_of(a, pos);
+        let dst = self.push_temp();
+        let start = if wide { self.enc.i64_eqz(dst, a) } else { self.enc.i32_eqz(dst, a) };
+        self.produced(start, Some(Cmp { wide, cond: Cond::Eq, a, b: Rhs::Imm(0) }));
+    }
+
+    fn load(&mut self, f: Load, memarg: &wasmparser::MemArg) {
+        let addr = self.pop();
+        let pos = self.stack.len();
+        let addr = self.slot_of(addr, pos);
+        let dst = self.push_temp();
+        let start = f(&mut self.enc, dst, addr, memarg.offset as u32);
+        self.produced(start, None);
+    }
+
+    fn store(&mut self, f: Store, memarg: &wasmparser::MemArg) {
+        let [addr, val] = self.pop_slots::<2>();
+        f(&mut self.enc, addr, memarg.offset as u32, val);
+    }
+
+    fn local_set(&mut self, l: u16, tee: bool) {
+        let v = self.pop();
+        let pos = self.stack.len();
+        match v {
+            Operand::Local(x) if x == l => {}
+            Operand::Temp if self.local_refs[l as usize] == 0 && self.retargetable(v, pos).is_some() => {
+                let last = self.prev.expect("retargetable");
+                self.enc.patch_u16(last.dst_at, l);
+                if tee {
+                    self.push(Operand::Local(l));
+                }
+                return;
+            }
+            Operand::Temp => {
+                self.preserve(l);
+                let s = self.slot_at(pos);
+                self.enc.move_(l, s);
+            }
+            Operand::Local(x) => {
+                self.preserve(l);
+                self.enc.move_(l, x);
+            }
+            Operand::Const(c) => {
+                self.preserve(l);
+                self.emit_const(l, c);
+            }
+        }
+        if tee {
+            self.push(v);
+        }
+    }
+
+    fn call(&mut self, func: u32) {
+        let ty = self.module.func_type(func);
+        let (np, nr) = (ty.params().len(), ty.results().len());
+        self.materialize_top(np);
+        let base_pos = self.stack.len() - np;
+        let base = self.slot_at(base_pos);
+        self.truncate_stack(base_pos);
+        if func < self.module.num_imported_funcs {
+            self.enc.call_import(func, base);
+        } else {
+            self.enc.call(func - self.module.num_imported_funcs, base);
+        }
+        for _ in 0..nr {
+            self.push(Operand::Temp);
+        }
+        // The callee writes its results from slot `base` on.
+        self.max_height = self.max_height.max(base_pos + nr);
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table: u32) {
+        let ty = &self.module.types[type_index as usize];
+        let (np, nr) = (ty.params().len(), ty.results().len());
+        let idx = self.pop();
+        let idx_pos = self.stack.len();
+        self.materialize_top(np);
+        let idx = self.slot_of(idx, idx_pos);
+        let base_pos = self.stack.len() - np;
+        let base = self.slot_at(base_pos);
+        self.truncate_stack(base_pos);
+        self.enc.call_indirect(type_index, table, idx, base);
+        for _ in 0..nr {
+            self.push(Operand::Temp);
+        }
+        self.max_height = self.max_height.max(base_pos + nr);
+    }
+
+    fn fuel_cost(op: &O<'_>) -> u32 {
+        match op {
+            O::Nop | O::Drop | O::Block { .. } | O::Loop { .. } | O::Unreachable | O::Return | O::Else | O::End => 0,
+            _ => 1,
+        }
+    }
+
+    fn operator(&mut self, op: O<'_>) -> Result<()> {
+        self.prev = self.last.take();
+        if self.unreachable {
+            match op {
+                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                    self.push_dead();
+                    return Ok(());
+                }
+                O::Else | O::End => {}
+                _ => return Ok(()),
+            }
+        }
+        if self.options.fuel {
+            self.fuel += Self::fuel_cost(&op);
+        }
+        match op {
+            O::Nop => self.last = self.prev,
+            O::Unreachable => {
+                self.enc.unreachable();
+                self.unreachable = true;
+            }
+            O::Block { blockty } => {
+                self.materialize_locals();
+                let label = self.new_label();
+                self.push_control(Kind::Block, blockty, label, usize::MAX);
+            }
+            O::Loop { blockty } => {
+                self.materialize_locals();
+                let (params, _) = self.block_type(blockty);
+                self.materialize_top(params);
+                let label = self.new_label();
+                self.bind(label);
+                self.fuel_block();
+                self.push_control(Kind::Loop, blockty, label, usize::MAX);
+            }
+            O::If { blockty } => {
+                let (params, _) = self.block_type(blockty);
+                let else_label = self.new_label();
+                self.cond_branch(true, else_label, |t| {
+                    t.materialize_locals();
+                    t.materialize_top(params);
+                });
+                let label = self.new_label();
+                self.push_control(Kind::If, blockty, label, else_label);
+                self.fuel_block();
+            }
+            O::Else => {
+                let frame = *self.controls.last().expect("validated");
+                if !frame.dead {
+                    if !self.unreachable {
+                        self.materialize_top(frame.results);
+                        let start = self.enc.br(0);
+                        self.branch_to(frame.label, start);
+                    }
+                    self.bind(frame.else_label);
+                    self.truncate_stack(frame.height);
+                    for _ in 0..frame.params {
+                        self.push(Operand::Temp);
+                    }
+                    self.unreachable = false;
+                    self.fuel_block();
+                }
+                self.controls.last_mut().expect("validated").kind = Kind::Else;
+            }
+            O::End => self.end(),
+            O::Br { relative_depth } => self.br(relative_depth),
+            O::BrIf { relative_depth } => self.br_if(relative_depth),
+            O::BrTable { targets } => self.br_table(&targets)?,
+            O::Return => {
+                self.emit_return();
+                self.unreachable = true;
+            }
+            O::Call { function_index } => self.call(function_index),
+            O::CallIndirect { type_index, table_index } => self.call_indirect(type_index, table_index),
+            O::Drop => {
+                self.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let [a, b, c] = self.pop_slots::<3>();
+                let dst = self.push_temp();
+                let start = self.enc.select(dst, c, a, b);
+                self.produced(start, None);
+            }
+            O::LocalGet { local_index } => self.push(Operand::Local(local_index as u16)),
+            O::LocalSet { local_index } => self.local_set(local_index as u16, false),
+            O::LocalTee { local_index } => self.local_set(local_index as u16, true),
+            O::GlobalGet { global_index } => {
+                let dst = self.push_temp();
+                let start = self.enc.global_get(dst, global_index);
+                self.produced(start, None);
+            }
+            O::GlobalSet { global_index } => {
+                let [v] = self.pop_slots::<1>();
+                self.enc.global_set(global_index, v);
+            }
+            O::I32Load { memarg } | O::F32Load { memarg } => self.load(Encoder::load32, &memarg),
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load(Encoder::load64, &memarg),
+            O::I32Load8S { memarg } | O::I64Load8S { memarg } => self.load(Encoder::load8_s, &memarg),
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(Encoder::load8_u, &memarg),
+            O::I32Load16S { memarg } | O::I64Load16S { memarg } => self.load(Encoder::load16_s, &memarg),
+            O::I32Load16U { memarg } | O::I64Load16U { memarg } => self.load(Encoder::load16_u, &memarg),
+            O::I64Load32S { memarg } => self.load(Encoder::load32_s, &memarg),
+            O::I64Load32U { memarg } => self.load(Encoder::load32, &memarg),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                self.store(Encoder::store32, &memarg)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(Encoder::store64, &memarg),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(Encoder::store8, &memarg),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(Encoder::store16, &memarg),
+            O::MemorySize { .. } => {
+                let dst = self.push_temp();
+                let start = self.enc.memory_size(dst);
+                self.produced(start, None);
+            }
+            O::MemoryGrow { .. } => {
+                let [delta] = self.pop_slots::<1>();
+                let dst = self.push_temp();
+                let start = self.enc.memory_grow(dst, delta);
+                self.produced(start, None);
+            }
+            O::MemoryFill { .. } => {
+                let [d, v, n] = self.pop_slots::<3>();
+                self.enc.memory_fill(d, v, n);
+            }
+            O::MemoryCopy { .. } => {
+                let [d, s, n] = self.pop_slots::<3>();
+                self.enc.memory_copy(d, s, n);
+            }
+            O::MemoryInit { data_index, .. } => {
+                let [d, s, n] = self.pop_slots::<3>();
+                self.enc.memory_init(data_index, d, s, n);
+            }
+            O::DataDrop { data_index } => {
+                self.enc.data_drop(data_index);
+            }
+            O::I32Const { value } => self.push(Operand::Const(value as i64 as u64)),
+            O::I64Const { value } => self.push(Operand::Const(value as u64)),
+            O::F32Const { value } => self.push(Operand::Const(value.bits() as u64)),
+            O::F64Const { value } => self.push(Operand::Const(value.bits())),
+            O::RefNull { .. } => self.push(Operand::Const(0)),
+            O::RefIsNull => self.unop(Encoder::ref_is_null),
+            O::RefFunc { function_index } => {
+                let dst = self.push_temp();
+                let start = self.enc.ref_func(dst, function_index);
+                self.produced(start, None);
+            }
+            O::TableGet { table } => {
+                let [i] = self.pop_slots::<1>();
+                let dst = self.push_temp();
+                let start = self.enc.table_get(dst, table, i);
+                self.produced(start, None);
+            }
+            O::TableSet { table } => {
+                let [i, v] = self.pop_slots::<2>();
+                self.enc.table_set(table, i, v);
+            }
+            O::TableSize { table } => {
+                let dst = self.push_temp();
+                let start = self.enc.table_size(dst, table);
+                self.produced(start, None);
+            }
+            O::TableGrow { table } => {
+                let [init, delta] = self.pop_slots::<2>();
+                let dst = self.push_temp();
+                let start = self.enc.table_grow(dst, table, init, delta);
+                self.produced(start, None);
+            }
+            O::TableFill { table } => {
+                let [d, v, n] = self.pop_slots::<3>();
+                self.enc.table_fill(table, d, v, n);
+            }
+            O::TableCopy { dst_table, src_table } => {
+                let [d, s, n] = self.pop_slots::<3>();
+                self.enc.table_copy(dst_table, src_table, d, s, n);
+            }
+            O::TableInit { elem_index, table } => {
+                let [d, s, n] = self.pop_slots::<3>();
+                self.enc.table_init(table, elem_index, d, s, n);
+            }
+            O::ElemDrop { elem_index } => {
+                self.enc.elem_drop(elem_index);
+            }
+
+            O::I32Eqz => self.eqz(false),
+            O::I32Eq => self.compare(false, Cond::Eq),
+            O::I32Ne => self.compare(false, Cond::Ne),
+            O::I32LtS => self.compare(false, Cond::LtS),
+            O::I32LtU => self.compare(false, Cond::LtU),
+            O::I32GtS => self.compare(false, Cond::GtS),
+            O::I32GtU => self.compare(false, Cond::GtU),
+            O::I32LeS => self.compare(false, Cond::LeS),
+            O::I32LeU => self.compare(false, Cond::LeU),
+            O::I32GeS => self.compare(false, Cond::GeS),
+            O::I32GeU => self.compare(false, Cond::GeU),
+            O::I64Eqz => self.eqz(true),
+            O::I64Eq => self.compare(true, Cond::Eq),
+            O::I64Ne => self.compare(true, Cond::Ne),
+            O::I64LtS => self.compare(true, Cond::LtS),
+            O::I64LtU => self.compare(true, Cond::LtU),
+            O::I64GtS => self.compare(true, Cond::GtS),
+            O::I64GtU => self.compare(true, Cond::GtU),
+            O::I64LeS => self.compare(true, Cond::LeS),
+            O::I64LeU => self.compare(true, Cond::LeU),
+            O::I64GeS => self.compare(true, Cond::GeS),
+            O::I64GeU => self.compare(true, Cond::GeU),
+
+            O::I32Add => self.binop(Encoder::i32_add, Some(Encoder::i32_add_imm), Width::W32, true),
+            O::I32Sub => self.sub(Encoder::i32_sub, Encoder::i32_add_imm, Encoder::i32_rsub_imm, Width::W32),
+            O::I32Mul => self.binop(Encoder::i32_mul, Some(Encoder::i32_mul_imm), Width::W32, true),
+            O::I32DivS => self.binop(Encoder::i32_div_s, Some(Encoder::i32_div_s_imm), Width::W32, false),
+            O::I32DivU => self.binop(Encoder::i32_div_u, Some(Encoder::i32_div_u_imm), Width::W32, false),
+            O::I32RemS => self.binop(Encoder::i32_rem_s, Some(Encoder::i32_rem_s_imm), Width::W32, false),
+            O::I32RemU => self.binop(Encoder::i32_rem_u, Some(Encoder::i32_rem_u_imm), Width::W32, false),
+            O::I32And => self.binop(Encoder::i32_and, Some(Encoder::i32_and_imm), Width::W32, true),
+            O::I32Or => self.binop(Encoder::i32_or, Some(Encoder::i32_or_imm), Width::W32, true),
+            O::I32Xor => self.binop(Encoder::i32_xor, Some(Encoder::i32_xor_imm), Width::W32, true),
+            O::I32Shl => self.binop(Encoder::i32_shl, Some(Encoder::i32_shl_imm), Width::W32, false),
+            O::I32ShrS => self.binop(Encoder::i32_shr_s, Some(Encoder::i32_shr_s_imm), Width::W32, false),
+            O::I32ShrU => self.binop(Encoder::i32_shr_u, Some(Encoder::i32_shr_u_imm), Width::W32, false),
+            O::I32Rotl => self.binop(Encoder::i32_rotl, Some(Encoder::i32_rotl_imm), Width::W32, false),
+            O::I32Rotr => self.binop(Encoder::i32_rotr, None, Width::W32, false),
+            O::I32Clz => self.unop(Encoder::i32_clz),
+            O::I32Ctz => self.unop(Encoder::i32_ctz),
+            O::I32Popcnt => self.unop(Encoder::i32_popcnt),
+            O::I32Extend8S => self.unop(Encoder::i32_extend8_s),
+            O::I32Extend16S => self.unop(Encoder::i32_extend16_s),
+
+            O::I64Add => self.binop(Encoder::i64_add, Some(Encoder::i64_add_imm), Width::W64, true),
+            O::I64Sub => self.sub(Encoder::i64_sub, Encoder::i64_add_imm, Encoder::i64_rsub_imm, Width::W64),
+            O::I64Mul => self.binop(Encoder::i64_mul, Some(Encoder::i64_mul_imm), Width::W64, true),
+            O::I64DivS => self.binop(Encoder::i64_div_s, Some(Encoder::i64_div_s_imm), Width::W64, false),
+            O::I64DivU => self.binop(Encoder::i64_div_u, Some(Encoder::i64_div_u_imm), Width::W64, false),
+            O::I64RemS => self.binop(Encoder::i64_rem_s, Some(Encoder::i64_rem_s_imm), Width::W64, false),
+            O::I64RemU => self.binop(Encoder::i64_rem_u, Some(Encoder::i64_rem_u_imm), Width::W64, false),
+            O::I64And => self.binop(Encoder::i64_and, Some(Encoder::i64_and_imm), Width::W64, true),
+            O::I64Or => self.binop(Encoder::i64_or, Some(Encoder::i64_or_imm), Width::W64, true),
+            O::I64Xor => self.binop(Encoder::i64_xor, Some(Encoder::i64_xor_imm), Width::W64, true),
+            O::I64Shl => self.binop(Encoder::i64_shl, Some(Encoder::i64_shl_imm), Width::W64, false),
+            O::I64ShrS => self.binop(Encoder::i64_shr_s, Some(Encoder::i64_shr_s_imm), Width::W64, false),
+            O::I64ShrU => self.binop(Encoder::i64_shr_u, Some(Encoder::i64_shr_u_imm), Width::W64, false),
+            O::I64Rotl => self.binop(Encoder::i64_rotl, Some(Encoder::i64_rotl_imm), Width::W64, false),
+            O::I64Rotr => self.binop(Encoder::i64_rotr, None, Width::W64, false),
+            O::I64Clz => self.unop(Encoder::i64_clz),
+            O::I64Ctz => self.unop(Encoder::i64_ctz),
+            O::I64Popcnt => self.unop(Encoder::i64_popcnt),
+            O::I64Extend8S => self.unop(Encoder::i64_extend8_s),
+            O::I64Extend16S => self.unop(Encoder::i64_extend16_s),
+            O::I64Extend32S | O::I64ExtendI32S => self.unop(Encoder::i64_extend32_s),
+            O::I64ExtendI32U => self.unop(Encoder::i64_extend_i32_u),
+            // i32 consumers read the low 32 bits, and floats are kept as bits: these are
+            // no-ops on the slot.
+            O::I32WrapI64
+            | O::I32ReinterpretF32
+            | O::F32ReinterpretI32
+            | O::I64ReinterpretF64
+            | O::F64ReinterpretI64 => self.last = self.prev,
+
+            O::F32Eq => self.binop(Encoder::f32_eq, None, Width::W32, false),
+            O::F32Ne => self.binop(Encoder::f32_ne, None, Width::W32, false),
+            O::F32Lt => self.binop(Encoder::f32_lt, None, Width::W32, false),
+            O::F32Gt => self.binop(Encoder::f32_gt, None, Width::W32, false),
+            O::F32Le => self.binop(Encoder::f32_le, None, Width::W32, false),
+            O::F32Ge => self.binop(Encoder::f32_ge, None, Width::W32, false),
+            O::F64Eq => self.binop(Encoder::f64_eq, None, Width::W32, false),
+            O::F64Ne => self.binop(Encoder::f64_ne, None, Width::W32, false),
+            O::F64Lt => self.binop(Encoder::f64_lt, None, Width::W32, false),
+            O::F64Gt => self.binop(Encoder::f64_gt, None, Width::W32, false),
+            O::F64Le => self.binop(Encoder::f64_le, None, Width::W32, false),
+            O::F64Ge => self.binop(Encoder::f64_ge, None, Width::W32, false),
+            O::F32Add => self.binop(Encoder::f32_add, None, Width::W32, false),
+            O::F32Sub => self.binop(Encoder::f32_sub, None, Width::W32, false),
+            O::F32Mul => self.binop(Encoder::f32_mul, None, Width::W32, false),
+            O::F32Div => self.binop(Encoder::f32_div, None, Width::W32, false),
+            O::F32Min => self.binop(Encoder::f32_min, None, Width::W32, false),
+            O::F32Max => self.binop(Encoder::f32_max, None, Width::W32, false),
+            O::F32Copysign => self.binop(Encoder::f32_copysign, None, Width::W32, false),
+            O::F64Add => self.binop(Encoder::f64_add, None, Width::W32, false),
+            O::F64Sub => self.binop(Encoder::f64_sub, None, Width::W32, false),
+            O::F64Mul => self.binop(Encoder::f64_mul, None, Width::W32, false),
+            O::F64Div => self.binop(Encoder::f64_div, None, Width::W32, false),
+            O::F64Min => self.binop(Encoder::f64_min, None, Width::W32, false),
+            O::F64Max => self.binop(Encoder::f64_max, None, Width::W32, false),
+            O::F64Copysign => self.binop(Encoder::f64_copysign, None, Width::W32, false),
+            O::F32Abs => self.unop(Encoder::f32_abs),
+            O::F32Neg => self.unop(Encoder::f32_neg),
+            O::F32Sqrt => self.unop(Encoder::f32_sqrt),
+            O::F32Ceil => self.unop(Encoder::f32_ceil),
+            O::F32Floor => self.unop(Encoder::f32_floor),
+            O::F32Trunc => self.unop(Encoder::f32_trunc),
+            O::F32Nearest => self.unop(Encoder::f32_nearest),
+            O::F64Abs => self.unop(Encoder::f64_abs),
+            O::F64Neg => self.unop(Encoder::f64_neg),
+            O::F64Sqrt => self.unop(Encoder::f64_sqrt),
+            O::F64Ceil => self.unop(Encoder::f64_ceil),
+            O::F64Floor => self.unop(Encoder::f64_floor),
+            O::F64Trunc => self.unop(Encoder::f64_trunc),
+            O::F64Nearest => self.unop(Encoder::f64_nearest),
+
+            O::I32TruncF32S => self.unop(Encoder::i32_trunc_f32_s),
+            O::I32TruncF32U => self.unop(Encoder::i32_trunc_f32_u),
+            O::I32TruncF64S => self.unop(Encoder::i32_trunc_f64_s),
+            O::I32TruncF64U => self.unop(Encoder::i32_trunc_f64_u),
+            O::I64TruncF32S => self.unop(Encoder::i64_trunc_f32_s),
+            O::I64TruncF32U => self.unop(Encoder::i64_trunc_f32_u),
+            O::I64TruncF64S => self.unop(Encoder::i64_trunc_f64_s),
+            O::I64TruncF64U => self.unop(Encoder::i64_trunc_f64_u),
+            O::I32TruncSatF32S => self.unop(Encoder::i32_trunc_sat_f32_s),
+            O::I32TruncSatF32U => self.unop(Encoder::i32_trunc_sat_f32_u),
+            O::I32TruncSatF64S => self.unop(Encoder::i32_trunc_sat_f64_s),
+            O::I32TruncSatF64U => self.unop(Encoder::i32_trunc_sat_f64_u),
+            O::I64TruncSatF32S => self.unop(Encoder::i64_trunc_sat_f32_s),
+            O::I64TruncSatF32U => self.unop(Encoder::i64_trunc_sat_f32_u),
+            O::I64TruncSatF64S => self.unop(Encoder::i64_trunc_sat_f64_s),
+            O::I64TruncSatF64U => self.unop(Encoder::i64_trunc_sat_f64_u),
+            O::F32ConvertI32S => self.unop(Encoder::f32_convert_i32_s),
+            O::F32ConvertI32U => self.unop(Encoder::f32_convert_i32_u),
+            O::F32ConvertI64S => self.unop(Encoder::f32_convert_i64_s),
+            O::F32ConvertI64U => self.unop(Encoder::f32_convert_i64_u),
+            O::F64ConvertI32S => self.unop(Encoder::f64_convert_i32_s),
+            O::F64ConvertI32U => self.unop(Encoder::f64_convert_i32_u),
+            O::F64ConvertI64S => self.unop(Encoder::f64_convert_i64_s),
+            O::F64ConvertI64U => self.unop(Encoder::f64_convert_i64_u),
+            O::F32DemoteF64 => self.unop(Encoder::f32_demote_f64),
+            O::F64PromoteF32 => self.unop(Encoder::f64_promote_f32),
+
+            other => bail!("unsupported: operator {other:?}"),
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        let frame = self.controls.pop().expect("validated");
+        if frame.dead {
+            return;
+        }
+        if frame.kind == Kind::Function {
+            if !self.unreachable {
+                self.emit_return();
+            }
+            self.unreachable = true;
+            return;
+        }
+        let reachable = !self.unreachable;
+        if reachable {
+            self.materialize_top(frame.results);
+        }
+        let mut joined = false;
+        if frame.kind == Kind::If {
+            // No else: the false branch lands here with the parameters as results.
+            self.bind(frame.else_label);
+            joined = true;
+        }
+        if frame.kind != Kind::Loop {
+            joined |= !self.labels[frame.label].uses.is_empty();
+            self.bind(frame.label);
+        }
+        self.truncate_stack(frame.height);
+        for _ in 0..frame.results {
+            self.push(Operand::Temp);
+        }
+        self.unreachable = !(reachable || joined);
+        if joined {
+            self.fuel_block();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::disasm::disassemble;
+
+    fn translate_wat(wat: &str) -> FuncCode {
+        let wasm = wat::parse_str(wat).unwrap();
+        let module = ModuleInfo::parse(&wasm).unwrap();
+        translate_function(&module, 0, &TranslateOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn local_get_add_local_set_is_one_op() {
+        let f = translate_wat(
+            "(module (func (param i32 i32) (local i32)
+                local.get 0 local.get 1 i32.add local.set 2))",
+        );
+        let text = disassemble(&f.code);
+        assert_eq!(text.lines().next().unwrap().trim(), "0: i32_add dst=s2, a=s0, b=s1", "{text}");
+        assert_eq!(text.lines().count(), 2, "{text}");
+    }
+
+    #[test]
+    fn compare_and_branch_fuse() {
+        let f = translate_wat(
+            "(module (func (param i32)
+                (block (br_if 0 (i32.lt_s (local.get 0) (i32.const 10))))))",
+        );
+        let text = disassemble(&f.code);
+        assert!(text.contains("br_i32_lt_s_imm a=s0, imm=10"), "{text}");
+    }
+
+    #[test]
+    fn constants_become_immediates() {
+        let f = translate_wat("(module (func (param i32) (result i32) local.get 0 i32.const 5 i32.sub))");
+        let text = disassemble(&f.code);
+        assert!(text.contains("i32_add_imm dst=s1, a=s0, imm=-5"), "{text}");
+    }
+
+    #[test]
+    fn preserved_local_keeps_old_value() {
+        // The first `local.get 0` must see the value before `local.set 0`.
+        let f = translate_wat(
+            "(module (func (param i32) (result i32)
+                local.get 0 i32.const 7 local.set 0 local.get 0 i32.add))",
+        );
+        let text = disassemble(&f.code);
+        let mv = text.find("move dst=s1, src=s0").expect(&text);
+        let set = text.find("const32 dst=s0").expect(&text);
+        assert!(mv < set, "{text}");
+    }
+
+    #[test]
+    fn bytecode_is_compact() {
+        let wasm = wat::parse_str(
+            "(module (func (param i32) (result i32) (local i32)
+                (loop $l
+                    (local.set 1 (i32.add (local.get 1) (local.get 0)))
+                    (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                    (br_if $l (local.get 0)))
+                local.get 1))",
+        )
+        .unwrap();
+        let module = ModuleInfo::parse(&wasm).unwrap();
+        let f = translate_function(&module, 0, &TranslateOptions::default()).unwrap();
+        let wasm_code = module.bodies[0].len();
+        assert!(f.code.len() <= 3 * wasm_code, "{} vs {}\n{}", f.code.len(), wasm_code, disassemble(&f.code));
+    }
+}

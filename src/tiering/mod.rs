@@ -1,0 +1,52 @@
+//! Tiering: decides which tier runs a module's functions and owns each module's per-tier
+//! data. It is the only part that knows every tier; today only the interpreter exists,
+//! so every function runs there (`Tier::Auto` included), and the entry and loop counters
+//! the interpreter keeps are collected for the JIT to come.
+
+use crate::engine::Engine;
+use crate::interp::{self, ModuleCode, TranslateOptions};
+use crate::module::ModuleInfo;
+use crate::vm::{VMArrayCallFn, VMSharedTypeIndex};
+use anyhow::Result;
+use std::sync::Arc;
+
+/// A module's data for every tier.
+pub(crate) struct ModuleTiers {
+    pub(crate) interp: Arc<ModuleCode>,
+}
+
+impl ModuleTiers {
+    pub(crate) fn new(engine: &Engine, info: Arc<ModuleInfo>, sig_ids: Box<[VMSharedTypeIndex]>) -> Result<ModuleTiers> {
+        let options = TranslateOptions { fuel: engine.config().consume_fuel };
+        let interp = Arc::new(ModuleCode::new(info, sig_ids, options));
+        if engine.config().eager_translation {
+            interp.translate_all()?;
+        }
+        Ok(ModuleTiers { interp })
+    }
+
+    /// The entry that defined functions start with.
+    pub(crate) fn array_call(&self) -> VMArrayCallFn {
+        interp::array_call_entry
+    }
+
+    /// The opaque pointer the interpreter finds in each instance's context.
+    pub(crate) fn interp_code(&self) -> *const () {
+        Arc::as_ptr(&self.interp).cast()
+    }
+}
+
+/// Per-function counters and tier, as `Instance::tier_stats` reports them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FuncStats {
+    /// Function index.
+    pub func_index: u32,
+    /// Name from the name section, if any.
+    pub name: Option<String>,
+    /// The tier the function runs on.
+    pub tier: crate::Tier,
+    /// Calls counted so far.
+    pub calls: u64,
+    /// Loop back-edges taken so far.
+    pub loop_iterations: u64,
+}

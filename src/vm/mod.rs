@@ -1,0 +1,34 @@
+//! The one runtime layout that every tier reads and writes.
+//!
+//! This module owns the data structures that executing code touches: [`ValRaw`] (values
+//! crossing a boundary through memory), [`VmPtr`] (pointers visible to compiled code),
+//! [`VMFuncRef`] and the array-call ABI, the per-instance [`VMContext`] with offsets
+//! computed once per module by [`VMOffsets`], linear memories, tables, globals and trap
+//! codes. The interpreter and the JIT both depend on this module and on nothing of each
+//! other, so a function can change tier without any state being copied.
+
+mod func_ref;
+mod global;
+mod instance;
+mod memory;
+mod table;
+mod trap;
+mod val_raw;
+mod vm_ptr;
+mod vmctx;
+
+pub use func_ref::{
+    VMArrayCallFn, VMFuncRef, VMFunctionContext, VMOpaqueContext, VMSharedTypeIndex,
+    VMWasmCallFunction, FUNCTION_CONTEXT_MAGIC, HOST_CONTEXT_MAGIC,
+};
+pub use global::{Global, VMGlobalDefinition};
+pub use instance::{Instance, InstanceParts};
+pub use memory::{Memory, VMMemoryDefinition, WASM_PAGE_SIZE};
+pub use table::{Table, VMTableDefinition};
+pub use trap::{Trap, TrapCode};
+pub use val_raw::{ValRaw, VMRef};
+pub use vm_ptr::{VmBox, VmPtr, VmSafe};
+pub use vmctx::{VMContext, VMContextHeader, VMFuncCounters, VMOffsets, VMStoreContext, VMCONTEXT_MAGIC};
+
+#[cfg(target_endian = "big")]
+compile_error!("tierwasm stores wasm values little-endian and supports little-endian hosts only");

@@ -1,0 +1,306 @@
+//! `VMContext`: the per-instance block of memory both tiers read, and `VMOffsets`, the
+//! one place that says where everything in it lives.
+//!
+//! Layout (all offsets from the start of the allocation, computed once per module):
+//!
+//! ```text
+//! VMContextHeader            magic, store context, store, instance back pointer, tier data
+//! funcs      [VmPtr<VMFuncRef>; num_funcs]          every function, imported or defined
+//! memories   [VmPtr<VMMemoryDefinition>; n]         every memory (owned by the store)
+//! tables     [VmPtr<VMTableDefinition>; n]          every table (owned by the store)
+//! globals    [VmPtr<VMGlobalDefinition>; n]         every global (owned by the store)
+//! defined_func_refs      [VMFuncRef; num_defined]   what `funcs` points at for defined ones
+//! defined_func_contexts  [VMFunctionContext; num_defined]
+//! slots      [usize; num_funcs]                     current native entry per function (0: none)
+//! counters   [VMFuncCounters; num_defined]          tier-up counters
+//! ```
+
+use super::{VMFuncRef, VMFunctionContext, VmPtr, VmSafe};
+use crate::module::ModuleInfo;
+use core::mem::offset_of;
+
+/// Opaque type of an instance's context; always handled through pointers.
+#[repr(C)]
+pub struct VMContext {
+    /// The fixed header; the arrays follow at `VMOffsets`.
+    pub header: VMContextHeader,
+}
+// SAFETY: repr(C) plain data.
+unsafe impl VmSafe for VMContext {}
+
+/// Magic in every `VMContextHeader`.
+pub const VMCONTEXT_MAGIC: u32 = u32::from_le_bytes(*b"vmcx");
+
+/// The fixed start of every `VMContext`.
+#[repr(C)]
+pub struct VMContextHeader {
+    /// Always [`VMCONTEXT_MAGIC`].
+    pub magic: u32,
+    /// Padding (kept zero).
+    pub _pad: u32,
+    /// Per-store mutable state compiled code reads (fuel, stack limit).
+    pub store_context: *mut VMStoreContext,
+    /// The owning store, opaque to this layer (the public API casts it back).
+    pub store: *mut (),
+    /// The Rust-side instance that owns this context.
+    pub instance: *mut super::Instance,
+    /// Per-module data of the interpreter tier, opaque to this layer.
+    pub interp_code: *const (),
+}
+
+/// Offsets of the header fields, for native code.
+impl VMContextHeader {
+    /// Offset of `store_context`.
+    pub const STORE_CONTEXT: usize = offset_of!(VMContextHeader, store_context);
+    /// Offset of `store`.
+    pub const STORE: usize = offset_of!(VMContextHeader, store);
+    /// Offset of `instance`.
+    pub const INSTANCE: usize = offset_of!(VMContextHeader, instance);
+    /// Offset of `interp_code`.
+    pub const INTERP_CODE: usize = offset_of!(VMContextHeader, interp_code);
+}
+
+/// Per-store state that running code reads and writes, shared by every instance.
+///
+/// Compiled code reads only the `repr(C)` prefix (`fuel`, `epoch_deadline`); the fields
+/// after it are Rust-side state reached from any `VMContext` (the pending error of a
+/// trapping call, the interpreter's per-store state).
+#[repr(C)]
+pub struct VMStoreContext {
+    /// Fuel left; only consulted when `Config::consume_fuel` is on.
+    pub fuel: i64,
+    /// Reserved for epoch interruption (later).
+    pub epoch_deadline: u64,
+    /// The error of the call that just returned `false` through the array-call ABI.
+    pub pending_error: Option<anyhow::Error>,
+    /// A host panic caught at an array-call boundary, resumed by the outermost call.
+    pub pending_panic: Option<Box<dyn std::any::Any + Send>>,
+    /// Per-store state of the interpreter tier, opaque to this layer.
+    pub interp_state: *mut (),
+}
+// SAFETY: repr(C); compiled code reads only the plain-data prefix.
+unsafe impl VmSafe for VMStoreContext {}
+
+impl Default for VMStoreContext {
+    fn default() -> Self {
+        VMStoreContext {
+            fuel: 0,
+            epoch_deadline: 0,
+            pending_error: None,
+            pending_panic: None,
+            interp_state: core::ptr::null_mut(),
+        }
+    }
+}
+
+impl VMStoreContext {
+    /// Offset of `fuel`.
+    pub const FUEL: usize = offset_of!(VMStoreContext, fuel);
+
+    /// Records the error of a failing call (the first one wins until taken).
+    pub fn set_pending_error(&mut self, e: anyhow::Error) {
+        if self.pending_error.is_none() {
+            self.pending_error = Some(e);
+        }
+    }
+}
+
+/// Tier-up counters of one defined function. Plain (non-atomic) words: a store runs on one
+/// thread at a time, so an increment is one add to memory.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct VMFuncCounters {
+    /// Calls into the function.
+    pub calls: u64,
+    /// Loop back-edges taken inside the function.
+    pub loop_iterations: u64,
+}
+// SAFETY: repr(C) plain data.
+unsafe impl VmSafe for VMFuncCounters {}
+
+/// Where each array of a module's `VMContext` lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VMOffsets {
+    /// Number of functions (imported + defined).
+    pub num_funcs: u32,
+    /// Number of imported functions.
+    pub num_imported_funcs: u32,
+    /// Number of memories.
+    pub num_memories: u32,
+    /// Number of tables.
+    pub num_tables: u32,
+    /// Number of globals.
+    pub num_globals: u32,
+    /// Offset of `funcs`.
+    pub funcs: u32,
+    /// Offset of `memories`.
+    pub memories: u32,
+    /// Offset of `tables`.
+    pub tables: u32,
+    /// Offset of `globals`.
+    pub globals: u32,
+    /// Offset of `defined_func_refs`.
+    pub defined_func_refs: u32,
+    /// Offset of `defined_func_contexts`.
+    pub defined_func_contexts: u32,
+    /// Offset of `slots`.
+    pub slots: u32,
+    /// Offset of `counters`.
+    pub counters: u32,
+    /// Total size in bytes.
+    pub size: u32,
+}
+
+const PTR: u32 = size_of::<usize>() as u32;
+
+impl VMOffsets {
+    /// Computes the layout for a module.
+    pub fn new(module: &ModuleInfo) -> VMOffsets {
+        Self::with_counts(
+            module.functions.len() as u32,
+            module.num_imported_funcs,
+            module.memories.len() as u32,
+            module.tables.len() as u32,
+            module.globals.len() as u32,
+        )
+    }
+
+    /// Computes the layout from entity counts.
+    pub fn with_counts(
+        num_funcs: u32,
+        num_imported_funcs: u32,
+        num_memories: u32,
+        num_tables: u32,
+        num_globals: u32,
+    ) -> VMOffsets {
+        let num_defined = num_funcs - num_imported_funcs;
+        let mut at = size_of::<VMContextHeader>() as u32;
+        let mut array = |count: u32, elem: u32, align: u32| {
+            at = at.next_multiple_of(align);
+            let start = at;
+            at += count * elem;
+            start
+        };
+        let funcs = array(num_funcs, PTR, PTR);
+        let memories = array(num_memories, PTR, PTR);
+        let tables = array(num_tables, PTR, PTR);
+        let globals = array(num_globals, PTR, PTR);
+        let defined_func_refs = array(num_defined, size_of::<VMFuncRef>() as u32, PTR);
+        let defined_func_contexts =
+            array(num_defined, size_of::<VMFunctionContext>() as u32, PTR);
+        let slots = array(num_funcs, PTR, PTR);
+        let counters = array(num_defined, size_of::<VMFuncCounters>() as u32, 8);
+        let size = at.next_multiple_of(16);
+        VMOffsets {
+            num_funcs,
+            num_imported_funcs,
+            num_memories,
+            num_tables,
+            num_globals,
+            funcs,
+            memories,
+            tables,
+            globals,
+            defined_func_refs,
+            defined_func_contexts,
+            slots,
+            counters,
+            size,
+        }
+    }
+
+    /// Offset of `funcs[i]`.
+    #[inline]
+    pub fn func(&self, i: u32) -> u32 {
+        self.funcs + i * PTR
+    }
+    /// Offset of `memories[i]`.
+    #[inline]
+    pub fn memory(&self, i: u32) -> u32 {
+        self.memories + i * PTR
+    }
+    /// Offset of `tables[i]`.
+    #[inline]
+    pub fn table(&self, i: u32) -> u32 {
+        self.tables + i * PTR
+    }
+    /// Offset of `globals[i]`.
+    #[inline]
+    pub fn global(&self, i: u32) -> u32 {
+        self.globals + i * PTR
+    }
+    /// Offset of the `VMFuncRef` of defined function `d` (index among defined ones).
+    #[inline]
+    pub fn defined_func_ref(&self, d: u32) -> u32 {
+        self.defined_func_refs + d * size_of::<VMFuncRef>() as u32
+    }
+    /// Offset of the `VMFunctionContext` of defined function `d`.
+    #[inline]
+    pub fn defined_func_context(&self, d: u32) -> u32 {
+        self.defined_func_contexts + d * size_of::<VMFunctionContext>() as u32
+    }
+    /// Offset of `slots[i]`.
+    #[inline]
+    pub fn slot(&self, i: u32) -> u32 {
+        self.slots + i * PTR
+    }
+    /// Offset of the counters of defined function `d`.
+    #[inline]
+    pub fn counter(&self, d: u32) -> u32 {
+        self.counters + d * size_of::<VMFuncCounters>() as u32
+    }
+}
+
+/// Typed access to a `VMContext` through its offsets. Every function takes the context
+/// as a raw pointer with provenance over the whole allocation.
+impl VMContext {
+    /// Pointer to the field at `offset`, typed.
+    ///
+    /// # Safety
+    /// `vmctx` must point to a live context laid out by `offsets` that has a `T` at
+    /// `offset`.
+    #[inline]
+    pub unsafe fn field<T>(vmctx: *mut VMContext, offset: u32) -> *mut T {
+        // SAFETY: the caller guarantees `offset` is inside the allocation.
+        unsafe { vmctx.cast::<u8>().add(offset as usize).cast::<T>() }
+    }
+
+    /// `funcs[i]`.
+    ///
+    /// # Safety
+    /// As [`VMContext::field`], with `i < num_funcs`.
+    #[inline]
+    pub unsafe fn func_ref(vmctx: *mut VMContext, offsets: &VMOffsets, i: u32) -> *mut VMFuncRef {
+        // SAFETY: forwarded.
+        unsafe { (*Self::field::<VmPtr<VMFuncRef>>(vmctx, offsets.func(i))).as_ptr() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_are_aligned_and_disjoint() {
+        let o = VMOffsets::with_counts(5, 2, 1, 2, 3);
+        assert_eq!(o.funcs as usize, size_of::<VMContextHeader>());
+        assert!(o.memories >= o.funcs + 5 * PTR);
+        assert!(o.tables >= o.memories + PTR);
+        assert!(o.globals >= o.tables + 2 * PTR);
+        assert!(o.defined_func_refs >= o.globals + 3 * PTR);
+        assert!(o.defined_func_contexts >= o.defined_func_refs + 3 * 4 * PTR);
+        assert!(o.slots >= o.defined_func_contexts + 3 * 16);
+        assert_eq!(o.counters % 8, 0);
+        assert!(o.size >= o.counters + 3 * 16);
+        assert_eq!(o.size % 16, 0);
+    }
+
+    #[test]
+    fn header_offsets_are_stable() {
+        assert_eq!(VMContextHeader::STORE_CONTEXT, 8);
+        assert_eq!(VMContextHeader::STORE, 16);
+        assert_eq!(VMContextHeader::INSTANCE, 24);
+        assert_eq!(VMContextHeader::INTERP_CODE, 32);
+        assert_eq!(VMStoreContext::FUEL, 0);
+    }
+}
