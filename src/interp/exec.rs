@@ -497,13 +497,16 @@ unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
         return exit(Exit::Done);
     };
     cx.counters = f.counters;
-    if f.vmctx != cx.inst.vmctx {
-        // SAFETY: the frame's context is the live caller instance.
-        cx.inst = unsafe { InstCache::load(f.vmctx) };
-        let (mem, len) = cx.inst.mem0();
+    // SAFETY: the frame was pushed by a call of this activation: its pc, fp and context
+    // are the live caller's.
+    unsafe {
+        if f.vmctx != cx.inst.vmctx {
+            cx.inst = InstCache::load(f.vmctx);
+            let (mem, len) = cx.inst.mem0();
+            next!(f.ret_pc, f.fp, cx, mem, len)
+        }
         next!(f.ret_pc, f.fp, cx, mem, len)
     }
-    next!(f.ret_pc, f.fp, cx, mem, len)
 }
 
 handler!(ret(pc, fp, cx, mem, len) {
