@@ -11,7 +11,9 @@ fn main() {
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let optimising = matches!(opt.as_str(), "2" | "3" | "s" | "z");
     let arch_ok = matches!(arch.as_str(), "x86_64" | "aarch64");
-    let forced_loop = std::env::var_os("TIERWASM_LOOP_DISPATCH").is_some();
+    // Op statistics count in the loop backend.
+    let forced_loop = std::env::var_os("TIERWASM_LOOP_DISPATCH").is_some()
+        || std::env::var_os("CARGO_FEATURE_OP_STATS").is_some();
     if optimising && arch_ok && !forced_loop && std::env::var_os("CARGO_CFG_MIRI").is_none() {
         println!("cargo::rustc-cfg=tierwasm_tail_dispatch");
     }

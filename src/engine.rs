@@ -41,7 +41,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { tier: Tier::Auto, max_wasm_stack: 1 << 20, consume_fuel: false, eager_translation: false }
+        Config {
+            tier: Tier::Auto,
+            max_wasm_stack: 1 << 20,
+            consume_fuel: false,
+            eager_translation: false,
+        }
     }
 }
 
@@ -107,7 +112,9 @@ impl Default for Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("config", &self.inner.config).finish()
+        f.debug_struct("Engine")
+            .field("config", &self.inner.config)
+            .finish()
     }
 }
 
@@ -121,7 +128,10 @@ impl Engine {
             bail!("max_wasm_stack must be at least 4096 bytes");
         }
         Ok(Engine {
-            inner: Arc::new(EngineInner { config: config.clone(), signatures: RwLock::default() }),
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                signatures: RwLock::default(),
+            }),
         })
     }
 
@@ -137,7 +147,14 @@ impl Engine {
 
     /// The canonical id of a function type.
     pub(crate) fn signature_id(&self, ty: &FuncType) -> VMSharedTypeIndex {
-        if let Some(&id) = self.inner.signatures.read().expect("registry lock").ids.get(ty) {
+        if let Some(&id) = self
+            .inner
+            .signatures
+            .read()
+            .expect("registry lock")
+            .ids
+            .get(ty)
+        {
             return id;
         }
         let mut reg = self.inner.signatures.write().expect("registry lock");

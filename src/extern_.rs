@@ -24,19 +24,35 @@ pub enum Extern {
 impl Extern {
     /// The function, if it is one.
     pub fn into_func(self) -> Option<Func> {
-        if let Extern::Func(f) = self { Some(f) } else { None }
+        if let Extern::Func(f) = self {
+            Some(f)
+        } else {
+            None
+        }
     }
     /// The memory, if it is one.
     pub fn into_memory(self) -> Option<Memory> {
-        if let Extern::Memory(m) = self { Some(m) } else { None }
+        if let Extern::Memory(m) = self {
+            Some(m)
+        } else {
+            None
+        }
     }
     /// The global, if it is one.
     pub fn into_global(self) -> Option<Global> {
-        if let Extern::Global(g) = self { Some(g) } else { None }
+        if let Extern::Global(g) = self {
+            Some(g)
+        } else {
+            None
+        }
     }
     /// The table, if it is one.
     pub fn into_table(self) -> Option<Table> {
-        if let Extern::Table(t) = self { Some(t) } else { None }
+        if let Extern::Table(t) = self {
+            Some(t)
+        } else {
+            None
+        }
     }
     /// The kind, for messages.
     pub fn kind_name(&self) -> &'static str {
@@ -83,7 +99,10 @@ impl Memory {
         let mut ctx = store.as_context_mut();
         let o = ctx.opaque_mut();
         o.memories.push(VmBox::new(vm::Memory::new(ty)?));
-        Ok(Memory { store_id: o.id, index: o.memories.len() - 1 })
+        Ok(Memory {
+            store_id: o.id,
+            index: o.memories.len() - 1,
+        })
     }
 
     pub(crate) fn ptr(&self, store: &crate::store::StoreOpaque) -> Result<NonNull<vm::Memory>> {
@@ -99,12 +118,16 @@ impl Memory {
 
     /// Current size in pages.
     pub fn size(&self, store: impl AsContext) -> u64 {
-        store.as_context().opaque().memories[self.index].get().pages()
+        store.as_context().opaque().memories[self.index]
+            .get()
+            .pages()
     }
 
     /// Current size in bytes.
     pub fn data_size(&self, store: impl AsContext) -> usize {
-        store.as_context().opaque().memories[self.index].get().byte_len()
+        store.as_context().opaque().memories[self.index]
+            .get()
+            .byte_len()
     }
 
     /// The memory's bytes.
@@ -114,7 +137,10 @@ impl Memory {
     }
 
     /// The memory's bytes, mutably.
-    pub fn data_mut<'a, T: 'a>(&self, store: impl Into<crate::store::StoreContextMut<'a, T>>) -> &'a mut [u8] {
+    pub fn data_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::store::StoreContextMut<'a, T>>,
+    ) -> &'a mut [u8] {
         let ctx = store.into();
         // SAFETY: the context grants exclusive access to the store for `'a`.
         unsafe {
@@ -138,7 +164,10 @@ impl Memory {
     pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<()> {
         let ctx = store.as_context();
         let data = ctx.opaque().memories[self.index].get().data();
-        match offset.checked_add(buf.len()).and_then(|end| data.get(offset..end)) {
+        match offset
+            .checked_add(buf.len())
+            .and_then(|end| data.get(offset..end))
+        {
             Some(src) => {
                 buf.copy_from_slice(src);
                 Ok(())
@@ -151,7 +180,10 @@ impl Memory {
     pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<()> {
         let mut ctx = store.as_context_mut();
         let data = ctx.opaque_mut().memories[self.index].get_mut().data_mut();
-        match offset.checked_add(buf.len()).and_then(|end| data.get_mut(offset..end)) {
+        match offset
+            .checked_add(buf.len())
+            .and_then(|end| data.get_mut(offset..end))
+        {
             Some(dst) => {
                 dst.copy_from_slice(buf);
                 Ok(())
@@ -189,12 +221,19 @@ impl Global {
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         let mut ctx = store.as_context_mut();
         if value.ty() != ty.content {
-            bail!("type mismatch: global of type {} given a {} value", ty.content, value.ty());
+            bail!(
+                "type mismatch: global of type {} given a {} value",
+                ty.content,
+                value.ty()
+            );
         }
         let raw = value.to_raw(ctx.opaque())?;
         let o = ctx.opaque_mut();
         o.globals.push(VmBox::new(vm::Global::new(ty, raw)));
-        Ok(Global { store_id: o.id, index: o.globals.len() - 1 })
+        Ok(Global {
+            store_id: o.id,
+            index: o.globals.len() - 1,
+        })
     }
 
     pub(crate) fn ptr(&self, store: &crate::store::StoreOpaque) -> Result<NonNull<vm::Global>> {
@@ -224,7 +263,11 @@ impl Global {
             bail!("global is immutable");
         }
         if value.ty() != ty.content {
-            bail!("type mismatch: global of type {} given a {} value", ty.content, value.ty());
+            bail!(
+                "type mismatch: global of type {} given a {} value",
+                ty.content,
+                value.ty()
+            );
         }
         let raw = value.to_raw(ctx.opaque())?;
         ctx.opaque_mut().globals[self.index].get_mut().def.value = raw;
@@ -246,7 +289,10 @@ impl Table {
         let init = init.to_vmref(ty.element, ctx.opaque())?;
         let o = ctx.opaque_mut();
         o.tables.push(VmBox::new(vm::Table::new(ty, init)?));
-        Ok(Table { store_id: o.id, index: o.tables.len() - 1 })
+        Ok(Table {
+            store_id: o.id,
+            index: o.tables.len() - 1,
+        })
     }
 
     pub(crate) fn ptr(&self, store: &crate::store::StoreOpaque) -> Result<NonNull<vm::Table>> {
@@ -279,7 +325,10 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let element = self.ty(&ctx).element;
         let r = value.to_vmref(element, ctx.opaque())?;
-        ctx.opaque_mut().tables[self.index].get_mut().set(index, r).map_err(anyhow::Error::new)
+        ctx.opaque_mut().tables[self.index]
+            .get_mut()
+            .set(index, r)
+            .map_err(anyhow::Error::new)
     }
 
     /// Grows by `delta` elements set to `init`; returns the previous size.

@@ -5,11 +5,13 @@
 use crate::extern_::Extern;
 use crate::instance::Instance;
 use crate::module::{FuncType, ValType};
-use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreId, StoreInner, StoreOpaque};
+use crate::store::{
+    AsContext, AsContextMut, StoreContext, StoreContextMut, StoreId, StoreInner, StoreOpaque,
+};
 use crate::values::{ExternRef, Val, func_to_ref, ref_to_func};
 use crate::vm::{
-    HOST_CONTEXT_MAGIC, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMFuncRef, VMOpaqueContext, ValRaw, VmBox,
-    VmPtr,
+    HOST_CONTEXT_MAGIC, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMFuncRef, VMOpaqueContext,
+    ValRaw, VmBox, VmPtr,
 };
 use anyhow::{Result, bail};
 use core::marker::PhantomData;
@@ -64,7 +66,10 @@ unsafe extern "C" fn host_trampoline<T: 'static>(
         let def: &HostFuncDef<T> = &(*ctx).def;
         let caller_instance = instance_of(caller, (*store.as_ptr()).opaque.id);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let caller = Caller { store: StoreContextMut::from_raw(store), instance: caller_instance };
+            let caller = Caller {
+                store: StoreContextMut::from_raw(store),
+                instance: caller_instance,
+            };
             (def.func)(caller, core::slice::from_raw_parts_mut(args.as_ptr(), len))
         }));
         let context = (*store.as_ptr()).opaque.context.as_ptr();
@@ -93,19 +98,35 @@ unsafe fn instance_of(vmctx: NonNull<VMContext>, store_id: StoreId) -> Option<In
         if (*header).magic != VMCONTEXT_MAGIC || (*header).instance.is_null() {
             return None;
         }
-        Some(Instance { store_id, index: (*(*header).instance).handle })
+        Some(Instance {
+            store_id,
+            index: (*(*header).instance).handle,
+        })
     }
 }
 
 /// Calls `funcref` through the array-call ABI with `buf` as arguments and results.
-pub(crate) fn invoke(store: NonNull<StoreOpaque>, funcref: NonNull<VMFuncRef>, buf: &mut [ValRaw]) -> Result<()> {
+pub(crate) fn invoke(
+    store: NonNull<StoreOpaque>,
+    funcref: NonNull<VMFuncRef>,
+    buf: &mut [ValRaw],
+) -> Result<()> {
     // SAFETY: `funcref` belongs to this store (checked by callers) and is live; no Rust
     // reference into the store is held across the call, which may re-enter the store.
     unsafe {
         let caller = (*store.as_ptr()).default_caller();
         let f = funcref.as_ptr();
-        let ok = ((*f).array_call)((*f).vmctx.as_non_null(), caller, NonNull::new_unchecked(buf.as_mut_ptr()), buf.len());
-        if ok { Ok(()) } else { Err((*store.as_ptr()).take_error()) }
+        let ok = ((*f).array_call)(
+            (*f).vmctx.as_non_null(),
+            caller,
+            NonNull::new_unchecked(buf.as_mut_ptr()),
+            buf.len(),
+        );
+        if ok {
+            Ok(())
+        } else {
+            Err((*store.as_ptr()).take_error())
+        }
     }
 }
 
@@ -115,11 +136,16 @@ impl Func {
     }
 
     /// Puts a host function definition into a store.
-    pub(crate) fn from_def<T: 'static>(store: &mut StoreContextMut<'_, T>, def: Arc<HostFuncDef<T>>) -> Func {
+    pub(crate) fn from_def<T: 'static>(
+        store: &mut StoreContextMut<'_, T>,
+        def: Arc<HostFuncDef<T>>,
+    ) -> Func {
         let raw = store.raw();
         let type_index = store.engine().signature_id(&def.ty);
         let ctx = VmBox::new(HostFuncCtx {
-            header: VMOpaqueContext { magic: HOST_CONTEXT_MAGIC },
+            header: VMOpaqueContext {
+                magic: HOST_CONTEXT_MAGIC,
+            },
             funcref: VMFuncRef {
                 array_call: host_trampoline::<T>,
                 wasm_call: None,
@@ -137,7 +163,10 @@ impl Func {
         };
         let o = store.opaque_mut();
         o.host_funcs.push(Box::new(ctx));
-        Func { store_id: o.id, funcref }
+        Func {
+            store_id: o.id,
+            funcref,
+        }
     }
 
     /// A host function from a closure over Rust types, optionally taking a `Caller` first:
@@ -169,20 +198,36 @@ impl Func {
     }
 
     /// Calls the function with dynamically typed values.
-    pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
         let mut ctx = store.as_context_mut();
         ctx.opaque().check(self.store_id)?;
         let ty = self.ty(&ctx);
         if params.len() != ty.params().len() {
-            bail!("expected {} arguments, got {}", ty.params().len(), params.len());
+            bail!(
+                "expected {} arguments, got {}",
+                ty.params().len(),
+                params.len()
+            );
         }
         if results.len() != ty.results().len() {
-            bail!("expected {} results, got room for {}", ty.results().len(), results.len());
+            bail!(
+                "expected {} results, got room for {}",
+                ty.results().len(),
+                results.len()
+            );
         }
         let mut buf = vec![ValRaw::zero(); params.len().max(results.len())];
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
             if p.ty() != *t {
-                bail!("argument {i}: type mismatch: expected {t}, found {}", p.ty());
+                bail!(
+                    "argument {i}: type mismatch: expected {t}, found {}",
+                    p.ty()
+                );
             }
             buf[i] = p.to_raw(ctx.opaque())?;
         }
@@ -194,13 +239,22 @@ impl Func {
     }
 
     /// A typed view of the function; fails if the types do not match.
-    pub fn typed<P: WasmTyList, R: WasmTyList>(&self, store: impl AsContext) -> Result<TypedFunc<P, R>> {
+    pub fn typed<P: WasmTyList, R: WasmTyList>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<P, R>> {
         let ty = self.ty(store);
         let (want_p, want_r) = (P::types(), R::types());
         if ty.params() != want_p.as_slice() || ty.results() != want_r.as_slice() {
-            bail!("type mismatch: function is {ty}, requested {}", FuncType::new(want_p, want_r));
+            bail!(
+                "type mismatch: function is {ty}, requested {}",
+                FuncType::new(want_p, want_r)
+            );
         }
-        Ok(TypedFunc { func: *self, _marker: PhantomData })
+        Ok(TypedFunc {
+            func: *self,
+            _marker: PhantomData,
+        })
     }
 }
 
@@ -217,9 +271,14 @@ fn host_def_from_vals<T: 'static>(
     HostFuncDef {
         ty,
         func: Box::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
-            let params: Vec<Val> =
-                fty.params().iter().enumerate().map(|(i, t)| Val::from_raw(&raw[i], *t, caller.opaque())).collect();
-            let mut results: Vec<Val> = fty.results().iter().map(|t| Val::default_for(*t)).collect();
+            let params: Vec<Val> = fty
+                .params()
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Val::from_raw(&raw[i], *t, caller.opaque()))
+                .collect();
+            let mut results: Vec<Val> =
+                fty.results().iter().map(|t| Val::default_for(*t)).collect();
             let store_id = caller.opaque().id;
             let store_ptr = caller.store.raw();
             func(caller, &params, &mut results)?;
@@ -228,7 +287,10 @@ fn host_def_from_vals<T: 'static>(
             debug_assert_eq!(opaque.id, store_id);
             for (i, (v, t)) in results.iter().zip(fty.results()).enumerate() {
                 if v.ty() != *t {
-                    bail!("host function result {i}: type mismatch: expected {t}, found {}", v.ty());
+                    bail!(
+                        "host function result {i}: type mismatch: expected {t}, found {}",
+                        v.ty()
+                    );
                 }
                 raw[i] = v.to_raw(opaque)?;
             }
@@ -361,8 +423,12 @@ wasm_ty_num!(i32, I32, |v| ValRaw::i32(v), |r| r.get_i32());
 wasm_ty_num!(u32, I32, |v| ValRaw::i32(v as i32), |r| r.get_i32() as u32);
 wasm_ty_num!(i64, I64, |v| ValRaw::i64(v), |r| r.get_i64());
 wasm_ty_num!(u64, I64, |v| ValRaw::i64(v as i64), |r| r.get_i64() as u64);
-wasm_ty_num!(f32, F32, |v| ValRaw::f32(v.to_bits()), |r| f32::from_bits(r.get_f32()));
-wasm_ty_num!(f64, F64, |v| ValRaw::f64(v.to_bits()), |r| f64::from_bits(r.get_f64()));
+wasm_ty_num!(f32, F32, |v| ValRaw::f32(v.to_bits()), |r| f32::from_bits(
+    r.get_f32()
+));
+wasm_ty_num!(f64, F64, |v| ValRaw::f64(v.to_bits()), |r| f64::from_bits(
+    r.get_f64()
+));
 
 impl WasmTy for Option<Func> {
     fn valtype() -> ValType {
@@ -544,4 +610,3 @@ pub(crate) fn host_def_dynamic<T: 'static>(
 ) -> HostFuncDef<T> {
     host_def_from_vals(ty, f)
 }
-

@@ -3,7 +3,9 @@
 
 use crate::extern_::{Extern, Global, Memory, Table};
 use crate::func::{Func, TypedFunc, WasmTyList, invoke};
-use crate::module::{ConstExpr, ConstOp, DataMode, ElemItems, ElemMode, EntityType, ExportIndex, ModuleInfo};
+use crate::module::{
+    ConstExpr, ConstOp, DataMode, ElemItems, ElemMode, EntityType, ExportIndex, ModuleInfo,
+};
 use crate::module_api::Module;
 use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreId, StoreOpaque};
 use crate::tiering::FuncStats;
@@ -26,7 +28,11 @@ pub struct Instance {
 
 impl Instance {
     /// Instantiates `module` with `imports` given in the module's import order.
-    pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance> {
+    pub fn new(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
         instantiate(&mut store.as_context_mut(), module, imports)
     }
 
@@ -56,7 +62,12 @@ impl Instance {
         let ctx = store.as_context();
         let o = ctx.opaque();
         let data = self.data(o);
-        data.module.info().exports.iter().map(|(n, i)| (n.clone(), export_item(o, data, *i))).collect()
+        data.module
+            .info()
+            .exports
+            .iter()
+            .map(|(n, i)| (n.clone(), export_item(o, data, *i)))
+            .collect()
     }
 
     /// An exported function.
@@ -65,9 +76,15 @@ impl Instance {
     }
 
     /// An exported function with Rust types.
-    pub fn get_typed_func<P: WasmTyList, R: WasmTyList>(&self, store: impl AsContext, name: &str) -> Result<TypedFunc<P, R>> {
+    pub fn get_typed_func<P: WasmTyList, R: WasmTyList>(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<TypedFunc<P, R>> {
         let ctx = store.as_context();
-        let f = self.get_func(ctx, name).ok_or_else(|| anyhow!("no exported function named `{name}`"))?;
+        let f = self
+            .get_func(ctx, name)
+            .ok_or_else(|| anyhow!("no exported function named `{name}`"))?;
         f.typed(ctx)
     }
 
@@ -119,20 +136,46 @@ fn export_item(o: &StoreOpaque, data: &InstanceData, index: ExportIndex) -> Exte
 }
 
 fn find_memory(o: &StoreOpaque, p: *mut vm::Memory) -> Memory {
-    let index = o.memories.iter().position(|m| m.as_ptr() == p).expect("memory owned by the store");
-    Memory { store_id: o.id, index }
+    let index = o
+        .memories
+        .iter()
+        .position(|m| m.as_ptr() == p)
+        .expect("memory owned by the store");
+    Memory {
+        store_id: o.id,
+        index,
+    }
 }
 fn find_table(o: &StoreOpaque, p: *mut vm::Table) -> Table {
-    let index = o.tables.iter().position(|t| t.as_ptr() == p).expect("table owned by the store");
-    Table { store_id: o.id, index }
+    let index = o
+        .tables
+        .iter()
+        .position(|t| t.as_ptr() == p)
+        .expect("table owned by the store");
+    Table {
+        store_id: o.id,
+        index,
+    }
 }
 fn find_global(o: &StoreOpaque, p: *mut vm::Global) -> Global {
-    let index = o.globals.iter().position(|g| g.as_ptr() == p).expect("global owned by the store");
-    Global { store_id: o.id, index }
+    let index = o
+        .globals
+        .iter()
+        .position(|g| g.as_ptr() == p)
+        .expect("global owned by the store");
+    Global {
+        store_id: o.id,
+        index,
+    }
 }
 
 /// Checks an import against its expected type (the spec's import matching rules).
-fn check_import(o: &StoreOpaque, module: &ModuleInfo, expected: &EntityType, actual: &Extern) -> Result<()> {
+fn check_import(
+    o: &StoreOpaque,
+    module: &ModuleInfo,
+    expected: &EntityType,
+    actual: &Extern,
+) -> Result<()> {
     fn limits_match(min: u64, max: Option<u64>, want_min: u64, want_max: Option<u64>) -> bool {
         min >= want_min
             && match want_max {
@@ -145,7 +188,9 @@ fn check_import(o: &StoreOpaque, module: &ModuleInfo, expected: &EntityType, act
             o.check(f.store_id)?;
             let want = &module.types[*t as usize];
             // SAFETY: the function belongs to this store (checked), so it is live.
-            let have = o.engine.signature(unsafe { (*f.funcref.as_ptr()).type_index });
+            let have = o
+                .engine
+                .signature(unsafe { (*f.funcref.as_ptr()).type_index });
             if &have != want {
                 bail!("function types incompatible: expected {want}, found {have}");
             }
@@ -160,7 +205,9 @@ fn check_import(o: &StoreOpaque, module: &ModuleInfo, expected: &EntityType, act
         (EntityType::Table(want), Extern::Table(t)) => {
             o.check(t.store_id)?;
             let have = o.tables[t.index].get().ty();
-            if have.element != want.element || !limits_match(have.minimum, have.maximum, want.minimum, want.maximum) {
+            if have.element != want.element
+                || !limits_match(have.minimum, have.maximum, want.minimum, want.maximum)
+            {
                 bail!("table types incompatible: expected {want:?}, found {have:?}");
             }
         }
@@ -193,7 +240,10 @@ fn eval_const(expr: &ConstExpr, inst: &vm::Instance) -> Result<ValRaw> {
             ConstOp::GlobalGet(g) => unsafe { (*inst.global(g)).def.value },
             ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                 let (b, a) = (stack.pop(), stack.pop());
-                let (a, b) = (a.ok_or_else(|| anyhow!("bad constant"))?.get_i32(), b.ok_or_else(|| anyhow!("bad constant"))?.get_i32());
+                let (a, b) = (
+                    a.ok_or_else(|| anyhow!("bad constant"))?.get_i32(),
+                    b.ok_or_else(|| anyhow!("bad constant"))?.get_i32(),
+                );
                 ValRaw::i32(match op {
                     ConstOp::I32Add => a.wrapping_add(b),
                     ConstOp::I32Sub => a.wrapping_sub(b),
@@ -202,7 +252,10 @@ fn eval_const(expr: &ConstExpr, inst: &vm::Instance) -> Result<ValRaw> {
             }
             ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
                 let (b, a) = (stack.pop(), stack.pop());
-                let (a, b) = (a.ok_or_else(|| anyhow!("bad constant"))?.get_i64(), b.ok_or_else(|| anyhow!("bad constant"))?.get_i64());
+                let (a, b) = (
+                    a.ok_or_else(|| anyhow!("bad constant"))?.get_i64(),
+                    b.ok_or_else(|| anyhow!("bad constant"))?.get_i64(),
+                );
                 ValRaw::i64(match op {
                     ConstOp::I64Add => a.wrapping_add(b),
                     ConstOp::I64Sub => a.wrapping_sub(b),
@@ -212,13 +265,19 @@ fn eval_const(expr: &ConstExpr, inst: &vm::Instance) -> Result<ValRaw> {
         };
         stack.push(v);
     }
-    stack.pop().ok_or_else(|| anyhow!("empty constant expression"))
+    stack
+        .pop()
+        .ok_or_else(|| anyhow!("empty constant expression"))
 }
 
 /// Instantiates `module`. On a trap during segment initialisation or `start`, the
 /// instance stays in the store (its functions may already be in shared tables) and the
 /// error is returned.
-pub(crate) fn instantiate<T>(store: &mut StoreContextMut<'_, T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
+pub(crate) fn instantiate<T>(
+    store: &mut StoreContextMut<'_, T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance> {
     let info = module.inner.info.clone();
     let m = &module.inner;
     let o = store.opaque_mut();
@@ -226,15 +285,24 @@ pub(crate) fn instantiate<T>(store: &mut StoreContextMut<'_, T>, module: &Module
         bail!("module was compiled for a different engine than the store's");
     }
     if imports.len() != info.imports.len() {
-        bail!("expected {} imports, found {}", info.imports.len(), imports.len());
+        bail!(
+            "expected {} imports, found {}",
+            info.imports.len(),
+            imports.len()
+        );
     }
     let mut funcs: Vec<NonNull<VMFuncRef>> = Vec::new();
     let mut memories = Vec::new();
     let mut tables = Vec::new();
     let mut globals = Vec::new();
     for (import, item) in info.imports.iter().zip(imports) {
-        check_import(o, &info, &import.ty, item)
-            .map_err(|e| anyhow!("incompatible import type for `{}::{}`: {e}", import.module, import.name))?;
+        check_import(o, &info, &import.ty, item).map_err(|e| {
+            anyhow!(
+                "incompatible import type for `{}::{}`: {e}",
+                import.module,
+                import.name
+            )
+        })?;
         match item {
             Extern::Func(f) => funcs.push(f.funcref),
             Extern::Memory(mem) => memories.push(mem.ptr(o)?),
@@ -266,7 +334,12 @@ pub(crate) fn instantiate<T>(store: &mut StoreContextMut<'_, T>, module: &Module
     for (i, p) in globals.iter().enumerate() {
         inst.set_global(i as u32, *p);
     }
-    for (i, ty) in info.memories.iter().enumerate().skip(info.num_imported_memories as usize) {
+    for (i, ty) in info
+        .memories
+        .iter()
+        .enumerate()
+        .skip(info.num_imported_memories as usize)
+    {
         let mem = VmBox::new(vm::Memory::new(*ty)?);
         // SAFETY: `VmBox` pointers are never null.
         inst.set_memory(i as u32, unsafe { NonNull::new_unchecked(mem.as_ptr()) });
@@ -294,8 +367,14 @@ pub(crate) fn instantiate<T>(store: &mut StoreContextMut<'_, T>, module: &Module
     let mut elements = Vec::with_capacity(info.elements.len());
     for seg in &info.elements {
         let items: Box<[VMRef]> = match &seg.items {
-            ElemItems::Funcs(f) => f.iter().map(|&f| VMRef(inst.func_ref(f).as_ptr().cast())).collect(),
-            ElemItems::Exprs(e) => e.iter().map(|e| eval_const(e, inst).map(|v| v.get_ref())).collect::<Result<_>>()?,
+            ElemItems::Funcs(f) => f
+                .iter()
+                .map(|&f| VMRef(inst.func_ref(f).as_ptr().cast()))
+                .collect(),
+            ElemItems::Exprs(e) => e
+                .iter()
+                .map(|e| eval_const(e, inst).map(|v| v.get_ref()))
+                .collect::<Result<_>>()?,
         };
         elements.push(items);
     }
@@ -303,8 +382,14 @@ pub(crate) fn instantiate<T>(store: &mut StoreContextMut<'_, T>, module: &Module
     let index = o.instances.len();
     inst.handle = index;
     let vm_inst = handle.as_ptr();
-    o.instances.push(crate::instance::InstanceData { handle, module: module.clone() });
-    let instance = Instance { store_id: o.id, index };
+    o.instances.push(crate::instance::InstanceData {
+        handle,
+        module: module.clone(),
+    });
+    let instance = Instance {
+        store_id: o.id,
+        index,
+    };
 
     // From here on, effects are visible to other instances even if a later step traps.
     for (i, seg) in info.elements.iter().enumerate() {
@@ -314,7 +399,8 @@ pub(crate) fn instantiate<T>(store: &mut StoreContextMut<'_, T>, module: &Module
                 unsafe {
                     let offset = eval_const(offset, &*vm_inst)?.get_i32() as u32 as u64;
                     let len = seg.items.len() as u64;
-                    vm::Instance::table_init(vm_inst, *table, i as u32, offset, 0, len).map_err(anyhow::Error::new)?;
+                    vm::Instance::table_init(vm_inst, *table, i as u32, offset, 0, len)
+                        .map_err(anyhow::Error::new)?;
                     (*vm_inst).elem_drop(i as u32);
                 }
             }
@@ -329,7 +415,8 @@ pub(crate) fn instantiate<T>(store: &mut StoreContextMut<'_, T>, module: &Module
             unsafe {
                 let offset = eval_const(offset, &*vm_inst)?.get_i32() as u32 as u64;
                 let len = seg.range.len() as u64;
-                vm::Instance::memory_init(vm_inst, *memory, i as u32, offset, 0, len).map_err(anyhow::Error::new)?;
+                vm::Instance::memory_init(vm_inst, *memory, i as u32, offset, 0, len)
+                    .map_err(anyhow::Error::new)?;
                 (*vm_inst).data_drop(i as u32);
             }
         }
@@ -341,4 +428,3 @@ pub(crate) fn instantiate<T>(store: &mut StoreContextMut<'_, T>, module: &Module
     }
     Ok(instance)
 }
-

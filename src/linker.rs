@@ -38,7 +38,11 @@ pub struct Linker<T> {
 impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new(engine: &Engine) -> Linker<T> {
-        Linker { engine: engine.clone(), defs: HashMap::new(), allow_shadowing: false }
+        Linker {
+            engine: engine.clone(),
+            defs: HashMap::new(),
+            allow_shadowing: false,
+        }
     }
 
     /// The engine.
@@ -81,18 +85,33 @@ impl<T: 'static> Linker<T> {
         ty: FuncType,
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        self.insert(module, name, Definition::HostFunc(Arc::new(host_def_dynamic(ty, func))))?;
+        self.insert(
+            module,
+            name,
+            Definition::HostFunc(Arc::new(host_def_dynamic(ty, func))),
+        )?;
         Ok(self)
     }
 
     /// Defines an item of a store.
-    pub fn define(&mut self, _store: impl AsContext<Data = T>, module: &str, name: &str, item: impl Into<Extern>) -> Result<&mut Self> {
+    pub fn define(
+        &mut self,
+        _store: impl AsContext<Data = T>,
+        module: &str,
+        name: &str,
+        item: impl Into<Extern>,
+    ) -> Result<&mut Self> {
         self.insert(module, name, Definition::Extern(item.into()))?;
         Ok(self)
     }
 
     /// Defines every export of `instance` under the module name `module`.
-    pub fn instance(&mut self, store: impl AsContextMut<Data = T>, module: &str, instance: Instance) -> Result<&mut Self> {
+    pub fn instance(
+        &mut self,
+        store: impl AsContextMut<Data = T>,
+        module: &str,
+        instance: Instance,
+    ) -> Result<&mut Self> {
         for (name, item) in instance.exports(&store) {
             self.insert(module, &name, Definition::Extern(item))?;
         }
@@ -100,22 +119,39 @@ impl<T: 'static> Linker<T> {
     }
 
     /// The item defined as `module::name`, put into `store` if it is a host function.
-    pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
+    pub fn get(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern> {
         let def = self.defs.get(&(module.to_string(), name.to_string()))?;
         Some(match def {
             Definition::Extern(e) => *e,
-            Definition::HostFunc(f) => Extern::Func(Func::from_def(&mut store.as_context_mut(), f.clone())),
+            Definition::HostFunc(f) => {
+                Extern::Func(Func::from_def(&mut store.as_context_mut(), f.clone()))
+            }
         })
     }
 
     /// Instantiates `module`, resolving each import by name.
-    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance> {
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance> {
         let mut ctx = store.as_context_mut();
         let mut imports = Vec::with_capacity(module.info().imports.len());
         for import in &module.info().imports {
-            let item = self.get(&mut ctx, &import.module, &import.name).ok_or_else(|| {
-                anyhow!("unknown import: `{}::{}` has not been defined", import.module, import.name)
-            })?;
+            let item = self
+                .get(&mut ctx, &import.module, &import.name)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "unknown import: `{}::{}` has not been defined",
+                        import.module,
+                        import.name
+                    )
+                })?;
             imports.push(item);
         }
         instantiate(&mut ctx, module, &imports)

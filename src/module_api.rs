@@ -24,7 +24,9 @@ pub struct Module {
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module").field("name", &self.inner.info.name).finish()
+        f.debug_struct("Module")
+            .field("name", &self.inner.info.name)
+            .finish()
     }
 }
 
@@ -71,16 +73,26 @@ impl Module {
     /// Validates and prepares a binary module.
     pub fn from_binary(engine: &Engine, wasm: &[u8]) -> Result<Module> {
         let info = Arc::new(ModuleInfo::parse(wasm)?);
-        let sig_ids: Box<[VMSharedTypeIndex]> = info.types.iter().map(|t| engine.signature_id(t)).collect();
+        let sig_ids: Box<[VMSharedTypeIndex]> =
+            info.types.iter().map(|t| engine.signature_id(t)).collect();
         let offsets = VMOffsets::new(&info);
         let tiers = ModuleTiers::new(engine, info.clone(), sig_ids.clone())?;
-        Ok(Module { inner: Arc::new(ModuleInner { engine: engine.clone(), info, offsets, sig_ids, tiers }) })
+        Ok(Module {
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                info,
+                offsets,
+                sig_ids,
+                tiers,
+            }),
+        })
     }
 
     /// Reads and prepares a module from a file (binary or text).
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         Module::new(engine, bytes).with_context(|| format!("in {}", path.display()))
     }
 
@@ -152,7 +164,11 @@ impl Module {
         if func < info.num_imported_funcs || func as usize >= info.functions.len() {
             anyhow::bail!("function {func} is not defined by this module");
         }
-        let code = self.inner.tiers.interp.translate(func - info.num_imported_funcs)?;
+        let code = self
+            .inner
+            .tiers
+            .interp
+            .translate(func - info.num_imported_funcs)?;
         Ok(crate::interp::disasm::disassemble(&code.code))
     }
 }

@@ -10,7 +10,7 @@
 use crate::engine::Engine;
 use crate::instance::InstanceData;
 use crate::interp::InterpStack;
-use crate::vm::{self, VMContext, VMContextHeader, VMStoreContext, VmBox, VMCONTEXT_MAGIC};
+use crate::vm::{self, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMStoreContext, VmBox};
 use anyhow::{Result, bail};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -72,7 +72,9 @@ impl StoreOpaque {
         if let Some(panic) = ctx.pending_panic.take() {
             std::panic::resume_unwind(panic);
         }
-        ctx.pending_error.take().unwrap_or_else(|| anyhow::anyhow!("wasm call failed without an error"))
+        ctx.pending_error
+            .take()
+            .unwrap_or_else(|| anyhow::anyhow!("wasm call failed without an error"))
     }
 }
 
@@ -98,7 +100,10 @@ impl<T> Store<T> {
     /// A new store with `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         let interp = VmBox::new(InterpStack::new(engine.config().max_wasm_stack));
-        let context = VmBox::new(VMStoreContext { interp_state: interp.as_ptr().cast(), ..Default::default() });
+        let context = VmBox::new(VMStoreContext {
+            interp_state: interp.as_ptr().cast(),
+            ..Default::default()
+        });
         let default_caller = VmBox::new(VMContextHeader {
             magic: VMCONTEXT_MAGIC,
             _pad: 0,
@@ -228,7 +233,10 @@ impl<'a, T> StoreContextMut<'a, T> {
     /// The store must be alive for `'a`, and the caller must not create overlapping
     /// exclusive access through other means.
     pub(crate) unsafe fn from_raw(inner: NonNull<StoreInner<T>>) -> Self {
-        StoreContextMut { inner, _marker: PhantomData }
+        StoreContextMut {
+            inner,
+            _marker: PhantomData,
+        }
     }
 
     /// The raw store pointer.
@@ -298,12 +306,18 @@ pub trait AsContextMut: AsContext {
 impl<T> AsContext for Store<T> {
     type Data = T;
     fn as_context(&self) -> StoreContext<'_, T> {
-        StoreContext { inner: self.inner, _marker: PhantomData }
+        StoreContext {
+            inner: self.inner,
+            _marker: PhantomData,
+        }
     }
 }
 impl<T> AsContextMut for Store<T> {
     fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
-        StoreContextMut { inner: self.inner, _marker: PhantomData }
+        StoreContextMut {
+            inner: self.inner,
+            _marker: PhantomData,
+        }
     }
 }
 impl<T> AsContext for StoreContext<'_, T> {
@@ -315,12 +329,18 @@ impl<T> AsContext for StoreContext<'_, T> {
 impl<T> AsContext for StoreContextMut<'_, T> {
     type Data = T;
     fn as_context(&self) -> StoreContext<'_, T> {
-        StoreContext { inner: self.inner, _marker: PhantomData }
+        StoreContext {
+            inner: self.inner,
+            _marker: PhantomData,
+        }
     }
 }
 impl<T> AsContextMut for StoreContextMut<'_, T> {
     fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
-        StoreContextMut { inner: self.inner, _marker: PhantomData }
+        StoreContextMut {
+            inner: self.inner,
+            _marker: PhantomData,
+        }
     }
 }
 impl<C: AsContext + ?Sized> AsContext for &C {

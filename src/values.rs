@@ -56,19 +56,35 @@ impl Val {
 
     /// The `i32`, if it is one.
     pub fn i32(&self) -> Option<i32> {
-        if let Val::I32(v) = self { Some(*v) } else { None }
+        if let Val::I32(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
     }
     /// The `i64`, if it is one.
     pub fn i64(&self) -> Option<i64> {
-        if let Val::I64(v) = self { Some(*v) } else { None }
+        if let Val::I64(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
     }
     /// The `f32`, if it is one.
     pub fn f32(&self) -> Option<f32> {
-        if let Val::F32(v) = self { Some(f32::from_bits(*v)) } else { None }
+        if let Val::F32(v) = self {
+            Some(f32::from_bits(*v))
+        } else {
+            None
+        }
     }
     /// The `f64`, if it is one.
     pub fn f64(&self) -> Option<f64> {
-        if let Val::F64(v) = self { Some(f64::from_bits(*v)) } else { None }
+        if let Val::F64(v) = self {
+            Some(f64::from_bits(*v))
+        } else {
+            None
+        }
     }
 
     /// Converts to the raw representation, checking that references belong to `store`.
@@ -171,7 +187,10 @@ fn extern_to_ref(e: Option<ExternRef>, store: &StoreOpaque) -> Result<VMRef> {
 }
 
 fn ref_to_extern(r: VMRef, store: &StoreOpaque) -> Option<ExternRef> {
-    NonNull::new(r.0.cast::<ExternData>()).map(|data| ExternRef { store_id: store.id, data })
+    NonNull::new(r.0.cast::<ExternData>()).map(|data| ExternRef {
+        store_id: store.id,
+        data,
+    })
 }
 
 /// A reference to host data, passed to and from wasm as `externref`. The data is owned
@@ -193,15 +212,23 @@ impl ExternRef {
     pub fn new(mut store: impl AsContextMut, value: impl Any + Send + Sync) -> ExternRef {
         let mut ctx = store.as_context_mut();
         let o = ctx.opaque_mut();
-        let data = VmBox::new(ExternData { value: Box::new(value) });
+        let data = VmBox::new(ExternData {
+            value: Box::new(value),
+        });
         // SAFETY: `VmBox` pointers are never null.
         let ptr = unsafe { NonNull::new_unchecked(data.as_ptr()) };
         o.extern_refs.push(data);
-        ExternRef { store_id: o.id, data: ptr }
+        ExternRef {
+            store_id: o.id,
+            data: ptr,
+        }
     }
 
     /// The host data.
-    pub fn data<'a, T: 'a>(&self, store: impl Into<crate::store::StoreContext<'a, T>>) -> Result<&'a (dyn Any + Send + Sync)> {
+    pub fn data<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::store::StoreContext<'a, T>>,
+    ) -> Result<&'a (dyn Any + Send + Sync)> {
         let ctx = store.into();
         ctx.opaque().check(self.store_id)?;
         // SAFETY: the data is owned by the store, alive for `'a`, and never mutated.

@@ -7,8 +7,8 @@
 //! hide the rest of a file.
 
 use crate::{
-    Engine, ExternRef, Global, GlobalType, Instance, Linker, Memory, MemoryType, Module, Mutability,
-    Store, Table, TableType, Trap, Val, ValType,
+    Engine, ExternRef, Global, GlobalType, Instance, Linker, Memory, MemoryType, Module,
+    Mutability, Store, Table, TableType, Trap, Val, ValType,
 };
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
@@ -100,13 +100,21 @@ impl WastContext {
 
     fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<Instance> {
         match id {
-            Some(id) => self.instances.get(id.name()).copied().ok_or_else(|| anyhow!("no module named ${}", id.name())),
-            None => self.current.ok_or_else(|| anyhow!("no module instantiated yet")),
+            Some(id) => self
+                .instances
+                .get(id.name())
+                .copied()
+                .ok_or_else(|| anyhow!("no module named ${}", id.name())),
+            None => self
+                .current
+                .ok_or_else(|| anyhow!("no module instantiated yet")),
         }
     }
 
     fn compile(&self, wat: &mut QuoteWat<'_>) -> Result<Module> {
-        let bytes = wat.encode().map_err(|e| anyhow!("text does not encode: {e}"))?;
+        let bytes = wat
+            .encode()
+            .map_err(|e| anyhow!("text does not encode: {e}"))?;
         Module::new(&self.engine, bytes)
     }
 
@@ -129,7 +137,9 @@ impl WastContext {
                 }
                 self.last_definition = Some(module);
             }
-            WastDirective::ModuleInstance { instance, module, .. } => {
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
                 let def = match module {
                     Some(m) => self.definitions.get(m.name()).cloned(),
                     None => self.last_definition.clone(),
@@ -155,7 +165,9 @@ impl WastContext {
                     bail!("expected {} results, got {}", results.len(), values.len());
                 }
                 for (i, (v, want)) in values.iter().zip(&results).enumerate() {
-                    let WastRet::Core(want) = want else { bail!("unsupported: component result values") };
+                    let WastRet::Core(want) = want else {
+                        bail!("unsupported: component result values")
+                    };
                     if !self.matches(v, want)? {
                         bail!("result {i}: expected {want:?}, got {v:?}");
                     }
@@ -169,28 +181,45 @@ impl WastContext {
                 Ok(values) => bail!("expected exhaustion `{message}`, got {values:?}"),
                 Err(e) => check_trap(&e, message)?,
             },
-            WastDirective::AssertInvalid { mut module, message, .. } => {
+            WastDirective::AssertInvalid {
+                mut module,
+                message,
+                ..
+            } => {
                 if let Ok(bytes) = module.encode() {
                     if Module::new(&self.engine, &bytes).is_ok() {
                         bail!("expected invalid module (`{message}`), but it validated");
                     }
                 }
             }
-            WastDirective::AssertMalformed { mut module, message, .. } => {
+            WastDirective::AssertMalformed {
+                mut module,
+                message,
+                ..
+            } => {
                 if let Ok(bytes) = module.encode() {
                     if Module::new(&self.engine, &bytes).is_ok() {
                         bail!("expected malformed module (`{message}`), but it was accepted");
                     }
                 }
             }
-            WastDirective::AssertUnlinkable { mut module, message, .. } => {
-                let bytes = module.encode().map_err(|e| anyhow!("text does not encode: {e}"))?;
+            WastDirective::AssertUnlinkable {
+                mut module,
+                message,
+                ..
+            } => {
+                let bytes = module
+                    .encode()
+                    .map_err(|e| anyhow!("text does not encode: {e}"))?;
                 let module = Module::new(&self.engine, bytes)?;
                 match self.linker.instantiate(&mut self.store, &module) {
                     Ok(_) => bail!("expected unlinkable module (`{message}`), but it linked"),
                     Err(e) => {
                         let text = format!("{e:#}");
-                        if !text.contains(message) && !(message == "incompatible import type" && text.contains("unknown import")) {
+                        if !text.contains(message)
+                            && !(message == "incompatible import type"
+                                && text.contains("unknown import"))
+                        {
                             bail!("expected `{message}`, got `{text}`");
                         }
                     }
@@ -236,14 +265,22 @@ impl WastContext {
     }
 
     fn arg(&mut self, a: &WastArg<'_>) -> Result<Val> {
-        let WastArg::Core(a) = a else { bail!("unsupported: component arguments") };
+        let WastArg::Core(a) = a else {
+            bail!("unsupported: component arguments")
+        };
         Ok(match a {
             WastArgCore::I32(v) => Val::I32(*v),
             WastArgCore::I64(v) => Val::I64(*v),
             WastArgCore::F32(f) => Val::F32(f.bits),
             WastArgCore::F64(f) => Val::F64(f.bits),
-            WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Func, .. }) => Val::FuncRef(None),
-            WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Extern, .. }) => Val::ExternRef(None),
+            WastArgCore::RefNull(HeapType::Abstract {
+                ty: AbstractHeapType::Func,
+                ..
+            }) => Val::FuncRef(None),
+            WastArgCore::RefNull(HeapType::Abstract {
+                ty: AbstractHeapType::Extern,
+                ..
+            }) => Val::ExternRef(None),
             WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(&mut self.store, *n))),
             other => bail!("unsupported: argument {other:?}"),
         })
@@ -314,7 +351,11 @@ fn define_spectest(linker: &mut Linker<()>, store: &mut Store<()>) -> Result<()>
         let global = Global::new(&mut *store, GlobalType::new(ty, Mutability::Const), v)?;
         linker.define(&*store, "spectest", name, global)?;
     }
-    let table = Table::new(&mut *store, TableType::new(crate::RefType::FuncRef, 10, Some(20)), Val::FuncRef(None))?;
+    let table = Table::new(
+        &mut *store,
+        TableType::new(crate::RefType::FuncRef, 10, Some(20)),
+        Val::FuncRef(None),
+    )?;
     linker.define(&*store, "spectest", "table", table)?;
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2)))?;
     linker.define(&*store, "spectest", "memory", memory)?;
@@ -323,6 +364,7 @@ fn define_spectest(linker: &mut Linker<()>, store: &mut Store<()>) -> Result<()>
 
 /// Runs a `.wast` file from disk.
 pub fn run_wast_file(engine: &Engine, path: &std::path::Path) -> Result<WastReport> {
-    let source = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let source =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(run_wast(engine, &path.display().to_string(), &source))
 }

@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use tierwasm::{Config, Engine, Linker, Module, Store, Tier, Trap, Val, ValType};
 
 #[derive(Parser)]
-#[command(name = "tierwasm", version, about = "A WebAssembly engine: an interpreter that starts at once, a JIT for hot code")]
+#[command(
+    name = "tierwasm",
+    version,
+    about = "A WebAssembly engine: an interpreter that starts at once, a JIT for hot code"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -95,9 +99,20 @@ impl From<anyhow::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { engine, invoke, file, args } => run(&engine, invoke.as_deref(), &file, &args),
+        Command::Run {
+            engine,
+            invoke,
+            file,
+            args,
+        } => run(&engine, invoke.as_deref(), &file, &args),
         Command::Wast { engine, files } => wast(&engine, &files),
-        Command::Explain { engine, func, invoke, file, args } => explain(&engine, func, invoke.as_deref(), &file, &args),
+        Command::Explain {
+            engine,
+            func,
+            invoke,
+            file,
+            args,
+        } => explain(&engine, func, invoke.as_deref(), &file, &args),
     };
     match result {
         Ok(code) => code,
@@ -127,7 +142,10 @@ fn parse_arg(text: &str, ty: ValType) -> Result<Val> {
             None => (false, text),
         };
         let digits = digits.replace('_', "");
-        let v = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        let v = match digits
+            .strip_prefix("0x")
+            .or_else(|| digits.strip_prefix("0X"))
+        {
             Some(hex) => i128::from_str_radix(hex, 16).ok()?,
             None => digits.parse::<i128>().ok()?,
         };
@@ -136,11 +154,15 @@ fn parse_arg(text: &str, ty: ValType) -> Result<Val> {
     let bad = || anyhow!("`{text}` is not a valid {ty}");
     Ok(match ty {
         ValType::I32 => {
-            let v = int(text).filter(|v| (i32::MIN as i128..=u32::MAX as i128).contains(v)).ok_or_else(bad)?;
+            let v = int(text)
+                .filter(|v| (i32::MIN as i128..=u32::MAX as i128).contains(v))
+                .ok_or_else(bad)?;
             Val::I32(v as i32)
         }
         ValType::I64 => {
-            let v = int(text).filter(|v| (i64::MIN as i128..=u64::MAX as i128).contains(v)).ok_or_else(bad)?;
+            let v = int(text)
+                .filter(|v| (i64::MIN as i128..=u64::MAX as i128).contains(v))
+                .ok_or_else(bad)?;
             Val::I64(v as i64)
         }
         ValType::F32 => Val::F32(text.parse::<f32>().map_err(|_| bad())?.to_bits()),
@@ -197,9 +219,14 @@ fn call(
             args.len()
         )));
     }
-    let params = args.iter().zip(ty.params()).map(|(a, t)| parse_arg(a, *t)).collect::<Result<Vec<_>>>()?;
+    let params = args
+        .iter()
+        .zip(ty.params())
+        .map(|(a, t)| parse_arg(a, *t))
+        .collect::<Result<Vec<_>>>()?;
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    func.call(&mut *store, &params, &mut results).map_err(classify)?;
+    func.call(&mut *store, &params, &mut results)
+        .map_err(classify)?;
     Ok((instance, results))
 }
 
@@ -215,15 +242,27 @@ fn default_export(module: &Module) -> Result<String> {
     match funcs.as_slice() {
         [only] => Ok(only.clone()),
         [] => bail!("the module exports no function"),
-        _ => bail!("the module exports several functions ({}); choose one with --invoke", funcs.join(", ")),
+        _ => bail!(
+            "the module exports several functions ({}); choose one with --invoke",
+            funcs.join(", ")
+        ),
     }
 }
 
 fn classify(e: anyhow::Error) -> Failure {
-    if e.downcast_ref::<Trap>().is_some() { Failure::Trap(e) } else { Failure::Other(e) }
+    if e.downcast_ref::<Trap>().is_some() {
+        Failure::Trap(e)
+    } else {
+        Failure::Other(e)
+    }
 }
 
-fn run(engine_args: &EngineArgs, invoke: Option<&str>, file: &Path, args: &[String]) -> Result<ExitCode, Failure> {
+fn run(
+    engine_args: &EngineArgs,
+    invoke: Option<&str>,
+    file: &Path,
+    args: &[String],
+) -> Result<ExitCode, Failure> {
     let engine = engine_args.engine()?;
     let module = load(&engine, file)?;
     let mut store = Store::new(&engine, ());
@@ -241,10 +280,19 @@ fn wast(engine_args: &EngineArgs, files: &[PathBuf]) -> Result<ExitCode, Failure
         for f in &report.failures {
             println!("  FAIL {f}");
         }
-        println!("{}: {} passed, {} failed", file.display(), report.passed, report.failed());
+        println!(
+            "{}: {} passed, {} failed",
+            file.display(),
+            report.passed,
+            report.failed()
+        );
         all_ok &= report.failed() == 0;
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn explain(
@@ -262,18 +310,37 @@ fn explain(
         None => (info.num_imported_funcs..info.functions.len() as u32).collect(),
     };
     for f in funcs {
-        println!("function {} {}:", info.func_display_name(f), info.func_type(f));
+        println!(
+            "function {} {}:",
+            info.func_display_name(f),
+            info.func_type(f)
+        );
         print!("{}", module.disassemble(f)?);
     }
     let wasm_code: usize = info.bodies.iter().map(|b| b.len()).sum();
-    println!("code: {wasm_code} wasm bytes -> {} bytecode bytes", module.bytecode_size());
+    println!(
+        "code: {wasm_code} wasm bytes -> {} bytecode bytes",
+        module.bytecode_size()
+    );
     if invoke.is_some() {
         let mut store = Store::new(&engine, ());
         let (instance, results) = call(engine_args, &mut store, &module, invoke, args)?;
-        println!("results: {}", results.iter().map(format_val).collect::<Vec<_>>().join(", "));
+        println!(
+            "results: {}",
+            results
+                .iter()
+                .map(format_val)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        #[cfg(feature = "op-stats")]
+        println!("{}", tierwasm::interp::dispatch::op_stats::report(40));
         for s in instance.tier_stats(&store) {
             let name = s.name.unwrap_or_else(|| format!("#{}", s.func_index));
-            println!("  {name:>24} tier={:?} calls={} loop_iterations={}", s.tier, s.calls, s.loop_iterations);
+            println!(
+                "  {name:>24} tier={:?} calls={} loop_iterations={}",
+                s.tier, s.calls, s.loop_iterations
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

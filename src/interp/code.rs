@@ -32,14 +32,26 @@ pub struct ModuleCode {
 
 impl ModuleCode {
     /// Prepares (does not translate) the functions of `module`.
-    pub fn new(module: Arc<ModuleInfo>, sig_ids: Box<[VMSharedTypeIndex]>, options: TranslateOptions) -> ModuleCode {
+    pub fn new(
+        module: Arc<ModuleInfo>,
+        sig_ids: Box<[VMSharedTypeIndex]>,
+        options: TranslateOptions,
+    ) -> ModuleCode {
         let arities = module
             .types
             .iter()
             .map(|t| (t.params().len() as u16, t.results().len() as u16))
             .collect();
-        let funcs = (0..module.num_defined_funcs()).map(|_| OnceLock::new()).collect();
-        ModuleCode { module, sig_ids, arities, funcs, options }
+        let funcs = (0..module.num_defined_funcs())
+            .map(|_| OnceLock::new())
+            .collect();
+        ModuleCode {
+            module,
+            sig_ids,
+            arities,
+            funcs,
+            options,
+        }
     }
 
     /// The module.
@@ -96,6 +108,10 @@ impl ModuleCode {
 
     /// Total bytecode bytes of the functions translated so far.
     pub fn bytecode_size(&self) -> usize {
-        self.funcs.iter().filter_map(|f| f.get()).map(|f| f.code.len()).sum()
+        self.funcs
+            .iter()
+            .filter_map(|f| f.get())
+            .map(|f| f.code.len())
+            .sum()
     }
 }

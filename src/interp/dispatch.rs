@@ -97,6 +97,9 @@ pub unsafe fn run(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Exit {
     {
         let (mut pc, mut fp, mut mem, mut len) = (pc, fp, mem, len);
         loop {
+            #[cfg(feature = "op-stats")]
+            // SAFETY: `pc` points at an op.
+            op_stats::record(unsafe { *pc }, unsafe { *pc.add(1) });
             // SAFETY: forwarded; every byte indexes one of the 256 entries.
             let step = unsafe { (PAGE0[*pc as usize])(pc, fp, cx, mem, len) };
             match step {
@@ -148,3 +151,64 @@ const fn page(first: usize, escape_slot: bool) -> [Handler; 256] {
 static PAGE0: [Handler; 256] = page(0, true);
 /// Handlers of escaped opcodes.
 static PAGE1: [Handler; 256] = page(ESCAPE as usize, false);
+
+/// Dynamic op and op-pair counts (feature `op-stats`), printed by `op_stats::report`.
+#[cfg(feature = "op-stats")]
+pub mod op_stats {
+    use super::super::ops::{ESCAPE, NUM_OPS, OpCode};
+    use std::sync::Mutex;
+
+    static COUNTS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+    static mut PREV: usize = 0;
+
+    pub(super) fn record(b0: u8, b1: u8) {
+        let op = if b0 == ESCAPE {
+            ESCAPE as usize + b1 as usize
+        } else {
+            b0 as usize
+        };
+        let mut c = COUNTS.lock().unwrap();
+        if c.is_empty() {
+            c.resize(NUM_OPS * (NUM_OPS + 1), 0);
+        }
+        // SAFETY: single-threaded statistics for tuning runs.
+        let prev = unsafe { PREV };
+        c[op] += 1;
+        c[NUM_OPS + prev * NUM_OPS + op] += 1;
+        // SAFETY: as above.
+        unsafe { PREV = op };
+    }
+
+    /// The `top` most executed ops and op pairs.
+    pub fn report(top: usize) -> String {
+        let c = COUNTS.lock().unwrap();
+        if c.is_empty() {
+            return String::new();
+        }
+        let total: u64 = c[..NUM_OPS].iter().sum();
+        let mut ops: Vec<(u64, usize)> = (0..NUM_OPS).map(|i| (c[i], i)).collect();
+        ops.sort_unstable_by(|a, b| b.cmp(a));
+        let mut out = format!("{total} ops\n");
+        for (n, i) in ops.iter().take(top) {
+            out += &format!(
+                "{:6.2}% {}\n",
+                *n as f64 * 100.0 / total as f64,
+                OpCode::ALL[*i].name()
+            );
+        }
+        let mut pairs: Vec<(u64, usize)> = (0..NUM_OPS * NUM_OPS)
+            .map(|i| (c[NUM_OPS + i], i))
+            .collect();
+        pairs.sort_unstable_by(|a, b| b.cmp(a));
+        out += "pairs:\n";
+        for (n, i) in pairs.iter().take(top) {
+            out += &format!(
+                "{:6.2}% {} -> {}\n",
+                *n as f64 * 100.0 / total as f64,
+                OpCode::ALL[i / NUM_OPS].name(),
+                OpCode::ALL[i % NUM_OPS].name()
+            );
+        }
+        out
+    }
+}

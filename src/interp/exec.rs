@@ -308,6 +308,60 @@ macro_rules! store {
     };
 }
 
+macro_rules! load_fused {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr, |$o:ident, $fp:ident| $addr:expr, |$v:ident| $e:expr) => {
+        handler!($name(pc, $fp, cx, mem, len) {
+            let $o = op::$Op::decode(pc);
+            let ea = ($addr) as u64 + $o.offset as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            let $v = ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>());
+            wr::<u64>($fp, $o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! store_fused {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr, |$o:ident, $fp:ident| $addr:expr) => {
+        handler!($name(pc, $fp, cx, mem, len) {
+            let $o = op::$Op::decode(pc);
+            let ea = ($addr) as u64 + $o.offset as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), rd::<u64>($fp, $o.src) as $raw);
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! float_imm {
+    ($name:ident, $Op:ident, $t:ty, $bits:ty, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b = <$t>::from_bits(o.imm as $bits);
+            wr(fp, o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! ternop {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident, $c:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b: $t = rd(fp, o.b);
+            let $c: $t = rd(fp, o.c);
+            wr(fp, o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
 // ---------------------------------------------------------------------------------
 // Wasm numeric semantics that are more than one Rust operator.
 // ---------------------------------------------------------------------------------
@@ -324,7 +378,11 @@ fn i32_div_s_op(a: i32, b: i32) -> Result<i32, Trap> {
 }
 #[inline(always)]
 fn i32_rem_s_op(a: i32, b: i32) -> Result<i32, Trap> {
-    if b == 0 { Err(Trap::IntegerDivisionByZero) } else { Ok(a.wrapping_rem(b)) }
+    if b == 0 {
+        Err(Trap::IntegerDivisionByZero)
+    } else {
+        Ok(a.wrapping_rem(b))
+    }
 }
 #[inline(always)]
 fn i32_div_u_op(a: u32, b: u32) -> Result<u32, Trap> {
@@ -346,7 +404,11 @@ fn i64_div_s_op(a: i64, b: i64) -> Result<i64, Trap> {
 }
 #[inline(always)]
 fn i64_rem_s_op(a: i64, b: i64) -> Result<i64, Trap> {
-    if b == 0 { Err(Trap::IntegerDivisionByZero) } else { Ok(a.wrapping_rem(b)) }
+    if b == 0 {
+        Err(Trap::IntegerDivisionByZero)
+    } else {
+        Ok(a.wrapping_rem(b))
+    }
 }
 #[inline(always)]
 fn i64_div_u_op(a: u64, b: u64) -> Result<u64, Trap> {
@@ -392,11 +454,19 @@ float_minmax!(f64_min_op, f64_max_op, f64);
 /// wasm wants NaN results quiet.
 #[inline(always)]
 fn quiet_f32(x: f32) -> f32 {
-    if x.is_nan() { f32::from_bits(x.to_bits() | 0x0040_0000) } else { x }
+    if x.is_nan() {
+        f32::from_bits(x.to_bits() | 0x0040_0000)
+    } else {
+        x
+    }
 }
 #[inline(always)]
 fn quiet_f64(x: f64) -> f64 {
-    if x.is_nan() { f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000) } else { x }
+    if x.is_nan() {
+        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        x
+    }
 }
 
 /// Trapping float → int conversion; `lo`/`hi` are the exclusive bounds of the valid range.
@@ -589,7 +659,12 @@ unsafe fn enter(
     if room < code.frame_size as usize || cx.frames.len() >= cx.max_frames {
         return Err(Trap::StackOverflow);
     }
-    cx.frames.push(Frame { ret_pc, fp, vmctx: caller_vmctx, counters: cx.counters });
+    cx.frames.push(Frame {
+        ret_pc,
+        fp,
+        vmctx: caller_vmctx,
+        counters: cx.counters,
+    });
     // SAFETY: the frame fits (checked above); locals start zeroed.
     unsafe {
         ptr::write_bytes(
@@ -669,7 +744,13 @@ unsafe fn call_ref(
 /// Calls native code (a host function or compiled wasm) through the array-call ABI with
 /// arguments and results at `args`.
 #[inline(never)]
-unsafe fn call_native(fref: *mut VMFuncRef, args: Fp, nparams: usize, nresults: usize, cx: &mut Cx) -> bool {
+unsafe fn call_native(
+    fref: *mut VMFuncRef,
+    args: Fp,
+    nparams: usize,
+    nresults: usize,
+    cx: &mut Cx,
+) -> bool {
     const INLINE: usize = 8;
     let n = nparams.max(nresults);
     let mut inline = [ValRaw::zero(); INLINE];
@@ -769,13 +850,17 @@ br_cmp!(br_i64_ge_u, BrI64GeU, u64, |a, b| a >= b);
 br_cmp_imm!(br_i64_eq_imm, BrI64EqImm, i64, |a, b| a == b);
 br_cmp_imm!(br_i64_ne_imm, BrI64NeImm, i64, |a, b| a != b);
 br_cmp_imm!(br_i64_lt_s_imm, BrI64LtSImm, i64, |a, b| a < b);
-br_cmp_imm!(br_i64_lt_u_imm, BrI64LtUImm, i64, |a, b| (a as u64) < (b as u64));
+br_cmp_imm!(br_i64_lt_u_imm, BrI64LtUImm, i64, |a, b| (a as u64)
+    < (b as u64));
 br_cmp_imm!(br_i64_gt_s_imm, BrI64GtSImm, i64, |a, b| a > b);
-br_cmp_imm!(br_i64_gt_u_imm, BrI64GtUImm, i64, |a, b| (a as u64) > (b as u64));
+br_cmp_imm!(br_i64_gt_u_imm, BrI64GtUImm, i64, |a, b| (a as u64)
+    > (b as u64));
 br_cmp_imm!(br_i64_le_s_imm, BrI64LeSImm, i64, |a, b| a <= b);
-br_cmp_imm!(br_i64_le_u_imm, BrI64LeUImm, i64, |a, b| (a as u64) <= (b as u64));
+br_cmp_imm!(br_i64_le_u_imm, BrI64LeUImm, i64, |a, b| (a as u64)
+    <= (b as u64));
 br_cmp_imm!(br_i64_ge_s_imm, BrI64GeSImm, i64, |a, b| a >= b);
-br_cmp_imm!(br_i64_ge_u_imm, BrI64GeUImm, i64, |a, b| (a as u64) >= (b as u64));
+br_cmp_imm!(br_i64_ge_u_imm, BrI64GeUImm, i64, |a, b| (a as u64)
+    >= (b as u64));
 
 // ---------------------------------------------------------------------------------
 // Memory. Narrow loads extend to 64 bits; i32 consumers read the low half.
@@ -870,7 +955,8 @@ binop_imm!(i32_and_imm, I32AndImm, u32, |a, b| a & b);
 binop_imm!(i32_or_imm, I32OrImm, u32, |a, b| a | b);
 binop_imm!(i32_xor_imm, I32XorImm, u32, |a, b| a ^ b);
 binop_imm!(i32_shl_imm, I32ShlImm, u32, |a, b| a.wrapping_shl(b));
-binop_imm!(i32_shr_s_imm, I32ShrSImm, i32, |a, b| a.wrapping_shr(b as u32));
+binop_imm!(i32_shr_s_imm, I32ShrSImm, i32, |a, b| a
+    .wrapping_shr(b as u32));
 binop_imm!(i32_shr_u_imm, I32ShrUImm, u32, |a, b| a.wrapping_shr(b));
 binop_imm!(i32_rotl_imm, I32RotlImm, u32, |a, b| a.rotate_left(b & 31));
 binop_imm_trap!(i32_div_s_imm, I32DivSImm, i32, |a, b| i32_div_s_op(a, b));
@@ -902,7 +988,8 @@ unop!(i32_clz, I32Clz, u32, |a| a.leading_zeros());
 unop!(i32_ctz, I32Ctz, u32, |a| a.trailing_zeros());
 unop!(i32_popcnt, I32Popcnt, u32, |a| a.count_ones());
 unop!(i32_extend8_s, I32Extend8S, u32, |a| a as i8 as i32 as u32);
-unop!(i32_extend16_s, I32Extend16S, u32, |a| a as i16 as i32 as u32);
+unop!(i32_extend16_s, I32Extend16S, u32, |a| a as i16 as i32
+    as u32);
 
 binop!(i64_add, I64Add, u64, |a, b| a.wrapping_add(b));
 binop!(i64_sub, I64Sub, u64, |a, b| a.wrapping_sub(b));
@@ -917,8 +1004,10 @@ binop!(i64_xor, I64Xor, u64, |a, b| a ^ b);
 binop!(i64_shl, I64Shl, u64, |a, b| a.wrapping_shl(b as u32));
 binop!(i64_shr_s, I64ShrS, i64, |a, b| a.wrapping_shr(b as u32));
 binop!(i64_shr_u, I64ShrU, u64, |a, b| a.wrapping_shr(b as u32));
-binop!(i64_rotl, I64Rotl, u64, |a, b| a.rotate_left((b & 63) as u32));
-binop!(i64_rotr, I64Rotr, u64, |a, b| a.rotate_right((b & 63) as u32));
+binop!(i64_rotl, I64Rotl, u64, |a, b| a
+    .rotate_left((b & 63) as u32));
+binop!(i64_rotr, I64Rotr, u64, |a, b| a
+    .rotate_right((b & 63) as u32));
 // i64 immediates are sign-extended from 32 bits (`imm as i64`, then as the op's type).
 binop_imm!(i64_add_imm, I64AddImm, i64, |a, b| a.wrapping_add(b));
 binop_imm!(i64_rsub_imm, I64RSubImm, i64, |a, b| b.wrapping_sub(a));
@@ -927,13 +1016,30 @@ binop_imm!(i64_and_imm, I64AndImm, i64, |a, b| a & b);
 binop_imm!(i64_or_imm, I64OrImm, i64, |a, b| a | b);
 binop_imm!(i64_xor_imm, I64XorImm, i64, |a, b| a ^ b);
 binop_imm!(i64_shl_imm, I64ShlImm, i64, |a, b| a.wrapping_shl(b as u32));
-binop_imm!(i64_shr_s_imm, I64ShrSImm, i64, |a, b| a.wrapping_shr(b as u32));
-binop_imm!(i64_shr_u_imm, I64ShrUImm, i64, |a, b| (a as u64).wrapping_shr(b as u32) as i64);
-binop_imm!(i64_rotl_imm, I64RotlImm, i64, |a, b| (a as u64).rotate_left((b & 63) as u32) as i64);
+binop_imm!(i64_shr_s_imm, I64ShrSImm, i64, |a, b| a
+    .wrapping_shr(b as u32));
+binop_imm!(
+    i64_shr_u_imm,
+    I64ShrUImm,
+    i64,
+    |a, b| (a as u64).wrapping_shr(b as u32) as i64
+);
+binop_imm!(
+    i64_rotl_imm,
+    I64RotlImm,
+    i64,
+    |a, b| (a as u64).rotate_left((b & 63) as u32) as i64
+);
 binop_imm_trap!(i64_div_s_imm, I64DivSImm, i64, |a, b| i64_div_s_op(a, b));
-binop_imm_trap!(i64_div_u_imm, I64DivUImm, i64, |a, b| i64_div_u_op(a as u64, b as u64).map(|v| v as i64));
+binop_imm_trap!(i64_div_u_imm, I64DivUImm, i64, |a, b| i64_div_u_op(
+    a as u64, b as u64
+)
+.map(|v| v as i64));
 binop_imm_trap!(i64_rem_s_imm, I64RemSImm, i64, |a, b| i64_rem_s_op(a, b));
-binop_imm_trap!(i64_rem_u_imm, I64RemUImm, i64, |a, b| i64_rem_u_op(a as u64, b as u64).map(|v| v as i64));
+binop_imm_trap!(i64_rem_u_imm, I64RemUImm, i64, |a, b| i64_rem_u_op(
+    a as u64, b as u64
+)
+.map(|v| v as i64));
 binop!(i64_eq, I64Eq, u64, |a, b| (a == b) as u32);
 binop!(i64_ne, I64Ne, u64, |a, b| (a != b) as u32);
 binop!(i64_lt_s, I64LtS, i64, |a, b| (a < b) as u32);
@@ -947,20 +1053,42 @@ binop!(i64_ge_u, I64GeU, u64, |a, b| (a >= b) as u32);
 binop_imm!(i64_eq_imm, I64EqImm, i64, |a, b| (a == b) as u32);
 binop_imm!(i64_ne_imm, I64NeImm, i64, |a, b| (a != b) as u32);
 binop_imm!(i64_lt_s_imm, I64LtSImm, i64, |a, b| (a < b) as u32);
-binop_imm!(i64_lt_u_imm, I64LtUImm, i64, |a, b| ((a as u64) < (b as u64)) as u32);
+binop_imm!(
+    i64_lt_u_imm,
+    I64LtUImm,
+    i64,
+    |a, b| ((a as u64) < (b as u64)) as u32
+);
 binop_imm!(i64_gt_s_imm, I64GtSImm, i64, |a, b| (a > b) as u32);
-binop_imm!(i64_gt_u_imm, I64GtUImm, i64, |a, b| ((a as u64) > (b as u64)) as u32);
+binop_imm!(
+    i64_gt_u_imm,
+    I64GtUImm,
+    i64,
+    |a, b| ((a as u64) > (b as u64)) as u32
+);
 binop_imm!(i64_le_s_imm, I64LeSImm, i64, |a, b| (a <= b) as u32);
-binop_imm!(i64_le_u_imm, I64LeUImm, i64, |a, b| ((a as u64) <= (b as u64)) as u32);
+binop_imm!(
+    i64_le_u_imm,
+    I64LeUImm,
+    i64,
+    |a, b| ((a as u64) <= (b as u64)) as u32
+);
 binop_imm!(i64_ge_s_imm, I64GeSImm, i64, |a, b| (a >= b) as u32);
-binop_imm!(i64_ge_u_imm, I64GeUImm, i64, |a, b| ((a as u64) >= (b as u64)) as u32);
+binop_imm!(
+    i64_ge_u_imm,
+    I64GeUImm,
+    i64,
+    |a, b| ((a as u64) >= (b as u64)) as u32
+);
 unop!(i64_eqz, I64Eqz, u64, |a| (a == 0) as u32);
 unop!(i64_clz, I64Clz, u64, |a| a.leading_zeros() as u64);
 unop!(i64_ctz, I64Ctz, u64, |a| a.trailing_zeros() as u64);
 unop!(i64_popcnt, I64Popcnt, u64, |a| a.count_ones() as u64);
 unop!(i64_extend8_s, I64Extend8S, u64, |a| a as i8 as i64 as u64);
-unop!(i64_extend16_s, I64Extend16S, u64, |a| a as i16 as i64 as u64);
-unop!(i64_extend32_s, I64Extend32S, u64, |a| a as i32 as i64 as u64);
+unop!(i64_extend16_s, I64Extend16S, u64, |a| a as i16 as i64
+    as u64);
+unop!(i64_extend32_s, I64Extend32S, u64, |a| a as i32 as i64
+    as u64);
 unop!(i64_extend_i32_u, I64ExtendI32U, u64, |a| a as u32 as u64);
 
 // ---------------------------------------------------------------------------------
@@ -986,7 +1114,9 @@ unop!(f64_sqrt, F64Sqrt, f64, |a| a.sqrt());
 unop!(f64_ceil, F64Ceil, f64, |a| quiet_f64(a.ceil()));
 unop!(f64_floor, F64Floor, f64, |a| quiet_f64(a.floor()));
 unop!(f64_trunc, F64Trunc, f64, |a| quiet_f64(a.trunc()));
-unop!(f64_nearest, F64Nearest, f64, |a| quiet_f64(a.round_ties_even()));
+unop!(f64_nearest, F64Nearest, f64, |a| quiet_f64(
+    a.round_ties_even()
+));
 
 binop!(f32_add, F32Add, f32, |a, b| a + b);
 binop!(f32_sub, F32Sub, f32, |a, b| a - b);
@@ -1007,7 +1137,9 @@ unop!(f32_sqrt, F32Sqrt, f32, |a| a.sqrt());
 unop!(f32_ceil, F32Ceil, f32, |a| quiet_f32(a.ceil()));
 unop!(f32_floor, F32Floor, f32, |a| quiet_f32(a.floor()));
 unop!(f32_trunc, F32Trunc, f32, |a| quiet_f32(a.trunc()));
-unop!(f32_nearest, F32Nearest, f32, |a| quiet_f32(a.round_ties_even()));
+unop!(f32_nearest, F32Nearest, f32, |a| quiet_f32(
+    a.round_ties_even()
+));
 
 unop!(f64_convert_i32_s, F64ConvertI32S, i32, |a| a as f64);
 unop!(f64_convert_i32_u, F64ConvertI32U, u32, |a| a as f64);
@@ -1021,12 +1153,20 @@ unop!(f64_promote_f32, F64PromoteF32, f32, |a| a as f64);
 unop!(f32_demote_f64, F32DemoteF64, f64, |a| a as f32);
 unop_trap!(i32_trunc_f64_s, I32TruncF64S, f64, |a| i32_trunc_s(a));
 unop_trap!(i32_trunc_f64_u, I32TruncF64U, f64, |a| i32_trunc_u(a));
-unop_trap!(i32_trunc_f32_s, I32TruncF32S, f32, |a| i32_trunc_s(a as f64));
-unop_trap!(i32_trunc_f32_u, I32TruncF32U, f32, |a| i32_trunc_u(a as f64));
+unop_trap!(i32_trunc_f32_s, I32TruncF32S, f32, |a| i32_trunc_s(
+    a as f64
+));
+unop_trap!(i32_trunc_f32_u, I32TruncF32U, f32, |a| i32_trunc_u(
+    a as f64
+));
 unop_trap!(i64_trunc_f64_s, I64TruncF64S, f64, |a| i64_trunc_s(a));
 unop_trap!(i64_trunc_f64_u, I64TruncF64U, f64, |a| i64_trunc_u(a));
-unop_trap!(i64_trunc_f32_s, I64TruncF32S, f32, |a| i64_trunc_s(a as f64));
-unop_trap!(i64_trunc_f32_u, I64TruncF32U, f32, |a| i64_trunc_u(a as f64));
+unop_trap!(i64_trunc_f32_s, I64TruncF32S, f32, |a| i64_trunc_s(
+    a as f64
+));
+unop_trap!(i64_trunc_f32_u, I64TruncF32U, f32, |a| i64_trunc_u(
+    a as f64
+));
 // Rust's `as` saturates and maps NaN to 0: exactly the wasm `trunc_sat` semantics.
 unop!(i32_trunc_sat_f32_s, I32TruncSatF32S, f32, |a| a as i32);
 unop!(i32_trunc_sat_f32_u, I32TruncSatF32U, f32, |a| a as u32);
@@ -1127,3 +1267,155 @@ handler!(elem_drop(pc, fp, cx, mem, len) {
     (*cx.inst.instance).elem_drop(o.elem);
     next!(pc.add(op::ElemDrop::SIZE), fp, cx, mem, len)
 });
+
+// ---------------------------------------------------------------------------------
+// Superinstructions: pairs the translator fuses because profiles show them hot.
+// ---------------------------------------------------------------------------------
+
+handler!(move2(pc, fp, cx, mem, len) {
+    let o = op::Move2::decode(pc);
+    *slot(fp, o.d1) = *slot(fp, o.s1);
+    *slot(fp, o.d2) = *slot(fp, o.s2);
+    next!(pc.add(op::Move2::SIZE), fp, cx, mem, len)
+});
+
+handler!(i32_add_imm2(pc, fp, cx, mem, len) {
+    let o = op::I32AddImm2::decode(pc);
+    wr(fp, o.d1, rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32));
+    wr(fp, o.d2, rd::<u32>(fp, o.a2).wrapping_add(o.i2 as u32));
+    next!(pc.add(op::I32AddImm2::SIZE), fp, cx, mem, len)
+});
+
+handler!(i32_shr_u_and_imm(pc, fp, cx, mem, len) {
+    let o = op::I32ShrUAndImm::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_shr(o.sh as u32) & o.mask as u32);
+    next!(pc.add(op::I32ShrUAndImm::SIZE), fp, cx, mem, len)
+});
+
+// Address computed by the fused op, wrapping at 32 bits as the separate op would.
+load_fused!(
+    load32_add_imm,
+    Load32AddImm,
+    u32,
+    4,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as u64
+);
+load_fused!(
+    load64_add_imm,
+    Load64AddImm,
+    u64,
+    8,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v
+);
+load_fused!(
+    load8_u_add_imm,
+    Load8UAddImm,
+    u8,
+    1,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as u64
+);
+load_fused!(
+    load8_s_add_imm,
+    Load8SAddImm,
+    i8,
+    1,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as i64 as u64
+);
+load_fused!(
+    load16_u_add_imm,
+    Load16UAddImm,
+    u16,
+    2,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as u64
+);
+load_fused!(
+    load16_s_add_imm,
+    Load16SAddImm,
+    i16,
+    2,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as i64 as u64
+);
+load_fused!(
+    load32_add,
+    Load32Add,
+    u32,
+    4,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v as u64
+);
+load_fused!(
+    load64_add,
+    Load64Add,
+    u64,
+    8,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v
+);
+load_fused!(
+    load8_u_add,
+    Load8UAdd,
+    u8,
+    1,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v as u64
+);
+load_fused!(
+    load32_shl,
+    Load32Shl,
+    u32,
+    4,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_shl(o.sh as u32),
+    |v| v as u64
+);
+load_fused!(
+    load64_shl,
+    Load64Shl,
+    u64,
+    8,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_shl(o.sh as u32),
+    |v| v
+);
+store_fused!(store32_add_imm, Store32AddImm, u32, 4, |o, fp| rd::<u32>(
+    fp, o.addr
+)
+.wrapping_add(o.imm as u32));
+store_fused!(store64_add_imm, Store64AddImm, u64, 8, |o, fp| rd::<u32>(
+    fp, o.addr
+)
+.wrapping_add(o.imm as u32));
+store_fused!(store8_add_imm, Store8AddImm, u8, 1, |o, fp| rd::<u32>(
+    fp, o.addr
+)
+.wrapping_add(o.imm as u32));
+store_fused!(store32_add, Store32Add, u32, 4, |o, fp| rd::<u32>(
+    fp, o.addr
+)
+.wrapping_add(rd::<u32>(fp, o.b)));
+
+float_imm!(f64_add_imm, F64AddImm, f64, u64, |a, b| a + b);
+float_imm!(f64_sub_imm, F64SubImm, f64, u64, |a, b| a - b);
+float_imm!(f64_rsub_imm, F64RSubImm, f64, u64, |a, b| b - a);
+float_imm!(f64_mul_imm, F64MulImm, f64, u64, |a, b| a * b);
+float_imm!(f64_div_imm, F64DivImm, f64, u64, |a, b| a / b);
+float_imm!(f64_rdiv_imm, F64RDivImm, f64, u64, |a, b| b / a);
+float_imm!(f64_lt_imm, F64LtImm, f64, u64, |a, b| (a < b) as u32);
+float_imm!(f64_gt_imm, F64GtImm, f64, u64, |a, b| (a > b) as u32);
+float_imm!(f64_le_imm, F64LeImm, f64, u64, |a, b| (a <= b) as u32);
+float_imm!(f64_ge_imm, F64GeImm, f64, u64, |a, b| (a >= b) as u32);
+float_imm!(f32_add_imm, F32AddImm, f32, u32, |a, b| a + b);
+float_imm!(f32_sub_imm, F32SubImm, f32, u32, |a, b| a - b);
+float_imm!(f32_rsub_imm, F32RSubImm, f32, u32, |a, b| b - a);
+float_imm!(f32_mul_imm, F32MulImm, f32, u32, |a, b| a * b);
+// Two roundings, as the separate wasm ops do (no fused multiply-add).
+ternop!(f64_mul_add, F64MulAdd, f64, |a, b, c| a * b + c);
+ternop!(f64_mul_sub, F64MulSub, f64, |a, b, c| a * b - c);
+ternop!(f64_mul_rsub, F64MulRSub, f64, |a, b, c| c - a * b);
+ternop!(f32_mul_add, F32MulAdd, f32, |a, b, c| a * b + c);
+ternop!(f32_mul_sub, F32MulSub, f32, |a, b, c| a * b - c);
+ternop!(f32_mul_rsub, F32MulRSub, f32, |a, b, c| c - a * b);

@@ -66,7 +66,13 @@ pub unsafe extern "C" fn array_call_entry(
 ///
 /// # Safety
 /// As [`array_call_entry`].
-unsafe fn execute(store: *mut VMStoreContext, vmctx: *mut VMContext, func_index: u32, args: *mut ValRaw, len: usize) -> bool {
+unsafe fn execute(
+    store: *mut VMStoreContext,
+    vmctx: *mut VMContext,
+    func_index: u32,
+    args: *mut ValRaw,
+    len: usize,
+) -> bool {
     // The interpreter state is reached through its raw pointer only, never through a
     // long-lived reference: a host call may re-enter and take its own borrows.
     // SAFETY: the store's interpreter state is installed before any instance runs.
@@ -117,12 +123,25 @@ unsafe fn execute(store: *mut VMStoreContext, vmctx: *mut VMContext, func_index:
         for i in 0..code.num_params as usize {
             *fp.add(i) = Slot::from_raw(&*args.add(i));
         }
-        core::ptr::write_bytes(fp.add(code.num_params as usize), 0, (code.num_locals - code.num_params) as usize);
+        core::ptr::write_bytes(
+            fp.add(code.num_params as usize),
+            0,
+            (code.num_locals - code.num_params) as usize,
+        );
     }
     let counters = inst.counters(d);
     // SAFETY: counters are plain data inside the live context.
     unsafe { (*counters).calls += 1 };
-    let mut cx = Cx { inst, counters, frames, max_frames, stack_base, stack_end, store, stack_top };
+    let mut cx = Cx {
+        inst,
+        counters,
+        frames,
+        max_frames,
+        stack_base,
+        stack_end,
+        store,
+        stack_top,
+    };
     let (mem, mem_len) = inst.mem0();
     // SAFETY: the code came from the translator for this module; the frame is set up.
     let exit = unsafe { dispatch::run(code.code.as_ptr(), fp, &mut cx, mem, mem_len) };

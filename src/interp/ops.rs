@@ -16,7 +16,7 @@
 macro_rules! for_each_op {
     ($m:ident) => {
         $m! {
-            // ---- moves, constants, control ----
+            // ---- one-byte ops, hottest first ----
             Move move_ { dst: R, src: R }
             Const32 const32 { dst: R, imm: Imm32 }
             Const64 const64 { dst: R, imm: Imm64 }
@@ -36,7 +36,9 @@ macro_rules! for_each_op {
             GlobalSet global_set { idx: Idx, src: R }
             ConsumeFuel consume_fuel { amount: Idx }
             Unreachable unreachable {}
-            // ---- fused compare and branch ----
+            Move2 move2 { d1: R, s1: R, d2: R, s2: R }
+            I32AddImm2 i32_add_imm2 { d1: R, a1: R, i1: Imm32, d2: R, a2: R, i2: Imm32 }
+            I32ShrUAndImm i32_shr_u_and_imm { dst: R, a: R, sh: Imm32, mask: Imm32 }
             BrI32Eq br_i32_eq { a: R, b: R, off: Off }
             BrI32Ne br_i32_ne { a: R, b: R, off: Off }
             BrI32LtS br_i32_lt_s { a: R, b: R, off: Off }
@@ -77,7 +79,6 @@ macro_rules! for_each_op {
             BrI64LeUImm br_i64_le_u_imm { a: R, imm: Imm32, off: Off }
             BrI64GeSImm br_i64_ge_s_imm { a: R, imm: Imm32, off: Off }
             BrI64GeUImm br_i64_ge_u_imm { a: R, imm: Imm32, off: Off }
-            // ---- loads and stores: bounds check and offset in one dispatch ----
             Load32 load32 { dst: R, addr: R, offset: Idx }
             Load64 load64 { dst: R, addr: R, offset: Idx }
             Load8S load8_s { dst: R, addr: R, offset: Idx }
@@ -89,7 +90,21 @@ macro_rules! for_each_op {
             Store16 store16 { addr: R, offset: Idx, src: R }
             Store32 store32 { addr: R, offset: Idx, src: R }
             Store64 store64 { addr: R, offset: Idx, src: R }
-            // ---- i32 ----
+            Load32AddImm load32_add_imm { dst: R, addr: R, imm: Imm32, offset: Idx }
+            Load64AddImm load64_add_imm { dst: R, addr: R, imm: Imm32, offset: Idx }
+            Load8UAddImm load8_u_add_imm { dst: R, addr: R, imm: Imm32, offset: Idx }
+            Load8SAddImm load8_s_add_imm { dst: R, addr: R, imm: Imm32, offset: Idx }
+            Load16UAddImm load16_u_add_imm { dst: R, addr: R, imm: Imm32, offset: Idx }
+            Load16SAddImm load16_s_add_imm { dst: R, addr: R, imm: Imm32, offset: Idx }
+            Load32Add load32_add { dst: R, addr: R, b: R, offset: Idx }
+            Load64Add load64_add { dst: R, addr: R, b: R, offset: Idx }
+            Load8UAdd load8_u_add { dst: R, addr: R, b: R, offset: Idx }
+            Load32Shl load32_shl { dst: R, addr: R, sh: Imm32, offset: Idx }
+            Load64Shl load64_shl { dst: R, addr: R, sh: Imm32, offset: Idx }
+            Store32AddImm store32_add_imm { addr: R, imm: Imm32, offset: Idx, src: R }
+            Store64AddImm store64_add_imm { addr: R, imm: Imm32, offset: Idx, src: R }
+            Store8AddImm store8_add_imm { addr: R, imm: Imm32, offset: Idx, src: R }
+            Store32Add store32_add { addr: R, b: R, offset: Idx, src: R }
             I32Add i32_add { dst: R, a: R, b: R }
             I32Sub i32_sub { dst: R, a: R, b: R }
             I32Mul i32_mul { dst: R, a: R, b: R }
@@ -104,7 +119,6 @@ macro_rules! for_each_op {
             I32ShrS i32_shr_s { dst: R, a: R, b: R }
             I32ShrU i32_shr_u { dst: R, a: R, b: R }
             I32Rotl i32_rotl { dst: R, a: R, b: R }
-            I32Rotr i32_rotr { dst: R, a: R, b: R }
             I32AddImm i32_add_imm { dst: R, a: R, imm: Imm32 }
             I32RSubImm i32_rsub_imm { dst: R, a: R, imm: Imm32 }
             I32MulImm i32_mul_imm { dst: R, a: R, imm: Imm32 }
@@ -142,10 +156,7 @@ macro_rules! for_each_op {
             I32Eqz i32_eqz { dst: R, a: R }
             I32Clz i32_clz { dst: R, a: R }
             I32Ctz i32_ctz { dst: R, a: R }
-            I32Popcnt i32_popcnt { dst: R, a: R }
             I32Extend8S i32_extend8_s { dst: R, a: R }
-            I32Extend16S i32_extend16_s { dst: R, a: R }
-            // ---- i64 ----
             I64Add i64_add { dst: R, a: R, b: R }
             I64Sub i64_sub { dst: R, a: R, b: R }
             I64Mul i64_mul { dst: R, a: R, b: R }
@@ -159,10 +170,7 @@ macro_rules! for_each_op {
             I64Shl i64_shl { dst: R, a: R, b: R }
             I64ShrS i64_shr_s { dst: R, a: R, b: R }
             I64ShrU i64_shr_u { dst: R, a: R, b: R }
-            I64Rotl i64_rotl { dst: R, a: R, b: R }
-            I64Rotr i64_rotr { dst: R, a: R, b: R }
             I64AddImm i64_add_imm { dst: R, a: R, imm: Imm32 }
-            I64RSubImm i64_rsub_imm { dst: R, a: R, imm: Imm32 }
             I64MulImm i64_mul_imm { dst: R, a: R, imm: Imm32 }
             I64AndImm i64_and_imm { dst: R, a: R, imm: Imm32 }
             I64OrImm i64_or_imm { dst: R, a: R, imm: Imm32 }
@@ -170,11 +178,6 @@ macro_rules! for_each_op {
             I64ShlImm i64_shl_imm { dst: R, a: R, imm: Imm32 }
             I64ShrSImm i64_shr_s_imm { dst: R, a: R, imm: Imm32 }
             I64ShrUImm i64_shr_u_imm { dst: R, a: R, imm: Imm32 }
-            I64RotlImm i64_rotl_imm { dst: R, a: R, imm: Imm32 }
-            I64DivSImm i64_div_s_imm { dst: R, a: R, imm: Imm32 }
-            I64DivUImm i64_div_u_imm { dst: R, a: R, imm: Imm32 }
-            I64RemSImm i64_rem_s_imm { dst: R, a: R, imm: Imm32 }
-            I64RemUImm i64_rem_u_imm { dst: R, a: R, imm: Imm32 }
             I64Eq i64_eq { dst: R, a: R, b: R }
             I64Ne i64_ne { dst: R, a: R, b: R }
             I64LtS i64_lt_s { dst: R, a: R, b: R }
@@ -185,6 +188,93 @@ macro_rules! for_each_op {
             I64LeU i64_le_u { dst: R, a: R, b: R }
             I64GeS i64_ge_s { dst: R, a: R, b: R }
             I64GeU i64_ge_u { dst: R, a: R, b: R }
+            I64Eqz i64_eqz { dst: R, a: R }
+            I64Extend32S i64_extend32_s { dst: R, a: R }
+            I64ExtendI32U i64_extend_i32_u { dst: R, a: R }
+            F64Add f64_add { dst: R, a: R, b: R }
+            F64Sub f64_sub { dst: R, a: R, b: R }
+            F64Mul f64_mul { dst: R, a: R, b: R }
+            F64Div f64_div { dst: R, a: R, b: R }
+            F64Min f64_min { dst: R, a: R, b: R }
+            F64Max f64_max { dst: R, a: R, b: R }
+            F64Eq f64_eq { dst: R, a: R, b: R }
+            F64Lt f64_lt { dst: R, a: R, b: R }
+            F64Gt f64_gt { dst: R, a: R, b: R }
+            F64Le f64_le { dst: R, a: R, b: R }
+            F64Ge f64_ge { dst: R, a: R, b: R }
+            F64Abs f64_abs { dst: R, a: R }
+            F64Neg f64_neg { dst: R, a: R }
+            F64Sqrt f64_sqrt { dst: R, a: R }
+            F64AddImm f64_add_imm { dst: R, a: R, imm: Imm64 }
+            F64SubImm f64_sub_imm { dst: R, a: R, imm: Imm64 }
+            F64RSubImm f64_rsub_imm { dst: R, a: R, imm: Imm64 }
+            F64MulImm f64_mul_imm { dst: R, a: R, imm: Imm64 }
+            F64DivImm f64_div_imm { dst: R, a: R, imm: Imm64 }
+            F64RDivImm f64_rdiv_imm { dst: R, a: R, imm: Imm64 }
+            F64LtImm f64_lt_imm { dst: R, a: R, imm: Imm64 }
+            F64GtImm f64_gt_imm { dst: R, a: R, imm: Imm64 }
+            F64LeImm f64_le_imm { dst: R, a: R, imm: Imm64 }
+            F64GeImm f64_ge_imm { dst: R, a: R, imm: Imm64 }
+            F64MulAdd f64_mul_add { dst: R, a: R, b: R, c: R }
+            F64MulSub f64_mul_sub { dst: R, a: R, b: R, c: R }
+            F64MulRSub f64_mul_rsub { dst: R, a: R, b: R, c: R }
+            F32Add f32_add { dst: R, a: R, b: R }
+            F32Sub f32_sub { dst: R, a: R, b: R }
+            F32Mul f32_mul { dst: R, a: R, b: R }
+            F32Lt f32_lt { dst: R, a: R, b: R }
+            F32Gt f32_gt { dst: R, a: R, b: R }
+            F32Le f32_le { dst: R, a: R, b: R }
+            F32Ge f32_ge { dst: R, a: R, b: R }
+            F32AddImm f32_add_imm { dst: R, a: R, imm: Imm32 }
+            F32SubImm f32_sub_imm { dst: R, a: R, imm: Imm32 }
+            F32RSubImm f32_rsub_imm { dst: R, a: R, imm: Imm32 }
+            F32MulImm f32_mul_imm { dst: R, a: R, imm: Imm32 }
+            F32MulAdd f32_mul_add { dst: R, a: R, b: R, c: R }
+            F32MulSub f32_mul_sub { dst: R, a: R, b: R, c: R }
+            F32MulRSub f32_mul_rsub { dst: R, a: R, b: R, c: R }
+            F32Abs f32_abs { dst: R, a: R }
+            F32Neg f32_neg { dst: R, a: R }
+            F64ConvertI32S f64_convert_i32_s { dst: R, a: R }
+            F64ConvertI32U f64_convert_i32_u { dst: R, a: R }
+            F64ConvertI64S f64_convert_i64_s { dst: R, a: R }
+            F32ConvertI32S f32_convert_i32_s { dst: R, a: R }
+            F64PromoteF32 f64_promote_f32 { dst: R, a: R }
+            F32DemoteF64 f32_demote_f64 { dst: R, a: R }
+            I32TruncF64S i32_trunc_f64_s { dst: R, a: R }
+            I64TruncF64S i64_trunc_f64_s { dst: R, a: R }
+            I32TruncSatF64S i32_trunc_sat_f64_s { dst: R, a: R }
+            I32TruncSatF64U i32_trunc_sat_f64_u { dst: R, a: R }
+            I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
+            I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
+            I32Popcnt i32_popcnt { dst: R, a: R }
+            I32Extend16S i32_extend16_s { dst: R, a: R }
+            I64Rotl i64_rotl { dst: R, a: R, b: R }
+            I64Clz i64_clz { dst: R, a: R }
+            I64Ctz i64_ctz { dst: R, a: R }
+            I64Popcnt i64_popcnt { dst: R, a: R }
+            I64Extend8S i64_extend8_s { dst: R, a: R }
+            I64Extend16S i64_extend16_s { dst: R, a: R }
+            F64Ne f64_ne { dst: R, a: R, b: R }
+            F32Div f32_div { dst: R, a: R, b: R }
+            F32Min f32_min { dst: R, a: R, b: R }
+            F32Max f32_max { dst: R, a: R, b: R }
+            F32Eq f32_eq { dst: R, a: R, b: R }
+            F32Ne f32_ne { dst: R, a: R, b: R }
+            F32Sqrt f32_sqrt { dst: R, a: R }
+            F32ConvertI32U f32_convert_i32_u { dst: R, a: R }
+            F32ConvertI64S f32_convert_i64_s { dst: R, a: R }
+            I32TruncF32S i32_trunc_f32_s { dst: R, a: R }
+            MemorySize memory_size { dst: R }
+            MemoryGrow memory_grow { dst: R, delta: R }
+            // ---- cold: past the first 255, dispatched through the escape byte ----
+            I32Rotr i32_rotr { dst: R, a: R, b: R }
+            I64Rotr i64_rotr { dst: R, a: R, b: R }
+            I64RSubImm i64_rsub_imm { dst: R, a: R, imm: Imm32 }
+            I64RotlImm i64_rotl_imm { dst: R, a: R, imm: Imm32 }
+            I64DivSImm i64_div_s_imm { dst: R, a: R, imm: Imm32 }
+            I64DivUImm i64_div_u_imm { dst: R, a: R, imm: Imm32 }
+            I64RemSImm i64_rem_s_imm { dst: R, a: R, imm: Imm32 }
+            I64RemUImm i64_rem_u_imm { dst: R, a: R, imm: Imm32 }
             I64EqImm i64_eq_imm { dst: R, a: R, imm: Imm32 }
             I64NeImm i64_ne_imm { dst: R, a: R, imm: Imm32 }
             I64LtSImm i64_lt_s_imm { dst: R, a: R, imm: Imm32 }
@@ -195,91 +285,31 @@ macro_rules! for_each_op {
             I64LeUImm i64_le_u_imm { dst: R, a: R, imm: Imm32 }
             I64GeSImm i64_ge_s_imm { dst: R, a: R, imm: Imm32 }
             I64GeUImm i64_ge_u_imm { dst: R, a: R, imm: Imm32 }
-            I64Eqz i64_eqz { dst: R, a: R }
-            I64Clz i64_clz { dst: R, a: R }
-            I64Ctz i64_ctz { dst: R, a: R }
-            I64Popcnt i64_popcnt { dst: R, a: R }
-            I64Extend8S i64_extend8_s { dst: R, a: R }
-            I64Extend16S i64_extend16_s { dst: R, a: R }
-            I64Extend32S i64_extend32_s { dst: R, a: R }
-            I64ExtendI32U i64_extend_i32_u { dst: R, a: R }
-            // ---- f64 ----
-            F64Add f64_add { dst: R, a: R, b: R }
-            F64Sub f64_sub { dst: R, a: R, b: R }
-            F64Mul f64_mul { dst: R, a: R, b: R }
-            F64Div f64_div { dst: R, a: R, b: R }
-            F64Min f64_min { dst: R, a: R, b: R }
-            F64Max f64_max { dst: R, a: R, b: R }
             F64Copysign f64_copysign { dst: R, a: R, b: R }
-            F64Eq f64_eq { dst: R, a: R, b: R }
-            F64Ne f64_ne { dst: R, a: R, b: R }
-            F64Lt f64_lt { dst: R, a: R, b: R }
-            F64Gt f64_gt { dst: R, a: R, b: R }
-            F64Le f64_le { dst: R, a: R, b: R }
-            F64Ge f64_ge { dst: R, a: R, b: R }
-            F64Abs f64_abs { dst: R, a: R }
-            F64Neg f64_neg { dst: R, a: R }
-            F64Sqrt f64_sqrt { dst: R, a: R }
             F64Ceil f64_ceil { dst: R, a: R }
             F64Floor f64_floor { dst: R, a: R }
             F64Trunc f64_trunc { dst: R, a: R }
             F64Nearest f64_nearest { dst: R, a: R }
-            // ---- f32 ----
-            F32Add f32_add { dst: R, a: R, b: R }
-            F32Sub f32_sub { dst: R, a: R, b: R }
-            F32Mul f32_mul { dst: R, a: R, b: R }
-            F32Div f32_div { dst: R, a: R, b: R }
-            F32Min f32_min { dst: R, a: R, b: R }
-            F32Max f32_max { dst: R, a: R, b: R }
             F32Copysign f32_copysign { dst: R, a: R, b: R }
-            F32Eq f32_eq { dst: R, a: R, b: R }
-            F32Ne f32_ne { dst: R, a: R, b: R }
-            F32Lt f32_lt { dst: R, a: R, b: R }
-            F32Gt f32_gt { dst: R, a: R, b: R }
-            F32Le f32_le { dst: R, a: R, b: R }
-            F32Ge f32_ge { dst: R, a: R, b: R }
-            F32Abs f32_abs { dst: R, a: R }
-            F32Neg f32_neg { dst: R, a: R }
-            F32Sqrt f32_sqrt { dst: R, a: R }
             F32Ceil f32_ceil { dst: R, a: R }
             F32Floor f32_floor { dst: R, a: R }
             F32Trunc f32_trunc { dst: R, a: R }
             F32Nearest f32_nearest { dst: R, a: R }
-            // ---- conversions ----
-            F64ConvertI32S f64_convert_i32_s { dst: R, a: R }
-            F64ConvertI32U f64_convert_i32_u { dst: R, a: R }
-            F64ConvertI64S f64_convert_i64_s { dst: R, a: R }
             F64ConvertI64U f64_convert_i64_u { dst: R, a: R }
-            F32ConvertI32S f32_convert_i32_s { dst: R, a: R }
-            F32ConvertI32U f32_convert_i32_u { dst: R, a: R }
-            F32ConvertI64S f32_convert_i64_s { dst: R, a: R }
             F32ConvertI64U f32_convert_i64_u { dst: R, a: R }
-            F64PromoteF32 f64_promote_f32 { dst: R, a: R }
-            F32DemoteF64 f32_demote_f64 { dst: R, a: R }
-            I32TruncF64S i32_trunc_f64_s { dst: R, a: R }
             I32TruncF64U i32_trunc_f64_u { dst: R, a: R }
-            I32TruncF32S i32_trunc_f32_s { dst: R, a: R }
             I32TruncF32U i32_trunc_f32_u { dst: R, a: R }
-            I64TruncF64S i64_trunc_f64_s { dst: R, a: R }
             I64TruncF64U i64_trunc_f64_u { dst: R, a: R }
             I64TruncF32S i64_trunc_f32_s { dst: R, a: R }
             I64TruncF32U i64_trunc_f32_u { dst: R, a: R }
-            // ---- references, memory size ----
             RefIsNull ref_is_null { dst: R, a: R }
             RefFunc ref_func { dst: R, func: Idx }
-            MemorySize memory_size { dst: R }
-            MemoryGrow memory_grow { dst: R, delta: R }
             TableGet table_get { dst: R, table: Idx, idx: R }
             TableSet table_set { table: Idx, idx: R, val: R }
-            // ---- cold: past the first 255, dispatched through the escape byte ----
             I32TruncSatF32S i32_trunc_sat_f32_s { dst: R, a: R }
             I32TruncSatF32U i32_trunc_sat_f32_u { dst: R, a: R }
-            I32TruncSatF64S i32_trunc_sat_f64_s { dst: R, a: R }
-            I32TruncSatF64U i32_trunc_sat_f64_u { dst: R, a: R }
             I64TruncSatF32S i64_trunc_sat_f32_s { dst: R, a: R }
             I64TruncSatF32U i64_trunc_sat_f32_u { dst: R, a: R }
-            I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
-            I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
             MemoryFill memory_fill { dst: R, val: R, len: R }
             MemoryCopy memory_copy { dst: R, src: R, len: R }
             MemoryInit memory_init { data: Idx, dst: R, src: R, len: R }
@@ -299,11 +329,21 @@ pub const ESCAPE: u8 = 0xFF;
 
 /// Rust type of each operand kind.
 macro_rules! kind_ty {
-    (R) => { u16 };
-    (Imm32) => { i32 };
-    (Imm64) => { i64 };
-    (Idx) => { u32 };
-    (Off) => { i32 };
+    (R) => {
+        u16
+    };
+    (Imm32) => {
+        i32
+    };
+    (Imm64) => {
+        i64
+    };
+    (Idx) => {
+        u32
+    };
+    (Off) => {
+        i32
+    };
 }
 
 /// Operand kinds as values, for the disassembler.

@@ -36,30 +36,52 @@ pub struct TranslateOptions {
 }
 
 /// Translates defined function `d` of `module`.
-pub fn translate_function(module: &ModuleInfo, d: u32, options: &TranslateOptions) -> Result<FuncCode> {
+pub fn translate_function(
+    module: &ModuleInfo,
+    d: u32,
+    options: &TranslateOptions,
+) -> Result<FuncCode> {
     let func_index = module.num_imported_funcs + d;
-    translate_inner(module, d, options)
-        .with_context(|| format!("translating function {}", module.func_display_name(func_index)))
+    translate_inner(module, d, options).with_context(|| {
+        format!(
+            "translating function {}",
+            module.func_display_name(func_index)
+        )
+    })
 }
 
 fn translate_inner(module: &ModuleInfo, d: u32, options: &TranslateOptions) -> Result<FuncCode> {
     let func_index = module.num_imported_funcs + d;
     let ty = module.func_type(func_index);
     let range = module.bodies[d as usize].clone();
-    let body = FunctionBody::new(BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let body = FunctionBody::new(BinaryReader::new(
+        &module.bytes[range.clone()],
+        range.start as u64,
+    ));
     let mut num_locals = ty.params().len() as u32;
     for local in body.get_locals_reader()? {
         let (count, _ty) = local?;
-        num_locals = num_locals.checked_add(count).ok_or_else(|| anyhow!("too many locals"))?;
+        num_locals = num_locals
+            .checked_add(count)
+            .ok_or_else(|| anyhow!("too many locals"))?;
     }
     if num_locals > MAX_SLOTS {
-        bail!("unsupported: function with {num_locals} locals (the interpreter allows {MAX_SLOTS} frame slots)");
+        bail!(
+            "unsupported: function with {num_locals} locals (the interpreter allows {MAX_SLOTS} frame slots)"
+        );
     }
-    let mut t = Translator::new(module, num_locals, ty.params().len() as u32, ty.results().len(), options);
+    let mut t = Translator::new(
+        module,
+        num_locals,
+        ty.params().len() as u32,
+        ty.results().len(),
+        options,
+    );
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
-        t.operator(op).with_context(|| format!("at offset {offset:#x}"))?;
+        t.operator(op)
+            .with_context(|| format!("at offset {offset:#x}"))?;
     }
     t.finish()
 }
@@ -148,6 +170,7 @@ struct Last {
     start: usize,
     dst_at: usize,
     pos: usize,
+    op: OpCode,
     cmp: Option<Cmp>,
 }
 
@@ -183,11 +206,27 @@ struct Control {
 
 impl Control {
     fn branch_arity(&self) -> usize {
-        if self.kind == Kind::Loop { self.params } else { self.results }
+        if self.kind == Kind::Loop {
+            self.params
+        } else {
+            self.results
+        }
     }
 }
 
 type RR = fn(&mut Encoder, u16, u16, u16) -> usize;
+type RI64 = fn(&mut Encoder, u16, u16, i64) -> usize;
+
+/// How a binary op takes a constant right operand.
+#[derive(Copy, Clone)]
+enum ImmForm {
+    /// It does not: the constant is materialised into a slot.
+    None,
+    /// With this 32-bit immediate op.
+    Op(RI),
+    /// As `i32_add_imm` (which may merge with a neighbour).
+    I32AddImm,
+}
 type RI = fn(&mut Encoder, u16, u16, i32) -> usize;
 type Un = fn(&mut Encoder, u16, u16) -> usize;
 type Load = fn(&mut Encoder, u16, u16, u32) -> usize;
@@ -309,6 +348,157 @@ impl Width {
     }
 }
 
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum FloatOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Min,
+    Max,
+    Copysign,
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+impl FloatOp {
+    fn rr(self, wide: bool) -> RR {
+        match (self, wide) {
+            (FloatOp::Add, true) => Encoder::f64_add,
+            (FloatOp::Sub, true) => Encoder::f64_sub,
+            (FloatOp::Mul, true) => Encoder::f64_mul,
+            (FloatOp::Div, true) => Encoder::f64_div,
+            (FloatOp::Min, true) => Encoder::f64_min,
+            (FloatOp::Max, true) => Encoder::f64_max,
+            (FloatOp::Copysign, true) => Encoder::f64_copysign,
+            (FloatOp::Eq, true) => Encoder::f64_eq,
+            (FloatOp::Ne, true) => Encoder::f64_ne,
+            (FloatOp::Lt, true) => Encoder::f64_lt,
+            (FloatOp::Gt, true) => Encoder::f64_gt,
+            (FloatOp::Le, true) => Encoder::f64_le,
+            (FloatOp::Ge, true) => Encoder::f64_ge,
+            (FloatOp::Add, false) => Encoder::f32_add,
+            (FloatOp::Sub, false) => Encoder::f32_sub,
+            (FloatOp::Mul, false) => Encoder::f32_mul,
+            (FloatOp::Div, false) => Encoder::f32_div,
+            (FloatOp::Min, false) => Encoder::f32_min,
+            (FloatOp::Max, false) => Encoder::f32_max,
+            (FloatOp::Copysign, false) => Encoder::f32_copysign,
+            (FloatOp::Eq, false) => Encoder::f32_eq,
+            (FloatOp::Ne, false) => Encoder::f32_ne,
+            (FloatOp::Lt, false) => Encoder::f32_lt,
+            (FloatOp::Gt, false) => Encoder::f32_gt,
+            (FloatOp::Le, false) => Encoder::f32_le,
+            (FloatOp::Ge, false) => Encoder::f32_ge,
+        }
+    }
+}
+
+// f32 immediates are the constant's 32 bits; these adapt them to the f64 table shape.
+fn f32_add_imm(e: &mut Encoder, dst: u16, a: u16, bits: i64) -> usize {
+    e.f32_add_imm(dst, a, bits as i32)
+}
+fn f32_sub_imm(e: &mut Encoder, dst: u16, a: u16, bits: i64) -> usize {
+    e.f32_sub_imm(dst, a, bits as i32)
+}
+fn f32_rsub_imm(e: &mut Encoder, dst: u16, a: u16, bits: i64) -> usize {
+    e.f32_rsub_imm(dst, a, bits as i32)
+}
+fn f32_mul_imm(e: &mut Encoder, dst: u16, a: u16, bits: i64) -> usize {
+    e.f32_mul_imm(dst, a, bits as i32)
+}
+
+/// The kinds of load, with their fused address forms.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum LoadKind {
+    L32,
+    L64,
+    L8S,
+    L8U,
+    L16S,
+    L16U,
+    L32S,
+}
+
+type LoadImm = fn(&mut Encoder, u16, u16, i32, u32) -> usize;
+type LoadRR = fn(&mut Encoder, u16, u16, u16, u32) -> usize;
+
+impl LoadKind {
+    fn plain(self) -> Load {
+        match self {
+            LoadKind::L32 => Encoder::load32,
+            LoadKind::L64 => Encoder::load64,
+            LoadKind::L8S => Encoder::load8_s,
+            LoadKind::L8U => Encoder::load8_u,
+            LoadKind::L16S => Encoder::load16_s,
+            LoadKind::L16U => Encoder::load16_u,
+            LoadKind::L32S => Encoder::load32_s,
+        }
+    }
+    /// address = a + imm (wrapping)
+    fn add_imm(self) -> Option<LoadImm> {
+        Some(match self {
+            LoadKind::L32 => Encoder::load32_add_imm,
+            LoadKind::L64 => Encoder::load64_add_imm,
+            LoadKind::L8S => Encoder::load8_s_add_imm,
+            LoadKind::L8U => Encoder::load8_u_add_imm,
+            LoadKind::L16S => Encoder::load16_s_add_imm,
+            LoadKind::L16U => Encoder::load16_u_add_imm,
+            LoadKind::L32S => return None,
+        })
+    }
+    /// address = a + b (wrapping)
+    fn add(self) -> Option<LoadRR> {
+        match self {
+            LoadKind::L32 => Some(Encoder::load32_add),
+            LoadKind::L64 => Some(Encoder::load64_add),
+            LoadKind::L8U => Some(Encoder::load8_u_add),
+            _ => None,
+        }
+    }
+    /// address = a << imm (wrapping)
+    fn shl(self) -> Option<LoadImm> {
+        match self {
+            LoadKind::L32 => Some(Encoder::load32_shl),
+            LoadKind::L64 => Some(Encoder::load64_shl),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum StoreKind {
+    S8,
+    S16,
+    S32,
+    S64,
+}
+
+type StoreImm = fn(&mut Encoder, u16, i32, u32, u16) -> usize;
+
+impl StoreKind {
+    fn plain(self) -> Store {
+        match self {
+            StoreKind::S8 => Encoder::store8,
+            StoreKind::S16 => Encoder::store16,
+            StoreKind::S32 => Encoder::store32,
+            StoreKind::S64 => Encoder::store64,
+        }
+    }
+    fn add_imm(self) -> Option<StoreImm> {
+        match self {
+            StoreKind::S8 => Some(Encoder::store8_add_imm),
+            StoreKind::S32 => Some(Encoder::store32_add_imm),
+            StoreKind::S64 => Some(Encoder::store64_add_imm),
+            StoreKind::S16 => None,
+        }
+    }
+}
+
 struct Translator<'a> {
     module: &'a ModuleInfo,
     options: &'a TranslateOptions,
@@ -329,6 +519,12 @@ struct Translator<'a> {
     /// Position of the amount of the open `consume_fuel`, and the fuel counted so far.
     fuel_at: Option<usize>,
     fuel: u32,
+    /// Offset of the last label bound: ops before it may not be merged across it.
+    label_fence: usize,
+    /// Offset of the last single `move`, for merging into `move2`.
+    move_at: Option<usize>,
+    /// Offset of the last single `i32_add_imm`, for merging into a pair.
+    add_imm_at: Option<usize>,
 }
 
 impl<'a> Translator<'a> {
@@ -356,6 +552,9 @@ impl<'a> Translator<'a> {
             prev: None,
             fuel_at: None,
             fuel: 0,
+            label_fence: 0,
+            move_at: None,
+            add_imm_at: None,
         };
         let label = t.new_label();
         t.controls.push(Control {
@@ -375,9 +574,15 @@ impl<'a> Translator<'a> {
         self.close_fuel();
         let frame_size = (self.num_locals as usize + self.max_height).max(self.num_results);
         if frame_size > MAX_SLOTS as usize {
-            bail!("unsupported: function needs {frame_size} frame slots (the interpreter allows {MAX_SLOTS})");
+            bail!(
+                "unsupported: function needs {frame_size} frame slots (the interpreter allows {MAX_SLOTS})"
+            );
         }
-        debug_assert!(self.labels.iter().all(|l| l.uses.is_empty() || l.pos.is_some()));
+        debug_assert!(
+            self.labels
+                .iter()
+                .all(|l| l.uses.is_empty() || l.pos.is_some())
+        );
         Ok(FuncCode {
             code: self.enc.code.into_boxed_slice(),
             frame_size: frame_size as u32,
@@ -462,7 +667,7 @@ impl<'a> Translator<'a> {
         match self.stack[pos] {
             Operand::Temp => return,
             Operand::Local(l) => {
-                self.enc.move_(dst, l);
+                self.emit_move(dst, l);
                 self.local_refs[l as usize] -= 1;
             }
             Operand::Const(c) => self.emit_const(dst, c),
@@ -499,7 +704,83 @@ impl<'a> Translator<'a> {
     /// Records that the op at `start` wrote the new top of the stack.
     fn produced(&mut self, start: usize, cmp: Option<Cmp>) {
         let op = OpCode::decode(&self.enc.code, start).expect("just emitted");
-        self.last = Some(Last { start, dst_at: start + op.prefix_len(), pos: self.stack.len() - 1, cmp });
+        // The result operand is the first field, except in pairs, where it is the second
+        // op's destination.
+        let dst_at = match op {
+            OpCode::I32AddImm2 => start + op.prefix_len() + 8,
+            _ => start + op.prefix_len(),
+        };
+        self.last = Some(Last {
+            start,
+            dst_at,
+            pos: self.stack.len() - 1,
+            op,
+            cmp,
+        });
+    }
+
+    /// True if the op at `start` is the last one emitted and no label was bound after
+    /// its start (so it can be rewritten or merged with the next op).
+    fn mergeable(&self, start: usize, op: OpCode) -> bool {
+        self.enc.pos() == start + op.size() && self.label_fence <= start
+    }
+
+    /// Emits `dst = src`, merging it with an immediately preceding move into a `move2`.
+    fn emit_move(&mut self, dst: u16, src: u16) {
+        if let Some(at) = self.move_at.take() {
+            if self.mergeable(at, OpCode::Move)
+                && OpCode::decode(&self.enc.code, at) == Some(OpCode::Move)
+            {
+                // SAFETY: a complete `Move` op was emitted at `at` (checked above).
+                let first = unsafe { op::Move::decode(self.enc.code.as_ptr().add(at)) };
+                self.truncate_to(at);
+                self.enc.move2(first.dst, first.src, dst, src);
+                return;
+            }
+        }
+        self.move_at = Some(self.enc.move_(dst, src));
+    }
+
+    /// Emits `dst = a + imm` (i32), merging it with an immediately preceding one.
+    fn emit_i32_add_imm(&mut self, dst: u16, a: u16, imm: i32) -> usize {
+        if let Some(at) = self.add_imm_at.take() {
+            if self.mergeable(at, OpCode::I32AddImm)
+                && OpCode::decode(&self.enc.code, at) == Some(OpCode::I32AddImm)
+            {
+                // SAFETY: a complete `I32AddImm` op was emitted at `at` (checked above).
+                let first = unsafe { op::I32AddImm::decode(self.enc.code.as_ptr().add(at)) };
+                self.truncate_to(at);
+                return self
+                    .enc
+                    .i32_add_imm2(first.dst, first.a, first.imm, dst, a, imm);
+            }
+        }
+        let start = self.enc.i32_add_imm(dst, a, imm);
+        self.add_imm_at = Some(start);
+        start
+    }
+
+    /// Removes the code from `at` on (an op being fused into a later one).
+    fn truncate_to(&mut self, at: usize) {
+        self.enc.code.truncate(at);
+        if self.move_at.is_some_and(|m| m >= at) {
+            self.move_at = None;
+        }
+        if self.add_imm_at.is_some_and(|m| m >= at) {
+            self.add_imm_at = None;
+        }
+    }
+
+    /// The previous op if it produced the operand `v` popped from `pos` and is the op
+    /// `op`, removed from the code so that the caller can emit a fused op instead.
+    fn take_producer(&mut self, v: Operand, pos: usize, op: OpCode) -> Option<usize> {
+        let last = self.retargetable(v, pos)?;
+        if last.op != op || !self.mergeable(last.start, op) {
+            return None;
+        }
+        self.truncate_to(last.start);
+        self.prev = None;
+        Some(last.start)
     }
 
     /// The previous op, if it produced the operand just popped from position `pos`.
@@ -519,11 +800,13 @@ impl<'a> Translator<'a> {
 
     fn bind(&mut self, label: usize) {
         let pos = self.enc.pos();
+        self.label_fence = pos;
         let l = &mut self.labels[label];
         debug_assert!(l.pos.is_none());
         l.pos = Some(pos);
         for (start, field) in std::mem::take(&mut l.uses) {
-            self.enc.patch_i32(field as usize, (pos - start as usize) as i32);
+            self.enc
+                .patch_i32(field as usize, (pos - start as usize) as i32);
         }
     }
 
@@ -563,7 +846,9 @@ impl<'a> Translator<'a> {
     fn in_place(&self, target: &Control) -> bool {
         let n = target.branch_arity();
         let len = self.stack.len();
-        n == 0 || (len - n == target.height && self.stack[len - n..].iter().all(|v| *v == Operand::Temp))
+        n == 0
+            || (len - n == target.height
+                && self.stack[len - n..].iter().all(|v| *v == Operand::Temp))
     }
 
     /// Copies the values a branch to `target` carries into the target's slots.
@@ -577,10 +862,10 @@ impl<'a> Translator<'a> {
                 Operand::Temp if src == dst => {}
                 Operand::Temp => {
                     let s = self.slot_at(src);
-                    self.enc.move_(dst_slot, s);
+                    self.emit_move(dst_slot, s);
                 }
                 Operand::Local(l) => {
-                    self.enc.move_(dst_slot, l);
+                    self.emit_move(dst_slot, l);
                 }
                 Operand::Const(c) => self.emit_const(dst_slot, c),
             }
@@ -615,7 +900,7 @@ impl<'a> Translator<'a> {
                 for j in 0..n {
                     let src = self.slot_at(len - n + j);
                     if src != j as u16 {
-                        self.enc.move_(j as u16, src);
+                        self.emit_move(j as u16, src);
                     }
                 }
                 self.enc.ret();
@@ -645,15 +930,24 @@ impl<'a> Translator<'a> {
     fn cond_branch(&mut self, negate: bool, label: usize, before_branch: impl FnOnce(&mut Self)) {
         let v = self.pop();
         let pos = self.stack.len();
-        if let Some(Last { start, cmp: Some(cmp), .. }) = self.retargetable(v, pos) {
-            self.enc.code.truncate(start);
+        if let Some(Last {
+            start,
+            cmp: Some(cmp),
+            ..
+        }) = self.retargetable(v, pos)
+        {
+            self.truncate_to(start);
             before_branch(self);
             self.emit_cmp_branch(cmp, negate, label);
             return;
         }
         let c = self.slot_of(v, pos);
         before_branch(self);
-        let start = if negate { self.enc.br_if_eqz(c, 0) } else { self.enc.br_if_nez(c, 0) };
+        let start = if negate {
+            self.enc.br_if_eqz(c, 0)
+        } else {
+            self.enc.br_if_nez(c, 0)
+        };
         self.branch_to(label, start);
     }
 
@@ -775,16 +1069,24 @@ impl<'a> Translator<'a> {
 
     // ---- operator families ----
 
-    fn binop(&mut self, rr: RR, imm: Option<RI>, width: Width, commutative: bool) {
+    fn emit_imm(&mut self, form: ImmForm, dst: u16, a: u16, imm: i32) -> usize {
+        match form {
+            ImmForm::Op(ri) => ri(&mut self.enc, dst, a, imm),
+            ImmForm::I32AddImm => self.emit_i32_add_imm(dst, a, imm),
+            ImmForm::None => unreachable!("checked by the caller"),
+        }
+    }
+
+    fn binop(&mut self, rr: RR, imm: ImmForm, width: Width, commutative: bool) {
         let b = self.pop();
         let a = self.pop();
         let pos = self.stack.len();
-        if let Some(ri) = imm {
+        if !matches!(imm, ImmForm::None) {
             if let Operand::Const(c) = b {
                 if let Some(i) = width.imm(c) {
                     let a = self.slot_of(a, pos);
                     let dst = self.push_temp();
-                    let start = ri(&mut self.enc, dst, a, i);
+                    let start = self.emit_imm(imm, dst, a, i);
                     return self.produced(start, None);
                 }
             }
@@ -792,7 +1094,7 @@ impl<'a> Translator<'a> {
                 if let Some(i) = width.imm(c) {
                     let b = self.slot_of(b, pos + 1);
                     let dst = self.push_temp();
-                    let start = ri(&mut self.enc, dst, b, i);
+                    let start = self.emit_imm(imm, dst, b, i);
                     return self.produced(start, None);
                 }
             }
@@ -804,8 +1106,122 @@ impl<'a> Translator<'a> {
         self.produced(start, None);
     }
 
+    /// `i32.and` with a constant mask right after `i32.shr_u` by a constant: one op.
+    fn i32_and(&mut self) {
+        let b = self.stack[self.stack.len() - 1];
+        let a = self.stack[self.stack.len() - 2];
+        let pos = self.stack.len() - 2;
+        if let Operand::Const(mask) = b {
+            if self
+                .retargetable(a, pos)
+                .is_some_and(|l| l.op == OpCode::I32ShrUImm)
+            {
+                self.pop();
+                self.pop();
+                let start = self
+                    .take_producer(a, pos, OpCode::I32ShrUImm)
+                    .expect("checked");
+                // SAFETY: the shift op was complete at `start` before the truncation, and
+                // truncation does not free the buffer.
+                let shift = unsafe { op::I32ShrUImm::decode(self.enc.code.as_ptr().add(start)) };
+                let dst = self.push_temp();
+                let start = self
+                    .enc
+                    .i32_shr_u_and_imm(dst, shift.a, shift.imm, mask as i32);
+                return self.produced(start, None);
+            }
+        }
+        self.binop(
+            Encoder::i32_and,
+            ImmForm::Op(Encoder::i32_and_imm),
+            Width::W32,
+            true,
+        );
+    }
+
+    /// Float binary ops: constants become 64- or 32-bit immediates, and an add or
+    /// subtract of the product just computed becomes one multiply-add op.
+    fn float_binop(&mut self, wide: bool, kind: FloatOp) {
+        let b = self.pop();
+        let a = self.pop();
+        let pos = self.stack.len();
+        let mul = if wide { OpCode::F64Mul } else { OpCode::F32Mul };
+        if matches!(kind, FloatOp::Add | FloatOp::Sub) {
+            // The product is one operand; the other must not need materialising (its
+            // slot could be one the product's operands still need).
+            let product = [(b, pos + 1, a, pos, false), (a, pos, b, pos + 1, true)]
+                .into_iter()
+                .find(|&(p, ppos, other, _, _)| {
+                    !matches!(other, Operand::Const(_))
+                        && self.retargetable(p, ppos).is_some_and(|l| l.op == mul)
+                });
+            if let Some((p, ppos, other, opos, product_first)) = product {
+                let start = self.take_producer(p, ppos, mul).expect("checked");
+                // SAFETY: the multiply was complete at `start` before the truncation, and
+                // truncation keeps the bytes.
+                let (ma, mb) = unsafe {
+                    let at = self.enc.code.as_ptr().add(start);
+                    if wide {
+                        let m = op::F64Mul::decode(at);
+                        (m.a, m.b)
+                    } else {
+                        let m = op::F32Mul::decode(at);
+                        (m.a, m.b)
+                    }
+                };
+                let c = self.slot_of(other, opos);
+                let dst = self.push_temp();
+                let f = match (kind, product_first, wide) {
+                    (FloatOp::Add, _, true) => Encoder::f64_mul_add,
+                    (FloatOp::Sub, true, true) => Encoder::f64_mul_sub,
+                    (FloatOp::Sub, false, true) => Encoder::f64_mul_rsub,
+                    (FloatOp::Add, _, false) => Encoder::f32_mul_add,
+                    (FloatOp::Sub, true, false) => Encoder::f32_mul_sub,
+                    _ => Encoder::f32_mul_rsub,
+                };
+                let start = f(&mut self.enc, dst, ma, mb, c);
+                return self.produced(start, None);
+            }
+        }
+        // With a constant operand: (op, op with the constant on the left).
+        let imm: Option<(RI64, Option<RI64>)> = match (wide, kind) {
+            (true, FloatOp::Add) => Some((Encoder::f64_add_imm, Some(Encoder::f64_add_imm))),
+            (true, FloatOp::Sub) => Some((Encoder::f64_sub_imm, Some(Encoder::f64_rsub_imm))),
+            (true, FloatOp::Mul) => Some((Encoder::f64_mul_imm, Some(Encoder::f64_mul_imm))),
+            (true, FloatOp::Div) => Some((Encoder::f64_div_imm, Some(Encoder::f64_rdiv_imm))),
+            (true, FloatOp::Lt) => Some((Encoder::f64_lt_imm, Some(Encoder::f64_gt_imm))),
+            (true, FloatOp::Gt) => Some((Encoder::f64_gt_imm, Some(Encoder::f64_lt_imm))),
+            (true, FloatOp::Le) => Some((Encoder::f64_le_imm, Some(Encoder::f64_ge_imm))),
+            (true, FloatOp::Ge) => Some((Encoder::f64_ge_imm, Some(Encoder::f64_le_imm))),
+            (false, FloatOp::Add) => Some((f32_add_imm, Some(f32_add_imm))),
+            (false, FloatOp::Sub) => Some((f32_sub_imm, Some(f32_rsub_imm))),
+            (false, FloatOp::Mul) => Some((f32_mul_imm, Some(f32_mul_imm))),
+            _ => None,
+        };
+        if let Some((right, left)) = imm {
+            if let Operand::Const(c) = b {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                let start = right(&mut self.enc, dst, a, c as i64);
+                return self.produced(start, None);
+            }
+            if let (Some(left), Operand::Const(c)) = (left, a) {
+                let b = self.slot_of(b, pos + 1);
+                let dst = self.push_temp();
+                let start = left(&mut self.enc, dst, b, c as i64);
+                return self.produced(start, None);
+            }
+        }
+        let rr = kind.rr(wide);
+        let a = self.slot_of(a, pos);
+        let b = self.slot_of(b, pos + 1);
+        let dst = self.push_temp();
+        let start = rr(&mut self.enc, dst, a, b);
+        self.produced(start, None);
+    }
+
     /// `a - b`: an add of `-b`, or a reverse subtract from a constant `a`.
-    fn sub(&mut self, rr: RR, add_imm: RI, rsub_imm: RI, width: Width) {
+    fn sub(&mut self, rr: RR, add_imm: ImmForm, rsub_imm: RI, width: Width) {
         let b = self.pop();
         let a = self.pop();
         let pos = self.stack.len();
@@ -814,7 +1230,7 @@ impl<'a> Translator<'a> {
             if let (Some(_), Some(i)) = (width.imm(c), width.imm(neg)) {
                 let a = self.slot_of(a, pos);
                 let dst = self.push_temp();
-                let start = add_imm(&mut self.enc, dst, a, i);
+                let start = self.emit_imm(add_imm, dst, a, i);
                 return self.produced(start, None);
             }
         }
@@ -847,7 +1263,15 @@ impl<'a> Translator<'a> {
                 let a = self.slot_of(a, pos);
                 let dst = self.push_temp();
                 let start = ri[cond.index()](&mut self.enc, dst, a, i);
-                return self.produced(start, Some(Cmp { wide, cond, a, b: Rhs::Imm(i) }));
+                return self.produced(
+                    start,
+                    Some(Cmp {
+                        wide,
+                        cond,
+                        a,
+                        b: Rhs::Imm(i),
+                    }),
+                );
             }
         }
         if let Operand::Const(c) = a {
@@ -856,14 +1280,30 @@ impl<'a> Translator<'a> {
                 let b = self.slot_of(b, pos + 1);
                 let dst = self.push_temp();
                 let start = ri[cond.index()](&mut self.enc, dst, b, i);
-                return self.produced(start, Some(Cmp { wide, cond, a: b, b: Rhs::Imm(i) }));
+                return self.produced(
+                    start,
+                    Some(Cmp {
+                        wide,
+                        cond,
+                        a: b,
+                        b: Rhs::Imm(i),
+                    }),
+                );
             }
         }
         let a = self.slot_of(a, pos);
         let b = self.slot_of(b, pos + 1);
         let dst = self.push_temp();
         let start = rr(&mut self.enc, dst, a, b);
-        self.produced(start, Some(Cmp { wide, cond, a, b: Rhs::Slot(b) }));
+        self.produced(
+            start,
+            Some(Cmp {
+                wide,
+                cond,
+                a,
+                b: Rhs::Slot(b),
+            }),
+        );
     }
 
     fn unop(&mut self, f: Un) {
@@ -880,22 +1320,102 @@ impl<'a> Translator<'a> {
         let pos = self.stack.len();
         let a = self.slot_of(a, pos);
         let dst = self.push_temp();
-        let start = if wide { self.enc.i64_eqz(dst, a) } else { self.enc.i32_eqz(dst, a) };
-        self.produced(start, Some(Cmp { wide, cond: Cond::Eq, a, b: Rhs::Imm(0) }));
+        let start = if wide {
+            self.enc.i64_eqz(dst, a)
+        } else {
+            self.enc.i32_eqz(dst, a)
+        };
+        self.produced(
+            start,
+            Some(Cmp {
+                wide,
+                cond: Cond::Eq,
+                a,
+                b: Rhs::Imm(0),
+            }),
+        );
     }
 
-    fn load(&mut self, f: Load, memarg: &wasmparser::MemArg) {
+    fn load(&mut self, kind: LoadKind, memarg: &wasmparser::MemArg) {
+        let offset = memarg.offset as u32;
         let addr = self.pop();
         let pos = self.stack.len();
+        // Fuse the op that computed the address, when it is the previous one.
+        if let Some(last) = self.retargetable(addr, pos) {
+            let fused = match last.op {
+                OpCode::I32AddImm => kind.add_imm().map(|f| (f, None)),
+                OpCode::I32ShlImm => kind.shl().map(|f| (f, None)),
+                OpCode::I32Add => kind
+                    .add()
+                    .map(|f| (Encoder::load32_add_imm as LoadImm, Some(f))),
+                _ => None,
+            };
+            if let Some((imm_form, rr_form)) = fused {
+                let start = self.take_producer(addr, pos, last.op).expect("checked");
+                let at = start;
+                let dst = self.push_temp();
+                let start = match rr_form {
+                    Some(f) => {
+                        // SAFETY: the add was complete at `at` before the truncation.
+                        let add = unsafe { op::I32Add::decode(self.enc.code.as_ptr().add(at)) };
+                        f(&mut self.enc, dst, add.a, add.b, offset)
+                    }
+                    None => {
+                        // SAFETY: both fusable producers are `dst, a, imm` ops that were
+                        // complete at `at` before the truncation.
+                        let p = unsafe { op::I32AddImm::decode(self.enc.code.as_ptr().add(at)) };
+                        imm_form(&mut self.enc, dst, p.a, p.imm, offset)
+                    }
+                };
+                return self.produced(start, None);
+            }
+        }
         let addr = self.slot_of(addr, pos);
         let dst = self.push_temp();
-        let start = f(&mut self.enc, dst, addr, memarg.offset as u32);
+        let start = kind.plain()(&mut self.enc, dst, addr, offset);
         self.produced(start, None);
     }
 
-    fn store(&mut self, f: Store, memarg: &wasmparser::MemArg) {
-        let [addr, val] = self.pop_slots::<2>();
-        f(&mut self.enc, addr, memarg.offset as u32, val);
+    fn store(&mut self, kind: StoreKind, memarg: &wasmparser::MemArg) {
+        let offset = memarg.offset as u32;
+        let val = self.pop();
+        let addr = self.pop();
+        let pos = self.stack.len();
+        // `addr = x + imm` computed just before: fuse (the value cannot be a temp made
+        // after it, and must not need materialising over the adder's operands).
+        if let (Some(f), false) = (kind.add_imm(), matches!(val, Operand::Const(_))) {
+            if self
+                .retargetable(addr, pos)
+                .is_some_and(|l| l.op == OpCode::I32AddImm)
+            {
+                let at = self
+                    .take_producer(addr, pos, OpCode::I32AddImm)
+                    .expect("checked");
+                // SAFETY: the add was complete at `at` before the truncation.
+                let p = unsafe { op::I32AddImm::decode(self.enc.code.as_ptr().add(at)) };
+                let val = self.slot_of(val, pos + 1);
+                f(&mut self.enc, p.a, p.imm, offset, val);
+                return;
+            }
+        }
+        if let (StoreKind::S32, false) = (kind, matches!(val, Operand::Const(_))) {
+            if self
+                .retargetable(addr, pos)
+                .is_some_and(|l| l.op == OpCode::I32Add)
+            {
+                let at = self
+                    .take_producer(addr, pos, OpCode::I32Add)
+                    .expect("checked");
+                // SAFETY: the add was complete at `at` before the truncation.
+                let p = unsafe { op::I32Add::decode(self.enc.code.as_ptr().add(at)) };
+                let val = self.slot_of(val, pos + 1);
+                self.enc.store32_add(p.a, p.b, offset, val);
+                return;
+            }
+        }
+        let addr = self.slot_of(addr, pos);
+        let val = self.slot_of(val, pos + 1);
+        kind.plain()(&mut self.enc, addr, offset, val);
     }
 
     fn local_set(&mut self, l: u16, tee: bool) {
@@ -903,7 +1423,9 @@ impl<'a> Translator<'a> {
         let pos = self.stack.len();
         match v {
             Operand::Local(x) if x == l => {}
-            Operand::Temp if self.local_refs[l as usize] == 0 && self.retargetable(v, pos).is_some() => {
+            Operand::Temp
+                if self.local_refs[l as usize] == 0 && self.retargetable(v, pos).is_some() =>
+            {
                 let last = self.prev.expect("retargetable");
                 self.enc.patch_u16(last.dst_at, l);
                 if tee {
@@ -914,11 +1436,11 @@ impl<'a> Translator<'a> {
             Operand::Temp => {
                 self.preserve(l);
                 let s = self.slot_at(pos);
-                self.enc.move_(l, s);
+                self.emit_move(l, s);
             }
             Operand::Local(x) => {
                 self.preserve(l);
-                self.enc.move_(l, x);
+                self.emit_move(l, x);
             }
             Operand::Const(c) => {
                 self.preserve(l);
@@ -968,7 +1490,14 @@ impl<'a> Translator<'a> {
 
     fn fuel_cost(op: &O<'_>) -> u32 {
         match op {
-            O::Nop | O::Drop | O::Block { .. } | O::Loop { .. } | O::Unreachable | O::Return | O::Else | O::End => 0,
+            O::Nop
+            | O::Drop
+            | O::Block { .. }
+            | O::Loop { .. }
+            | O::Unreachable
+            | O::Return
+            | O::Else
+            | O::End => 0,
             _ => 1,
         }
     }
@@ -1046,7 +1575,10 @@ impl<'a> Translator<'a> {
                 self.unreachable = true;
             }
             O::Call { function_index } => self.call(function_index),
-            O::CallIndirect { type_index, table_index } => self.call_indirect(type_index, table_index),
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index),
             O::Drop => {
                 self.pop();
             }
@@ -1068,20 +1600,26 @@ impl<'a> Translator<'a> {
                 let [v] = self.pop_slots::<1>();
                 self.enc.global_set(global_index, v);
             }
-            O::I32Load { memarg } | O::F32Load { memarg } => self.load(Encoder::load32, &memarg),
-            O::I64Load { memarg } | O::F64Load { memarg } => self.load(Encoder::load64, &memarg),
-            O::I32Load8S { memarg } | O::I64Load8S { memarg } => self.load(Encoder::load8_s, &memarg),
-            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(Encoder::load8_u, &memarg),
-            O::I32Load16S { memarg } | O::I64Load16S { memarg } => self.load(Encoder::load16_s, &memarg),
-            O::I32Load16U { memarg } | O::I64Load16U { memarg } => self.load(Encoder::load16_u, &memarg),
-            O::I64Load32S { memarg } => self.load(Encoder::load32_s, &memarg),
-            O::I64Load32U { memarg } => self.load(Encoder::load32, &memarg),
-            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                self.store(Encoder::store32, &memarg)
+            O::I32Load { memarg } | O::F32Load { memarg } => self.load(LoadKind::L32, &memarg),
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load(LoadKind::L64, &memarg),
+            O::I32Load8S { memarg } | O::I64Load8S { memarg } => self.load(LoadKind::L8S, &memarg),
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(LoadKind::L8U, &memarg),
+            O::I32Load16S { memarg } | O::I64Load16S { memarg } => {
+                self.load(LoadKind::L16S, &memarg)
             }
-            O::I64Store { memarg } | O::F64Store { memarg } => self.store(Encoder::store64, &memarg),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(Encoder::store8, &memarg),
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(Encoder::store16, &memarg),
+            O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
+                self.load(LoadKind::L16U, &memarg)
+            }
+            O::I64Load32S { memarg } => self.load(LoadKind::L32S, &memarg),
+            O::I64Load32U { memarg } => self.load(LoadKind::L32, &memarg),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                self.store(StoreKind::S32, &memarg)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(StoreKind::S64, &memarg),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(StoreKind::S8, &memarg),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                self.store(StoreKind::S16, &memarg)
+            }
             O::MemorySize { .. } => {
                 let dst = self.push_temp();
                 let start = self.enc.memory_size(dst);
@@ -1144,7 +1682,10 @@ impl<'a> Translator<'a> {
                 let [d, v, n] = self.pop_slots::<3>();
                 self.enc.table_fill(table, d, v, n);
             }
-            O::TableCopy { dst_table, src_table } => {
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
                 let [d, s, n] = self.pop_slots::<3>();
                 self.enc.table_copy(dst_table, src_table, d, s, n);
             }
@@ -1179,42 +1720,172 @@ impl<'a> Translator<'a> {
             O::I64GeS => self.compare(true, Cond::GeS),
             O::I64GeU => self.compare(true, Cond::GeU),
 
-            O::I32Add => self.binop(Encoder::i32_add, Some(Encoder::i32_add_imm), Width::W32, true),
-            O::I32Sub => self.sub(Encoder::i32_sub, Encoder::i32_add_imm, Encoder::i32_rsub_imm, Width::W32),
-            O::I32Mul => self.binop(Encoder::i32_mul, Some(Encoder::i32_mul_imm), Width::W32, true),
-            O::I32DivS => self.binop(Encoder::i32_div_s, Some(Encoder::i32_div_s_imm), Width::W32, false),
-            O::I32DivU => self.binop(Encoder::i32_div_u, Some(Encoder::i32_div_u_imm), Width::W32, false),
-            O::I32RemS => self.binop(Encoder::i32_rem_s, Some(Encoder::i32_rem_s_imm), Width::W32, false),
-            O::I32RemU => self.binop(Encoder::i32_rem_u, Some(Encoder::i32_rem_u_imm), Width::W32, false),
-            O::I32And => self.binop(Encoder::i32_and, Some(Encoder::i32_and_imm), Width::W32, true),
-            O::I32Or => self.binop(Encoder::i32_or, Some(Encoder::i32_or_imm), Width::W32, true),
-            O::I32Xor => self.binop(Encoder::i32_xor, Some(Encoder::i32_xor_imm), Width::W32, true),
-            O::I32Shl => self.binop(Encoder::i32_shl, Some(Encoder::i32_shl_imm), Width::W32, false),
-            O::I32ShrS => self.binop(Encoder::i32_shr_s, Some(Encoder::i32_shr_s_imm), Width::W32, false),
-            O::I32ShrU => self.binop(Encoder::i32_shr_u, Some(Encoder::i32_shr_u_imm), Width::W32, false),
-            O::I32Rotl => self.binop(Encoder::i32_rotl, Some(Encoder::i32_rotl_imm), Width::W32, false),
-            O::I32Rotr => self.binop(Encoder::i32_rotr, None, Width::W32, false),
+            O::I32Add => self.binop(Encoder::i32_add, ImmForm::I32AddImm, Width::W32, true),
+            O::I32Sub => self.sub(
+                Encoder::i32_sub,
+                ImmForm::I32AddImm,
+                Encoder::i32_rsub_imm,
+                Width::W32,
+            ),
+            O::I32Mul => self.binop(
+                Encoder::i32_mul,
+                ImmForm::Op(Encoder::i32_mul_imm),
+                Width::W32,
+                true,
+            ),
+            O::I32DivS => self.binop(
+                Encoder::i32_div_s,
+                ImmForm::Op(Encoder::i32_div_s_imm),
+                Width::W32,
+                false,
+            ),
+            O::I32DivU => self.binop(
+                Encoder::i32_div_u,
+                ImmForm::Op(Encoder::i32_div_u_imm),
+                Width::W32,
+                false,
+            ),
+            O::I32RemS => self.binop(
+                Encoder::i32_rem_s,
+                ImmForm::Op(Encoder::i32_rem_s_imm),
+                Width::W32,
+                false,
+            ),
+            O::I32RemU => self.binop(
+                Encoder::i32_rem_u,
+                ImmForm::Op(Encoder::i32_rem_u_imm),
+                Width::W32,
+                false,
+            ),
+            O::I32And => self.i32_and(),
+            O::I32Or => self.binop(
+                Encoder::i32_or,
+                ImmForm::Op(Encoder::i32_or_imm),
+                Width::W32,
+                true,
+            ),
+            O::I32Xor => self.binop(
+                Encoder::i32_xor,
+                ImmForm::Op(Encoder::i32_xor_imm),
+                Width::W32,
+                true,
+            ),
+            O::I32Shl => self.binop(
+                Encoder::i32_shl,
+                ImmForm::Op(Encoder::i32_shl_imm),
+                Width::W32,
+                false,
+            ),
+            O::I32ShrS => self.binop(
+                Encoder::i32_shr_s,
+                ImmForm::Op(Encoder::i32_shr_s_imm),
+                Width::W32,
+                false,
+            ),
+            O::I32ShrU => self.binop(
+                Encoder::i32_shr_u,
+                ImmForm::Op(Encoder::i32_shr_u_imm),
+                Width::W32,
+                false,
+            ),
+            O::I32Rotl => self.binop(
+                Encoder::i32_rotl,
+                ImmForm::Op(Encoder::i32_rotl_imm),
+                Width::W32,
+                false,
+            ),
+            O::I32Rotr => self.binop(Encoder::i32_rotr, ImmForm::None, Width::W32, false),
             O::I32Clz => self.unop(Encoder::i32_clz),
             O::I32Ctz => self.unop(Encoder::i32_ctz),
             O::I32Popcnt => self.unop(Encoder::i32_popcnt),
             O::I32Extend8S => self.unop(Encoder::i32_extend8_s),
             O::I32Extend16S => self.unop(Encoder::i32_extend16_s),
 
-            O::I64Add => self.binop(Encoder::i64_add, Some(Encoder::i64_add_imm), Width::W64, true),
-            O::I64Sub => self.sub(Encoder::i64_sub, Encoder::i64_add_imm, Encoder::i64_rsub_imm, Width::W64),
-            O::I64Mul => self.binop(Encoder::i64_mul, Some(Encoder::i64_mul_imm), Width::W64, true),
-            O::I64DivS => self.binop(Encoder::i64_div_s, Some(Encoder::i64_div_s_imm), Width::W64, false),
-            O::I64DivU => self.binop(Encoder::i64_div_u, Some(Encoder::i64_div_u_imm), Width::W64, false),
-            O::I64RemS => self.binop(Encoder::i64_rem_s, Some(Encoder::i64_rem_s_imm), Width::W64, false),
-            O::I64RemU => self.binop(Encoder::i64_rem_u, Some(Encoder::i64_rem_u_imm), Width::W64, false),
-            O::I64And => self.binop(Encoder::i64_and, Some(Encoder::i64_and_imm), Width::W64, true),
-            O::I64Or => self.binop(Encoder::i64_or, Some(Encoder::i64_or_imm), Width::W64, true),
-            O::I64Xor => self.binop(Encoder::i64_xor, Some(Encoder::i64_xor_imm), Width::W64, true),
-            O::I64Shl => self.binop(Encoder::i64_shl, Some(Encoder::i64_shl_imm), Width::W64, false),
-            O::I64ShrS => self.binop(Encoder::i64_shr_s, Some(Encoder::i64_shr_s_imm), Width::W64, false),
-            O::I64ShrU => self.binop(Encoder::i64_shr_u, Some(Encoder::i64_shr_u_imm), Width::W64, false),
-            O::I64Rotl => self.binop(Encoder::i64_rotl, Some(Encoder::i64_rotl_imm), Width::W64, false),
-            O::I64Rotr => self.binop(Encoder::i64_rotr, None, Width::W64, false),
+            O::I64Add => self.binop(
+                Encoder::i64_add,
+                ImmForm::Op(Encoder::i64_add_imm),
+                Width::W64,
+                true,
+            ),
+            O::I64Sub => self.sub(
+                Encoder::i64_sub,
+                ImmForm::Op(Encoder::i64_add_imm),
+                Encoder::i64_rsub_imm,
+                Width::W64,
+            ),
+            O::I64Mul => self.binop(
+                Encoder::i64_mul,
+                ImmForm::Op(Encoder::i64_mul_imm),
+                Width::W64,
+                true,
+            ),
+            O::I64DivS => self.binop(
+                Encoder::i64_div_s,
+                ImmForm::Op(Encoder::i64_div_s_imm),
+                Width::W64,
+                false,
+            ),
+            O::I64DivU => self.binop(
+                Encoder::i64_div_u,
+                ImmForm::Op(Encoder::i64_div_u_imm),
+                Width::W64,
+                false,
+            ),
+            O::I64RemS => self.binop(
+                Encoder::i64_rem_s,
+                ImmForm::Op(Encoder::i64_rem_s_imm),
+                Width::W64,
+                false,
+            ),
+            O::I64RemU => self.binop(
+                Encoder::i64_rem_u,
+                ImmForm::Op(Encoder::i64_rem_u_imm),
+                Width::W64,
+                false,
+            ),
+            O::I64And => self.binop(
+                Encoder::i64_and,
+                ImmForm::Op(Encoder::i64_and_imm),
+                Width::W64,
+                true,
+            ),
+            O::I64Or => self.binop(
+                Encoder::i64_or,
+                ImmForm::Op(Encoder::i64_or_imm),
+                Width::W64,
+                true,
+            ),
+            O::I64Xor => self.binop(
+                Encoder::i64_xor,
+                ImmForm::Op(Encoder::i64_xor_imm),
+                Width::W64,
+                true,
+            ),
+            O::I64Shl => self.binop(
+                Encoder::i64_shl,
+                ImmForm::Op(Encoder::i64_shl_imm),
+                Width::W64,
+                false,
+            ),
+            O::I64ShrS => self.binop(
+                Encoder::i64_shr_s,
+                ImmForm::Op(Encoder::i64_shr_s_imm),
+                Width::W64,
+                false,
+            ),
+            O::I64ShrU => self.binop(
+                Encoder::i64_shr_u,
+                ImmForm::Op(Encoder::i64_shr_u_imm),
+                Width::W64,
+                false,
+            ),
+            O::I64Rotl => self.binop(
+                Encoder::i64_rotl,
+                ImmForm::Op(Encoder::i64_rotl_imm),
+                Width::W64,
+                false,
+            ),
+            O::I64Rotr => self.binop(Encoder::i64_rotr, ImmForm::None, Width::W64, false),
             O::I64Clz => self.unop(Encoder::i64_clz),
             O::I64Ctz => self.unop(Encoder::i64_ctz),
             O::I64Popcnt => self.unop(Encoder::i64_popcnt),
@@ -1230,32 +1901,32 @@ impl<'a> Translator<'a> {
             | O::I64ReinterpretF64
             | O::F64ReinterpretI64 => self.last = self.prev,
 
-            O::F32Eq => self.binop(Encoder::f32_eq, None, Width::W32, false),
-            O::F32Ne => self.binop(Encoder::f32_ne, None, Width::W32, false),
-            O::F32Lt => self.binop(Encoder::f32_lt, None, Width::W32, false),
-            O::F32Gt => self.binop(Encoder::f32_gt, None, Width::W32, false),
-            O::F32Le => self.binop(Encoder::f32_le, None, Width::W32, false),
-            O::F32Ge => self.binop(Encoder::f32_ge, None, Width::W32, false),
-            O::F64Eq => self.binop(Encoder::f64_eq, None, Width::W32, false),
-            O::F64Ne => self.binop(Encoder::f64_ne, None, Width::W32, false),
-            O::F64Lt => self.binop(Encoder::f64_lt, None, Width::W32, false),
-            O::F64Gt => self.binop(Encoder::f64_gt, None, Width::W32, false),
-            O::F64Le => self.binop(Encoder::f64_le, None, Width::W32, false),
-            O::F64Ge => self.binop(Encoder::f64_ge, None, Width::W32, false),
-            O::F32Add => self.binop(Encoder::f32_add, None, Width::W32, false),
-            O::F32Sub => self.binop(Encoder::f32_sub, None, Width::W32, false),
-            O::F32Mul => self.binop(Encoder::f32_mul, None, Width::W32, false),
-            O::F32Div => self.binop(Encoder::f32_div, None, Width::W32, false),
-            O::F32Min => self.binop(Encoder::f32_min, None, Width::W32, false),
-            O::F32Max => self.binop(Encoder::f32_max, None, Width::W32, false),
-            O::F32Copysign => self.binop(Encoder::f32_copysign, None, Width::W32, false),
-            O::F64Add => self.binop(Encoder::f64_add, None, Width::W32, false),
-            O::F64Sub => self.binop(Encoder::f64_sub, None, Width::W32, false),
-            O::F64Mul => self.binop(Encoder::f64_mul, None, Width::W32, false),
-            O::F64Div => self.binop(Encoder::f64_div, None, Width::W32, false),
-            O::F64Min => self.binop(Encoder::f64_min, None, Width::W32, false),
-            O::F64Max => self.binop(Encoder::f64_max, None, Width::W32, false),
-            O::F64Copysign => self.binop(Encoder::f64_copysign, None, Width::W32, false),
+            O::F32Eq => self.float_binop(false, FloatOp::Eq),
+            O::F32Ne => self.float_binop(false, FloatOp::Ne),
+            O::F32Lt => self.float_binop(false, FloatOp::Lt),
+            O::F32Gt => self.float_binop(false, FloatOp::Gt),
+            O::F32Le => self.float_binop(false, FloatOp::Le),
+            O::F32Ge => self.float_binop(false, FloatOp::Ge),
+            O::F64Eq => self.float_binop(true, FloatOp::Eq),
+            O::F64Ne => self.float_binop(true, FloatOp::Ne),
+            O::F64Lt => self.float_binop(true, FloatOp::Lt),
+            O::F64Gt => self.float_binop(true, FloatOp::Gt),
+            O::F64Le => self.float_binop(true, FloatOp::Le),
+            O::F64Ge => self.float_binop(true, FloatOp::Ge),
+            O::F32Add => self.float_binop(false, FloatOp::Add),
+            O::F32Sub => self.float_binop(false, FloatOp::Sub),
+            O::F32Mul => self.float_binop(false, FloatOp::Mul),
+            O::F32Div => self.float_binop(false, FloatOp::Div),
+            O::F32Min => self.float_binop(false, FloatOp::Min),
+            O::F32Max => self.float_binop(false, FloatOp::Max),
+            O::F32Copysign => self.float_binop(false, FloatOp::Copysign),
+            O::F64Add => self.float_binop(true, FloatOp::Add),
+            O::F64Sub => self.float_binop(true, FloatOp::Sub),
+            O::F64Mul => self.float_binop(true, FloatOp::Mul),
+            O::F64Div => self.float_binop(true, FloatOp::Div),
+            O::F64Min => self.float_binop(true, FloatOp::Min),
+            O::F64Max => self.float_binop(true, FloatOp::Max),
+            O::F64Copysign => self.float_binop(true, FloatOp::Copysign),
             O::F32Abs => self.unop(Encoder::f32_abs),
             O::F32Neg => self.unop(Encoder::f32_neg),
             O::F32Sqrt => self.unop(Encoder::f32_sqrt),
@@ -1358,7 +2029,11 @@ mod tests {
                 local.get 0 local.get 1 i32.add local.set 2))",
         );
         let text = disassemble(&f.code);
-        assert_eq!(text.lines().next().unwrap().trim(), "0: i32_add dst=s2, a=s0, b=s1", "{text}");
+        assert_eq!(
+            text.lines().next().unwrap().trim(),
+            "0: i32_add dst=s2, a=s0, b=s1",
+            "{text}"
+        );
         assert_eq!(text.lines().count(), 2, "{text}");
     }
 
@@ -1374,7 +2049,9 @@ mod tests {
 
     #[test]
     fn constants_become_immediates() {
-        let f = translate_wat("(module (func (param i32) (result i32) local.get 0 i32.const 5 i32.sub))");
+        let f = translate_wat(
+            "(module (func (param i32) (result i32) local.get 0 i32.const 5 i32.sub))",
+        );
         let text = disassemble(&f.code);
         assert!(text.contains("i32_add_imm dst=s1, a=s0, imm=-5"), "{text}");
     }
@@ -1406,6 +2083,12 @@ mod tests {
         let module = ModuleInfo::parse(&wasm).unwrap();
         let f = translate_function(&module, 0, &TranslateOptions::default()).unwrap();
         let wasm_code = module.bodies[0].len();
-        assert!(f.code.len() <= 3 * wasm_code, "{} vs {}\n{}", f.code.len(), wasm_code, disassemble(&f.code));
+        assert!(
+            f.code.len() <= 3 * wasm_code,
+            "{} vs {}\n{}",
+            f.code.len(),
+            wasm_code,
+            disassemble(&f.code)
+        );
     }
 }

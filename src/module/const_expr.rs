@@ -67,7 +67,11 @@ impl ConstExpr {
                 O::I64Sub => ConstOp::I64Sub,
                 O::I64Mul => ConstOp::I64Mul,
                 O::End => continue,
-                other => return Err(format!("unsupported: constant expression operator {other:?}")),
+                other => {
+                    return Err(format!(
+                        "unsupported: constant expression operator {other:?}"
+                    ));
+                }
             });
         }
         Ok(ConstExpr { ops })
@@ -75,6 +79,8 @@ impl ConstExpr {
 
     /// The expression `i32.const v`.
     pub fn i32(v: i32) -> ConstExpr {
-        ConstExpr { ops: smallvec::smallvec![ConstOp::I32(v)] }
+        ConstExpr {
+            ops: smallvec::smallvec![ConstOp::I32(v)],
+        }
     }
 }

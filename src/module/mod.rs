@@ -191,7 +191,10 @@ impl ModuleInfo {
     /// Parses and validates a binary module (eagerly, function bodies included).
     pub fn parse(bytes: &[u8]) -> Result<ModuleInfo> {
         let bytes: Arc<[u8]> = Arc::from(bytes);
-        let mut info = ModuleInfo { bytes: bytes.clone(), ..Default::default() };
+        let mut info = ModuleInfo {
+            bytes: bytes.clone(),
+            ..Default::default()
+        };
         let mut validator = Validator::new_with_features(wasm_features());
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
         let mut defined_index = 0u32;
@@ -221,9 +224,12 @@ impl ModuleInfo {
                     let ty = ty?;
                     let params = ty.params().iter().map(|t| ValType::from_wasmparser(*t));
                     let results = ty.results().iter().map(|t| ValType::from_wasmparser(*t));
-                    let params = params.collect::<Result<Vec<_>, _>>().map_err(|e| anyhow!(e))?;
-                    let results =
-                        results.collect::<Result<Vec<_>, _>>().map_err(|e| anyhow!(e))?;
+                    let params = params
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| anyhow!(e))?;
+                    let results = results
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| anyhow!(e))?;
                     if params.contains(&ValType::V128) || results.contains(&ValType::V128) {
                         bail!("unsupported: SIMD (v128) is not implemented yet");
                     }
@@ -320,12 +326,13 @@ impl ModuleInfo {
                     let mode = match elem.kind {
                         wasmparser::ElementKind::Passive => ElemMode::Passive,
                         wasmparser::ElementKind::Declared => ElemMode::Declared,
-                        wasmparser::ElementKind::Active { table_index, offset_expr } => {
-                            ElemMode::Active {
-                                table: table_index.unwrap_or(0),
-                                offset: const_expr(&offset_expr)?,
-                            }
-                        }
+                        wasmparser::ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => ElemMode::Active {
+                            table: table_index.unwrap_or(0),
+                            offset: const_expr(&offset_expr)?,
+                        },
                     };
                     let (ty, items) = match elem.items {
                         wasmparser::ElementItems::Functions(funcs) => {
@@ -349,12 +356,19 @@ impl ModuleInfo {
                     let data = data?;
                     let mode = match data.kind {
                         wasmparser::DataKind::Passive => DataMode::Passive,
-                        wasmparser::DataKind::Active { memory_index, offset_expr } => {
-                            DataMode::Active { memory: memory_index, offset: const_expr(&offset_expr)? }
-                        }
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => DataMode::Active {
+                            memory: memory_index,
+                            offset: const_expr(&offset_expr)?,
+                        },
                     };
                     let start = data.data.as_ptr() as usize - self.bytes.as_ptr() as usize;
-                    self.data.push(DataSegment { mode, range: start..start + data.data.len() });
+                    self.data.push(DataSegment {
+                        mode,
+                        range: start..start + data.data.len(),
+                    });
                 }
             }
             Payload::CodeSectionEntry(body) => {
@@ -379,7 +393,8 @@ impl ModuleInfo {
                 wasmparser::Name::Function(map) => {
                     for naming in map {
                         let naming = naming?;
-                        self.func_names.insert(naming.index, naming.name.to_string());
+                        self.func_names
+                            .insert(naming.index, naming.name.to_string());
                     }
                 }
                 _ => {}
@@ -423,13 +438,22 @@ fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
     if m.page_size_log2.is_some() {
         bail!("unsupported: custom page sizes");
     }
-    Ok(MemoryType { minimum: m.initial, maximum: m.maximum, memory64: false, shared: false })
+    Ok(MemoryType {
+        minimum: m.initial,
+        maximum: m.maximum,
+        memory64: false,
+        shared: false,
+    })
 }
 
 fn global_type(g: wasmparser::GlobalType) -> Result<GlobalType> {
     Ok(GlobalType {
         content: ValType::from_wasmparser(g.content_type).map_err(|e| anyhow!(e))?,
-        mutability: if g.mutable { Mutability::Var } else { Mutability::Const },
+        mutability: if g.mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        },
     })
 }
 

@@ -69,7 +69,9 @@ impl RefType {
         } else if r == wasmparser::RefType::EXTERNREF {
             Ok(RefType::ExternRef)
         } else {
-            Err(format!("unsupported: reference type {r} (function references / GC)"))
+            Err(format!(
+                "unsupported: reference type {r} (function references / GC)"
+            ))
         }
     }
 }
@@ -102,7 +104,10 @@ impl FuncType {
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
     ) -> FuncType {
-        FuncType { params: params.into_iter().collect(), results: results.into_iter().collect() }
+        FuncType {
+            params: params.into_iter().collect(),
+            results: results.into_iter().collect(),
+        }
     }
     /// The parameter types.
     pub fn params(&self) -> &[ValType] {
@@ -149,7 +154,11 @@ pub struct TableType {
 impl TableType {
     /// A table type.
     pub fn new(element: RefType, minimum: u32, maximum: Option<u32>) -> TableType {
-        TableType { element, minimum: minimum.into(), maximum: maximum.map(Into::into) }
+        TableType {
+            element,
+            minimum: minimum.into(),
+            maximum: maximum.map(Into::into),
+        }
     }
 }
 
@@ -199,7 +208,10 @@ pub struct GlobalType {
 impl GlobalType {
     /// A global type.
     pub fn new(content: ValType, mutability: Mutability) -> GlobalType {
-        GlobalType { content, mutability }
+        GlobalType {
+            content,
+            mutability,
+        }
     }
     /// True for `(mut T)`.
     pub fn is_mutable(&self) -> bool {

@@ -16,8 +16,14 @@ pub(crate) struct ModuleTiers {
 }
 
 impl ModuleTiers {
-    pub(crate) fn new(engine: &Engine, info: Arc<ModuleInfo>, sig_ids: Box<[VMSharedTypeIndex]>) -> Result<ModuleTiers> {
-        let options = TranslateOptions { fuel: engine.config().consume_fuel };
+    pub(crate) fn new(
+        engine: &Engine,
+        info: Arc<ModuleInfo>,
+        sig_ids: Box<[VMSharedTypeIndex]>,
+    ) -> Result<ModuleTiers> {
+        let options = TranslateOptions {
+            fuel: engine.config().consume_fuel,
+        };
         let interp = Arc::new(ModuleCode::new(info, sig_ids, options));
         if engine.config().eager_translation {
             interp.translate_all()?;

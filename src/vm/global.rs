@@ -27,6 +27,9 @@ unsafe impl VmSafe for Global {}
 impl Global {
     /// A global with an initial value.
     pub fn new(ty: GlobalType, value: ValRaw) -> Global {
-        Global { def: VMGlobalDefinition { value }, ty }
+        Global {
+            def: VMGlobalDefinition { value },
+            ty,
+        }
     }
 }

@@ -2,8 +2,8 @@
 //! runtime (not compiled code) touches, such as element and data segments.
 
 use super::{
-    FUNCTION_CONTEXT_MAGIC, Global, Memory, Table, Trap, VMArrayCallFn, VMCONTEXT_MAGIC,
-    VMContext, VMContextHeader, VMFuncCounters, VMFuncRef, VMFunctionContext, VMOffsets, VMRef,
+    FUNCTION_CONTEXT_MAGIC, Global, Memory, Table, Trap, VMArrayCallFn, VMCONTEXT_MAGIC, VMContext,
+    VMContextHeader, VMFuncCounters, VMFuncRef, VMFunctionContext, VMOffsets, VMRef,
     VMSharedTypeIndex, VMStoreContext, VmPtr,
 };
 use crate::module::ModuleInfo;
@@ -165,19 +165,25 @@ impl Instance {
     /// Attaches memory `i`.
     pub fn set_memory(&mut self, i: u32, m: NonNull<Memory>) {
         // SAFETY: `i < num_memories`; the pointer is also a pointer to its definition.
-        unsafe { *VMContext::field::<*mut Memory>(self.vmctx(), self.offsets.memory(i)) = m.as_ptr() };
+        unsafe {
+            *VMContext::field::<*mut Memory>(self.vmctx(), self.offsets.memory(i)) = m.as_ptr()
+        };
     }
 
     /// Attaches table `i`.
     pub fn set_table(&mut self, i: u32, t: NonNull<Table>) {
         // SAFETY: `i < num_tables`.
-        unsafe { *VMContext::field::<*mut Table>(self.vmctx(), self.offsets.table(i)) = t.as_ptr() };
+        unsafe {
+            *VMContext::field::<*mut Table>(self.vmctx(), self.offsets.table(i)) = t.as_ptr()
+        };
     }
 
     /// Attaches global `i`.
     pub fn set_global(&mut self, i: u32, g: NonNull<Global>) {
         // SAFETY: `i < num_globals`.
-        unsafe { *VMContext::field::<*mut Global>(self.vmctx(), self.offsets.global(i)) = g.as_ptr() };
+        unsafe {
+            *VMContext::field::<*mut Global>(self.vmctx(), self.offsets.global(i)) = g.as_ptr()
+        };
     }
 
     /// Installs the evaluated element segments.
@@ -205,7 +211,14 @@ impl Instance {
     ///
     /// # Safety
     /// `this` must point to a live instance whose tables are live.
-    pub unsafe fn table_init(this: *mut Instance, table: u32, elem: u32, dst: u64, src: u64, len: u64) -> Result<(), Trap> {
+    pub unsafe fn table_init(
+        this: *mut Instance,
+        table: u32,
+        elem: u32,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> Result<(), Trap> {
         // SAFETY: the caller guarantees liveness; the segment and table never alias.
         unsafe {
             let t = (*this).table(table);
@@ -218,7 +231,14 @@ impl Instance {
     ///
     /// # Safety
     /// `this` must point to a live instance whose memories are live.
-    pub unsafe fn memory_init(this: *mut Instance, memory: u32, data: u32, dst: u64, src: u64, len: u64) -> Result<(), Trap> {
+    pub unsafe fn memory_init(
+        this: *mut Instance,
+        memory: u32,
+        data: u32,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> Result<(), Trap> {
         // SAFETY: the caller guarantees liveness; module bytes never alias linear memory.
         unsafe {
             let m = (*this).memory(memory);

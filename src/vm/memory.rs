@@ -43,7 +43,10 @@ unsafe impl VmSafe for Memory {}
 enum Storage {
     /// Reserved address space; `committed` bytes are read-write.
     #[cfg(not(miri))]
-    Reserved { _allocation: region::Allocation, committed: usize },
+    Reserved {
+        _allocation: region::Allocation,
+        committed: usize,
+    },
     /// A heap buffer (Miri cannot map memory): grows by reallocation.
     #[cfg(miri)]
     Heap { layout: std::alloc::Layout },
@@ -71,9 +74,15 @@ impl Memory {
                     .map_err(|e| anyhow::anyhow!("cannot commit {initial} bytes of memory: {e}"))?;
             }
             Ok(Memory {
-                def: VMMemoryDefinition { base, current_length: initial },
+                def: VMMemoryDefinition {
+                    base,
+                    current_length: initial,
+                },
                 ty,
-                storage: Storage::Reserved { _allocation: allocation, committed: initial },
+                storage: Storage::Reserved {
+                    _allocation: allocation,
+                    committed: initial,
+                },
             })
         }
         #[cfg(miri)]
@@ -85,7 +94,10 @@ impl Memory {
                 bail!("cannot allocate {initial} bytes of memory");
             }
             Ok(Memory {
-                def: VMMemoryDefinition { base, current_length: initial },
+                def: VMMemoryDefinition {
+                    base,
+                    current_length: initial,
+                },
                 ty,
                 storage: Storage::Heap { layout },
             })
@@ -94,7 +106,10 @@ impl Memory {
 
     /// The memory's type, with its current size as minimum.
     pub fn ty(&self) -> MemoryType {
-        MemoryType { minimum: self.pages(), ..self.ty }
+        MemoryType {
+            minimum: self.pages(),
+            ..self.ty
+        }
     }
 
     /// Current size in pages.
@@ -138,7 +153,10 @@ impl Memory {
                     return None;
                 }
                 // SAFETY: the grown tail is inside the new allocation.
-                unsafe { base.add(self.def.current_length).write_bytes(0, new_len - self.def.current_length) };
+                unsafe {
+                    base.add(self.def.current_length)
+                        .write_bytes(0, new_len - self.def.current_length)
+                };
                 *layout = std::alloc::Layout::from_size_align(new_len, 16).ok()?;
                 self.def.base = base;
             }
@@ -194,7 +212,13 @@ impl Memory {
             return Err(super::Trap::MemoryOutOfBounds);
         }
         // SAFETY: bounds checked; `copy` handles overlap.
-        unsafe { core::ptr::copy(s.base.add(src as usize), d.base.add(dst as usize), len as usize) };
+        unsafe {
+            core::ptr::copy(
+                s.base.add(src as usize),
+                d.base.add(dst as usize),
+                len as usize,
+            )
+        };
         Ok(())
     }
 
@@ -202,7 +226,13 @@ impl Memory {
     ///
     /// # Safety
     /// `mem` must point to a live memory.
-    pub unsafe fn init(mem: *mut Memory, dst: u64, bytes: &[u8], src: u64, len: u64) -> Result<(), super::Trap> {
+    pub unsafe fn init(
+        mem: *mut Memory,
+        dst: u64,
+        bytes: &[u8],
+        src: u64,
+        len: u64,
+    ) -> Result<(), super::Trap> {
         // SAFETY: the caller guarantees `mem` is live.
         let def = unsafe { &(*mem).def };
         let send = src.checked_add(len).ok_or(super::Trap::MemoryOutOfBounds)?;
@@ -264,9 +294,15 @@ mod tests {
         unsafe {
             Memory::fill(p, 10, 0xAB, 4).unwrap();
             Memory::copy(p, 100, p, 10, 4).unwrap();
-            assert_eq!(Memory::fill(p, 65535, 0, 2), Err(crate::vm::Trap::MemoryOutOfBounds));
+            assert_eq!(
+                Memory::fill(p, 65535, 0, 2),
+                Err(crate::vm::Trap::MemoryOutOfBounds)
+            );
             Memory::init(p, 0, b"hello", 1, 4).unwrap();
-            assert_eq!(Memory::init(p, 0, b"hello", 3, 4), Err(crate::vm::Trap::MemoryOutOfBounds));
+            assert_eq!(
+                Memory::init(p, 0, b"hello", 3, 4),
+                Err(crate::vm::Trap::MemoryOutOfBounds)
+            );
         }
         assert_eq!(&m.data()[100..104], &[0xAB; 4]);
         assert_eq!(&m.data()[0..4], b"ello");

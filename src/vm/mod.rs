@@ -18,17 +18,19 @@ mod vm_ptr;
 mod vmctx;
 
 pub use func_ref::{
-    VMArrayCallFn, VMFuncRef, VMFunctionContext, VMOpaqueContext, VMSharedTypeIndex,
-    VMWasmCallFunction, FUNCTION_CONTEXT_MAGIC, HOST_CONTEXT_MAGIC,
+    FUNCTION_CONTEXT_MAGIC, HOST_CONTEXT_MAGIC, VMArrayCallFn, VMFuncRef, VMFunctionContext,
+    VMOpaqueContext, VMSharedTypeIndex, VMWasmCallFunction,
 };
 pub use global::{Global, VMGlobalDefinition};
 pub use instance::{Instance, InstanceParts};
 pub use memory::{Memory, VMMemoryDefinition, WASM_PAGE_SIZE};
 pub use table::{Table, VMTableDefinition};
 pub use trap::{Trap, TrapCode};
-pub use val_raw::{ValRaw, VMRef};
+pub use val_raw::{VMRef, ValRaw};
 pub use vm_ptr::{VmBox, VmPtr, VmSafe};
-pub use vmctx::{VMContext, VMContextHeader, VMFuncCounters, VMOffsets, VMStoreContext, VMCONTEXT_MAGIC};
+pub use vmctx::{
+    VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMFuncCounters, VMOffsets, VMStoreContext,
+};
 
 #[cfg(target_endian = "big")]
 compile_error!("tierwasm stores wasm values little-endian and supports little-endian hosts only");

@@ -42,16 +42,25 @@ impl Table {
     /// A table of `ty.minimum` copies of `init`.
     pub fn new(ty: TableType, init: VMRef) -> anyhow::Result<Table> {
         if ty.minimum > MAX_TABLE_ELEMENTS {
-            anyhow::bail!("table minimum of {} elements is over the limit of {MAX_TABLE_ELEMENTS}", ty.minimum);
+            anyhow::bail!(
+                "table minimum of {} elements is over the limit of {MAX_TABLE_ELEMENTS}",
+                ty.minimum
+            );
         }
         let mut elements = vec![init; ty.minimum as usize];
-        let def = VMTableDefinition { base: elements.as_mut_ptr(), current_elements: elements.len() };
+        let def = VMTableDefinition {
+            base: elements.as_mut_ptr(),
+            current_elements: elements.len(),
+        };
         Ok(Table { def, ty, elements })
     }
 
     /// The type, with the current size as minimum.
     pub fn ty(&self) -> TableType {
-        TableType { minimum: self.def.current_elements as u64, ..self.ty }
+        TableType {
+            minimum: self.def.current_elements as u64,
+            ..self.ty
+        }
     }
 
     /// Number of elements.
@@ -62,7 +71,11 @@ impl Table {
     /// `table.grow`: the old size, or `None`.
     pub fn grow(&mut self, delta: u64, init: VMRef) -> Option<u64> {
         let old = self.size();
-        let max = self.ty.maximum.unwrap_or(u32::MAX as u64).min(MAX_TABLE_ELEMENTS);
+        let max = self
+            .ty
+            .maximum
+            .unwrap_or(u32::MAX as u64)
+            .min(MAX_TABLE_ELEMENTS);
         let new = old.checked_add(delta).filter(|&n| n <= max)?;
         self.elements.resize(new as usize, init);
         self.def.base = self.elements.as_mut_ptr();
@@ -111,7 +124,13 @@ impl Table {
     ///
     /// # Safety
     /// Both must point to live tables.
-    pub unsafe fn copy(dst_t: *mut Table, dst: u64, src_t: *mut Table, src: u64, len: u64) -> Result<(), Trap> {
+    pub unsafe fn copy(
+        dst_t: *mut Table,
+        dst: u64,
+        src_t: *mut Table,
+        src: u64,
+        len: u64,
+    ) -> Result<(), Trap> {
         // SAFETY: the caller guarantees both are live.
         let (d, s) = unsafe { (&(*dst_t).def, &(*src_t).def) };
         let dend = dst.checked_add(len).ok_or(Trap::TableOutOfBounds)?;
@@ -120,7 +139,13 @@ impl Table {
             return Err(Trap::TableOutOfBounds);
         }
         // SAFETY: bounds checked; `copy` handles overlap.
-        unsafe { core::ptr::copy(s.base.add(src as usize), d.base.add(dst as usize), len as usize) };
+        unsafe {
+            core::ptr::copy(
+                s.base.add(src as usize),
+                d.base.add(dst as usize),
+                len as usize,
+            )
+        };
         Ok(())
     }
 
@@ -128,7 +153,13 @@ impl Table {
     ///
     /// # Safety
     /// `t` must point to a live table.
-    pub unsafe fn init(t: *mut Table, dst: u64, items: &[VMRef], src: u64, len: u64) -> Result<(), Trap> {
+    pub unsafe fn init(
+        t: *mut Table,
+        dst: u64,
+        items: &[VMRef],
+        src: u64,
+        len: u64,
+    ) -> Result<(), Trap> {
         // SAFETY: the caller guarantees `t` is live.
         let def = unsafe { &(*t).def };
         let send = src.checked_add(len).ok_or(Trap::TableOutOfBounds)?;
@@ -138,7 +169,11 @@ impl Table {
         }
         // SAFETY: bounds checked; segment items never alias the table.
         unsafe {
-            core::ptr::copy_nonoverlapping(items.as_ptr().add(src as usize), def.base.add(dst as usize), len as usize)
+            core::ptr::copy_nonoverlapping(
+                items.as_ptr().add(src as usize),
+                def.base.add(dst as usize),
+                len as usize,
+            )
         };
         Ok(())
     }
@@ -168,7 +203,10 @@ mod tests {
         // SAFETY: `p` points at `t`, alive.
         unsafe {
             Table::copy(p, 0, p, 3, 1).unwrap();
-            assert_eq!(Table::fill(p, 3, VMRef::NULL, 2), Err(Trap::TableOutOfBounds));
+            assert_eq!(
+                Table::fill(p, 3, VMRef::NULL, 2),
+                Err(Trap::TableOutOfBounds)
+            );
         }
         assert_eq!(t.get(0), Ok(r));
     }

@@ -62,7 +62,9 @@ impl ValRaw {
     /// A `v128` value.
     #[inline]
     pub fn v128(bits: u128) -> ValRaw {
-        ValRaw { v128: bits.to_le_bytes() }
+        ValRaw {
+            v128: bits.to_le_bytes(),
+        }
     }
     /// A reference (funcref or externref), null or not.
     #[inline]

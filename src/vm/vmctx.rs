@@ -186,8 +186,7 @@ impl VMOffsets {
         let tables = array(num_tables, PTR, PTR);
         let globals = array(num_globals, PTR, PTR);
         let defined_func_refs = array(num_defined, size_of::<VMFuncRef>() as u32, PTR);
-        let defined_func_contexts =
-            array(num_defined, size_of::<VMFunctionContext>() as u32, PTR);
+        let defined_func_contexts = array(num_defined, size_of::<VMFunctionContext>() as u32, PTR);
         let slots = array(num_funcs, PTR, PTR);
         let counters = array(num_defined, size_of::<VMFuncCounters>() as u32, 8);
         let size = at.next_multiple_of(16);

@@ -38,7 +38,11 @@ fn main() -> ExitCode {
                 passed += report.passed;
                 failed += report.failed();
                 if report.failed() > 0 {
-                    println!("spec {tier} {suite}: {name}: {} passed, {} failed", report.passed, report.failed());
+                    println!(
+                        "spec {tier} {suite}: {name}: {} passed, {} failed",
+                        report.passed,
+                        report.failed()
+                    );
                     let shown = if verbose { usize::MAX } else { 5 };
                     for f in report.failures.iter().take(shown) {
                         println!("    {f}");
@@ -49,5 +53,9 @@ fn main() -> ExitCode {
             all_ok &= failed == 0;
         }
     }
-    if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
