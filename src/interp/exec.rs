@@ -105,8 +105,14 @@ impl InstCache {
 pub struct Cx {
     pub(crate) inst: InstCache,
     pub(crate) counters: *mut VMFuncCounters,
-    pub(crate) frames: Vec<Frame>,
-    pub(crate) max_frames: usize,
+    /// This activation's first frame; `frame_sp == frames_base` means the entry function.
+    pub(crate) frames_base: *mut Frame,
+    /// Next free frame.
+    pub(crate) frame_sp: *mut Frame,
+    pub(crate) frames_end: *mut Frame,
+    /// Start of the store's frame stack (to publish `frame_top` before host calls).
+    pub(crate) frames_origin: *mut Frame,
+    pub(crate) frame_top: *mut usize,
     pub(crate) stack_base: *mut Slot,
     pub(crate) stack_end: *mut Slot,
     pub(crate) store: *mut VMStoreContext,
@@ -563,8 +569,13 @@ handler!(br_table(pc, fp, cx, mem, len) {
 #[inline(always)]
 unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
     let _ = fp;
-    let Some(f) = cx.frames.pop() else {
+    if cx.frame_sp == cx.frames_base {
         return exit(Exit::Done);
+    }
+    // SAFETY: above the base, so a frame pushed by this activation is below `frame_sp`.
+    let f = unsafe {
+        cx.frame_sp = cx.frame_sp.sub(1);
+        *cx.frame_sp
     };
     cx.counters = f.counters;
     // SAFETY: the frame was pushed by a call of this activation: its pc, fp and context
@@ -656,20 +667,21 @@ unsafe fn enter(
 ) -> Result<(), Trap> {
     // SAFETY: `callee_fp` is inside the caller's frame, so inside the stack.
     let room = unsafe { cx.stack_end.offset_from(callee_fp) } as usize;
-    if room < code.frame_size as usize || cx.frames.len() >= cx.max_frames {
+    if room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
         return Err(Trap::StackOverflow);
     }
-    cx.frames.push(Frame {
-        ret_pc,
-        fp,
-        vmctx: caller_vmctx,
-        counters: cx.counters,
-    });
-    // SAFETY: the frame fits (checked above); locals start zeroed.
+    // SAFETY: `frame_sp` is below `frames_end` (checked); the frame fits in the stack, so
+    // the locals after the parameters are inside it.
     unsafe {
-        ptr::write_bytes(
+        cx.frame_sp.write(Frame {
+            ret_pc,
+            fp,
+            vmctx: caller_vmctx,
+            counters: cx.counters,
+        });
+        cx.frame_sp = cx.frame_sp.add(1);
+        zero_slots(
             callee_fp.add(code.num_params as usize),
-            0,
             (code.num_locals - code.num_params) as usize,
         );
         cx.counters = cx.inst.counters(d);
@@ -678,19 +690,76 @@ unsafe fn enter(
     Ok(())
 }
 
+/// Zeroes `n` slots (a function's declared locals) without a call for the common few.
+#[inline(always)]
+pub(crate) unsafe fn zero_slots(p: Fp, n: usize) {
+    if n <= 8 {
+        for i in 0..8 {
+            if i < n {
+                // SAFETY: the caller guarantees `n` writable slots at `p`.
+                unsafe { p.add(i).write(Slot::ZERO) };
+            }
+        }
+    } else {
+        // SAFETY: as above.
+        unsafe { zero_slots_slow(p, n) };
+    }
+}
+
+#[cold]
+#[inline(never)]
+unsafe fn zero_slots_slow(p: Fp, n: usize) {
+    // SAFETY: the caller guarantees `n` writable slots at `p`.
+    unsafe { ptr::write_bytes(p, 0, n) };
+}
+
 handler!(call(pc, fp, cx, mem, len) {
+    // Fast path: translated callee, few locals, room on both stacks. Everything else
+    // goes to `call_slow` by a tail call, so this handler needs no stack frame.
     let o = op::Call::decode(pc);
-    let code = match func_code(cx, o.func) {
-        Ok(c) => c,
-        Err(e) => return fail(cx, e),
+    let Some(code) = (*cx.inst.code).get(o.func) else {
+        return call_slow(pc, fp, cx, mem, len);
     };
     let callee_fp = fp.add(o.base as usize);
-    let vmctx = cx.inst.vmctx;
-    if let Err(t) = enter(code, o.func, pc.add(op::Call::SIZE), fp, callee_fp, cx, vmctx) {
-        return trap(cx, t);
+    let nlocals = (code.num_locals - code.num_params) as usize;
+    let room = cx.stack_end.offset_from(callee_fp) as usize;
+    if nlocals > 8 || room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
+        return call_slow(pc, fp, cx, mem, len);
     }
+    cx.frame_sp.write(Frame { ret_pc: pc.add(op::Call::SIZE), fp, vmctx: cx.inst.vmctx, counters: cx.counters });
+    cx.frame_sp = cx.frame_sp.add(1);
+    zero_slots(callee_fp.add(code.num_params as usize), nlocals);
+    cx.counters = cx.inst.counters(o.func);
+    (*cx.counters).calls += 1;
     next!(code.code.as_ptr(), callee_fp, cx, mem, len)
 });
+
+/// `call` when the callee is not translated yet, has many locals, or does not fit.
+#[inline(never)]
+unsafe fn call_slow(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+    // SAFETY: as for every handler; `pc` is a `call` op.
+    unsafe {
+        let o = op::Call::decode(pc);
+        let code = match func_code(cx, o.func) {
+            Ok(c) => c,
+            Err(e) => return fail(cx, e),
+        };
+        let callee_fp = fp.add(o.base as usize);
+        let vmctx = cx.inst.vmctx;
+        if let Err(t) = enter(
+            code,
+            o.func,
+            pc.add(op::Call::SIZE),
+            fp,
+            callee_fp,
+            cx,
+            vmctx,
+        ) {
+            return trap(cx, t);
+        }
+        next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+    }
+}
 
 /// Calls through a function reference: in this loop when it is an interpreted wasm
 /// function (of any instance), through the array-call ABI otherwise.
@@ -769,6 +838,7 @@ unsafe fn call_native(
             *v = (*args.add(i)).to_raw();
         }
         *cx.stack_top = args.offset_from(cx.stack_base) as usize;
+        *cx.frame_top = cx.frame_sp.offset_from(cx.frames_origin) as usize;
         let f = &*fref;
         let ok = (f.array_call)(
             f.vmctx.as_non_null(),
@@ -1419,3 +1489,137 @@ ternop!(f64_mul_rsub, F64MulRSub, f64, |a, b, c| c - a * b);
 ternop!(f32_mul_add, F32MulAdd, f32, |a, b, c| a * b + c);
 ternop!(f32_mul_sub, F32MulSub, f32, |a, b, c| a * b - c);
 ternop!(f32_mul_rsub, F32MulRSub, f32, |a, b, c| c - a * b);
+
+macro_rules! store_imm {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            // 64-bit stores sign-extend the 32-bit immediate.
+            ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), o.imm as i64 as $raw);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+store_imm!(store32_imm, Store32Imm, u32, 4);
+store_imm!(store64_imm, Store64Imm, u64, 8);
+store_imm!(store8_imm, Store8Imm, u8, 1);
+
+macro_rules! load_pair {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let ea = rd::<u32>(fp, o.a1) as u64 + o.o1 as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            wr::<u64>(fp, o.d1, ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>()) as u64);
+            // The second address may be the first result (pointer chasing): read it now.
+            let ea = rd::<u32>(fp, o.a2) as u64 + o.o2 as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            wr::<u64>(fp, o.d2, ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>()) as u64);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+load_pair!(load32x2, Load32x2, u32, 4);
+load_pair!(load64x2, Load64x2, u64, 8);
+
+macro_rules! add_imm_br {
+    ($name:ident, $Op:ident, $t:ty, |$o:ident, $fp:ident| $rhs:expr, |$x:ident, $y:ident| $cond:expr) => {
+        handler!($name(pc, $fp, cx, mem, len) {
+            let $o = op::$Op::decode(pc);
+            let v = rd::<u32>($fp, $o.a).wrapping_add($o.imm as u32);
+            wr($fp, $o.dst, v);
+            let $x = v as $t;
+            let $y: $t = $rhs;
+            let next_pc = if $cond { branch(pc, $o.off, cx) } else { pc.add(op::$Op::SIZE) };
+            next!(next_pc, $fp, cx, mem, len)
+        });
+    };
+}
+add_imm_br!(
+    i32_add_imm_br_ne,
+    I32AddImmBrNe,
+    u32,
+    |o, fp| rd(fp, o.b),
+    |x, y| x != y
+);
+add_imm_br!(
+    i32_add_imm_br_eq,
+    I32AddImmBrEq,
+    u32,
+    |o, fp| rd(fp, o.b),
+    |x, y| x == y
+);
+add_imm_br!(
+    i32_add_imm_br_lt_u,
+    I32AddImmBrLtU,
+    u32,
+    |o, fp| rd(fp, o.b),
+    |x, y| x < y
+);
+add_imm_br!(
+    i32_add_imm_br_lt_s,
+    I32AddImmBrLtS,
+    i32,
+    |o, fp| rd(fp, o.b),
+    |x, y| x < y
+);
+add_imm_br!(
+    i32_add_imm_br_ne_imm,
+    I32AddImmBrNeImm,
+    u32,
+    |o, fp| o.bimm as u32,
+    |x, y| x != y
+);
+add_imm_br!(
+    i32_add_imm_br_eq_imm,
+    I32AddImmBrEqImm,
+    u32,
+    |o, fp| o.bimm as u32,
+    |x, y| x == y
+);
+
+handler!(i32_rotl_imm_xor(pc, fp, cx, mem, len) {
+    let o = op::I32RotlImmXor::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).rotate_left(o.k as u32 & 31) ^ rd::<u32>(fp, o.b));
+    next!(pc.add(op::I32RotlImmXor::SIZE), fp, cx, mem, len)
+});
+
+ternop!(i32_mul_add, I32MulAdd, u32, |a, b, c| a
+    .wrapping_mul(b)
+    .wrapping_add(c));
+
+br_cmp!(br_f64_eq, BrF64Eq, f64, |a, b| a == b);
+br_cmp!(br_f64_ne, BrF64Ne, f64, |a, b| a != b);
+br_cmp!(br_f64_lt, BrF64Lt, f64, |a, b| a < b);
+br_cmp!(br_f64_gt, BrF64Gt, f64, |a, b| a > b);
+br_cmp!(br_f64_le, BrF64Le, f64, |a, b| a <= b);
+br_cmp!(br_f64_ge, BrF64Ge, f64, |a, b| a >= b);
+// Negations for `if`: with NaN, `!(a < b)` is not `a >= b`.
+br_cmp!(br_f64_not_lt, BrF64NotLt, f64, |a, b| !(a < b));
+br_cmp!(br_f64_not_gt, BrF64NotGt, f64, |a, b| !(a > b));
+br_cmp!(br_f64_not_le, BrF64NotLe, f64, |a, b| !(a <= b));
+br_cmp!(br_f64_not_ge, BrF64NotGe, f64, |a, b| !(a >= b));
+
+macro_rules! br_f64_imm {
+    ($name:ident, $Op:ident, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: f64 = rd(fp, o.a);
+            let $b = f64::from_bits(o.imm as u64);
+            let next_pc = if $e { branch(pc, o.off, cx) } else { pc.add(op::$Op::SIZE) };
+            next!(next_pc, fp, cx, mem, len)
+        });
+    };
+}
+br_f64_imm!(br_f64_lt_imm, BrF64LtImm, |a, b| a < b);
+br_f64_imm!(br_f64_gt_imm, BrF64GtImm, |a, b| a > b);
+br_f64_imm!(br_f64_le_imm, BrF64LeImm, |a, b| a <= b);
+br_f64_imm!(br_f64_ge_imm, BrF64GeImm, |a, b| a >= b);

@@ -86,8 +86,8 @@ unsafe fn execute(
     }
     let (stack_base, stack_end) = stack.bounds();
     let entry_top = stack.top;
-    let max_frames = stack.max_frames;
-    let frames = stack.frame_pool.pop().unwrap_or_default();
+    let (frames_origin, frames_end) = stack.frame_bounds();
+    let entry_frame_top = stack.frame_top;
     // SAFETY: the instance is live; its context and code outlive this call.
     let inst = unsafe { InstCache::load(vmctx) };
     // SAFETY: `inst.code` is this instance's `ModuleCode`.
@@ -116,6 +116,8 @@ unsafe fn execute(
     // SAFETY: a raw place projection: no reference to the state is created.
     let stack_top: *mut usize = unsafe { &raw mut (*stack_ptr).top };
     // SAFETY: as above.
+    let frame_top: *mut usize = unsafe { &raw mut (*stack_ptr).frame_top };
+    // SAFETY: as above.
     unsafe { (*stack_ptr).nesting += 1 };
     // SAFETY: the frame fits; the arguments are `num_params` values per the ABI; locals
     // are zeroed as wasm requires.
@@ -132,11 +134,16 @@ unsafe fn execute(
     let counters = inst.counters(d);
     // SAFETY: counters are plain data inside the live context.
     unsafe { (*counters).calls += 1 };
+    // SAFETY: `entry_frame_top` is within the frame stack (only ever set inside it).
+    let frames_base = unsafe { frames_origin.add(entry_frame_top) };
     let mut cx = Cx {
         inst,
         counters,
-        frames,
-        max_frames,
+        frames_base,
+        frame_sp: frames_base,
+        frames_end,
+        frames_origin,
+        frame_top,
         stack_base,
         stack_end,
         store,
@@ -148,10 +155,8 @@ unsafe fn execute(
     // SAFETY: re-borrow the interpreter state: nested activations have finished.
     let stack = unsafe { &mut *stack_ptr };
     stack.top = entry_top;
+    stack.frame_top = entry_frame_top;
     stack.nesting -= 1;
-    let mut frames = cx.frames;
-    frames.clear();
-    stack.frame_pool.push(frames);
     match exit {
         Exit::Done => {
             let _ = len;

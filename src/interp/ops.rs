@@ -118,7 +118,6 @@ macro_rules! for_each_op {
             I32Shl i32_shl { dst: R, a: R, b: R }
             I32ShrS i32_shr_s { dst: R, a: R, b: R }
             I32ShrU i32_shr_u { dst: R, a: R, b: R }
-            I32Rotl i32_rotl { dst: R, a: R, b: R }
             I32AddImm i32_add_imm { dst: R, a: R, imm: Imm32 }
             I32RSubImm i32_rsub_imm { dst: R, a: R, imm: Imm32 }
             I32MulImm i32_mul_imm { dst: R, a: R, imm: Imm32 }
@@ -129,10 +128,6 @@ macro_rules! for_each_op {
             I32ShrSImm i32_shr_s_imm { dst: R, a: R, imm: Imm32 }
             I32ShrUImm i32_shr_u_imm { dst: R, a: R, imm: Imm32 }
             I32RotlImm i32_rotl_imm { dst: R, a: R, imm: Imm32 }
-            I32DivSImm i32_div_s_imm { dst: R, a: R, imm: Imm32 }
-            I32DivUImm i32_div_u_imm { dst: R, a: R, imm: Imm32 }
-            I32RemSImm i32_rem_s_imm { dst: R, a: R, imm: Imm32 }
-            I32RemUImm i32_rem_u_imm { dst: R, a: R, imm: Imm32 }
             I32Eq i32_eq { dst: R, a: R, b: R }
             I32Ne i32_ne { dst: R, a: R, b: R }
             I32LtS i32_lt_s { dst: R, a: R, b: R }
@@ -160,10 +155,6 @@ macro_rules! for_each_op {
             I64Add i64_add { dst: R, a: R, b: R }
             I64Sub i64_sub { dst: R, a: R, b: R }
             I64Mul i64_mul { dst: R, a: R, b: R }
-            I64DivS i64_div_s { dst: R, a: R, b: R }
-            I64DivU i64_div_u { dst: R, a: R, b: R }
-            I64RemS i64_rem_s { dst: R, a: R, b: R }
-            I64RemU i64_rem_u { dst: R, a: R, b: R }
             I64And i64_and { dst: R, a: R, b: R }
             I64Or i64_or { dst: R, a: R, b: R }
             I64Xor i64_xor { dst: R, a: R, b: R }
@@ -247,26 +238,62 @@ macro_rules! for_each_op {
             I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
             I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
             I32Popcnt i32_popcnt { dst: R, a: R }
-            I32Extend16S i32_extend16_s { dst: R, a: R }
+            F64Ne f64_ne { dst: R, a: R, b: R }
+            MemorySize memory_size { dst: R }
+            MemoryGrow memory_grow { dst: R, delta: R }
+            Store32Imm store32_imm { addr: R, offset: Idx, imm: Imm32 }
+            Store64Imm store64_imm { addr: R, offset: Idx, imm: Imm32 }
+            Store8Imm store8_imm { addr: R, offset: Idx, imm: Imm32 }
+            Load32x2 load32x2 { d1: R, a1: R, o1: Idx, d2: R, a2: R, o2: Idx }
+            Load64x2 load64x2 { d1: R, a1: R, o1: Idx, d2: R, a2: R, o2: Idx }
+            I32AddImmBrNe i32_add_imm_br_ne { dst: R, a: R, imm: Imm32, b: R, off: Off }
+            I32AddImmBrEq i32_add_imm_br_eq { dst: R, a: R, imm: Imm32, b: R, off: Off }
+            I32AddImmBrLtU i32_add_imm_br_lt_u { dst: R, a: R, imm: Imm32, b: R, off: Off }
+            I32AddImmBrLtS i32_add_imm_br_lt_s { dst: R, a: R, imm: Imm32, b: R, off: Off }
+            I32AddImmBrNeImm i32_add_imm_br_ne_imm { dst: R, a: R, imm: Imm32, bimm: Imm32, off: Off }
+            I32AddImmBrEqImm i32_add_imm_br_eq_imm { dst: R, a: R, imm: Imm32, bimm: Imm32, off: Off }
+            I32RotlImmXor i32_rotl_imm_xor { dst: R, a: R, k: Imm32, b: R }
+            I32MulAdd i32_mul_add { dst: R, a: R, b: R, c: R }
+            BrF64Eq br_f64_eq { a: R, b: R, off: Off }
+            BrF64Ne br_f64_ne { a: R, b: R, off: Off }
+            BrF64Lt br_f64_lt { a: R, b: R, off: Off }
+            BrF64Gt br_f64_gt { a: R, b: R, off: Off }
+            BrF64Le br_f64_le { a: R, b: R, off: Off }
+            BrF64Ge br_f64_ge { a: R, b: R, off: Off }
+            BrF64NotLt br_f64_not_lt { a: R, b: R, off: Off }
+            BrF64NotGt br_f64_not_gt { a: R, b: R, off: Off }
+            BrF64NotLe br_f64_not_le { a: R, b: R, off: Off }
+            BrF64NotGe br_f64_not_ge { a: R, b: R, off: Off }
+            BrF64LtImm br_f64_lt_imm { a: R, imm: Imm64, off: Off }
+            BrF64GtImm br_f64_gt_imm { a: R, imm: Imm64, off: Off }
+            BrF64LeImm br_f64_le_imm { a: R, imm: Imm64, off: Off }
+            BrF64GeImm br_f64_ge_imm { a: R, imm: Imm64, off: Off }
+            // ---- cold: past the first 255, dispatched through the escape byte ----
+            I32Rotl i32_rotl { dst: R, a: R, b: R }
+            I32DivSImm i32_div_s_imm { dst: R, a: R, imm: Imm32 }
+            I32DivUImm i32_div_u_imm { dst: R, a: R, imm: Imm32 }
+            I32RemSImm i32_rem_s_imm { dst: R, a: R, imm: Imm32 }
+            I32RemUImm i32_rem_u_imm { dst: R, a: R, imm: Imm32 }
             I64Rotl i64_rotl { dst: R, a: R, b: R }
+            F32Div f32_div { dst: R, a: R, b: R }
+            F32Eq f32_eq { dst: R, a: R, b: R }
+            F32Ne f32_ne { dst: R, a: R, b: R }
+            F32Sqrt f32_sqrt { dst: R, a: R }
+            I64DivS i64_div_s { dst: R, a: R, b: R }
+            I64DivU i64_div_u { dst: R, a: R, b: R }
+            I64RemS i64_rem_s { dst: R, a: R, b: R }
+            I64RemU i64_rem_u { dst: R, a: R, b: R }
+            I32Extend16S i32_extend16_s { dst: R, a: R }
             I64Clz i64_clz { dst: R, a: R }
             I64Ctz i64_ctz { dst: R, a: R }
             I64Popcnt i64_popcnt { dst: R, a: R }
             I64Extend8S i64_extend8_s { dst: R, a: R }
             I64Extend16S i64_extend16_s { dst: R, a: R }
-            F64Ne f64_ne { dst: R, a: R, b: R }
-            F32Div f32_div { dst: R, a: R, b: R }
             F32Min f32_min { dst: R, a: R, b: R }
             F32Max f32_max { dst: R, a: R, b: R }
-            F32Eq f32_eq { dst: R, a: R, b: R }
-            F32Ne f32_ne { dst: R, a: R, b: R }
-            F32Sqrt f32_sqrt { dst: R, a: R }
             F32ConvertI32U f32_convert_i32_u { dst: R, a: R }
             F32ConvertI64S f32_convert_i64_s { dst: R, a: R }
             I32TruncF32S i32_trunc_f32_s { dst: R, a: R }
-            MemorySize memory_size { dst: R }
-            MemoryGrow memory_grow { dst: R, delta: R }
-            // ---- cold: past the first 255, dispatched through the escape byte ----
             I32Rotr i32_rotr { dst: R, a: R, b: R }
             I64Rotr i64_rotr { dst: R, a: R, b: R }
             I64RSubImm i64_rsub_imm { dst: R, a: R, imm: Imm32 }

@@ -133,12 +133,13 @@ pub struct InterpStack {
     capacity: usize,
     /// First free slot: where a new (re-entrant) activation starts its frame.
     pub top: usize,
-    /// Limit on interpreter frames per activation.
+    /// Capacity of the frame stack.
     pub max_frames: usize,
+    frames: *mut super::exec::Frame,
+    /// First free frame: where a new (re-entrant) activation starts its frames.
+    pub frame_top: usize,
     /// Host → wasm re-entries currently on the native stack.
     pub nesting: u32,
-    /// Spare frame vectors, reused by activations.
-    pub frame_pool: Vec<Vec<super::exec::Frame>>,
 }
 
 /// Re-entries from host functions into wasm allowed at once (each uses native stack).
@@ -153,9 +154,27 @@ impl InterpStack {
             capacity,
             top: 0,
             max_frames: (max_bytes / 32).max(16),
+            frames: core::ptr::null_mut(),
+            frame_top: 0,
             nesting: 0,
-            frame_pool: Vec::new(),
         }
+    }
+
+    /// The frame stack: start and one past the end (allocating on first use). Pages are
+    /// only touched as deep as calls go.
+    pub fn frame_bounds(&mut self) -> (*mut super::exec::Frame, *mut super::exec::Frame) {
+        if self.frames.is_null() {
+            let layout = std::alloc::Layout::array::<super::exec::Frame>(self.max_frames)
+                .expect("frames layout");
+            // SAFETY: non-zero size; frames are written before they are read.
+            let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<super::exec::Frame>();
+            if p.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            self.frames = p;
+        }
+        // SAFETY: `max_frames` frames were allocated.
+        (self.frames, unsafe { self.frames.add(self.max_frames) })
     }
 
     /// Base of the slots and one past the last usable slot (allocating on first use).
@@ -176,6 +195,12 @@ impl InterpStack {
 
 impl Drop for InterpStack {
     fn drop(&mut self) {
+        if !self.frames.is_null() {
+            let layout = std::alloc::Layout::array::<super::exec::Frame>(self.max_frames)
+                .expect("frames layout");
+            // SAFETY: allocated in `frame_bounds` with this layout.
+            unsafe { std::alloc::dealloc(self.frames.cast(), layout) };
+        }
         if !self.slots.is_null() {
             let layout = std::alloc::Layout::array::<Slot>(self.capacity).expect("stack layout");
             // SAFETY: allocated in `bounds` with this layout.

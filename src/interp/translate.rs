@@ -153,12 +153,22 @@ impl Cond {
 enum Rhs {
     Slot(u16),
     Imm(i32),
+    /// An f64 constant, and a free slot to materialise it into if a branch needs one.
+    F64(u64, u16),
+}
+
+/// What a comparison compares (floats use the signed conditions).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum CmpTy {
+    I32,
+    I64,
+    F64,
 }
 
 /// A comparison whose result could instead drive a branch.
 #[derive(Copy, Clone, Debug)]
 struct Cmp {
-    wide: bool,
+    ty: CmpTy,
     cond: Cond,
     a: u16,
     b: Rhs,
@@ -425,6 +435,7 @@ enum LoadKind {
 }
 
 type LoadImm = fn(&mut Encoder, u16, u16, i32, u32) -> usize;
+type LoadPair = fn(&mut Encoder, u16, u16, u32, u16, u16, u32) -> usize;
 type LoadRR = fn(&mut Encoder, u16, u16, u16, u32) -> usize;
 
 impl LoadKind {
@@ -525,6 +536,8 @@ struct Translator<'a> {
     move_at: Option<usize>,
     /// Offset of the last single `i32_add_imm`, for merging into a pair.
     add_imm_at: Option<usize>,
+    /// Offset and kind of the last plain 32/64-bit load, for merging into a pair.
+    load_at: Option<(usize, LoadKind)>,
 }
 
 impl<'a> Translator<'a> {
@@ -555,6 +568,7 @@ impl<'a> Translator<'a> {
             label_fence: 0,
             move_at: None,
             add_imm_at: None,
+            load_at: None,
         };
         let label = t.new_label();
         t.controls.push(Control {
@@ -707,7 +721,7 @@ impl<'a> Translator<'a> {
         // The result operand is the first field, except in pairs, where it is the second
         // op's destination.
         let dst_at = match op {
-            OpCode::I32AddImm2 => start + op.prefix_len() + 8,
+            OpCode::I32AddImm2 | OpCode::Load32x2 | OpCode::Load64x2 => start + op.prefix_len() + 8,
             _ => start + op.prefix_len(),
         };
         self.last = Some(Last {
@@ -768,6 +782,9 @@ impl<'a> Translator<'a> {
         }
         if self.add_imm_at.is_some_and(|m| m >= at) {
             self.add_imm_at = None;
+        }
+        if self.load_at.is_some_and(|(m, _)| m >= at) {
+            self.load_at = None;
         }
     }
 
@@ -910,18 +927,63 @@ impl<'a> Translator<'a> {
 
     /// Emits a branch to `label` taken when `cmp` holds (or fails, if `negate`).
     fn emit_cmp_branch(&mut self, cmp: Cmp, negate: bool, label: usize) {
-        let cond = if negate { cmp.cond.negate() } else { cmp.cond };
-        let start = match (cmp.wide, cmp.b, cond) {
-            (false, Rhs::Imm(0), Cond::Eq) => self.enc.br_if_eqz(cmp.a, 0),
-            (false, Rhs::Imm(0), Cond::Ne) => self.enc.br_if_nez(cmp.a, 0),
-            (true, Rhs::Imm(0), Cond::Eq) => self.enc.br_if_i64_eqz(cmp.a, 0),
-            (true, Rhs::Imm(0), Cond::Ne) => self.enc.br_if_i64_nez(cmp.a, 0),
-            (false, Rhs::Slot(b), c) => BR_I32[c.index()](&mut self.enc, cmp.a, b, 0),
-            (false, Rhs::Imm(i), c) => BR_I32_IMM[c.index()](&mut self.enc, cmp.a, i, 0),
-            (true, Rhs::Slot(b), c) => BR_I64[c.index()](&mut self.enc, cmp.a, b, 0),
-            (true, Rhs::Imm(i), c) => BR_I64_IMM[c.index()](&mut self.enc, cmp.a, i, 0),
+        let start = match cmp.ty {
+            CmpTy::F64 => self.emit_f64_branch(cmp, negate),
+            _ => {
+                let wide = cmp.ty == CmpTy::I64;
+                let cond = if negate { cmp.cond.negate() } else { cmp.cond };
+                match (wide, cmp.b, cond) {
+                    (false, Rhs::Imm(0), Cond::Eq) => self.enc.br_if_eqz(cmp.a, 0),
+                    (false, Rhs::Imm(0), Cond::Ne) => self.enc.br_if_nez(cmp.a, 0),
+                    (true, Rhs::Imm(0), Cond::Eq) => self.enc.br_if_i64_eqz(cmp.a, 0),
+                    (true, Rhs::Imm(0), Cond::Ne) => self.enc.br_if_i64_nez(cmp.a, 0),
+                    (false, Rhs::Slot(b), c) => BR_I32[c.index()](&mut self.enc, cmp.a, b, 0),
+                    (false, Rhs::Imm(i), c) => BR_I32_IMM[c.index()](&mut self.enc, cmp.a, i, 0),
+                    (true, Rhs::Slot(b), c) => BR_I64[c.index()](&mut self.enc, cmp.a, b, 0),
+                    (true, Rhs::Imm(i), c) => BR_I64_IMM[c.index()](&mut self.enc, cmp.a, i, 0),
+                    (_, Rhs::F64(..), _) => {
+                        unreachable!("integer comparisons have integer operands")
+                    }
+                }
+            }
         };
         self.branch_to(label, start);
+    }
+
+    /// An f64 compare-and-branch. With NaN, `!(a < b)` is not `a >= b`: negated
+    /// conditions have ops of their own.
+    fn emit_f64_branch(&mut self, cmp: Cmp, negate: bool) -> usize {
+        let b = match cmp.b {
+            Rhs::F64(bits, _) if !negate && !matches!(cmp.cond, Cond::Eq | Cond::Ne) => {
+                type BrImm64 = fn(&mut Encoder, u16, i64, i32) -> usize;
+                let f: BrImm64 = match cmp.cond {
+                    Cond::LtS => Encoder::br_f64_lt_imm,
+                    Cond::GtS => Encoder::br_f64_gt_imm,
+                    Cond::LeS => Encoder::br_f64_le_imm,
+                    _ => Encoder::br_f64_ge_imm,
+                };
+                return f(&mut self.enc, cmp.a, bits as i64, 0);
+            }
+            Rhs::F64(bits, spare) => {
+                self.emit_const(spare, bits);
+                spare
+            }
+            Rhs::Slot(b) => b,
+            Rhs::Imm(_) => unreachable!("f64 comparisons have no integer immediates"),
+        };
+        let f: RI = match (cmp.cond, negate) {
+            (Cond::Eq, false) | (Cond::Ne, true) => Encoder::br_f64_eq,
+            (Cond::Ne, false) | (Cond::Eq, true) => Encoder::br_f64_ne,
+            (Cond::LtS, false) => Encoder::br_f64_lt,
+            (Cond::GtS, false) => Encoder::br_f64_gt,
+            (Cond::LeS, false) => Encoder::br_f64_le,
+            (Cond::GeS, false) => Encoder::br_f64_ge,
+            (Cond::LtS, true) => Encoder::br_f64_not_lt,
+            (Cond::GtS, true) => Encoder::br_f64_not_gt,
+            (Cond::LeS, true) => Encoder::br_f64_not_le,
+            _ => Encoder::br_f64_not_ge,
+        };
+        f(&mut self.enc, cmp.a, b, 0)
     }
 
     /// Pops an i32 condition and emits a branch to `label` taken when it is non-zero
@@ -938,17 +1000,69 @@ impl<'a> Translator<'a> {
         {
             self.truncate_to(start);
             before_branch(self);
-            self.emit_cmp_branch(cmp, negate, label);
+            if !self.add_imm_branch(cmp, negate, label) {
+                self.emit_cmp_branch(cmp, negate, label);
+            }
             return;
         }
         let c = self.slot_of(v, pos);
         before_branch(self);
-        let start = if negate {
-            self.enc.br_if_eqz(c, 0)
-        } else {
-            self.enc.br_if_nez(c, 0)
+        let cmp = Cmp {
+            ty: CmpTy::I32,
+            cond: Cond::Ne,
+            a: c,
+            b: Rhs::Imm(0),
+        };
+        if !self.add_imm_branch(cmp, negate, label) {
+            self.emit_cmp_branch(cmp, negate, label);
+        }
+    }
+
+    /// `x = a + imm` right before a branch on `x cond b`: one op (the loop latch).
+    fn add_imm_branch(&mut self, cmp: Cmp, negate: bool, label: usize) -> bool {
+        let Some(at) = self.add_imm_at else {
+            return false;
+        };
+        if cmp.ty != CmpTy::I32
+            || !self.mergeable(at, OpCode::I32AddImm)
+            || OpCode::decode(&self.enc.code, at) != Some(OpCode::I32AddImm)
+        {
+            return false;
+        }
+        // SAFETY: a complete `I32AddImm` is at `at` (checked above).
+        let add = unsafe { op::I32AddImm::decode(self.enc.code.as_ptr().add(at)) };
+        if add.dst != cmp.a {
+            return false;
+        }
+        let cond = if negate { cmp.cond.negate() } else { cmp.cond };
+        type SlotForm = fn(&mut Encoder, u16, u16, i32, u16, i32) -> usize;
+        type ImmForm2 = fn(&mut Encoder, u16, u16, i32, i32, i32) -> usize;
+        let emit: Option<(Option<SlotForm>, Option<ImmForm2>)> = match cond {
+            Cond::Ne => Some((
+                Some(Encoder::i32_add_imm_br_ne),
+                Some(Encoder::i32_add_imm_br_ne_imm),
+            )),
+            Cond::Eq => Some((
+                Some(Encoder::i32_add_imm_br_eq),
+                Some(Encoder::i32_add_imm_br_eq_imm),
+            )),
+            Cond::LtU => Some((Some(Encoder::i32_add_imm_br_lt_u), None)),
+            Cond::LtS => Some((Some(Encoder::i32_add_imm_br_lt_s), None)),
+            _ => None,
+        };
+        let start = match (emit, cmp.b) {
+            (Some((Some(f), _)), Rhs::Slot(b)) => {
+                self.truncate_to(at);
+                f(&mut self.enc, add.dst, add.a, add.imm, b, 0)
+            }
+            (Some((_, Some(f))), Rhs::Imm(i)) => {
+                self.truncate_to(at);
+                f(&mut self.enc, add.dst, add.a, add.imm, i, 0)
+            }
+            _ => return false,
         };
         self.branch_to(label, start);
+        true
     }
 
     fn block_type(&self, bt: BlockType) -> (usize, usize) {
@@ -1106,6 +1220,65 @@ impl<'a> Translator<'a> {
         self.produced(start, None);
     }
 
+    /// If one operand of a commutative binary op was produced by the previous op `producer`
+    /// and the other needs no materialising: removes the producer and returns its start,
+    /// the other operand's slot, and pops both operands.
+    fn fuse_operand(&mut self, producer: OpCode) -> Option<(usize, u16)> {
+        let len = self.stack.len();
+        let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
+        let (pos_a, pos_b) = (len - 2, len - 1);
+        let pick = if self
+            .retargetable(b, pos_b)
+            .is_some_and(|l| l.op == producer)
+            && !matches!(a, Operand::Const(_))
+        {
+            Some((b, pos_b, a, pos_a))
+        } else if self
+            .retargetable(a, pos_a)
+            .is_some_and(|l| l.op == producer)
+            && !matches!(b, Operand::Const(_))
+        {
+            Some((a, pos_a, b, pos_b))
+        } else {
+            None
+        };
+        let (p, ppos, other, opos) = pick?;
+        let start = self.take_producer(p, ppos, producer)?;
+        self.pop();
+        self.pop();
+        let other = self.slot_of(other, opos);
+        Some((start, other))
+    }
+
+    /// `i32.add`: multiply-add when the product was just computed.
+    fn i32_add(&mut self) {
+        if let Some((start, c)) = self.fuse_operand(OpCode::I32Mul) {
+            // SAFETY: the multiply was complete at `start` before the truncation.
+            let m = unsafe { op::I32Mul::decode(self.enc.code.as_ptr().add(start)) };
+            let dst = self.push_temp();
+            let start = self.enc.i32_mul_add(dst, m.a, m.b, c);
+            return self.produced(start, None);
+        }
+        self.binop(Encoder::i32_add, ImmForm::I32AddImm, Width::W32, true);
+    }
+
+    /// `i32.xor`: rotate-xor when one operand was just rotated by a constant.
+    fn i32_xor(&mut self) {
+        if let Some((start, b)) = self.fuse_operand(OpCode::I32RotlImm) {
+            // SAFETY: the rotate was complete at `start` before the truncation.
+            let r = unsafe { op::I32RotlImm::decode(self.enc.code.as_ptr().add(start)) };
+            let dst = self.push_temp();
+            let start = self.enc.i32_rotl_imm_xor(dst, r.a, r.imm, b);
+            return self.produced(start, None);
+        }
+        self.binop(
+            Encoder::i32_xor,
+            ImmForm::Op(Encoder::i32_xor_imm),
+            Width::W32,
+            true,
+        );
+    }
+
     /// `i32.and` with a constant mask right after `i32.shr_u` by a constant: one op.
     fn i32_and(&mut self) {
         let b = self.stack[self.stack.len() - 1];
@@ -1198,18 +1371,42 @@ impl<'a> Translator<'a> {
             (false, FloatOp::Mul) => Some((f32_mul_imm, Some(f32_mul_imm))),
             _ => None,
         };
+        // f64 comparisons can fuse with a following branch.
+        let cond = match (wide, kind) {
+            (true, FloatOp::Eq) => Some(Cond::Eq),
+            (true, FloatOp::Ne) => Some(Cond::Ne),
+            (true, FloatOp::Lt) => Some(Cond::LtS),
+            (true, FloatOp::Gt) => Some(Cond::GtS),
+            (true, FloatOp::Le) => Some(Cond::LeS),
+            (true, FloatOp::Ge) => Some(Cond::GeS),
+            _ => None,
+        };
+        let spare = self.slot_at(pos + 1);
         if let Some((right, left)) = imm {
             if let Operand::Const(c) = b {
                 let a = self.slot_of(a, pos);
                 let dst = self.push_temp();
                 let start = right(&mut self.enc, dst, a, c as i64);
-                return self.produced(start, None);
+                let cmp = cond.map(|cond| Cmp {
+                    ty: CmpTy::F64,
+                    cond,
+                    a,
+                    b: Rhs::F64(c, spare),
+                });
+                return self.produced(start, cmp);
             }
             if let (Some(left), Operand::Const(c)) = (left, a) {
                 let b = self.slot_of(b, pos + 1);
                 let dst = self.push_temp();
                 let start = left(&mut self.enc, dst, b, c as i64);
-                return self.produced(start, None);
+                // The constant was on the left: the condition swaps.
+                let cmp = cond.map(|cond| Cmp {
+                    ty: CmpTy::F64,
+                    cond: cond.swap(),
+                    a: b,
+                    b: Rhs::F64(c, spare),
+                });
+                return self.produced(start, cmp);
             }
         }
         let rr = kind.rr(wide);
@@ -1217,7 +1414,13 @@ impl<'a> Translator<'a> {
         let b = self.slot_of(b, pos + 1);
         let dst = self.push_temp();
         let start = rr(&mut self.enc, dst, a, b);
-        self.produced(start, None);
+        let cmp = cond.map(|cond| Cmp {
+            ty: CmpTy::F64,
+            cond,
+            a,
+            b: Rhs::Slot(b),
+        });
+        self.produced(start, cmp);
     }
 
     /// `a - b`: an add of `-b`, or a reverse subtract from a constant `a`.
@@ -1266,7 +1469,7 @@ impl<'a> Translator<'a> {
                 return self.produced(
                     start,
                     Some(Cmp {
-                        wide,
+                        ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
                         cond,
                         a,
                         b: Rhs::Imm(i),
@@ -1283,7 +1486,7 @@ impl<'a> Translator<'a> {
                 return self.produced(
                     start,
                     Some(Cmp {
-                        wide,
+                        ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
                         cond,
                         a: b,
                         b: Rhs::Imm(i),
@@ -1298,7 +1501,7 @@ impl<'a> Translator<'a> {
         self.produced(
             start,
             Some(Cmp {
-                wide,
+                ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
                 cond,
                 a,
                 b: Rhs::Slot(b),
@@ -1328,7 +1531,7 @@ impl<'a> Translator<'a> {
         self.produced(
             start,
             Some(Cmp {
-                wide,
+                ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
                 cond: Cond::Eq,
                 a,
                 b: Rhs::Imm(0),
@@ -1372,7 +1575,38 @@ impl<'a> Translator<'a> {
         }
         let addr = self.slot_of(addr, pos);
         let dst = self.push_temp();
+        // Two plain loads in a row become one pair op.
+        if let Some((at, prev_kind)) = self.load_at.take() {
+            let pair_op = match kind {
+                LoadKind::L32 => Some((OpCode::Load32, Encoder::load32x2 as LoadPair)),
+                LoadKind::L64 => Some((OpCode::Load64, Encoder::load64x2 as LoadPair)),
+                _ => None,
+            };
+            if let Some((single, pair)) = pair_op {
+                if prev_kind == kind
+                    && self.mergeable(at, single)
+                    && OpCode::decode(&self.enc.code, at) == Some(single)
+                {
+                    // SAFETY: a complete single load (same layout for both widths) is at `at`.
+                    let first = unsafe { op::Load32::decode(self.enc.code.as_ptr().add(at)) };
+                    self.truncate_to(at);
+                    let start = pair(
+                        &mut self.enc,
+                        first.dst,
+                        first.addr,
+                        first.offset,
+                        dst,
+                        addr,
+                        offset,
+                    );
+                    return self.produced(start, None);
+                }
+            }
+        }
         let start = kind.plain()(&mut self.enc, dst, addr, offset);
+        if matches!(kind, LoadKind::L32 | LoadKind::L64) {
+            self.load_at = Some((start, kind));
+        }
         self.produced(start, None);
     }
 
@@ -1381,6 +1615,24 @@ impl<'a> Translator<'a> {
         let val = self.pop();
         let addr = self.pop();
         let pos = self.stack.len();
+        if let Operand::Const(c) = val {
+            let imm = match kind {
+                StoreKind::S8 | StoreKind::S32 => Some(c as u32 as i32),
+                StoreKind::S64 => i32::try_from(c as i64).ok(),
+                StoreKind::S16 => None,
+            };
+            let f: Option<fn(&mut Encoder, u16, u32, i32) -> usize> = match kind {
+                StoreKind::S8 => Some(Encoder::store8_imm),
+                StoreKind::S32 => Some(Encoder::store32_imm),
+                StoreKind::S64 => Some(Encoder::store64_imm),
+                StoreKind::S16 => None,
+            };
+            if let (Some(f), Some(imm)) = (f, imm) {
+                let addr = self.slot_of(addr, pos);
+                f(&mut self.enc, addr, offset, imm);
+                return;
+            }
+        }
         // `addr = x + imm` computed just before: fuse (the value cannot be a temp made
         // after it, and must not need materialising over the adder's operands).
         if let (Some(f), false) = (kind.add_imm(), matches!(val, Operand::Const(_))) {
@@ -1720,7 +1972,7 @@ impl<'a> Translator<'a> {
             O::I64GeS => self.compare(true, Cond::GeS),
             O::I64GeU => self.compare(true, Cond::GeU),
 
-            O::I32Add => self.binop(Encoder::i32_add, ImmForm::I32AddImm, Width::W32, true),
+            O::I32Add => self.i32_add(),
             O::I32Sub => self.sub(
                 Encoder::i32_sub,
                 ImmForm::I32AddImm,
@@ -1764,12 +2016,7 @@ impl<'a> Translator<'a> {
                 Width::W32,
                 true,
             ),
-            O::I32Xor => self.binop(
-                Encoder::i32_xor,
-                ImmForm::Op(Encoder::i32_xor_imm),
-                Width::W32,
-                true,
-            ),
+            O::I32Xor => self.i32_xor(),
             O::I32Shl => self.binop(
                 Encoder::i32_shl,
                 ImmForm::Op(Encoder::i32_shl_imm),
