@@ -37,6 +37,7 @@ pub struct Config {
     pub(crate) max_wasm_stack: usize,
     pub(crate) consume_fuel: bool,
     pub(crate) eager_translation: bool,
+    pub(crate) count_loops: bool,
 }
 
 impl Default for Config {
@@ -46,6 +47,7 @@ impl Default for Config {
             max_wasm_stack: 1 << 20,
             consume_fuel: false,
             eager_translation: false,
+            count_loops: false,
         }
     }
 }
@@ -76,6 +78,13 @@ impl Config {
     /// `OutOfFuel`.
     pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
         self.consume_fuel = enable;
+        self
+    }
+
+    /// Counts loop iterations per function (`Instance::tier_stats`). Off by default until
+    /// the tier-up controller needs it: it costs one dispatch per iteration.
+    pub fn count_loops(&mut self, enable: bool) -> &mut Self {
+        self.count_loops = enable;
         self
     }
 

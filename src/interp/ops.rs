@@ -36,6 +36,7 @@ macro_rules! for_each_op {
             GlobalSet global_set { idx: Idx, src: R }
             ConsumeFuel consume_fuel { amount: Idx }
             Unreachable unreachable {}
+            LoopHeader loop_header {}
             Move2 move2 { d1: R, s1: R, d2: R, s2: R }
             I32AddImm2 i32_add_imm2 { d1: R, a1: R, i1: Imm32, d2: R, a2: R, i2: Imm32 }
             I32ShrUAndImm i32_shr_u_and_imm { dst: R, a: R, sh: Imm32, mask: Imm32 }

@@ -33,6 +33,9 @@ use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
 pub struct TranslateOptions {
     /// Emit fuel accounting (`Config::consume_fuel`).
     pub fuel: bool,
+    /// Count loop iterations per function (for the tier-up controller): a `loop_header`
+    /// op at the top of every loop.
+    pub count_loops: bool,
 }
 
 /// Translates defined function `d` of `module`.
@@ -1787,6 +1790,9 @@ impl<'a> Translator<'a> {
                 let label = self.new_label();
                 self.bind(label);
                 self.fuel_block();
+                if self.options.count_loops {
+                    self.enc.loop_header();
+                }
                 self.push_control(Kind::Loop, blockty, label, usize::MAX);
             }
             O::If { blockty } => {

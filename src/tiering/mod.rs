@@ -21,8 +21,11 @@ impl ModuleTiers {
         info: Arc<ModuleInfo>,
         sig_ids: Box<[VMSharedTypeIndex]>,
     ) -> Result<ModuleTiers> {
+        // Loop counters feed tier-up decisions; they cost one dispatch per iteration, so
+        // they are only emitted when asked for.
         let options = TranslateOptions {
             fuel: engine.config().consume_fuel,
+            count_loops: engine.config().count_loops,
         };
         let interp = Arc::new(ModuleCode::new(info, sig_ids, options));
         if engine.config().eager_translation {
