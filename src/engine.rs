@@ -38,6 +38,7 @@ pub struct Config {
     pub(crate) consume_fuel: bool,
     pub(crate) eager_translation: bool,
     pub(crate) count_loops: bool,
+    pub(crate) plain_translation: bool,
 }
 
 impl Default for Config {
@@ -48,6 +49,7 @@ impl Default for Config {
             consume_fuel: false,
             eager_translation: false,
             count_loops: false,
+            plain_translation: false,
         }
     }
 }
@@ -85,6 +87,14 @@ impl Config {
     /// the tier-up controller needs it: it costs one dispatch per iteration.
     pub fn count_loops(&mut self, enable: bool) -> &mut Self {
         self.count_loops = enable;
+        self
+    }
+
+    /// Translates for the interpreter without optimisations (one op per wasm operator):
+    /// for differential testing of the optimising translator.
+    #[doc(hidden)]
+    pub fn plain_translation(&mut self, enable: bool) -> &mut Self {
+        self.plain_translation = enable;
         self
     }
 

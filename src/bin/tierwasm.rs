@@ -29,12 +29,18 @@ struct EngineArgs {
     /// Wasm stack limit in bytes.
     #[arg(long)]
     max_wasm_stack: Option<usize>,
+    /// Translate for the interpreter without optimisations (for debugging the translator).
+    #[arg(long, hide = true)]
+    plain: bool,
 }
 
 impl EngineArgs {
     fn engine(&self) -> Result<Engine> {
         let mut config = Config::new();
-        config.tier(self.tier).consume_fuel(self.fuel.is_some());
+        config
+            .tier(self.tier)
+            .consume_fuel(self.fuel.is_some())
+            .plain_translation(self.plain);
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
         }

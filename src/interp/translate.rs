@@ -36,6 +36,9 @@ pub struct TranslateOptions {
     /// Count loop iterations per function (for the tier-up controller): a `loop_header`
     /// op at the top of every loop.
     pub count_loops: bool,
+    /// Emit one op per wasm operator: no immediates, no retargeted results, no fused
+    /// ops. Only for testing the optimising translation against the plain one.
+    pub plain: bool,
 }
 
 /// Translates defined function `d` of `module`.
@@ -624,6 +627,13 @@ impl<'a> Translator<'a> {
         self.max_height = self.max_height.max(self.stack.len());
     }
 
+    /// Pushes a value that needs no code (a constant or a local), keeping the previous
+    /// op fusable with the op that will consume both.
+    fn push_quiet(&mut self, v: Operand) {
+        self.push(v);
+        self.last = self.prev;
+    }
+
     fn push_temp(&mut self) -> u16 {
         self.push(Operand::Temp);
         self.slot_at(self.stack.len() - 1)
@@ -739,7 +749,7 @@ impl<'a> Translator<'a> {
     /// True if the op at `start` is the last one emitted and no label was bound after
     /// its start (so it can be rewritten or merged with the next op).
     fn mergeable(&self, start: usize, op: OpCode) -> bool {
-        self.enc.pos() == start + op.size() && self.label_fence <= start
+        !self.options.plain && self.enc.pos() == start + op.size() && self.label_fence <= start
     }
 
     /// Emits `dst = src`, merging it with an immediately preceding move into a `move2`.
@@ -805,6 +815,9 @@ impl<'a> Translator<'a> {
 
     /// The previous op, if it produced the operand just popped from position `pos`.
     fn retargetable(&self, v: Operand, pos: usize) -> Option<Last> {
+        if self.options.plain {
+            return None;
+        }
         match (v, self.prev) {
             (Operand::Temp, Some(last)) if last.pos == pos => Some(last),
             _ => None,
@@ -1198,7 +1211,7 @@ impl<'a> Translator<'a> {
         let b = self.pop();
         let a = self.pop();
         let pos = self.stack.len();
-        if !matches!(imm, ImmForm::None) {
+        if !matches!(imm, ImmForm::None) && !self.options.plain {
             if let Operand::Const(c) = b {
                 if let Some(i) = width.imm(c) {
                     let a = self.slot_of(a, pos);
@@ -1385,7 +1398,7 @@ impl<'a> Translator<'a> {
             _ => None,
         };
         let spare = self.slot_at(pos + 1);
-        if let Some((right, left)) = imm {
+        if let (Some((right, left)), false) = (imm, self.options.plain) {
             if let Operand::Const(c) = b {
                 let a = self.slot_of(a, pos);
                 let dst = self.push_temp();
@@ -1407,7 +1420,8 @@ impl<'a> Translator<'a> {
                     ty: CmpTy::F64,
                     cond: cond.swap(),
                     a: b,
-                    b: Rhs::F64(c, spare),
+                    // `b` may be the temp at `pos + 1`; the constant's own slot is free.
+                    b: Rhs::F64(c, self.slot_at(pos)),
                 });
                 return self.produced(start, cmp);
             }
@@ -1431,7 +1445,7 @@ impl<'a> Translator<'a> {
         let b = self.pop();
         let a = self.pop();
         let pos = self.stack.len();
-        if let Operand::Const(c) = b {
+        if let (Operand::Const(c), false) = (b, self.options.plain) {
             let neg = (c as i64).wrapping_neg() as u64;
             if let (Some(_), Some(i)) = (width.imm(c), width.imm(neg)) {
                 let a = self.slot_of(a, pos);
@@ -1440,7 +1454,7 @@ impl<'a> Translator<'a> {
                 return self.produced(start, None);
             }
         }
-        if let Operand::Const(c) = a {
+        if let (Operand::Const(c), false) = (a, self.options.plain) {
             if let Some(i) = width.imm(c) {
                 let b = self.slot_of(b, pos + 1);
                 let dst = self.push_temp();
@@ -1464,7 +1478,7 @@ impl<'a> Translator<'a> {
         let b = self.pop();
         let a = self.pop();
         let pos = self.stack.len();
-        if let Operand::Const(c) = b {
+        if let (Operand::Const(c), false) = (b, self.options.plain) {
             if let Some(i) = width.imm(c) {
                 let a = self.slot_of(a, pos);
                 let dst = self.push_temp();
@@ -1480,7 +1494,7 @@ impl<'a> Translator<'a> {
                 );
             }
         }
-        if let Operand::Const(c) = a {
+        if let (Operand::Const(c), false) = (a, self.options.plain) {
             if let Some(i) = width.imm(c) {
                 let cond = cond.swap();
                 let b = self.slot_of(b, pos + 1);
@@ -1618,7 +1632,7 @@ impl<'a> Translator<'a> {
         let val = self.pop();
         let addr = self.pop();
         let pos = self.stack.len();
-        if let Operand::Const(c) = val {
+        if let (Operand::Const(c), false) = (val, self.options.plain) {
             let imm = match kind {
                 StoreKind::S8 | StoreKind::S32 => Some(c as u32 as i32),
                 StoreKind::S64 => i32::try_from(c as i64).ok(),
@@ -1846,7 +1860,7 @@ impl<'a> Translator<'a> {
                 let start = self.enc.select(dst, c, a, b);
                 self.produced(start, None);
             }
-            O::LocalGet { local_index } => self.push(Operand::Local(local_index as u16)),
+            O::LocalGet { local_index } => self.push_quiet(Operand::Local(local_index as u16)),
             O::LocalSet { local_index } => self.local_set(local_index as u16, false),
             O::LocalTee { local_index } => self.local_set(local_index as u16, true),
             O::GlobalGet { global_index } => {
@@ -1904,11 +1918,11 @@ impl<'a> Translator<'a> {
             O::DataDrop { data_index } => {
                 self.enc.data_drop(data_index);
             }
-            O::I32Const { value } => self.push(Operand::Const(value as i64 as u64)),
-            O::I64Const { value } => self.push(Operand::Const(value as u64)),
-            O::F32Const { value } => self.push(Operand::Const(value.bits() as u64)),
-            O::F64Const { value } => self.push(Operand::Const(value.bits())),
-            O::RefNull { .. } => self.push(Operand::Const(0)),
+            O::I32Const { value } => self.push_quiet(Operand::Const(value as i64 as u64)),
+            O::I64Const { value } => self.push_quiet(Operand::Const(value as u64)),
+            O::F32Const { value } => self.push_quiet(Operand::Const(value.bits() as u64)),
+            O::F64Const { value } => self.push_quiet(Operand::Const(value.bits())),
+            O::RefNull { .. } => self.push_quiet(Operand::Const(0)),
             O::RefIsNull => self.unop(Encoder::ref_is_null),
             O::RefFunc { function_index } => {
                 let dst = self.push_temp();

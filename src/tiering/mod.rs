@@ -26,6 +26,7 @@ impl ModuleTiers {
         let options = TranslateOptions {
             fuel: engine.config().consume_fuel,
             count_loops: engine.config().count_loops,
+            plain: engine.config().plain_translation,
         };
         let interp = Arc::new(ModuleCode::new(info, sig_ids, options));
         if engine.config().eager_translation {

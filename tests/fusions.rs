@@ -1,0 +1,293 @@
+//! Each fused op of the interpreter, run against the plain translation on inputs chosen
+//! for its edge cases (wrapping address arithmetic, bounds, NaN, -0.0, signed limits).
+//! Every case also checks that the fused op is really emitted.
+
+use tierwasm::{Config, Engine, Module, Store, Tier, Val};
+
+fn engine(plain: bool) -> Engine {
+    let mut c = Config::new();
+    c.tier(Tier::Interp).plain_translation(plain);
+    Engine::new(&c).unwrap()
+}
+
+fn run(engine: &Engine, wat: &str, args: &[Val]) -> String {
+    let module = Module::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = tierwasm::Linker::new(engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = instance.get_func(&store, "f").unwrap();
+    let mut results = vec![Val::I32(0); f.ty(&store).results().len()];
+    for (r, t) in results.iter_mut().zip(f.ty(&store).results()) {
+        *r = Val::default_for(*t);
+    }
+    match f.call(&mut store, args, &mut results) {
+        Ok(()) => format!("{results:?}"),
+        Err(e) => format!("trap: {e}"),
+    }
+}
+
+/// Runs `wat`'s export `f` on every argument list, fused and plain, and checks that the
+/// fused translation contains `op`.
+fn check(op: &str, wat: &str, inputs: &[Vec<Val>]) {
+    let (fused, plain) = (engine(false), engine(true));
+    let module = Module::new(&fused, wat).unwrap();
+    let text = module
+        .disassemble(module.info().num_imported_funcs)
+        .unwrap();
+    assert!(text.contains(op), "expected `{op}` in:\n{text}");
+    for args in inputs {
+        let a = run(&fused, wat, args);
+        let b = run(&plain, wat, args);
+        assert_eq!(a, b, "`{op}` with {args:?}\n{text}");
+    }
+}
+
+fn i32s(vals: &[i32]) -> Vec<Vec<Val>> {
+    vals.iter().map(|v| vec![Val::I32(*v)]).collect()
+}
+
+const EDGES: &[i32] = &[
+    0,
+    1,
+    -1,
+    2,
+    7,
+    100,
+    65535,
+    65536,
+    65532,
+    i32::MAX,
+    i32::MIN,
+    -4,
+    -65536,
+];
+
+#[test]
+fn load_with_add_imm_wraps_at_32_bits() {
+    for (op, load) in [
+        ("load32_add_imm", "i32.load"),
+        ("load64_add_imm", "i64.load"),
+        ("load8_u_add_imm", "i32.load8_u"),
+        ("load8_s_add_imm", "i32.load8_s"),
+        ("load16_u_add_imm", "i32.load16_u"),
+        ("load16_s_add_imm", "i32.load16_s"),
+    ] {
+        let ty = if load.starts_with("i64") {
+            "i64"
+        } else {
+            "i32"
+        };
+        let wat = format!(
+            r#"(module (memory 1) (data (i32.const 0) "\01\82\03\84\05\86\07\88\09\8a")
+                (func (export "f") (param i32) (result {ty})
+                  (local i32)
+                  (local.set 1 (i32.const 9))
+                  ({load} offset=3 (i32.add (local.get 0) (i32.const -5)))))"#
+        );
+        check(
+            op,
+            &wat,
+            &i32s(&[0, 5, 4, 6, 65530, 65533, -1, i32::MIN, 2]),
+        );
+    }
+}
+
+#[test]
+fn load_with_add_and_shift() {
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c")
+        (func (export "f") (param i32) (result i32)
+          (i32.load offset=1 (i32.add (local.get 0) (local.get 0)))))"#;
+    check("load32_add", wat, &i32s(EDGES));
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c")
+        (func (export "f") (param i32) (result i64)
+          (i64.load offset=2 (i32.shl (local.get 0) (i32.const 2)))))"#;
+    check("load64_shl", wat, &i32s(EDGES));
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c")
+        (func (export "f") (param i32) (result i32)
+          (i32.add (i32.load8_u (i32.add (local.get 0) (i32.const 3))) (i32.load8_u (local.get 0)))))"#;
+    check("load8_u_add_imm", wat, &i32s(EDGES));
+}
+
+#[test]
+fn stores_with_add_imm_add_and_immediates() {
+    let wat = r#"(module (memory 1)
+        (func (export "f") (param i32) (result i64)
+          (local i32)
+          (local.set 1 (i32.const 77))
+          (i32.store (i32.add (local.get 0) (i32.const 8)) (local.get 1))
+          (i64.store8 (i32.add (local.get 0) (i32.const 1)) (i64.const 300))
+          (i32.store (i32.add (local.get 0) (local.get 0)) (local.get 0))
+          (i64.store offset=16 (local.get 0) (i64.const -2))
+          (i64.load (i32.const 8))))"#;
+    check("store32_add_imm", wat, &i32s(EDGES));
+    check("store32_add ", wat, &i32s(&[0, 4, 30000, 32766]));
+    check("store64_imm", wat, &i32s(&[0, 8, 65520, 65519, -8]));
+    check("store8_imm", wat, &i32s(&[0, 65535, 65534]));
+}
+
+#[test]
+fn paired_ops() {
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c")
+        (func (export "f") (param i32) (result i32)
+          (local i32 i32)
+          (local.set 1 (i32.add (local.get 0) (i32.const 3)))
+          (local.set 2 (i32.add (local.get 1) (i32.const -7)))
+          (i32.add (i32.load (local.get 1)) (i32.load (local.get 2)))))"#;
+    check("i32_add_imm2", wat, &i32s(&[0, 4, 65530, 65532, 8, -3]));
+    check("load32x2", wat, &i32s(&[0, 4, 65530, 65532, 8, -3]));
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (local i32 i32)
+          (local.set 1 (local.get 0))
+          (local.set 2 (local.get 1))
+          (local.set 0 (i32.const 3))
+          (i32.sub (local.get 2) (local.get 0))))"#;
+    check("move2", wat, &i32s(EDGES));
+}
+
+#[test]
+fn loop_latch_add_and_branch() {
+    // Count down to a bound, count up to a local, count until zero.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (local i32 i32)
+          (local.set 2 (i32.and (local.get 0) (i32.const 1023)))
+          (loop $l
+            (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+            (br_if $l (i32.lt_u (local.tee 2 (i32.add (local.get 2) (i32.const 1))) (i32.const 2000))))
+          (block $b (loop $m
+            (br_if $b (i32.eq (local.tee 2 (i32.add (local.get 2) (i32.const -1))) (i32.const 5)))
+            (br $m)))
+          (local.set 0 (i32.and (local.get 0) (i32.const 3)))
+          (loop $n
+            (br_if $n (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const -1))) (local.get 0))))
+          (i32.add (local.get 1) (local.get 2))))"#;
+    check("i32_add_imm_br_eq_imm", wat, &i32s(&[0, 1, 3, 4, 2, 1000]));
+    check("i32_add_imm_br_ne", wat, &i32s(&[0, 1, 3, 4, 2, 1000]));
+}
+
+#[test]
+fn shift_and_mask_rotate_xor_multiply_add() {
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (i32.and (i32.shr_u (local.get 0) (i32.const 35)) (i32.const 0x7f0f))))"#;
+    check("i32_shr_u_and_imm", wat, &i32s(EDGES));
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (i32.xor (local.get 0) (i32.rotl (local.get 0) (i32.const 13)))))"#;
+    check("i32_rotl_imm_xor", wat, &i32s(EDGES));
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (i32.add (local.get 0) (i32.mul (local.get 0) (local.get 0)))))"#;
+    check("i32_mul_add", wat, &i32s(EDGES));
+}
+
+fn f64s(vals: &[f64]) -> Vec<Vec<Val>> {
+    vals.iter().map(|v| vec![Val::F64(v.to_bits())]).collect()
+}
+
+const F_EDGES: &[f64] = &[
+    0.0,
+    -0.0,
+    1.5,
+    -2.25,
+    4.0,
+    3.999,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NAN,
+    1e300,
+    -1e-300,
+];
+
+#[test]
+fn float_immediates_and_multiply_add() {
+    for (op, body) in [
+        ("f64_add_imm", "(f64.add (f64.const 0.25) (local.get 0))"),
+        ("f64_sub_imm", "(f64.sub (local.get 0) (f64.const 0.25))"),
+        ("f64_rsub_imm", "(f64.sub (f64.const 0.25) (local.get 0))"),
+        ("f64_mul_imm", "(f64.mul (local.get 0) (f64.const -3))"),
+        ("f64_div_imm", "(f64.div (local.get 0) (f64.const 3))"),
+        ("f64_rdiv_imm", "(f64.div (f64.const 3) (local.get 0))"),
+        (
+            "f64_mul_add",
+            "(f64.add (f64.mul (local.get 0) (local.get 0)) (local.get 0))",
+        ),
+        (
+            "f64_mul_sub",
+            "(f64.sub (f64.mul (local.get 0) (local.get 0)) (local.get 0))",
+        ),
+        (
+            "f64_mul_rsub",
+            "(f64.sub (local.get 0) (f64.mul (local.get 0) (local.get 0)))",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param f64) (result f64) {body}))"#);
+        check(op, &wat, &f64s(F_EDGES));
+    }
+    for (op, body) in [
+        ("f32_add_imm", "(f32.add (local.get 0) (f32.const 0.5))"),
+        ("f32_rsub_imm", "(f32.sub (f32.const 0.5) (local.get 0))"),
+        (
+            "f32_mul_add",
+            "(f32.add (local.get 0) (f32.mul (local.get 0) (local.get 0)))",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param f32) (result f32) {body}))"#);
+        let inputs: Vec<Vec<Val>> = F_EDGES
+            .iter()
+            .map(|v| vec![Val::F32((*v as f32).to_bits())])
+            .collect();
+        check(op, &wat, &inputs);
+    }
+}
+
+#[test]
+fn float_compare_and_branch_respects_nan() {
+    for cmp in ["lt", "gt", "le", "ge", "eq", "ne"] {
+        // `br_if` takes the positive form, `if` the negated one; NaN must take neither
+        // comparison's "true" path.
+        let wat = format!(
+            r#"(module (func (export "f") (param f64 f64) (result i32)
+                (block $b (br_if $b (f64.{cmp} (local.get 0) (local.get 1))) (return (i32.const 1)))
+                (if (result i32) (f64.{cmp} (local.get 1) (f64.const 2.5))
+                  (then (i32.const 2)) (else (i32.const 3)))))"#
+        );
+        let mut inputs = Vec::new();
+        for a in F_EDGES {
+            for b in [2.5, f64::NAN, -0.0, 0.0] {
+                inputs.push(vec![Val::F64(a.to_bits()), Val::F64(b.to_bits())]);
+            }
+        }
+        check(&format!("br_f64_{cmp}"), &wat, &inputs);
+        // A constant on the left swaps the comparison (and its spare slot).
+        let wat = format!(
+            r#"(module (func (export "f") (param f64) (result i32)
+                (if (result i32) (f64.{cmp} (f64.const 2.5) (f64.add (local.get 0) (local.get 0)))
+                  (then (i32.const 2)) (else (i32.const 3)))))"#
+        );
+        check("br_f64", &wat, &f64s(F_EDGES));
+    }
+}
+
+#[test]
+fn integer_compare_and_branch_with_immediates() {
+    for cmp in [
+        "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u", "eq", "ne",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32) (result i32)
+                (block $b (br_if $b (i32.{cmp} (local.get 0) (i32.const -4))) (return (i32.const 1)))
+                (if (result i32) (i32.{cmp} (i32.const 7) (local.get 0))
+                  (then (i32.const 2)) (else (i32.const 3)))))"#
+        );
+        check(&format!("br_i32_{cmp}_imm"), &wat, &i32s(EDGES));
+        let wat = format!(
+            r#"(module (func (export "f") (param i64) (result i32)
+                (block $b (br_if $b (i64.{cmp} (local.get 0) (i64.const -4))) (return (i32.const 1)))
+                (if (result i32) (i64.{cmp} (i64.const 7) (local.get 0))
+                  (then (i32.const 2)) (else (i32.const 3)))))"#
+        );
+        let inputs: Vec<Vec<Val>> = [0i64, -4, -5, 7, 8, i64::MAX, i64::MIN, 1 << 40]
+            .iter()
+            .map(|v| vec![Val::I64(*v)])
+            .collect();
+        check(&format!("br_i64_{cmp}_imm"), &wat, &inputs);
+    }
+}
