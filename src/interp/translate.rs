@@ -85,8 +85,11 @@ fn translate_inner(module: &ModuleInfo, d: u32, options: &TranslateOptions) -> R
     );
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
-        let (op, offset) = reader.read_with_offset()?;
-        t.operator(op)
+        let offset = reader.original_position();
+        reader
+            .visit_operator(&mut t)
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r)
             .with_context(|| format!("at offset {offset:#x}"))?;
     }
     t.finish()
@@ -1771,6 +1774,7 @@ impl<'a> Translator<'a> {
         }
     }
 
+    #[inline(never)]
     fn operator(&mut self, op: O<'_>) -> Result<()> {
         self.prev = self.last.take();
         if self.unreachable {
@@ -2276,6 +2280,23 @@ impl<'a> Translator<'a> {
             self.fuel_block();
         }
     }
+}
+
+/// Each operator is built in place and handed to `Translator::operator`: much cheaper
+/// than `OperatorsReader::read`, which returns (and drops) a whole `Operator` per op.
+macro_rules! define_visit_operator {
+    ($(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $(
+            fn $visit(&mut self $($(,$arg: $argty)*)?) -> Self::Output {
+                self.operator(O::$op $({ $($arg),* })?)
+            }
+        )*
+    }
+}
+
+impl<'a> wasmparser::VisitOperator<'a> for Translator<'_> {
+    type Output = Result<()>;
+    wasmparser::for_each_visit_operator!(define_visit_operator);
 }
 
 #[cfg(test)]
