@@ -56,5 +56,10 @@ pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use values::{ExternRef, Val};
 pub use vm::Trap;
 
+/// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Re-exported so users can name the error type without adding a dependency.
 pub use anyhow::{Error, Result};

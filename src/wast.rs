@@ -186,10 +186,10 @@ impl WastContext {
                 message,
                 ..
             } => {
-                if let Ok(bytes) = module.encode() {
-                    if Module::new(&self.engine, &bytes).is_ok() {
-                        bail!("expected invalid module (`{message}`), but it validated");
-                    }
+                if let Ok(bytes) = module.encode()
+                    && Module::new(&self.engine, &bytes).is_ok()
+                {
+                    bail!("expected invalid module (`{message}`), but it validated");
                 }
             }
             WastDirective::AssertMalformed {
@@ -197,10 +197,10 @@ impl WastContext {
                 message,
                 ..
             } => {
-                if let Ok(bytes) = module.encode() {
-                    if Module::new(&self.engine, &bytes).is_ok() {
-                        bail!("expected malformed module (`{message}`), but it was accepted");
-                    }
+                if let Ok(bytes) = module.encode()
+                    && Module::new(&self.engine, &bytes).is_ok()
+                {
+                    bail!("expected malformed module (`{message}`), but it was accepted");
                 }
             }
             WastDirective::AssertUnlinkable {
@@ -216,10 +216,10 @@ impl WastContext {
                     Ok(_) => bail!("expected unlinkable module (`{message}`), but it linked"),
                     Err(e) => {
                         let text = format!("{e:#}");
-                        if !text.contains(message)
-                            && !(message == "incompatible import type"
-                                && text.contains("unknown import"))
-                        {
+                        let matches = text.contains(message)
+                            || (message == "incompatible import type"
+                                && text.contains("unknown import"));
+                        if !matches {
                             bail!("expected `{message}`, got `{text}`");
                         }
                     }

@@ -21,35 +21,37 @@ fn generate(seed: u64) -> Option<Vec<u8>> {
         })
         .collect();
     let mut u = Unstructured::new(&bytes);
-    let mut c = wasm_smith::Config::default();
-    c.simd_enabled = false;
-    c.relaxed_simd_enabled = false;
-    c.threads_enabled = false;
-    c.shared_everything_threads_enabled = false;
-    c.exceptions_enabled = false;
-    c.gc_enabled = false;
-    c.tail_call_enabled = false;
-    c.memory64_enabled = false;
-    c.custom_page_sizes_enabled = false;
-    c.wide_arithmetic_enabled = false;
-    c.extended_const_enabled = false;
-    c.custom_descriptors_enabled = false;
-    c.compact_imports_enabled = false;
-    c.bulk_memory_enabled = true;
-    c.reference_types_enabled = true;
-    c.multi_value_enabled = true;
-    c.saturating_float_to_int_enabled = true;
-    c.sign_extension_ops_enabled = true;
-    c.max_memories = 1;
-    c.max_memory32_bytes = 1 << 20;
-    c.max_imports = 0;
-    c.min_funcs = 1;
-    c.max_funcs = 20;
-    c.max_instructions = 2000;
-    c.export_everything = true;
-    c.allow_start_export = true;
-    // NaN payloads are nondeterministic in wasm; canonicalising makes results comparable.
-    c.canonicalize_nans = true;
+    let c = wasm_smith::Config {
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        shared_everything_threads_enabled: false,
+        exceptions_enabled: false,
+        gc_enabled: false,
+        tail_call_enabled: false,
+        memory64_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        extended_const_enabled: false,
+        custom_descriptors_enabled: false,
+        compact_imports_enabled: false,
+        bulk_memory_enabled: true,
+        reference_types_enabled: true,
+        multi_value_enabled: true,
+        saturating_float_to_int_enabled: true,
+        sign_extension_ops_enabled: true,
+        max_memories: 1,
+        max_memory32_bytes: 1 << 20,
+        max_imports: 0,
+        min_funcs: 1,
+        max_funcs: 20,
+        max_instructions: 2000,
+        export_everything: true,
+        allow_start_export: true,
+        // NaN payloads are nondeterministic in wasm; canonicalising makes results comparable.
+        canonicalize_nans: true,
+        ..Default::default()
+    };
     wasm_smith::Module::new(c, &mut u)
         .ok()
         .map(|m| m.to_bytes())

@@ -90,6 +90,17 @@ enum Command {
     },
 }
 
+/// Prints a line to stdout; when stdout is closed (`tierwasm explain x | head`), exits
+/// quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 /// How a failure is reported: traps exit 1, everything else (bad input, bad usage) 2.
 enum Failure {
     Trap(anyhow::Error),
@@ -273,7 +284,7 @@ fn run(
     let module = load(&engine, file)?;
     let mut store = Store::new(&engine, ());
     for v in call(engine_args, &mut store, &module, invoke, args)?.1 {
-        println!("{}", format_val(&v));
+        out!("{}", format_val(&v));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -284,9 +295,9 @@ fn wast(engine_args: &EngineArgs, files: &[PathBuf]) -> Result<ExitCode, Failure
     for file in files {
         let report = tierwasm::wast::run_wast_file(&engine, file)?;
         for f in &report.failures {
-            println!("  FAIL {f}");
+            out!("  FAIL {f}");
         }
-        println!(
+        out!(
             "{}: {} passed, {} failed",
             file.display(),
             report.passed,
@@ -316,22 +327,24 @@ fn explain(
         None => (info.num_imported_funcs..info.functions.len() as u32).collect(),
     };
     for f in funcs {
-        println!(
+        out!(
             "function {} {}:",
             info.func_display_name(f),
             info.func_type(f)
         );
-        print!("{}", module.disassemble(f)?);
+        for line in module.disassemble(f)?.lines() {
+            out!("{line}");
+        }
     }
     let wasm_code: usize = info.bodies.iter().map(|b| b.len()).sum();
-    println!(
+    out!(
         "code: {wasm_code} wasm bytes -> {} bytecode bytes",
         module.bytecode_size()
     );
     if invoke.is_some() {
         let mut store = Store::new(&engine, ());
         let (instance, results) = call(engine_args, &mut store, &module, invoke, args)?;
-        println!(
+        out!(
             "results: {}",
             results
                 .iter()
@@ -340,12 +353,14 @@ fn explain(
                 .join(", ")
         );
         #[cfg(feature = "op-stats")]
-        println!("{}", tierwasm::interp::dispatch::op_stats::report(40));
+        out!("{}", tierwasm::interp::dispatch::op_stats::report(40));
         for s in instance.tier_stats(&store) {
             let name = s.name.unwrap_or_else(|| format!("#{}", s.func_index));
-            println!(
+            out!(
                 "  {name:>24} tier={:?} calls={} loop_iterations={}",
-                s.tier, s.calls, s.loop_iterations
+                s.tier,
+                s.calls,
+                s.loop_iterations
             );
         }
     }

@@ -20,6 +20,9 @@ pub mod ops;
 pub mod stack;
 pub mod translate;
 
+#[cfg(test)]
+mod tests;
+
 pub use code::{FuncCode, ModuleCode};
 pub use stack::InterpStack;
 pub use translate::TranslateOptions;

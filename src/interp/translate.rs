@@ -757,33 +757,31 @@ impl<'a> Translator<'a> {
 
     /// Emits `dst = src`, merging it with an immediately preceding move into a `move2`.
     fn emit_move(&mut self, dst: u16, src: u16) {
-        if let Some(at) = self.move_at.take() {
-            if self.mergeable(at, OpCode::Move)
-                && OpCode::decode(&self.enc.code, at) == Some(OpCode::Move)
-            {
-                // SAFETY: a complete `Move` op was emitted at `at` (checked above).
-                let first = unsafe { op::Move::decode(self.enc.code.as_ptr().add(at)) };
-                self.truncate_to(at);
-                self.enc.move2(first.dst, first.src, dst, src);
-                return;
-            }
+        if let Some(at) = self.move_at.take()
+            && self.mergeable(at, OpCode::Move)
+            && OpCode::decode(&self.enc.code, at) == Some(OpCode::Move)
+        {
+            // SAFETY: a complete `Move` op was emitted at `at` (checked above).
+            let first = unsafe { op::Move::decode(self.enc.code.as_ptr().add(at)) };
+            self.truncate_to(at);
+            self.enc.move2(first.dst, first.src, dst, src);
+            return;
         }
         self.move_at = Some(self.enc.move_(dst, src));
     }
 
     /// Emits `dst = a + imm` (i32), merging it with an immediately preceding one.
     fn emit_i32_add_imm(&mut self, dst: u16, a: u16, imm: i32) -> usize {
-        if let Some(at) = self.add_imm_at.take() {
-            if self.mergeable(at, OpCode::I32AddImm)
-                && OpCode::decode(&self.enc.code, at) == Some(OpCode::I32AddImm)
-            {
-                // SAFETY: a complete `I32AddImm` op was emitted at `at` (checked above).
-                let first = unsafe { op::I32AddImm::decode(self.enc.code.as_ptr().add(at)) };
-                self.truncate_to(at);
-                return self
-                    .enc
-                    .i32_add_imm2(first.dst, first.a, first.imm, dst, a, imm);
-            }
+        if let Some(at) = self.add_imm_at.take()
+            && self.mergeable(at, OpCode::I32AddImm)
+            && OpCode::decode(&self.enc.code, at) == Some(OpCode::I32AddImm)
+        {
+            // SAFETY: a complete `I32AddImm` op was emitted at `at` (checked above).
+            let first = unsafe { op::I32AddImm::decode(self.enc.code.as_ptr().add(at)) };
+            self.truncate_to(at);
+            return self
+                .enc
+                .i32_add_imm2(first.dst, first.a, first.imm, dst, a, imm);
         }
         let start = self.enc.i32_add_imm(dst, a, imm);
         self.add_imm_at = Some(start);
@@ -1215,21 +1213,21 @@ impl<'a> Translator<'a> {
         let a = self.pop();
         let pos = self.stack.len();
         if !matches!(imm, ImmForm::None) && !self.options.plain {
-            if let Operand::Const(c) = b {
-                if let Some(i) = width.imm(c) {
-                    let a = self.slot_of(a, pos);
-                    let dst = self.push_temp();
-                    let start = self.emit_imm(imm, dst, a, i);
-                    return self.produced(start, None);
-                }
+            if let Operand::Const(c) = b
+                && let Some(i) = width.imm(c)
+            {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                let start = self.emit_imm(imm, dst, a, i);
+                return self.produced(start, None);
             }
-            if let (true, Operand::Const(c)) = (commutative, a) {
-                if let Some(i) = width.imm(c) {
-                    let b = self.slot_of(b, pos + 1);
-                    let dst = self.push_temp();
-                    let start = self.emit_imm(imm, dst, b, i);
-                    return self.produced(start, None);
-                }
+            if let (true, Operand::Const(c)) = (commutative, a)
+                && let Some(i) = width.imm(c)
+            {
+                let b = self.slot_of(b, pos + 1);
+                let dst = self.push_temp();
+                let start = self.emit_imm(imm, dst, b, i);
+                return self.produced(start, None);
             }
         }
         let a = self.slot_of(a, pos);
@@ -1303,25 +1301,24 @@ impl<'a> Translator<'a> {
         let b = self.stack[self.stack.len() - 1];
         let a = self.stack[self.stack.len() - 2];
         let pos = self.stack.len() - 2;
-        if let Operand::Const(mask) = b {
-            if self
+        if let Operand::Const(mask) = b
+            && self
                 .retargetable(a, pos)
                 .is_some_and(|l| l.op == OpCode::I32ShrUImm)
-            {
-                self.pop();
-                self.pop();
-                let start = self
-                    .take_producer(a, pos, OpCode::I32ShrUImm)
-                    .expect("checked");
-                // SAFETY: the shift op was complete at `start` before the truncation, and
-                // truncation does not free the buffer.
-                let shift = unsafe { op::I32ShrUImm::decode(self.enc.code.as_ptr().add(start)) };
-                let dst = self.push_temp();
-                let start = self
-                    .enc
-                    .i32_shr_u_and_imm(dst, shift.a, shift.imm, mask as i32);
-                return self.produced(start, None);
-            }
+        {
+            self.pop();
+            self.pop();
+            let start = self
+                .take_producer(a, pos, OpCode::I32ShrUImm)
+                .expect("checked");
+            // SAFETY: the shift op was complete at `start` before the truncation, and
+            // truncation does not free the buffer.
+            let shift = unsafe { op::I32ShrUImm::decode(self.enc.code.as_ptr().add(start)) };
+            let dst = self.push_temp();
+            let start = self
+                .enc
+                .i32_shr_u_and_imm(dst, shift.a, shift.imm, mask as i32);
+            return self.produced(start, None);
         }
         self.binop(
             Encoder::i32_and,
@@ -1457,13 +1454,13 @@ impl<'a> Translator<'a> {
                 return self.produced(start, None);
             }
         }
-        if let (Operand::Const(c), false) = (a, self.options.plain) {
-            if let Some(i) = width.imm(c) {
-                let b = self.slot_of(b, pos + 1);
-                let dst = self.push_temp();
-                let start = rsub_imm(&mut self.enc, dst, b, i);
-                return self.produced(start, None);
-            }
+        if let (Operand::Const(c), false) = (a, self.options.plain)
+            && let Some(i) = width.imm(c)
+        {
+            let b = self.slot_of(b, pos + 1);
+            let dst = self.push_temp();
+            let start = rsub_imm(&mut self.enc, dst, b, i);
+            return self.produced(start, None);
         }
         let a = self.slot_of(a, pos);
         let b = self.slot_of(b, pos + 1);
@@ -1481,38 +1478,38 @@ impl<'a> Translator<'a> {
         let b = self.pop();
         let a = self.pop();
         let pos = self.stack.len();
-        if let (Operand::Const(c), false) = (b, self.options.plain) {
-            if let Some(i) = width.imm(c) {
-                let a = self.slot_of(a, pos);
-                let dst = self.push_temp();
-                let start = ri[cond.index()](&mut self.enc, dst, a, i);
-                return self.produced(
-                    start,
-                    Some(Cmp {
-                        ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
-                        cond,
-                        a,
-                        b: Rhs::Imm(i),
-                    }),
-                );
-            }
+        if let (Operand::Const(c), false) = (b, self.options.plain)
+            && let Some(i) = width.imm(c)
+        {
+            let a = self.slot_of(a, pos);
+            let dst = self.push_temp();
+            let start = ri[cond.index()](&mut self.enc, dst, a, i);
+            return self.produced(
+                start,
+                Some(Cmp {
+                    ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
+                    cond,
+                    a,
+                    b: Rhs::Imm(i),
+                }),
+            );
         }
-        if let (Operand::Const(c), false) = (a, self.options.plain) {
-            if let Some(i) = width.imm(c) {
-                let cond = cond.swap();
-                let b = self.slot_of(b, pos + 1);
-                let dst = self.push_temp();
-                let start = ri[cond.index()](&mut self.enc, dst, b, i);
-                return self.produced(
-                    start,
-                    Some(Cmp {
-                        ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
-                        cond,
-                        a: b,
-                        b: Rhs::Imm(i),
-                    }),
-                );
-            }
+        if let (Operand::Const(c), false) = (a, self.options.plain)
+            && let Some(i) = width.imm(c)
+        {
+            let cond = cond.swap();
+            let b = self.slot_of(b, pos + 1);
+            let dst = self.push_temp();
+            let start = ri[cond.index()](&mut self.enc, dst, b, i);
+            return self.produced(
+                start,
+                Some(Cmp {
+                    ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
+                    cond,
+                    a: b,
+                    b: Rhs::Imm(i),
+                }),
+            );
         }
         let a = self.slot_of(a, pos);
         let b = self.slot_of(b, pos + 1);
@@ -1602,25 +1599,24 @@ impl<'a> Translator<'a> {
                 LoadKind::L64 => Some((OpCode::Load64, Encoder::load64x2 as LoadPair)),
                 _ => None,
             };
-            if let Some((single, pair)) = pair_op {
-                if prev_kind == kind
-                    && self.mergeable(at, single)
-                    && OpCode::decode(&self.enc.code, at) == Some(single)
-                {
-                    // SAFETY: a complete single load (same layout for both widths) is at `at`.
-                    let first = unsafe { op::Load32::decode(self.enc.code.as_ptr().add(at)) };
-                    self.truncate_to(at);
-                    let start = pair(
-                        &mut self.enc,
-                        first.dst,
-                        first.addr,
-                        first.offset,
-                        dst,
-                        addr,
-                        offset,
-                    );
-                    return self.produced(start, None);
-                }
+            if let Some((single, pair)) = pair_op
+                && prev_kind == kind
+                && self.mergeable(at, single)
+                && OpCode::decode(&self.enc.code, at) == Some(single)
+            {
+                // SAFETY: a complete single load (same layout for both widths) is at `at`.
+                let first = unsafe { op::Load32::decode(self.enc.code.as_ptr().add(at)) };
+                self.truncate_to(at);
+                let start = pair(
+                    &mut self.enc,
+                    first.dst,
+                    first.addr,
+                    first.offset,
+                    dst,
+                    addr,
+                    offset,
+                );
+                return self.produced(start, None);
             }
         }
         let start = kind.plain()(&mut self.enc, dst, addr, offset);
@@ -1641,7 +1637,8 @@ impl<'a> Translator<'a> {
                 StoreKind::S64 => i32::try_from(c as i64).ok(),
                 StoreKind::S16 => None,
             };
-            let f: Option<fn(&mut Encoder, u16, u32, i32) -> usize> = match kind {
+            type StoreImmOp = fn(&mut Encoder, u16, u32, i32) -> usize;
+            let f: Option<StoreImmOp> = match kind {
                 StoreKind::S8 => Some(Encoder::store8_imm),
                 StoreKind::S32 => Some(Encoder::store32_imm),
                 StoreKind::S64 => Some(Encoder::store64_imm),
@@ -1655,35 +1652,33 @@ impl<'a> Translator<'a> {
         }
         // `addr = x + imm` computed just before: fuse (the value cannot be a temp made
         // after it, and must not need materialising over the adder's operands).
-        if let (Some(f), false) = (kind.add_imm(), matches!(val, Operand::Const(_))) {
-            if self
+        if let (Some(f), false) = (kind.add_imm(), matches!(val, Operand::Const(_)))
+            && self
                 .retargetable(addr, pos)
                 .is_some_and(|l| l.op == OpCode::I32AddImm)
-            {
-                let at = self
-                    .take_producer(addr, pos, OpCode::I32AddImm)
-                    .expect("checked");
-                // SAFETY: the add was complete at `at` before the truncation.
-                let p = unsafe { op::I32AddImm::decode(self.enc.code.as_ptr().add(at)) };
-                let val = self.slot_of(val, pos + 1);
-                f(&mut self.enc, p.a, p.imm, offset, val);
-                return;
-            }
+        {
+            let at = self
+                .take_producer(addr, pos, OpCode::I32AddImm)
+                .expect("checked");
+            // SAFETY: the add was complete at `at` before the truncation.
+            let p = unsafe { op::I32AddImm::decode(self.enc.code.as_ptr().add(at)) };
+            let val = self.slot_of(val, pos + 1);
+            f(&mut self.enc, p.a, p.imm, offset, val);
+            return;
         }
-        if let (StoreKind::S32, false) = (kind, matches!(val, Operand::Const(_))) {
-            if self
+        if let (StoreKind::S32, false) = (kind, matches!(val, Operand::Const(_)))
+            && self
                 .retargetable(addr, pos)
                 .is_some_and(|l| l.op == OpCode::I32Add)
-            {
-                let at = self
-                    .take_producer(addr, pos, OpCode::I32Add)
-                    .expect("checked");
-                // SAFETY: the add was complete at `at` before the truncation.
-                let p = unsafe { op::I32Add::decode(self.enc.code.as_ptr().add(at)) };
-                let val = self.slot_of(val, pos + 1);
-                self.enc.store32_add(p.a, p.b, offset, val);
-                return;
-            }
+        {
+            let at = self
+                .take_producer(addr, pos, OpCode::I32Add)
+                .expect("checked");
+            // SAFETY: the add was complete at `at` before the truncation.
+            let p = unsafe { op::I32Add::decode(self.enc.code.as_ptr().add(at)) };
+            let val = self.slot_of(val, pos + 1);
+            self.enc.store32_add(p.a, p.b, offset, val);
+            return;
         }
         let addr = self.slot_of(addr, pos);
         let val = self.slot_of(val, pos + 1);

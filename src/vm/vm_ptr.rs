@@ -81,26 +81,6 @@ unsafe impl<T: VmSafe> Send for VmPtr<T> {}
 // SAFETY: see `Send`: shared references to VM structures only read immutable data.
 unsafe impl<T: VmSafe> Sync for VmPtr<T> {}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vm_ptr_is_one_word_and_niche_optimised() {
-        assert_eq!(size_of::<VmPtr<u8>>(), size_of::<usize>());
-        assert_eq!(size_of::<Option<VmPtr<u8>>>(), size_of::<usize>());
-    }
-
-    #[test]
-    fn vm_ptr_keeps_provenance() {
-        let mut x = 5u64;
-        let p = VmPtr::new(NonNull::from(&mut x));
-        // SAFETY: `p` points at `x`, alive and not otherwise borrowed.
-        unsafe { *p.as_ptr() = 7 };
-        assert_eq!(x, 7);
-    }
-}
-
 /// A heap object owned through a raw pointer.
 ///
 /// Objects that running code reaches through pointers stored in VM memory (memories,
@@ -153,3 +133,23 @@ impl<T: ?Sized> Drop for VmBox<T> {
 unsafe impl<T: ?Sized + Send> Send for VmBox<T> {}
 // SAFETY: see `Send`.
 unsafe impl<T: ?Sized + Sync> Sync for VmBox<T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vm_ptr_is_one_word_and_niche_optimised() {
+        assert_eq!(size_of::<VmPtr<u8>>(), size_of::<usize>());
+        assert_eq!(size_of::<Option<VmPtr<u8>>>(), size_of::<usize>());
+    }
+
+    #[test]
+    fn vm_ptr_keeps_provenance() {
+        let mut x = 5u64;
+        let p = VmPtr::new(NonNull::from(&mut x));
+        // SAFETY: `p` points at `x`, alive and not otherwise borrowed.
+        unsafe { *p.as_ptr() = 7 };
+        assert_eq!(x, 7);
+    }
+}

@@ -1,0 +1,138 @@
+//! End-to-end tests of the interpreter through the public API, small enough for Miri
+//! (`cargo +nightly miri test --lib interp`): calls, host calls and re-entry, memory,
+//! tables, references, traps and the stack limit.
+
+use crate::{Caller, Config, Engine, ExternRef, Instance, Linker, Module, Store, Tier, Trap, Val};
+
+fn engine() -> Engine {
+    let mut c = Config::new();
+    c.tier(Tier::Interp).max_wasm_stack(64 << 10);
+    Engine::new(&c).unwrap()
+}
+
+fn instantiate(store: &mut Store<u32>, wat: &str) -> Instance {
+    let engine = store.engine().clone();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "host",
+            "twice",
+            |mut caller: Caller<'_, u32>, x: i32| -> anyhow::Result<i32> {
+                *caller.data_mut() += 1;
+                // Re-enter wasm when asked to, to exercise nested activations.
+                if x < 0 {
+                    let inner = caller.get_export("inner").unwrap().into_func().unwrap();
+                    let inner = inner.typed::<i32, i32>(&caller)?;
+                    return inner.call(&mut caller, -x);
+                }
+                Ok(x * 2)
+            },
+        )
+        .unwrap();
+    linker.instantiate(store, &module).unwrap()
+}
+
+#[test]
+fn recursion_and_loops() {
+    let mut store = Store::new(&engine(), 0);
+    let i = instantiate(
+        &mut store,
+        r#"(module
+            (func $fac (export "fac") (param i64) (result i64)
+              (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
+                (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+            (func (export "sum") (param i32) (result i32) (local i32)
+              (loop $l
+                (local.set 1 (i32.add (local.get 1) (local.get 0)))
+                (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+              (local.get 1)))"#,
+    );
+    let fac = i.get_typed_func::<i64, i64>(&store, "fac").unwrap();
+    assert_eq!(fac.call(&mut store, 20).unwrap(), 2432902008176640000);
+    let sum = i.get_typed_func::<i32, i32>(&store, "sum").unwrap();
+    assert_eq!(sum.call(&mut store, 100).unwrap(), 5050);
+}
+
+#[test]
+fn host_calls_and_reentry() {
+    let mut store = Store::new(&engine(), 0);
+    let i = instantiate(
+        &mut store,
+        r#"(module (import "host" "twice" (func $t (param i32) (result i32)))
+            (func (export "inner") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1000)))
+            (func (export "f") (param i32) (result i32) (i32.add (call $t (local.get 0)) (i32.const 1))))"#,
+    );
+    let f = i.get_typed_func::<i32, i32>(&store, "f").unwrap();
+    assert_eq!(f.call(&mut store, 20).unwrap(), 41);
+    assert_eq!(f.call(&mut store, -5).unwrap(), 1006);
+    assert_eq!(*store.data(), 2);
+}
+
+#[test]
+fn memory_tables_and_references() {
+    let mut store = Store::new(&engine(), 0);
+    let i = instantiate(
+        &mut store,
+        r#"(module (memory 1) (table 2 funcref) (table $e 1 externref)
+            (func $a (result i32) (i32.const 11))
+            (func $b (result i32) (i32.const 22))
+            (elem (i32.const 0) $a $b)
+            (func (export "mem") (param i32) (result i64)
+              (i64.store offset=3 (local.get 0) (i64.const 0x0102030405060708))
+              (memory.fill (i32.const 100) (i32.const 7) (i32.const 8))
+              (memory.copy (i32.const 200) (i32.const 100) (i32.const 8))
+              (i64.add (i64.load offset=3 (local.get 0)) (i64.load (i32.const 200))))
+            (func (export "dispatch") (param i32) (result i32)
+              (call_indirect (result i32) (local.get 0)))
+            (func (export "keep") (param externref) (result externref)
+              (table.set $e (i32.const 0) (local.get 0))
+              (table.get $e (i32.const 0))))"#,
+    );
+    let mem = i.get_typed_func::<i32, i64>(&store, "mem").unwrap();
+    assert_eq!(
+        mem.call(&mut store, 8).unwrap(),
+        0x0102030405060708 + 0x0707070707070707
+    );
+    assert_eq!(
+        mem.call(&mut store, 65530)
+            .unwrap_err()
+            .downcast_ref::<Trap>(),
+        Some(&Trap::MemoryOutOfBounds)
+    );
+    let dispatch = i.get_typed_func::<i32, i32>(&store, "dispatch").unwrap();
+    assert_eq!(dispatch.call(&mut store, 1).unwrap(), 22);
+    assert_eq!(
+        dispatch
+            .call(&mut store, 2)
+            .unwrap_err()
+            .downcast_ref::<Trap>(),
+        Some(&Trap::UndefinedElement)
+    );
+    let r = ExternRef::new(&mut store, 99u32);
+    let keep = i.get_func(&store, "keep").unwrap();
+    let mut out = [Val::ExternRef(None)];
+    keep.call(&mut store, &[Val::ExternRef(Some(r))], &mut out)
+        .unwrap();
+    let Val::ExternRef(Some(back)) = out[0] else {
+        panic!("expected a reference")
+    };
+    assert_eq!(back.data(&store).unwrap().downcast_ref::<u32>(), Some(&99));
+}
+
+#[test]
+fn stack_overflow_traps_and_the_store_recovers() {
+    let mut store = Store::new(&engine(), 0);
+    let i = instantiate(
+        &mut store,
+        r#"(module (func $f (export "f") (param i32) (result i32) (call $f (local.get 0)))
+            (func (export "g") (result i32) (i32.const 5)))"#,
+    );
+    let f = i.get_typed_func::<i32, i32>(&store, "f").unwrap();
+    assert_eq!(
+        f.call(&mut store, 1).unwrap_err().downcast_ref::<Trap>(),
+        Some(&Trap::StackOverflow)
+    );
+    let g = i.get_typed_func::<(), i32>(&store, "g").unwrap();
+    assert_eq!(g.call(&mut store, ()).unwrap(), 5);
+}
