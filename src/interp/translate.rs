@@ -76,23 +76,37 @@ fn translate_inner(module: &ModuleInfo, d: u32, options: &TranslateOptions) -> R
             "unsupported: function with {num_locals} locals (the interpreter allows {MAX_SLOTS} frame slots)"
         );
     }
+    let mut scratch = SCRATCH.with(|s| s.take()).unwrap_or_default();
+    let reader_allocs = std::mem::take(&mut scratch.reader);
     let mut t = Translator::new(
         module,
         num_locals,
         ty.params().len() as u32,
         ty.results().len(),
         options,
+        scratch,
     );
-    let mut reader = body.get_operators_reader()?;
+    let mut reader = wasmparser::OperatorsReader::new_with_allocs(
+        body.get_binary_reader_for_operators()?,
+        reader_allocs,
+    );
+    let mut result = Ok(());
     while !reader.eof() {
         let offset = reader.original_position();
-        reader
+        result = reader
             .visit_operator(&mut t)
             .map_err(anyhow::Error::from)
             .and_then(|r| r)
-            .with_context(|| format!("at offset {offset:#x}"))?;
+            .with_context(|| format!("at offset {offset:#x}"));
+        if result.is_err() {
+            break;
+        }
     }
-    t.finish()
+    let code = result.and_then(|()| t.finish());
+    let mut scratch = t.into_scratch();
+    scratch.reader = reader.into_allocations();
+    SCRATCH.with(|s| s.set(Some(scratch)));
+    code
 }
 
 /// Frame slots are u16 operands.
@@ -191,12 +205,45 @@ struct Last {
     pos: usize,
     op: OpCode,
     cmp: Option<Cmp>,
+    /// The operator that produced it (see `Translator::op_gen`).
+    made_by: u32,
 }
 
-#[derive(Default)]
+/// A branch target. Branches emitted before it is bound wait in a list threaded through
+/// `Translator::fixups` (no allocation per label).
+#[derive(Copy, Clone)]
 struct Label {
-    pos: Option<usize>,
-    uses: Vec<(u32, u32)>,
+    pos: Option<u32>,
+    /// Head of this label's pending fixups (`NO_FIXUP` when none).
+    first_fixup: u32,
+    /// Whether any branch targets it.
+    used: bool,
+}
+
+const NO_FIXUP: u32 = u32::MAX;
+
+/// A branch waiting for its label: the branch op's start, its offset field, the next.
+#[derive(Copy, Clone)]
+struct Fixup {
+    start: u32,
+    field: u32,
+    next: u32,
+}
+
+/// Buffers reused from one translated function to the next (per thread).
+#[derive(Default)]
+struct Scratch {
+    code: Vec<u8>,
+    stack: Vec<Operand>,
+    local_refs: Vec<u32>,
+    controls: Vec<Control>,
+    labels: Vec<Label>,
+    fixups: Vec<Fixup>,
+    reader: wasmparser::OperatorsReaderAllocations,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -531,11 +578,14 @@ struct Translator<'a> {
     max_height: usize,
     controls: Vec<Control>,
     labels: Vec<Label>,
+    fixups: Vec<Fixup>,
     unreachable: bool,
-    /// Set by the operator being translated when it leaves a retargetable result.
-    last: Option<Last>,
-    /// `last` of the previous operator.
-    prev: Option<Last>,
+    /// The last op that produced the top of the stack; it concerns the current operator
+    /// only while `last.made_by + 1 == op_gen` (it was produced, or kept alive, by the
+    /// previous operator).
+    last: Last,
+    /// Counts operators.
+    op_gen: u32,
     /// Position of the amount of the open `consume_fuel`, and the fuel counted so far.
     fuel_at: Option<usize>,
     fuel: u32,
@@ -556,22 +606,47 @@ impl<'a> Translator<'a> {
         num_params: u32,
         num_results: usize,
         options: &'a TranslateOptions,
+        scratch: Box<Scratch>,
     ) -> Self {
+        let Scratch {
+            mut code,
+            mut stack,
+            mut local_refs,
+            mut controls,
+            mut labels,
+            mut fixups,
+            ..
+        } = *scratch;
+        code.clear();
+        stack.clear();
+        local_refs.clear();
+        local_refs.resize(num_locals as usize, 0);
+        controls.clear();
+        labels.clear();
+        fixups.clear();
         let mut t = Translator {
             module,
             options,
-            enc: Encoder::default(),
+            enc: Encoder { code },
             num_params,
             num_locals,
             num_results,
-            stack: Vec::new(),
-            local_refs: vec![0; num_locals as usize],
+            stack,
+            local_refs,
             max_height: 0,
-            controls: Vec::new(),
-            labels: Vec::new(),
+            controls,
+            labels,
+            fixups,
             unreachable: false,
-            last: None,
-            prev: None,
+            last: Last {
+                start: 0,
+                dst_at: 0,
+                pos: 0,
+                op: OpCode::Move,
+                cmp: None,
+                made_by: 0,
+            },
+            op_gen: 1,
             fuel_at: None,
             fuel: 0,
             label_fence: 0,
@@ -593,7 +668,20 @@ impl<'a> Translator<'a> {
         t
     }
 
-    fn finish(mut self) -> Result<FuncCode> {
+    /// Gives the buffers back for the next function.
+    fn into_scratch(self) -> Box<Scratch> {
+        Box::new(Scratch {
+            code: self.enc.code,
+            stack: self.stack,
+            local_refs: self.local_refs,
+            controls: self.controls,
+            labels: self.labels,
+            fixups: self.fixups,
+            reader: Default::default(),
+        })
+    }
+
+    fn finish(&mut self) -> Result<FuncCode> {
         self.close_fuel();
         let frame_size = (self.num_locals as usize + self.max_height).max(self.num_results);
         if frame_size > MAX_SLOTS as usize {
@@ -604,10 +692,10 @@ impl<'a> Translator<'a> {
         debug_assert!(
             self.labels
                 .iter()
-                .all(|l| l.uses.is_empty() || l.pos.is_some())
+                .all(|l| l.first_fixup == NO_FIXUP || l.pos.is_some())
         );
         Ok(FuncCode {
-            code: self.enc.code.into_boxed_slice(),
+            code: Box::from(&self.enc.code[..]),
             frame_size: frame_size as u32,
             num_params: self.num_params,
             num_locals: self.num_locals,
@@ -634,7 +722,20 @@ impl<'a> Translator<'a> {
     /// op fusable with the op that will consume both.
     fn push_quiet(&mut self, v: Operand) {
         self.push(v);
-        self.last = self.prev;
+        self.keep_last();
+    }
+
+    /// Lets the previous operator's result stay fusable with the next operator (for ops
+    /// that emit nothing).
+    fn keep_last(&mut self) {
+        if self.last.made_by + 1 == self.op_gen {
+            self.last.made_by = self.op_gen;
+        }
+    }
+
+    /// The op the previous operator left, if any.
+    fn prev(&self) -> Option<Last> {
+        (self.last.made_by + 1 == self.op_gen).then_some(self.last)
     }
 
     fn push_temp(&mut self) -> u16 {
@@ -740,13 +841,14 @@ impl<'a> Translator<'a> {
             OpCode::I32AddImm2 | OpCode::Load32x2 | OpCode::Load64x2 => start + op.prefix_len() + 8,
             _ => start + op.prefix_len(),
         };
-        self.last = Some(Last {
+        self.last = Last {
             start,
             dst_at,
             pos: self.stack.len() - 1,
             op,
             cmp,
-        });
+            made_by: self.op_gen,
+        };
     }
 
     /// True if the op at `start` is the last one emitted and no label was bound after
@@ -810,7 +912,7 @@ impl<'a> Translator<'a> {
             return None;
         }
         self.truncate_to(last.start);
-        self.prev = None;
+        self.last.made_by = 0;
         Some(last.start)
     }
 
@@ -819,7 +921,7 @@ impl<'a> Translator<'a> {
         if self.options.plain {
             return None;
         }
-        match (v, self.prev) {
+        match (v, self.prev()) {
             (Operand::Temp, Some(last)) if last.pos == pos => Some(last),
             _ => None,
         }
@@ -828,7 +930,11 @@ impl<'a> Translator<'a> {
     // ---- labels, fuel ----
 
     fn new_label(&mut self) -> usize {
-        self.labels.push(Label::default());
+        self.labels.push(Label {
+            pos: None,
+            first_fixup: NO_FIXUP,
+            used: false,
+        });
         self.labels.len() - 1
     }
 
@@ -837,18 +943,30 @@ impl<'a> Translator<'a> {
         self.label_fence = pos;
         let l = &mut self.labels[label];
         debug_assert!(l.pos.is_none());
-        l.pos = Some(pos);
-        for (start, field) in std::mem::take(&mut l.uses) {
+        l.pos = Some(pos as u32);
+        let mut next = std::mem::replace(&mut l.first_fixup, NO_FIXUP);
+        while next != NO_FIXUP {
+            let f = self.fixups[next as usize];
             self.enc
-                .patch_i32(field as usize, (pos - start as usize) as i32);
+                .patch_i32(f.field as usize, (pos - f.start as usize) as i32);
+            next = f.next;
         }
     }
 
     /// Points the branch at `start` (offset field at `field`) to `label`.
     fn use_label(&mut self, label: usize, start: usize, field: usize) {
-        match self.labels[label].pos {
+        let l = &mut self.labels[label];
+        l.used = true;
+        match l.pos {
             Some(pos) => self.enc.patch_i32(field, pos as i32 - start as i32),
-            None => self.labels[label].uses.push((start as u32, field as u32)),
+            None => {
+                self.fixups.push(Fixup {
+                    start: start as u32,
+                    field: field as u32,
+                    next: l.first_fixup,
+                });
+                l.first_fixup = (self.fixups.len() - 1) as u32;
+            }
         }
     }
 
@@ -1693,7 +1811,7 @@ impl<'a> Translator<'a> {
             Operand::Temp
                 if self.local_refs[l as usize] == 0 && self.retargetable(v, pos).is_some() =>
             {
-                let last = self.prev.expect("retargetable");
+                let last = self.prev().expect("retargetable");
                 self.enc.patch_u16(last.dst_at, l);
                 if tee {
                     self.push(Operand::Local(l));
@@ -1771,7 +1889,7 @@ impl<'a> Translator<'a> {
 
     #[inline(never)]
     fn operator(&mut self, op: O<'_>) -> Result<()> {
-        self.prev = self.last.take();
+        self.op_gen += 1;
         if self.unreachable {
             match op {
                 O::Block { .. } | O::Loop { .. } | O::If { .. } => {
@@ -1786,7 +1904,7 @@ impl<'a> Translator<'a> {
             self.fuel += Self::fuel_cost(&op);
         }
         match op {
-            O::Nop => self.last = self.prev,
+            O::Nop => self.keep_last(),
             O::Unreachable => {
                 self.enc.unreachable();
                 self.unreachable = true;
@@ -2165,7 +2283,7 @@ impl<'a> Translator<'a> {
             | O::I32ReinterpretF32
             | O::F32ReinterpretI32
             | O::I64ReinterpretF64
-            | O::F64ReinterpretI64 => self.last = self.prev,
+            | O::F64ReinterpretI64 => self.keep_last(),
 
             O::F32Eq => self.float_binop(false, FloatOp::Eq),
             O::F32Ne => self.float_binop(false, FloatOp::Ne),
@@ -2263,7 +2381,7 @@ impl<'a> Translator<'a> {
             joined = true;
         }
         if frame.kind != Kind::Loop {
-            joined |= !self.labels[frame.label].uses.is_empty();
+            joined |= self.labels[frame.label].used;
             self.bind(frame.label);
         }
         self.truncate_stack(frame.height);
