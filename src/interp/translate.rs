@@ -84,7 +84,7 @@ fn translate_inner(module: &ModuleInfo, d: u32, options: &TranslateOptions) -> R
         ty.params().len() as u32,
         ty.results().len(),
         options,
-        scratch,
+        *scratch,
     );
     let mut reader = wasmparser::OperatorsReader::new_with_allocs(
         body.get_binary_reader_for_operators()?,
