@@ -606,7 +606,7 @@ impl<'a> Translator<'a> {
         num_params: u32,
         num_results: usize,
         options: &'a TranslateOptions,
-        scratch: Box<Scratch>,
+        scratch: Scratch,
     ) -> Self {
         let Scratch {
             mut code,
@@ -616,7 +616,7 @@ impl<'a> Translator<'a> {
             mut labels,
             mut fixups,
             ..
-        } = *scratch;
+        } = scratch;
         code.clear();
         stack.clear();
         local_refs.clear();
