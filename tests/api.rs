@@ -448,3 +448,39 @@ fn tier_stats_count_calls_and_loops() {
     assert_eq!(stats[0].loop_iterations, 13);
     assert_eq!(stats[0].name.as_deref(), Some("sum"));
 }
+
+#[test]
+fn deep_host_wasm_reentry_traps_instead_of_crashing() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(
+        &engine,
+        r#"(module (import "host" "again" (func $again (param i32) (result i32)))
+            (func (export "down") (param i32) (result i32)
+              (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+                (else (call $again (i32.sub (local.get 0) (i32.const 1)))))))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "host",
+            "again",
+            |mut caller: Caller<'_, ()>, n: i32| -> anyhow::Result<i32> {
+                let down = caller
+                    .get_export("down")
+                    .unwrap()
+                    .into_func()
+                    .unwrap()
+                    .typed::<i32, i32>(&caller)?;
+                Ok(down.call(&mut caller, n)? + 1)
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let down = instance.get_typed_func::<i32, i32>(&store, "down").unwrap();
+    assert_eq!(down.call(&mut store, 20).unwrap(), 20);
+    let e = down.call(&mut store, 1_000_000).unwrap_err();
+    assert_eq!(trap_of(&e), Some(Trap::StackOverflow), "{e:#}");
+    assert_eq!(down.call(&mut store, 10).unwrap(), 10);
+}

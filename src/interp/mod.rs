@@ -82,7 +82,13 @@ unsafe fn execute(
     let stack_ptr = unsafe { (*store).interp_state.cast::<InterpStack>() };
     // SAFETY: no other borrow of the interpreter state is live during this setup.
     let stack = unsafe { &mut *stack_ptr };
-    if stack.nesting >= stack::MAX_NESTING {
+    let sp = stack::native_sp();
+    if stack.nesting == 0 {
+        stack.native_base = sp;
+    }
+    if stack.nesting >= stack::MAX_NESTING
+        || stack.native_base.saturating_sub(sp) > stack::MAX_NATIVE_REENTRY_BYTES
+    {
         // SAFETY: `store` is live.
         unsafe { (*store).set_pending_error(anyhow::Error::new(Trap::StackOverflow)) };
         return false;
