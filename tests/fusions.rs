@@ -291,3 +291,45 @@ fn integer_compare_and_branch_with_immediates() {
         check(&format!("br_i64_{cmp}_imm"), &wat, &inputs);
     }
 }
+
+#[test]
+fn compare_and_select() {
+    for cmp in ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u"] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32)
+                (select (i32.const 100) (local.get 1) (i32.{cmp} (local.get 0) (local.get 1)))))"#
+        );
+        let mut inputs = Vec::new();
+        for a in [0, 1, -1, 7, i32::MIN, i32::MAX] {
+            for b in [0, 7, -1] {
+                inputs.push(vec![Val::I32(a), Val::I32(b)]);
+            }
+        }
+        check(&format!("select_i32_{cmp}"), &wat, &inputs);
+    }
+}
+
+#[test]
+fn moves_before_a_branch_merge_into_it() {
+    // A block result and a loop-carried pair of values, copied right before branches.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (local i32 i32)
+          (block $done (result i32)
+            (loop $l
+              (local.set 1 (local.get 2))
+              (local.set 2 (local.get 0))
+              (br_if $done (local.get 1) (i32.eqz (local.get 0)))
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (br $l))
+            (i32.const -1))))"#;
+    check("move_br", wat, &i32s(&[0, 1, 2, 5, 100]));
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (local i32 i32)
+          (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+          (local.set 2 (i32.sub (local.get 0) (i32.const 9)))
+          (block $b (result i32 i32)
+            (br_if 0 (local.get 2) (local.get 1) (local.get 0))
+            (br 0 (local.get 1) (local.get 2)))
+          (i32.sub)))"#;
+    check("move2_br", wat, &i32s(&[0, 1, 2, 5, 100]));
+}

@@ -1654,3 +1654,35 @@ handler!(loop_header(pc, fp, cx, mem, len) {
     (*cx.counters).loop_iterations += 1;
     next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
 });
+
+macro_rules! select_cmp {
+    ($name:ident, $Op:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $x: $t = rd(fp, o.x);
+            let $y: $t = rd(fp, o.y);
+            let src = if $e { o.a } else { o.b };
+            *slot(fp, o.dst) = *slot(fp, src);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+select_cmp!(select_i32_eq, SelectI32Eq, u32, |x, y| x == y);
+select_cmp!(select_i32_ne, SelectI32Ne, u32, |x, y| x != y);
+select_cmp!(select_i32_lt_s, SelectI32LtS, i32, |x, y| x < y);
+select_cmp!(select_i32_lt_u, SelectI32LtU, u32, |x, y| x < y);
+select_cmp!(select_i32_gt_s, SelectI32GtS, i32, |x, y| x > y);
+select_cmp!(select_i32_gt_u, SelectI32GtU, u32, |x, y| x > y);
+
+handler!(move_br(pc, fp, cx, mem, len) {
+    let o = op::MoveBr::decode(pc);
+    *slot(fp, o.dst) = *slot(fp, o.src);
+    next!(branch(pc, o.off, cx), fp, cx, mem, len)
+});
+
+handler!(move2_br(pc, fp, cx, mem, len) {
+    let o = op::Move2Br::decode(pc);
+    *slot(fp, o.d1) = *slot(fp, o.s1);
+    *slot(fp, o.d2) = *slot(fp, o.s2);
+    next!(branch(pc, o.off, cx), fp, cx, mem, len)
+});

@@ -170,16 +170,6 @@ macro_rules! for_each_op {
             I64ShlImm i64_shl_imm { dst: R, a: R, imm: Imm32 }
             I64ShrSImm i64_shr_s_imm { dst: R, a: R, imm: Imm32 }
             I64ShrUImm i64_shr_u_imm { dst: R, a: R, imm: Imm32 }
-            I64Eq i64_eq { dst: R, a: R, b: R }
-            I64Ne i64_ne { dst: R, a: R, b: R }
-            I64LtS i64_lt_s { dst: R, a: R, b: R }
-            I64LtU i64_lt_u { dst: R, a: R, b: R }
-            I64GtS i64_gt_s { dst: R, a: R, b: R }
-            I64GtU i64_gt_u { dst: R, a: R, b: R }
-            I64LeS i64_le_s { dst: R, a: R, b: R }
-            I64LeU i64_le_u { dst: R, a: R, b: R }
-            I64GeS i64_ge_s { dst: R, a: R, b: R }
-            I64GeU i64_ge_u { dst: R, a: R, b: R }
             I64Eqz i64_eqz { dst: R, a: R }
             I64Extend32S i64_extend32_s { dst: R, a: R }
             I64ExtendI32U i64_extend_i32_u { dst: R, a: R }
@@ -269,7 +259,25 @@ macro_rules! for_each_op {
             BrF64GtImm br_f64_gt_imm { a: R, imm: Imm64, off: Off }
             BrF64LeImm br_f64_le_imm { a: R, imm: Imm64, off: Off }
             BrF64GeImm br_f64_ge_imm { a: R, imm: Imm64, off: Off }
+            SelectI32Eq select_i32_eq { dst: R, x: R, y: R, a: R, b: R }
+            SelectI32Ne select_i32_ne { dst: R, x: R, y: R, a: R, b: R }
+            SelectI32LtS select_i32_lt_s { dst: R, x: R, y: R, a: R, b: R }
+            SelectI32LtU select_i32_lt_u { dst: R, x: R, y: R, a: R, b: R }
+            SelectI32GtS select_i32_gt_s { dst: R, x: R, y: R, a: R, b: R }
+            SelectI32GtU select_i32_gt_u { dst: R, x: R, y: R, a: R, b: R }
+            MoveBr move_br { dst: R, src: R, off: Off }
+            Move2Br move2_br { d1: R, s1: R, d2: R, s2: R, off: Off }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            I64Eq i64_eq { dst: R, a: R, b: R }
+            I64Ne i64_ne { dst: R, a: R, b: R }
+            I64LtS i64_lt_s { dst: R, a: R, b: R }
+            I64LtU i64_lt_u { dst: R, a: R, b: R }
+            I64GtS i64_gt_s { dst: R, a: R, b: R }
+            I64GtU i64_gt_u { dst: R, a: R, b: R }
+            I64LeS i64_le_s { dst: R, a: R, b: R }
+            I64LeU i64_le_u { dst: R, a: R, b: R }
+            I64GeS i64_ge_s { dst: R, a: R, b: R }
+            I64GeU i64_ge_u { dst: R, a: R, b: R }
             I32Rotl i32_rotl { dst: R, a: R, b: R }
             I32DivSImm i32_div_s_imm { dst: R, a: R, imm: Imm32 }
             I32DivUImm i32_div_u_imm { dst: R, a: R, imm: Imm32 }

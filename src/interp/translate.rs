@@ -867,9 +867,38 @@ impl<'a> Translator<'a> {
             let first = unsafe { op::Move::decode(self.enc.code.as_ptr().add(at)) };
             self.truncate_to(at);
             self.enc.move2(first.dst, first.src, dst, src);
+            self.move_at = Some(at);
             return;
         }
         self.move_at = Some(self.enc.move_(dst, src));
+    }
+
+    /// Emits `br label`, merged with an immediately preceding move or move pair (the
+    /// values a branch carries) into one op.
+    fn emit_br(&mut self, label: usize) {
+        if let Some(at) = self.move_at
+            && let Some(op) = OpCode::decode(&self.enc.code, at)
+            && matches!(op, OpCode::Move | OpCode::Move2)
+            && self.mergeable(at, op)
+        {
+            // SAFETY: a complete move op was emitted at `at` (checked above).
+            let start = unsafe {
+                let p = self.enc.code.as_ptr().add(at);
+                if op == OpCode::Move {
+                    let m = op::Move::decode(p);
+                    self.truncate_to(at);
+                    self.enc.move_br(m.dst, m.src, 0)
+                } else {
+                    let m = op::Move2::decode(p);
+                    self.truncate_to(at);
+                    self.enc.move2_br(m.d1, m.s1, m.d2, m.s2, 0)
+                }
+            };
+            self.branch_to(label, start);
+            return;
+        }
+        let start = self.enc.br(0);
+        self.branch_to(label, start);
     }
 
     /// Emits `dst = a + imm` (i32), merging it with an immediately preceding one.
@@ -1246,8 +1275,7 @@ impl<'a> Translator<'a> {
             self.emit_return();
         } else {
             self.copy_to(&target);
-            let start = self.enc.br(0);
-            self.branch_to(target.label, start);
+            self.emit_br(target.label);
         }
         self.unreachable = true;
     }
@@ -1271,8 +1299,7 @@ impl<'a> Translator<'a> {
             self.emit_return();
         } else {
             self.copy_to(&target);
-            let start = self.enc.br(0);
-            self.branch_to(target.label, start);
+            self.emit_br(target.label);
         }
         self.bind(skip);
         self.fuel_block();
@@ -1383,6 +1410,41 @@ impl<'a> Translator<'a> {
         self.pop();
         let other = self.slot_of(other, opos);
         Some((start, other))
+    }
+
+    /// `select` on an i32 comparison just computed: one op.
+    fn select_cmp(&mut self) -> bool {
+        let cpos = self.stack.len() - 1;
+        let c = self.stack[cpos];
+        let Some(Last {
+            cmp: Some(cmp), op, ..
+        }) = self.retargetable(c, cpos)
+        else {
+            return false;
+        };
+        let Rhs::Slot(y) = cmp.b else { return false };
+        type SelectOp = fn(&mut Encoder, u16, u16, u16, u16, u16) -> usize;
+        let f: SelectOp = match (cmp.ty, cmp.cond) {
+            (CmpTy::I32, Cond::Eq) => Encoder::select_i32_eq,
+            (CmpTy::I32, Cond::Ne) => Encoder::select_i32_ne,
+            (CmpTy::I32, Cond::LtS) => Encoder::select_i32_lt_s,
+            (CmpTy::I32, Cond::LtU) => Encoder::select_i32_lt_u,
+            (CmpTy::I32, Cond::GtS) => Encoder::select_i32_gt_s,
+            (CmpTy::I32, Cond::GtU) => Encoder::select_i32_gt_u,
+            _ => return false,
+        };
+        self.pop();
+        if self.take_producer(c, cpos, op).is_none() {
+            self.push(c);
+            return false;
+        }
+        // The operands sit below the condition: materialising them cannot touch the
+        // comparison's operands, which were at the condition's position and above.
+        let [a, b] = self.pop_slots::<2>();
+        let dst = self.push_temp();
+        let start = f(&mut self.enc, dst, cmp.a, y, a, b);
+        self.produced(start, None);
+        true
     }
 
     /// `i32.add`: multiply-add when the product was just computed.
@@ -1942,8 +2004,7 @@ impl<'a> Translator<'a> {
                 if !frame.dead {
                     if !self.unreachable {
                         self.materialize_top(frame.results);
-                        let start = self.enc.br(0);
-                        self.branch_to(frame.label, start);
+                        self.emit_br(frame.label);
                     }
                     self.bind(frame.else_label);
                     self.truncate_stack(frame.height);
@@ -1972,6 +2033,9 @@ impl<'a> Translator<'a> {
                 self.pop();
             }
             O::Select | O::TypedSelect { .. } => {
+                if self.select_cmp() {
+                    return Ok(());
+                }
                 let [a, b, c] = self.pop_slots::<3>();
                 let dst = self.push_temp();
                 let start = self.enc.select(dst, c, a, b);
