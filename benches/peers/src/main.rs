@@ -246,26 +246,40 @@ fn fmt_ms(d: Duration) -> String {
     }
 }
 
-/// Compiles and instantiates once, warms up once, then times `runs` calls.
-fn time_execution(
-    peer: &dyn Peer,
-    w: &Workload,
-    runs: usize,
-    agreed: &mut Option<i64>,
-) -> Result<Timing> {
-    let ctx = || format!("{} on {}", peer.name(), w.name);
-    let compiled = peer.compile(&w.wasm).with_context(ctx)?;
-    let mut instance = compiled.instantiate().with_context(ctx)?;
-    let got = instance.run(w.n).with_context(ctx)?;
-    check(peer.name(), w, got, agreed)?;
-    let mut samples = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let start = Instant::now();
+/// For each engine: compiles and instantiates once and warms up once; then times
+/// `runs` rounds in which every engine runs once, in turn, so that a drift of the
+/// machine's speed hits all engines alike. Returns each engine's timing and, for each
+/// engine after the first, the median of its per-round ratios to the first.
+fn time_execution(peers: &[Box<dyn Peer>], w: &Workload, runs: usize) -> Result<(Vec<Timing>, Vec<f64>)> {
+    let mut agreed = None;
+    let mut instances = Vec::new();
+    for peer in peers {
+        let ctx = || format!("{} on {}", peer.name(), w.name);
+        let compiled = peer.compile(&w.wasm).with_context(ctx)?;
+        let mut instance = compiled.instantiate().with_context(ctx)?;
         let got = instance.run(w.n).with_context(ctx)?;
-        samples.push(start.elapsed());
-        check(peer.name(), w, got, agreed)?;
+        check(peer.name(), w, got, &mut agreed)?;
+        instances.push(instance);
     }
-    Ok(summarize(samples))
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(runs); peers.len()];
+    for _ in 0..runs {
+        for (i, (peer, instance)) in peers.iter().zip(instances.iter_mut()).enumerate() {
+            let start = Instant::now();
+            let got = instance.run(w.n).with_context(|| format!("{} on {}", peer.name(), w.name))?;
+            samples[i].push(start.elapsed());
+            check(peer.name(), w, got, &mut agreed)?;
+        }
+    }
+    let ratios = (1..peers.len())
+        .map(|i| {
+            let mut r: Vec<f64> =
+                samples[i].iter().zip(&samples[0]).map(|(a, b)| a.as_secs_f64() / b.as_secs_f64()).collect();
+            r.sort_by(f64::total_cmp);
+            let mid = r.len() / 2;
+            if r.len() % 2 == 1 { r[mid] } else { (r[mid - 1] + r[mid]) / 2.0 }
+        })
+        .collect();
+    Ok((samples.into_iter().map(summarize).collect(), ratios))
 }
 
 /// Peak resident memory of this process so far, in KiB.
@@ -372,8 +386,8 @@ fn execution_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload])
         }
     }
     println!(
-        "execution: median and min of {} runs of run(n) after one warm-up, in ms; \
-         ratios of medians (< 1 = faster than {base}){}",
+        "execution: median and min of {} runs of run(n) after one warm-up, in ms, engines \
+         taking turns run by run; ratio = median of the per-run ratios (< 1 = faster than {base}){}",
         o.runs,
         if o.rss {
             "; MiB = peak RSS of a fresh process"
@@ -384,18 +398,13 @@ fn execution_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload])
     let table = Table::new(&headers);
     let mut log_ratios: Vec<Vec<f64>> = vec![Vec::new(); peers.len() - 1];
     for w in workloads {
-        let mut agreed = None;
-        let mut timings = Vec::new();
-        for p in peers {
-            timings.push(time_execution(p.as_ref(), w, o.runs, &mut agreed)?);
-        }
+        let (timings, ratios) = time_execution(peers, w, o.runs)?;
         let mut cells = vec![w.name.clone(), w.n.to_string()];
         for t in &timings {
             cells.push(fmt_ms(t.median));
             cells.push(fmt_ms(t.min));
         }
-        for (i, t) in timings[1..].iter().enumerate() {
-            let ratio = t.median.as_secs_f64() / timings[0].median.as_secs_f64();
+        for (i, &ratio) in ratios.iter().enumerate() {
             log_ratios[i].push(ratio.ln());
             cells.push(format!("{ratio:.2}"));
         }
