@@ -392,58 +392,54 @@ macro_rules! ternop {
 // Wasm numeric semantics that are more than one Rust operator.
 // ---------------------------------------------------------------------------------
 
-#[inline(always)]
-fn i32_div_s_op(a: i32, b: i32) -> Result<i32, Trap> {
-    if b == 0 {
-        Err(Trap::IntegerDivisionByZero)
-    } else if a == i32::MIN && b == -1 {
-        Err(Trap::IntegerOverflow)
-    } else {
-        Ok(a / b)
-    }
+/// Wasm integer division and remainder: traps on zero, and on `MIN / -1` (signed
+/// division only; the signed remainder of that is 0).
+macro_rules! int_div_rem {
+    ($signed:ty, $unsigned:ty, $div_s:ident, $rem_s:ident, $div_u:ident, $rem_u:ident) => {
+        #[inline(always)]
+        fn $div_s(a: $signed, b: $signed) -> Result<$signed, Trap> {
+            if b == 0 {
+                Err(Trap::IntegerDivisionByZero)
+            } else if a == <$signed>::MIN && b == -1 {
+                Err(Trap::IntegerOverflow)
+            } else {
+                Ok(a / b)
+            }
+        }
+        #[inline(always)]
+        fn $rem_s(a: $signed, b: $signed) -> Result<$signed, Trap> {
+            if b == 0 {
+                Err(Trap::IntegerDivisionByZero)
+            } else {
+                Ok(a.wrapping_rem(b))
+            }
+        }
+        #[inline(always)]
+        fn $div_u(a: $unsigned, b: $unsigned) -> Result<$unsigned, Trap> {
+            a.checked_div(b).ok_or(Trap::IntegerDivisionByZero)
+        }
+        #[inline(always)]
+        fn $rem_u(a: $unsigned, b: $unsigned) -> Result<$unsigned, Trap> {
+            a.checked_rem(b).ok_or(Trap::IntegerDivisionByZero)
+        }
+    };
 }
-#[inline(always)]
-fn i32_rem_s_op(a: i32, b: i32) -> Result<i32, Trap> {
-    if b == 0 {
-        Err(Trap::IntegerDivisionByZero)
-    } else {
-        Ok(a.wrapping_rem(b))
-    }
-}
-#[inline(always)]
-fn i32_div_u_op(a: u32, b: u32) -> Result<u32, Trap> {
-    a.checked_div(b).ok_or(Trap::IntegerDivisionByZero)
-}
-#[inline(always)]
-fn i32_rem_u_op(a: u32, b: u32) -> Result<u32, Trap> {
-    a.checked_rem(b).ok_or(Trap::IntegerDivisionByZero)
-}
-#[inline(always)]
-fn i64_div_s_op(a: i64, b: i64) -> Result<i64, Trap> {
-    if b == 0 {
-        Err(Trap::IntegerDivisionByZero)
-    } else if a == i64::MIN && b == -1 {
-        Err(Trap::IntegerOverflow)
-    } else {
-        Ok(a / b)
-    }
-}
-#[inline(always)]
-fn i64_rem_s_op(a: i64, b: i64) -> Result<i64, Trap> {
-    if b == 0 {
-        Err(Trap::IntegerDivisionByZero)
-    } else {
-        Ok(a.wrapping_rem(b))
-    }
-}
-#[inline(always)]
-fn i64_div_u_op(a: u64, b: u64) -> Result<u64, Trap> {
-    a.checked_div(b).ok_or(Trap::IntegerDivisionByZero)
-}
-#[inline(always)]
-fn i64_rem_u_op(a: u64, b: u64) -> Result<u64, Trap> {
-    a.checked_rem(b).ok_or(Trap::IntegerDivisionByZero)
-}
+int_div_rem!(
+    i32,
+    u32,
+    i32_div_s_op,
+    i32_rem_s_op,
+    i32_div_u_op,
+    i32_rem_u_op
+);
+int_div_rem!(
+    i64,
+    u64,
+    i64_div_s_op,
+    i64_rem_s_op,
+    i64_div_u_op,
+    i64_rem_u_op
+);
 
 macro_rules! float_minmax {
     ($min:ident, $max:ident, $t:ty) => {
