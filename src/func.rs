@@ -115,6 +115,13 @@ pub(crate) fn invoke(
     // reference into the store is held across the call, which may re-enter the store.
     unsafe {
         let caller = (*store.as_ptr()).default_caller();
+        let context = (*store.as_ptr()).context.as_ptr();
+        if (*context).entry_depth == 0 {
+            // The outermost entry bounds how deep compiled code may recurse natively.
+            let max = (*store.as_ptr()).engine.config().max_wasm_stack;
+            (*context).stack_limit = crate::interp::stack::native_sp().saturating_sub(max);
+        }
+        (*context).entry_depth += 1;
         let f = funcref.as_ptr();
         let ok = ((*f).array_call)(
             (*f).vmctx.as_non_null(),

@@ -116,7 +116,7 @@ impl Instance {
                 FuncStats {
                     func_index,
                     name: info.func_names.get(&func_index).cloned(),
-                    tier: crate::Tier::Interp,
+                    tier: data.module.inner.tiers.tier_of(d),
                     calls: c.calls,
                     loop_iterations: c.loop_iterations,
                 }
@@ -312,6 +312,9 @@ pub(crate) fn instantiate<T>(
     }
     let store_context = o.context.as_ptr();
     let store_ptr = store.raw().as_ptr().cast::<()>();
+    let native: Vec<_> = (0..info.num_defined_funcs())
+        .map(|d| m.tiers.native(d))
+        .collect();
     let o = store.opaque_mut();
     let mut handle = vm::Instance::new(InstanceParts {
         module: info.clone(),
@@ -322,7 +325,8 @@ pub(crate) fn instantiate<T>(
         store_context,
         store: store_ptr,
         interp_code: m.tiers.interp_code(),
-        tier_data: m.tiers.interp.clone(),
+        tier_data: m.tiers.clone(),
+        native: &native,
     });
     let inst = handle.get_mut();
     for (i, p) in memories.iter().enumerate() {

@@ -36,6 +36,8 @@ mod extern_;
 mod func;
 mod instance;
 pub mod interp;
+#[cfg(feature = "jit")]
+pub mod jit;
 mod linker;
 pub mod module;
 mod module_api;

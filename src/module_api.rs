@@ -13,7 +13,7 @@ pub(crate) struct ModuleInner {
     pub(crate) info: Arc<ModuleInfo>,
     pub(crate) offsets: VMOffsets,
     pub(crate) sig_ids: Box<[VMSharedTypeIndex]>,
-    pub(crate) tiers: ModuleTiers,
+    pub(crate) tiers: Arc<ModuleTiers>,
 }
 
 /// A validated module. Cheap to clone; instantiate it with `Instance::new` or a `Linker`.
@@ -76,7 +76,12 @@ impl Module {
         let sig_ids: Box<[VMSharedTypeIndex]> =
             info.types.iter().map(|t| engine.signature_id(t)).collect();
         let offsets = VMOffsets::new(&info);
-        let tiers = ModuleTiers::new(engine, info.clone(), sig_ids.clone())?;
+        let tiers = Arc::new(ModuleTiers::new(
+            engine,
+            info.clone(),
+            &offsets,
+            sig_ids.clone(),
+        )?);
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),

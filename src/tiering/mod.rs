@@ -13,12 +13,16 @@ use std::sync::Arc;
 /// A module's data for every tier.
 pub(crate) struct ModuleTiers {
     pub(crate) interp: Arc<ModuleCode>,
+    /// Compiled functions (with `Tier::Jit`).
+    #[cfg(feature = "jit")]
+    pub(crate) jit: Option<crate::jit::CompiledModule>,
 }
 
 impl ModuleTiers {
     pub(crate) fn new(
         engine: &Engine,
         info: Arc<ModuleInfo>,
+        offsets: &crate::vm::VMOffsets,
         sig_ids: Box<[VMSharedTypeIndex]>,
     ) -> Result<ModuleTiers> {
         // Loop counters feed tier-up decisions; they cost one dispatch per iteration, so
@@ -28,11 +32,52 @@ impl ModuleTiers {
             count_loops: engine.config().count_loops,
             plain: engine.config().plain_translation,
         };
+        #[cfg(feature = "jit")]
+        let jit = if engine.config().tier == crate::Tier::Jit {
+            let mixed = engine.config().mixed_tiers;
+            let options = crate::jit::JitOptions {
+                fuel: engine.config().consume_fuel,
+            };
+            Some(crate::jit::compile_module(
+                &info,
+                offsets,
+                &sig_ids,
+                &options,
+                |d| !mixed || d % 2 == 0,
+            )?)
+        } else {
+            None
+        };
+        #[cfg(not(feature = "jit"))]
+        let _ = offsets;
         let interp = Arc::new(ModuleCode::new(info, sig_ids, options));
         if engine.config().eager_translation {
             interp.translate_all()?;
         }
-        Ok(ModuleTiers { interp })
+        Ok(ModuleTiers {
+            interp,
+            #[cfg(feature = "jit")]
+            jit,
+        })
+    }
+
+    /// Native entries of defined function `d`, if it was compiled.
+    pub(crate) fn native(&self, d: u32) -> Option<(VMArrayCallFn, *const u8)> {
+        #[cfg(feature = "jit")]
+        if let Some(jit) = &self.jit {
+            return jit.funcs[d as usize].map(|f| (f.array_call, f.wasm_call));
+        }
+        let _ = d;
+        None
+    }
+
+    /// The tier defined function `d` runs on.
+    pub(crate) fn tier_of(&self, d: u32) -> crate::Tier {
+        if self.native(d).is_some() {
+            crate::Tier::Jit
+        } else {
+            crate::Tier::Interp
+        }
     }
 
     /// The entry that defined functions start with.

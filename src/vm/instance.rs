@@ -31,8 +31,11 @@ pub struct InstanceParts<'a> {
     pub store: *mut (),
     /// Interpreter data of the module, opaque.
     pub interp_code: *const (),
-    /// Keeps the tier data behind `interp_code` alive.
+    /// Keeps the tier data behind `interp_code` (and compiled code) alive.
     pub tier_data: Arc<dyn Any + Send + Sync>,
+    /// Per defined function, its compiled entries (array call, wasm call), if any:
+    /// its `VMFuncRef` then calls the native code, with this instance's context.
+    pub native: &'a [Option<(VMArrayCallFn, *const u8)>],
 }
 
 /// A live instance.
@@ -102,11 +105,19 @@ impl Instance {
                 });
                 let type_index = parts.sig_ids[module.functions[func_index as usize] as usize];
                 let fref = VMContext::field::<VMFuncRef>(v, o.defined_func_ref(d));
-                fref.write(VMFuncRef {
-                    array_call: parts.array_call,
-                    wasm_call: None,
-                    type_index,
-                    vmctx: VmPtr::new(NonNull::new_unchecked(ctx).cast()),
+                fref.write(match parts.native.get(d as usize).copied().flatten() {
+                    Some((array_call, wasm_call)) => VMFuncRef {
+                        array_call,
+                        wasm_call: VmPtr::from_raw(wasm_call.cast_mut().cast()),
+                        type_index,
+                        vmctx: VmPtr::new(vmctx.cast()),
+                    },
+                    None => VMFuncRef {
+                        array_call: parts.array_call,
+                        wasm_call: None,
+                        type_index,
+                        vmctx: VmPtr::new(NonNull::new_unchecked(ctx).cast()),
+                    },
                 });
                 *VMContext::field::<VmPtr<VMFuncRef>>(v, o.func(func_index)) =
                     VmPtr::new(NonNull::new_unchecked(fref));

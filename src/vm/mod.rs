@@ -10,6 +10,7 @@
 mod func_ref;
 mod global;
 mod instance;
+pub mod libcalls;
 mod memory;
 mod table;
 mod trap;

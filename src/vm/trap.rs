@@ -36,6 +36,39 @@ pub enum Trap {
     NullReference,
 }
 
+impl Trap {
+    /// Every trap, indexed by its code (what compiled code passes to `raise_trap`).
+    pub const ALL: [Trap; 14] = [
+        Trap::UnreachableCodeReached,
+        Trap::MemoryOutOfBounds,
+        Trap::TableOutOfBounds,
+        Trap::UndefinedElement,
+        Trap::IndirectCallToNull,
+        Trap::BadSignature,
+        Trap::IntegerOverflow,
+        Trap::IntegerDivisionByZero,
+        Trap::BadConversionToInteger,
+        Trap::StackOverflow,
+        Trap::OutOfFuel,
+        Trap::Interrupted,
+        Trap::CannotLeaveComponent,
+        Trap::NullReference,
+    ];
+
+    /// The code compiled code uses for this trap.
+    pub fn code(self) -> u32 {
+        Trap::ALL
+            .iter()
+            .position(|t| *t == self)
+            .expect("every trap is listed") as u32
+    }
+
+    /// The trap of a code.
+    pub fn from_code(code: u32) -> Option<Trap> {
+        Trap::ALL.get(code as usize).copied()
+    }
+}
+
 /// Alias kept for readers coming from other engines.
 pub type TrapCode = Trap;
 

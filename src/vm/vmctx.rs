@@ -71,6 +71,14 @@ pub struct VMStoreContext {
     pub fuel: i64,
     /// Reserved for epoch interruption (later).
     pub epoch_deadline: u64,
+    /// Lowest native stack address compiled code may use (set on entry from the host).
+    pub stack_limit: usize,
+    /// Non-zero while a trap unwinds through compiled code: every compiled caller checks
+    /// it after a call and returns at once; the array-call entry clears it and reports
+    /// `false`. The error itself is in `pending_error`.
+    pub trap_flag: u32,
+    /// Host → wasm entries currently active (Rust side only).
+    pub entry_depth: u32,
     /// The error of the call that just returned `false` through the array-call ABI.
     pub pending_error: Option<anyhow::Error>,
     /// A host panic caught at an array-call boundary, resumed by the outermost call.
@@ -86,6 +94,9 @@ impl Default for VMStoreContext {
         VMStoreContext {
             fuel: 0,
             epoch_deadline: 0,
+            stack_limit: 0,
+            trap_flag: 0,
+            entry_depth: 0,
             pending_error: None,
             pending_panic: None,
             interp_state: core::ptr::null_mut(),
@@ -96,6 +107,10 @@ impl Default for VMStoreContext {
 impl VMStoreContext {
     /// Offset of `fuel`.
     pub const FUEL: usize = offset_of!(VMStoreContext, fuel);
+    /// Offset of `stack_limit`.
+    pub const STACK_LIMIT: usize = offset_of!(VMStoreContext, stack_limit);
+    /// Offset of `trap_flag`.
+    pub const TRAP_FLAG: usize = offset_of!(VMStoreContext, trap_flag);
 
     /// Records the error of a failing call (the first one wins until taken).
     pub fn set_pending_error(&mut self, e: anyhow::Error) {
@@ -301,5 +316,7 @@ mod tests {
         assert_eq!(VMContextHeader::INSTANCE, 24);
         assert_eq!(VMContextHeader::INTERP_CODE, 32);
         assert_eq!(VMStoreContext::FUEL, 0);
+        assert_eq!(VMStoreContext::STACK_LIMIT, 16);
+        assert_eq!(VMStoreContext::TRAP_FLAG, 24);
     }
 }

@@ -1,0 +1,264 @@
+//! The Cranelift tier: wasm → Cranelift IR (our own translator, `translate`), compiled
+//! with `cranelift-jit` for the host (x86_64 and aarch64 from the same code).
+//!
+//! Compiled code reads and writes the very `VMContext` the interpreter uses, through the
+//! same `VMOffsets`. Each compiled function gets:
+//!
+//! * a *wasm-call* entry, `fn(vmctx, caller_vmctx, params...) -> results` in Cranelift's
+//!   `tail` calling convention (any number of results);
+//! * an *array-call* trampoline with the one host ABI of `vm::VMArrayCallFn`, so the host
+//!   and the interpreter call it like any other function.
+//!
+//! Calls from compiled code: to another compiled function of the module, directly; to
+//! anything else (imports, interpreted functions, host functions, tables) through its
+//! `VMFuncRef`, by `wasm_call` when it has one and by `array_call` otherwise. Traps set
+//! `VMStoreContext::trap_flag` (through `vm::libcalls::raise_trap`); every compiled caller
+//! checks the flag after a call and returns at once, and the array-call trampoline turns
+//! it into `false` for its caller. No unwinding crosses Rust frames.
+
+mod translate;
+
+use crate::module::{FuncType, ModuleInfo, ValType};
+use crate::vm::{self, VMArrayCallFn, VMOffsets, VMSharedTypeIndex};
+use anyhow::{Context as _, Result, anyhow};
+use cranelift_codegen::ir::{AbiParam, Signature, types};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module};
+
+/// What changes the compiled code.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct JitOptions {
+    /// Emit fuel accounting, with the interpreter's semantics.
+    pub fuel: bool,
+}
+
+/// The entry points of one compiled function.
+#[derive(Copy, Clone, Debug)]
+pub struct CompiledFunc {
+    /// Native entry in the wasm calling convention.
+    pub wasm_call: *const u8,
+    /// Array-call trampoline.
+    pub array_call: VMArrayCallFn,
+}
+
+/// The compiled functions of a module. Owns the executable memory.
+pub struct CompiledModule {
+    /// Per defined function: its entries, if it was compiled.
+    pub funcs: Box<[Option<CompiledFunc>]>,
+    /// Bytes of machine code emitted.
+    pub code_size: usize,
+    jit: Option<JITModule>,
+}
+
+impl Drop for CompiledModule {
+    fn drop(&mut self) {
+        if let Some(jit) = self.jit.take() {
+            // SAFETY: instances keep the module's tier data (and so this) alive while they
+            // exist, so no code of this module can run any more.
+            unsafe { jit.free_memory() };
+        }
+    }
+}
+
+// SAFETY: after `finalize_definitions` the JIT module is only kept to own its memory;
+// the code pointers are immutable machine code, callable from any thread.
+unsafe impl Send for CompiledModule {}
+// SAFETY: see `Send`.
+unsafe impl Sync for CompiledModule {}
+
+/// The runtime functions compiled code calls, by symbol name.
+const LIBCALLS: &[(&str, *const u8)] = &[
+    ("tierwasm_raise_trap", vm::libcalls::raise_trap as *const u8),
+    (
+        "tierwasm_memory_grow",
+        vm::libcalls::memory_grow as *const u8,
+    ),
+    (
+        "tierwasm_memory_fill",
+        vm::libcalls::memory_fill as *const u8,
+    ),
+    (
+        "tierwasm_memory_copy",
+        vm::libcalls::memory_copy as *const u8,
+    ),
+    (
+        "tierwasm_memory_init",
+        vm::libcalls::memory_init as *const u8,
+    ),
+    ("tierwasm_data_drop", vm::libcalls::data_drop as *const u8),
+    ("tierwasm_table_get", vm::libcalls::table_get as *const u8),
+    ("tierwasm_table_set", vm::libcalls::table_set as *const u8),
+    ("tierwasm_table_size", vm::libcalls::table_size as *const u8),
+    ("tierwasm_table_grow", vm::libcalls::table_grow as *const u8),
+    ("tierwasm_table_fill", vm::libcalls::table_fill as *const u8),
+    ("tierwasm_table_copy", vm::libcalls::table_copy as *const u8),
+    ("tierwasm_table_init", vm::libcalls::table_init as *const u8),
+    ("tierwasm_elem_drop", vm::libcalls::elem_drop as *const u8),
+];
+
+fn host_isa() -> Result<OwnedTargetIsa> {
+    let mut flags = settings::builder();
+    flags
+        .set("opt_level", "speed")
+        .map_err(|e| anyhow!("{e}"))?;
+    flags.set("is_pic", "false").map_err(|e| anyhow!("{e}"))?;
+    flags
+        .set(
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+    let isa_builder = cranelift_native::builder()
+        .map_err(|e| anyhow!("unsupported: the JIT tier on this host ({e})"))?;
+    isa_builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| anyhow!("cannot configure Cranelift: {e}"))
+}
+
+/// Cranelift type of a wasm value type (references are pointers).
+pub(crate) fn clif_type(t: ValType, ptr: types::Type) -> types::Type {
+    match t {
+        ValType::I32 => types::I32,
+        ValType::I64 => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+        ValType::V128 => types::I8X16,
+        ValType::FuncRef | ValType::ExternRef => ptr,
+    }
+}
+
+/// The wasm-call signature of a function type. Cranelift's `tail` convention, which
+/// returns any number of values (the platform's C convention stops at two or so).
+pub(crate) fn wasm_signature(ty: &FuncType, _call_conv: CallConv, ptr: types::Type) -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.extend(
+        ty.params()
+            .iter()
+            .map(|t| AbiParam::new(clif_type(*t, ptr))),
+    );
+    sig.returns.extend(
+        ty.results()
+            .iter()
+            .map(|t| AbiParam::new(clif_type(*t, ptr))),
+    );
+    sig
+}
+
+/// The array-call signature (`vm::VMArrayCallFn`).
+pub(crate) fn array_signature(call_conv: CallConv, ptr: types::Type) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+        AbiParam::new(ptr),
+    ]);
+    sig.returns.push(AbiParam::new(types::I8));
+    sig
+}
+
+/// Compiles the defined functions `d` of `module` for which `select(d)` holds.
+pub fn compile_module(
+    module: &ModuleInfo,
+    offsets: &VMOffsets,
+    sig_ids: &[VMSharedTypeIndex],
+    options: &JitOptions,
+    select: impl Fn(u32) -> bool,
+) -> Result<CompiledModule> {
+    let isa = host_isa()?;
+    let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    for (name, ptr) in LIBCALLS {
+        builder.symbol(*name, *ptr);
+    }
+    let mut jit = JITModule::new(builder);
+    let ptr = jit.target_config().pointer_type();
+    let call_conv = jit.isa().default_call_conv();
+
+    let num_defined = module.num_defined_funcs();
+    let mut ids: Vec<Option<(FuncId, FuncId)>> = Vec::with_capacity(num_defined as usize);
+    for d in 0..num_defined {
+        if !select(d) {
+            ids.push(None);
+            continue;
+        }
+        let ty = module.func_type(module.num_imported_funcs + d);
+        let f = jit.declare_function(
+            &format!("wasm{d}"),
+            Linkage::Local,
+            &wasm_signature(ty, call_conv, ptr),
+        )?;
+        let a = jit.declare_function(
+            &format!("array{d}"),
+            Linkage::Local,
+            &array_signature(call_conv, ptr),
+        )?;
+        ids.push(Some((f, a)));
+    }
+    let libcalls = translate::Libcalls::declare(&mut jit, call_conv, ptr)?;
+    let frontend = jit.target_config();
+    let env = translate::Env {
+        module,
+        offsets,
+        sig_ids,
+        options,
+        ids: &ids,
+        libcalls: &libcalls,
+        call_conv,
+        ptr,
+        frontend,
+    };
+    let mut ctx = jit.make_context();
+    let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
+    let mut code_size = 0;
+    for d in 0..num_defined {
+        let Some((f, a)) = ids[d as usize] else {
+            continue;
+        };
+        let func_index = module.num_imported_funcs + d;
+        translate::translate_function(&env, &mut jit, &mut ctx, &mut fctx, d, f).with_context(
+            || {
+                format!(
+                    "compiling function {}",
+                    module.func_display_name(func_index)
+                )
+            },
+        )?;
+        code_size += ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        jit.clear_context(&mut ctx);
+        translate::array_trampoline(&env, &mut jit, &mut ctx, &mut fctx, d, f, a).with_context(
+            || {
+                format!(
+                    "compiling the entry of function {}",
+                    module.func_display_name(func_index)
+                )
+            },
+        )?;
+        jit.clear_context(&mut ctx);
+    }
+    jit.finalize_definitions()?;
+    let funcs = ids
+        .iter()
+        .map(|ids| {
+            ids.map(|(f, a)| CompiledFunc {
+                wasm_call: jit.get_finalized_function(f),
+                // SAFETY: the trampoline was compiled with the array-call signature.
+                array_call: unsafe {
+                    core::mem::transmute::<*const u8, VMArrayCallFn>(jit.get_finalized_function(a))
+                },
+            })
+        })
+        .collect();
+    Ok(CompiledModule {
+        funcs,
+        code_size,
+        jit: Some(jit),
+    })
+}

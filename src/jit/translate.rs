@@ -1,0 +1,1478 @@
+//! Wasm → Cranelift IR, one function at a time, with `cranelift-frontend`: wasm locals
+//! are `Variable`s, the operand stack is a `Vec<Value>`, each wasm block, loop and if is
+//! a Cranelift block with parameters for the values it passes.
+//!
+//! Every trap is explicit: bounds checks, division checks and conversion checks branch
+//! to a cold block that calls `raise_trap` and returns. After every call the callee may
+//! have trapped: the trap flag is checked and, when set, this function returns too.
+//!
+//! Fuel is charged per basic block exactly where the interpreter charges it (function
+//! entry, loop header, then/else arms, joins, the fall-through of a conditional branch),
+//! so both tiers consume the same fuel.
+
+use super::{JitOptions, array_signature, clif_type, wasm_signature};
+use crate::module::{FuncType, ModuleInfo, ValType};
+use crate::vm::{
+    Trap, VMContextHeader, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMOffsets,
+    VMSharedTypeIndex, VMStoreContext, VMTableDefinition,
+};
+use anyhow::{Result, anyhow, bail};
+use cranelift_codegen::Context;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, BlockCall, Function, InstBuilder, JumpTableData, MemFlagsData,
+    Signature, StackSlotData, StackSlotKind, Type, UserFuncName, Value, types,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::JITModule;
+use cranelift_module::{FuncId, Linkage, Module};
+use std::collections::HashMap;
+use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
+
+/// The runtime functions, declared in the JIT module.
+pub(crate) struct Libcalls {
+    raise_trap: FuncId,
+    memory_grow: FuncId,
+    memory_fill: FuncId,
+    memory_copy: FuncId,
+    memory_init: FuncId,
+    data_drop: FuncId,
+    table_get: FuncId,
+    table_set: FuncId,
+    table_size: FuncId,
+    table_grow: FuncId,
+    table_fill: FuncId,
+    table_copy: FuncId,
+    table_init: FuncId,
+    elem_drop: FuncId,
+}
+
+impl Libcalls {
+    pub(crate) fn declare(jit: &mut JITModule, cc: CallConv, ptr: Type) -> Result<Libcalls> {
+        let mut decl = |name: &str, params: &[Type], ret: Option<Type>| -> Result<FuncId> {
+            let mut sig = Signature::new(cc);
+            sig.params.push(AbiParam::new(ptr));
+            sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+            sig.returns.extend(ret.map(AbiParam::new));
+            Ok(jit.declare_function(name, Linkage::Import, &sig)?)
+        };
+        let i32 = types::I32;
+        Ok(Libcalls {
+            raise_trap: decl("tierwasm_raise_trap", &[i32], None)?,
+            memory_grow: decl("tierwasm_memory_grow", &[i32, i32], Some(i32))?,
+            memory_fill: decl("tierwasm_memory_fill", &[i32, i32, i32, i32], None)?,
+            memory_copy: decl("tierwasm_memory_copy", &[i32, i32, i32, i32], None)?,
+            memory_init: decl("tierwasm_memory_init", &[i32, i32, i32, i32, i32], None)?,
+            data_drop: decl("tierwasm_data_drop", &[i32], None)?,
+            table_get: decl("tierwasm_table_get", &[i32, i32], Some(ptr))?,
+            table_set: decl("tierwasm_table_set", &[i32, i32, ptr], None)?,
+            table_size: decl("tierwasm_table_size", &[i32], Some(i32))?,
+            table_grow: decl("tierwasm_table_grow", &[i32, ptr, i32], Some(i32))?,
+            table_fill: decl("tierwasm_table_fill", &[i32, i32, ptr, i32], None)?,
+            table_copy: decl("tierwasm_table_copy", &[i32, i32, i32, i32, i32], None)?,
+            table_init: decl("tierwasm_table_init", &[i32, i32, i32, i32, i32], None)?,
+            elem_drop: decl("tierwasm_elem_drop", &[i32], None)?,
+        })
+    }
+}
+
+/// Everything a function translation needs to know about its module.
+pub(crate) struct Env<'a> {
+    pub(crate) module: &'a ModuleInfo,
+    pub(crate) offsets: &'a VMOffsets,
+    pub(crate) sig_ids: &'a [VMSharedTypeIndex],
+    pub(crate) options: &'a JitOptions,
+    /// Per defined function: (wasm entry, array trampoline) when compiled.
+    pub(crate) ids: &'a [Option<(FuncId, FuncId)>],
+    pub(crate) libcalls: &'a Libcalls,
+    pub(crate) call_conv: CallConv,
+    pub(crate) ptr: Type,
+    pub(crate) frontend: cranelift_codegen::isa::TargetFrontendConfig,
+}
+
+fn block_args(vals: &[Value]) -> Vec<BlockArg> {
+    vals.iter().map(|v| BlockArg::Value(*v)).collect()
+}
+
+/// Flags of accesses to VM structures: aligned, never trapping.
+fn vm_flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Flags of linear-memory accesses: bounds checked before, possibly unaligned.
+fn heap_flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum FrameKind {
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+struct Frame {
+    kind: FrameKind,
+    /// Where the frame's end continues (with the results as parameters).
+    dest: Block,
+    /// Loop header (loops), else block (ifs).
+    other: Block,
+    params: Vec<Type>,
+    results: Vec<Type>,
+    /// Operand-stack height below the parameters.
+    height: usize,
+    /// A branch (not the fall-through) targets `dest`.
+    branched: bool,
+    /// Code was reachable when the frame was entered.
+    live: bool,
+}
+
+struct Translator<'e, 'b> {
+    env: &'e Env<'e>,
+    b: FunctionBuilder<'b>,
+    jit: &'e mut JITModule,
+    vmctx: Value,
+    store_ctx: Value,
+    /// `VMMemoryDefinition` of memory 0 and its (never moving) base.
+    mem_def: Option<Value>,
+    mem_base: Option<Value>,
+    locals: Vec<(Variable, Type)>,
+    stack: Vec<Value>,
+    frames: Vec<Frame>,
+    reachable: bool,
+    results: Vec<Type>,
+    trap_blocks: HashMap<Trap, Block>,
+    unwind_block: Option<Block>,
+    /// The iconst holding the open fuel block's charge, and the charge so far.
+    fuel_inst: Option<cranelift_codegen::ir::Inst>,
+    fuel: i64,
+}
+
+pub(crate) fn translate_function(
+    env: &Env<'_>,
+    jit: &mut JITModule,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    d: u32,
+    id: FuncId,
+) -> Result<()> {
+    let module = env.module;
+    let func_index = module.num_imported_funcs + d;
+    let ty = module.func_type(func_index).clone();
+    ctx.func = Function::with_name_signature(
+        UserFuncName::user(0, d),
+        wasm_signature(&ty, env.call_conv, env.ptr),
+    );
+    let range = module.bodies[d as usize].clone();
+    let body = FunctionBody::new(BinaryReader::new(
+        &module.bytes[range.clone()],
+        range.start as u64,
+    ));
+    {
+        let b = FunctionBuilder::new(&mut ctx.func, fctx);
+        let mut t = Translator {
+            env,
+            b,
+            jit,
+            vmctx: Value::from_u32(0),
+            store_ctx: Value::from_u32(0),
+            mem_def: None,
+            mem_base: None,
+            locals: Vec::new(),
+            stack: Vec::new(),
+            frames: Vec::new(),
+            reachable: true,
+            results: ty
+                .results()
+                .iter()
+                .map(|t| clif_type(*t, env.ptr))
+                .collect(),
+            trap_blocks: HashMap::new(),
+            unwind_block: None,
+            fuel_inst: None,
+            fuel: 0,
+        };
+        t.prologue(&ty, &body)?;
+        let mut reader = body.get_operators_reader()?;
+        while !reader.eof() {
+            let offset = reader.original_position();
+            let op = reader.read()?;
+            t.operator(op)
+                .map_err(|e| anyhow!("{e} (at offset {offset:#x})"))?;
+        }
+        t.close_fuel();
+        t.fill_cold_blocks();
+        t.b.seal_all_blocks();
+        t.b.finalize(env.frontend);
+    }
+    jit.define_function(id, ctx)
+        .map_err(|e| anyhow!("Cranelift: {e:?}"))?;
+    Ok(())
+}
+
+/// The array-call trampoline of compiled function `d`.
+pub(crate) fn array_trampoline(
+    env: &Env<'_>,
+    jit: &mut JITModule,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    d: u32,
+    wasm: FuncId,
+    id: FuncId,
+) -> Result<()> {
+    let module = env.module;
+    let ty = module.func_type(module.num_imported_funcs + d).clone();
+    ctx.func = Function::with_name_signature(
+        UserFuncName::user(1, d),
+        array_signature(env.call_conv, env.ptr),
+    );
+    let callee = jit.declare_func_in_func(wasm, &mut ctx.func);
+    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (vmctx, caller, args) = (p[0], p[1], p[2]);
+    let mut call_args = vec![vmctx, caller];
+    for (i, t) in ty.params().iter().enumerate() {
+        call_args.push(
+            b.ins()
+                .load(clif_type(*t, env.ptr), vm_flags(), args, (i * 16) as i32),
+        );
+    }
+    let call = b.ins().call(callee, &call_args);
+    let results = b.inst_results(call).to_vec();
+    for (i, r) in results.iter().enumerate() {
+        b.ins().store(vm_flags(), *r, args, (i * 16) as i32);
+    }
+    let store_ctx = b.ins().load(
+        env.ptr,
+        vm_flags(),
+        vmctx,
+        VMContextHeader::STORE_CONTEXT as i32,
+    );
+    let flag = b.ins().load(
+        types::I32,
+        vm_flags(),
+        store_ctx,
+        VMStoreContext::TRAP_FLAG as i32,
+    );
+    let trapped = b.create_block();
+    let ok = b.create_block();
+    b.ins().brif(flag, trapped, &[], ok, &[]);
+    b.switch_to_block(trapped);
+    let zero = b.ins().iconst(types::I32, 0);
+    b.ins().store(
+        vm_flags(),
+        zero,
+        store_ctx,
+        VMStoreContext::TRAP_FLAG as i32,
+    );
+    let f = b.ins().iconst(types::I8, 0);
+    b.ins().return_(&[f]);
+    b.switch_to_block(ok);
+    let t = b.ins().iconst(types::I8, 1);
+    b.ins().return_(&[t]);
+    b.seal_all_blocks();
+    b.finalize(env.frontend);
+    jit.define_function(id, ctx)
+        .map_err(|e| anyhow!("Cranelift: {e:?}"))?;
+    Ok(())
+}
+
+impl<'e, 'b> Translator<'e, 'b> {
+    fn ptr(&self) -> Type {
+        self.env.ptr
+    }
+
+    fn prologue(&mut self, ty: &FuncType, body: &FunctionBody<'_>) -> Result<()> {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.b.seal_block(entry);
+        let params = self.b.block_params(entry).to_vec();
+        self.vmctx = params[0];
+        let ptr = self.ptr();
+        self.store_ctx = self.b.ins().load(
+            ptr,
+            vm_flags(),
+            self.vmctx,
+            VMContextHeader::STORE_CONTEXT as i32,
+        );
+        // Deep recursion: compare the stack pointer with the store's limit.
+        let sp = self.b.ins().get_stack_pointer(ptr);
+        let limit = self.b.ins().load(
+            ptr,
+            vm_flags(),
+            self.store_ctx,
+            VMStoreContext::STACK_LIMIT as i32,
+        );
+        let overflow = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        self.trap_if(overflow, Trap::StackOverflow);
+        if !self.env.module.memories.is_empty() {
+            let def = self.b.ins().load(
+                ptr,
+                vm_flags(),
+                self.vmctx,
+                self.env.offsets.memory(0) as i32,
+            );
+            self.mem_base = Some(self.b.ins().load(
+                ptr,
+                vm_flags(),
+                def,
+                VMMemoryDefinition::BASE as i32,
+            ));
+            self.mem_def = Some(def);
+        }
+        for (i, t) in ty.params().iter().enumerate() {
+            let ct = clif_type(*t, ptr);
+            let var = self.b.declare_var(ct);
+            self.b.def_var(var, params[2 + i]);
+            self.locals.push((var, ct));
+        }
+        for local in body.get_locals_reader()? {
+            let (count, t) = local?;
+            let ct = clif_type(ValType::from_wasmparser(t).map_err(|e| anyhow!(e))?, ptr);
+            for _ in 0..count {
+                let var = self.b.declare_var(ct);
+                let zero = self.zero(ct);
+                self.b.def_var(var, zero);
+                self.locals.push((var, ct));
+            }
+        }
+        let dest = self.b.create_block();
+        for t in self.results.clone() {
+            self.b.append_block_param(dest, t);
+        }
+        self.frames.push(Frame {
+            kind: FrameKind::Block,
+            dest,
+            other: dest,
+            params: Vec::new(),
+            results: self.results.clone(),
+            height: 0,
+            branched: false,
+            live: true,
+        });
+        self.fuel_block();
+        Ok(())
+    }
+
+    fn zero(&mut self, t: Type) -> Value {
+        match t {
+            types::F32 => self.b.ins().f32const(0.0),
+            types::F64 => self.b.ins().f64const(0.0),
+            t => self.b.ins().iconst(t, 0),
+        }
+    }
+
+    // ---- stack ----
+
+    fn pop(&mut self) -> Value {
+        self.stack.pop().expect("validated: stack underflow")
+    }
+
+    fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    fn pop3(&mut self) -> (Value, Value, Value) {
+        let c = self.pop();
+        let (a, b) = self.pop2();
+        (a, b, c)
+    }
+
+    fn popn(&mut self, n: usize) -> Vec<Value> {
+        let at = self.stack.len() - n;
+        self.stack.split_off(at)
+    }
+
+    fn peekn(&self, n: usize) -> &[Value] {
+        &self.stack[self.stack.len() - n..]
+    }
+
+    fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    // ---- traps ----
+
+    /// Returns from the function with zero results (after a trap was recorded). Filled
+    /// in by `fill_cold_blocks` at the end (a builder cannot leave a half-filled block).
+    fn unwind_block(&mut self) -> Block {
+        if let Some(b) = self.unwind_block {
+            return b;
+        }
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        self.unwind_block = Some(block);
+        block
+    }
+
+    /// Records `trap` and unwinds (filled in at the end).
+    fn trap_block(&mut self, trap: Trap) -> Block {
+        if let Some(b) = self.trap_blocks.get(&trap) {
+            return *b;
+        }
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
+        self.trap_blocks.insert(trap, block);
+        block
+    }
+
+    fn fill_cold_blocks(&mut self) {
+        let mut traps: Vec<(Trap, Block)> =
+            self.trap_blocks.iter().map(|(t, b)| (*t, *b)).collect();
+        traps.sort_by_key(|(t, _)| t.code());
+        if !traps.is_empty() {
+            let unwind = self.unwind_block();
+            let f = self
+                .jit
+                .declare_func_in_func(self.env.libcalls.raise_trap, self.b.func);
+            for (trap, block) in traps {
+                self.b.switch_to_block(block);
+                let code = self.b.ins().iconst(types::I32, trap.code() as i64);
+                self.b.ins().call(f, &[self.vmctx, code]);
+                self.b.ins().jump(unwind, &[]);
+            }
+        }
+        if let Some(block) = self.unwind_block {
+            self.b.switch_to_block(block);
+            let zeros: Vec<Value> = self
+                .results
+                .clone()
+                .into_iter()
+                .map(|t| self.zero(t))
+                .collect();
+            self.b.ins().return_(&zeros);
+        }
+    }
+
+    /// Traps when `cond` (i8/i32) is non-zero.
+    fn trap_if(&mut self, cond: Value, trap: Trap) {
+        let t = self.trap_block(trap);
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, t, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
+    /// Traps unconditionally; the code after it is unreachable.
+    fn trap_now(&mut self, trap: Trap) {
+        let t = self.trap_block(trap);
+        self.b.ins().jump(t, &[]);
+        self.reachable = false;
+    }
+
+    /// After a call that may have trapped: return if it did.
+    fn check_trap_flag(&mut self) {
+        let flag = self.b.ins().load(
+            types::I32,
+            vm_flags(),
+            self.store_ctx,
+            VMStoreContext::TRAP_FLAG as i32,
+        );
+        let unwind = self.unwind_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(flag, unwind, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
+    fn libcall(&mut self, f: FuncId, args: &[Value]) -> Option<Value> {
+        let fref = self.jit.declare_func_in_func(f, self.b.func);
+        let mut all = vec![self.vmctx];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call(fref, &all);
+        self.b.inst_results(call).first().copied()
+    }
+
+    // ---- fuel ----
+
+    fn close_fuel(&mut self) {
+        if let Some(inst) = self.fuel_inst.take() {
+            let fuel = self.fuel;
+            self.b.func.dfg.insts[inst] = cranelift_codegen::ir::InstructionData::UnaryImm {
+                opcode: cranelift_codegen::ir::Opcode::Iconst,
+                imm: cranelift_codegen::ir::immediates::Imm64::new(fuel),
+            };
+        }
+    }
+
+    /// Starts a basic block for fuel accounting (the interpreter's `fuel_block`).
+    fn fuel_block(&mut self) {
+        if !self.env.options.fuel {
+            return;
+        }
+        self.close_fuel();
+        let fuel = self.b.ins().load(
+            types::I64,
+            vm_flags(),
+            self.store_ctx,
+            VMStoreContext::FUEL as i32,
+        );
+        let amount = self.b.ins().iconst(types::I64, 0);
+        self.fuel_inst = Some(self.b.func.dfg.value_def(amount).unwrap_inst());
+        self.fuel = 0;
+        let short = self.b.ins().icmp(IntCC::SignedLessThan, fuel, amount);
+        self.trap_if(short, Trap::OutOfFuel);
+        let left = self.b.ins().isub(fuel, amount);
+        self.b.ins().store(
+            vm_flags(),
+            left,
+            self.store_ctx,
+            VMStoreContext::FUEL as i32,
+        );
+    }
+
+    fn fuel_cost(op: &O<'_>) -> i64 {
+        match op {
+            O::Nop
+            | O::Drop
+            | O::Block { .. }
+            | O::Loop { .. }
+            | O::Unreachable
+            | O::Return
+            | O::Else
+            | O::End => 0,
+            _ => 1,
+        }
+    }
+
+    // ---- control ----
+
+    fn block_type(&self, bt: BlockType) -> (Vec<Type>, Vec<Type>) {
+        let ptr = self.ptr();
+        match bt {
+            BlockType::Empty => (Vec::new(), Vec::new()),
+            BlockType::Type(t) => {
+                let t = ValType::from_wasmparser(t).expect("validated");
+                (Vec::new(), vec![clif_type(t, ptr)])
+            }
+            BlockType::FuncType(i) => {
+                let t = &self.env.module.types[i as usize];
+                (
+                    t.params().iter().map(|t| clif_type(*t, ptr)).collect(),
+                    t.results().iter().map(|t| clif_type(*t, ptr)).collect(),
+                )
+            }
+        }
+    }
+
+    fn new_block_with(&mut self, tys: &[Type]) -> Block {
+        let block = self.b.create_block();
+        for t in tys {
+            self.b.append_block_param(block, *t);
+        }
+        block
+    }
+
+    /// Branches to the target of relative depth `depth` with the values it carries
+    /// (loops take their parameters, other frames their results).
+    fn branch_target(&mut self, depth: u32) -> (Block, usize) {
+        let i = self.frames.len() - 1 - depth as usize;
+        let f = &mut self.frames[i];
+        if f.kind == FrameKind::Loop {
+            (f.other, f.params.len())
+        } else {
+            f.branched = true;
+            (f.dest, f.results.len())
+        }
+    }
+
+    fn is_function_frame(&self, depth: u32) -> bool {
+        depth as usize == self.frames.len() - 1
+    }
+
+    fn emit_return(&mut self) {
+        let n = self.results.len();
+        let vals = self.peekn(n).to_vec();
+        self.b.ins().return_(&vals);
+    }
+
+    fn operator(&mut self, op: O<'_>) -> Result<()> {
+        if !self.reachable {
+            match op {
+                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                    // A dead frame: only its `end` matters.
+                    let dummy = self.b.create_block();
+                    self.frames.push(Frame {
+                        kind: FrameKind::Block,
+                        dest: dummy,
+                        other: dummy,
+                        params: Vec::new(),
+                        results: Vec::new(),
+                        height: self.stack.len(),
+                        branched: false,
+                        live: false,
+                    });
+                    return Ok(());
+                }
+                O::Else | O::End => {}
+                _ => return Ok(()),
+            }
+        }
+        if self.env.options.fuel {
+            self.fuel += Self::fuel_cost(&op);
+        }
+        let ptr = self.ptr();
+        match op {
+            O::Nop => {}
+            O::Unreachable => self.trap_now(Trap::UnreachableCodeReached),
+            O::Block { blockty } => {
+                let (params, results) = self.block_type(blockty);
+                let dest = self.new_block_with(&results);
+                self.frames.push(Frame {
+                    kind: FrameKind::Block,
+                    dest,
+                    other: dest,
+                    height: self.stack.len() - params.len(),
+                    params,
+                    results,
+                    branched: false,
+                    live: true,
+                });
+            }
+            O::Loop { blockty } => {
+                let (params, results) = self.block_type(blockty);
+                let header = self.new_block_with(&params);
+                let dest = self.new_block_with(&results);
+                let args = self.popn(params.len());
+                self.b.ins().jump(header, &block_args(&args));
+                self.b.switch_to_block(header);
+                let vals = self.b.block_params(header).to_vec();
+                self.stack.extend(vals);
+                self.frames.push(Frame {
+                    kind: FrameKind::Loop,
+                    dest,
+                    other: header,
+                    height: self.stack.len() - params.len(),
+                    params,
+                    results,
+                    branched: false,
+                    live: true,
+                });
+                self.fuel_block();
+            }
+            O::If { blockty } => {
+                let (params, results) = self.block_type(blockty);
+                let cond = self.pop();
+                let then_block = self.new_block_with(&params);
+                let else_block = self.new_block_with(&params);
+                let dest = self.new_block_with(&results);
+                let args = block_args(&self.popn(params.len()));
+                self.b
+                    .ins()
+                    .brif(cond, then_block, &args, else_block, &args);
+                self.b.seal_block(then_block);
+                self.b.seal_block(else_block);
+                self.b.switch_to_block(then_block);
+                let vals = self.b.block_params(then_block).to_vec();
+                self.stack.extend(vals);
+                self.frames.push(Frame {
+                    kind: FrameKind::If,
+                    dest,
+                    other: else_block,
+                    height: self.stack.len() - params.len(),
+                    params,
+                    results,
+                    branched: false,
+                    live: true,
+                });
+                self.fuel_block();
+            }
+            O::Else => {
+                let f = self.frames.last_mut().expect("validated");
+                if f.live {
+                    let (dest, else_block, height, nres) =
+                        (f.dest, f.other, f.height, f.results.len());
+                    if self.reachable {
+                        let vals = self.peekn(nres).to_vec();
+                        self.b.ins().jump(dest, &block_args(&vals));
+                        self.frames.last_mut().expect("validated").branched = true;
+                    }
+                    self.stack.truncate(height);
+                    self.b.switch_to_block(else_block);
+                    let vals = self.b.block_params(else_block).to_vec();
+                    self.stack.extend(vals);
+                    self.reachable = true;
+                    self.fuel_block();
+                }
+                self.frames.last_mut().expect("validated").kind = FrameKind::Else;
+            }
+            O::End => self.end(),
+            O::Br { relative_depth } => {
+                if self.is_function_frame(relative_depth) {
+                    self.emit_return();
+                } else {
+                    let (target, n) = self.branch_target(relative_depth);
+                    let vals = self.peekn(n).to_vec();
+                    self.b.ins().jump(target, &block_args(&vals));
+                }
+                self.reachable = false;
+            }
+            O::BrIf { relative_depth } => {
+                let cond = self.pop();
+                let cont = self.b.create_block();
+                if self.is_function_frame(relative_depth) {
+                    let ret = self.b.create_block();
+                    self.b.ins().brif(cond, ret, &[], cont, &[]);
+                    self.b.switch_to_block(ret);
+                    self.b.seal_block(ret);
+                    self.emit_return();
+                } else {
+                    let (target, n) = self.branch_target(relative_depth);
+                    let vals = self.peekn(n).to_vec();
+                    self.b
+                        .ins()
+                        .brif(cond, target, &block_args(&vals), cont, &[]);
+                }
+                self.b.switch_to_block(cont);
+                self.b.seal_block(cont);
+                self.fuel_block();
+            }
+            O::BrTable { targets } => {
+                let index = self.pop();
+                let mut depths = targets.targets().collect::<Result<Vec<u32>, _>>()?;
+                depths.push(targets.default());
+                let mut calls = Vec::with_capacity(depths.len());
+                let mut ret_block = None;
+                for depth in depths {
+                    let (block, vals) = if self.is_function_frame(depth) {
+                        let r = match ret_block {
+                            Some(r) => r,
+                            None => {
+                                let r = self.b.create_block();
+                                ret_block = Some(r);
+                                r
+                            }
+                        };
+                        (r, Vec::new())
+                    } else {
+                        let (target, n) = self.branch_target(depth);
+                        (target, self.peekn(n).to_vec())
+                    };
+                    let pool = &mut self.b.func.dfg.value_lists;
+                    calls.push(BlockCall::new(block, block_args(&vals), pool));
+                }
+                let default = calls.pop().expect("a default target");
+                let jt = self
+                    .b
+                    .create_jump_table(JumpTableData::new(default, &calls));
+                self.b.ins().br_table(index, jt);
+                if let Some(r) = ret_block {
+                    self.b.switch_to_block(r);
+                    self.b.seal_block(r);
+                    self.emit_return();
+                }
+                self.reachable = false;
+            }
+            O::Return => {
+                self.emit_return();
+                self.reachable = false;
+            }
+            O::Call { function_index } => self.call(function_index)?,
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index),
+            O::Drop => {
+                self.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let (a, b, c) = self.pop3();
+                let v = self.b.ins().select(c, a, b);
+                self.push(v);
+            }
+            O::LocalGet { local_index } => {
+                let v = self.b.use_var(self.locals[local_index as usize].0);
+                self.push(v);
+            }
+            O::LocalSet { local_index } => {
+                let v = self.pop();
+                self.b.def_var(self.locals[local_index as usize].0, v);
+            }
+            O::LocalTee { local_index } => {
+                let v = *self.stack.last().expect("validated");
+                self.b.def_var(self.locals[local_index as usize].0, v);
+            }
+            O::GlobalGet { global_index } => {
+                let t = clif_type(self.env.module.globals[global_index as usize].content, ptr);
+                let g = self.global_ptr(global_index);
+                let v = self.b.ins().load(t, vm_flags(), g, 0);
+                self.push(v);
+            }
+            O::GlobalSet { global_index } => {
+                let v = self.pop();
+                let g = self.global_ptr(global_index);
+                self.b.ins().store(vm_flags(), v, g, 0);
+            }
+            O::I32Load { memarg } => self.load(types::I32, 4, &memarg, Ext::None),
+            O::I64Load { memarg } => self.load(types::I64, 8, &memarg, Ext::None),
+            O::F32Load { memarg } => self.load(types::F32, 4, &memarg, Ext::None),
+            O::F64Load { memarg } => self.load(types::F64, 8, &memarg, Ext::None),
+            O::I32Load8S { memarg } => self.load(types::I32, 1, &memarg, Ext::S8),
+            O::I32Load8U { memarg } => self.load(types::I32, 1, &memarg, Ext::U8),
+            O::I32Load16S { memarg } => self.load(types::I32, 2, &memarg, Ext::S16),
+            O::I32Load16U { memarg } => self.load(types::I32, 2, &memarg, Ext::U16),
+            O::I64Load8S { memarg } => self.load(types::I64, 1, &memarg, Ext::S8),
+            O::I64Load8U { memarg } => self.load(types::I64, 1, &memarg, Ext::U8),
+            O::I64Load16S { memarg } => self.load(types::I64, 2, &memarg, Ext::S16),
+            O::I64Load16U { memarg } => self.load(types::I64, 2, &memarg, Ext::U16),
+            O::I64Load32S { memarg } => self.load(types::I64, 4, &memarg, Ext::S32),
+            O::I64Load32U { memarg } => self.load(types::I64, 4, &memarg, Ext::U32),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                self.store(4, &memarg)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(8, &memarg),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(1, &memarg),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(2, &memarg),
+            O::MemorySize { .. } => {
+                let len = self.mem_len();
+                let pages = self.b.ins().ushr_imm_u(len, 16);
+                let v = self.b.ins().ireduce(types::I32, pages);
+                self.push(v);
+            }
+            O::MemoryGrow { mem } => {
+                let delta = self.pop();
+                let m = self.b.ins().iconst(types::I32, mem as i64);
+                let v = self
+                    .libcall(self.env.libcalls.memory_grow, &[m, delta])
+                    .expect("result");
+                self.push(v);
+            }
+            O::MemoryFill { mem } => {
+                let (d, v, n) = self.pop3();
+                let m = self.b.ins().iconst(types::I32, mem as i64);
+                self.libcall(self.env.libcalls.memory_fill, &[m, d, v, n]);
+                self.check_trap_flag();
+            }
+            O::MemoryCopy { dst_mem, .. } => {
+                let (d, s, n) = self.pop3();
+                let m = self.b.ins().iconst(types::I32, dst_mem as i64);
+                self.libcall(self.env.libcalls.memory_copy, &[m, d, s, n]);
+                self.check_trap_flag();
+            }
+            O::MemoryInit { data_index, mem } => {
+                let (d, s, n) = self.pop3();
+                let m = self.b.ins().iconst(types::I32, mem as i64);
+                let seg = self.b.ins().iconst(types::I32, data_index as i64);
+                self.libcall(self.env.libcalls.memory_init, &[m, seg, d, s, n]);
+                self.check_trap_flag();
+            }
+            O::DataDrop { data_index } => {
+                let seg = self.b.ins().iconst(types::I32, data_index as i64);
+                self.libcall(self.env.libcalls.data_drop, &[seg]);
+            }
+            O::TableGet { table } => {
+                let i = self.pop();
+                let t = self.b.ins().iconst(types::I32, table as i64);
+                let v = self
+                    .libcall(self.env.libcalls.table_get, &[t, i])
+                    .expect("result");
+                self.check_trap_flag();
+                self.push(v);
+            }
+            O::TableSet { table } => {
+                let (i, v) = self.pop2();
+                let t = self.b.ins().iconst(types::I32, table as i64);
+                self.libcall(self.env.libcalls.table_set, &[t, i, v]);
+                self.check_trap_flag();
+            }
+            O::TableSize { table } => {
+                let t = self.b.ins().iconst(types::I32, table as i64);
+                let v = self
+                    .libcall(self.env.libcalls.table_size, &[t])
+                    .expect("result");
+                self.push(v);
+            }
+            O::TableGrow { table } => {
+                let (init, delta) = self.pop2();
+                let t = self.b.ins().iconst(types::I32, table as i64);
+                let v = self
+                    .libcall(self.env.libcalls.table_grow, &[t, init, delta])
+                    .expect("result");
+                self.push(v);
+            }
+            O::TableFill { table } => {
+                let (d, v, n) = self.pop3();
+                let t = self.b.ins().iconst(types::I32, table as i64);
+                self.libcall(self.env.libcalls.table_fill, &[t, d, v, n]);
+                self.check_trap_flag();
+            }
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let (d, s, n) = self.pop3();
+                let dt = self.b.ins().iconst(types::I32, dst_table as i64);
+                let st = self.b.ins().iconst(types::I32, src_table as i64);
+                self.libcall(self.env.libcalls.table_copy, &[dt, st, d, s, n]);
+                self.check_trap_flag();
+            }
+            O::TableInit { elem_index, table } => {
+                let (d, s, n) = self.pop3();
+                let t = self.b.ins().iconst(types::I32, table as i64);
+                let e = self.b.ins().iconst(types::I32, elem_index as i64);
+                self.libcall(self.env.libcalls.table_init, &[t, e, d, s, n]);
+                self.check_trap_flag();
+            }
+            O::ElemDrop { elem_index } => {
+                let e = self.b.ins().iconst(types::I32, elem_index as i64);
+                self.libcall(self.env.libcalls.elem_drop, &[e]);
+            }
+            O::I32Const { value } => {
+                let v = self.b.ins().iconst(types::I32, value as i64);
+                self.push(v);
+            }
+            O::I64Const { value } => {
+                let v = self.b.ins().iconst(types::I64, value);
+                self.push(v);
+            }
+            O::F32Const { value } => {
+                let v = self.b.ins().f32const(f32::from_bits(value.bits()));
+                self.push(v);
+            }
+            O::F64Const { value } => {
+                let v = self.b.ins().f64const(f64::from_bits(value.bits()));
+                self.push(v);
+            }
+            O::RefNull { .. } => {
+                let v = self.b.ins().iconst(ptr, 0);
+                self.push(v);
+            }
+            O::RefIsNull => {
+                let a = self.pop();
+                let c = self.b.ins().icmp_imm_s(IntCC::Equal, a, 0);
+                let v = self.b.ins().uextend(types::I32, c);
+                self.push(v);
+            }
+            O::RefFunc { function_index } => {
+                let v = self.b.ins().load(
+                    ptr,
+                    vm_flags(),
+                    self.vmctx,
+                    self.env.offsets.func(function_index) as i32,
+                );
+                self.push(v);
+            }
+
+            O::I32Eqz | O::I64Eqz => {
+                let a = self.pop();
+                let c = self.b.ins().icmp_imm_s(IntCC::Equal, a, 0);
+                let v = self.b.ins().uextend(types::I32, c);
+                self.push(v);
+            }
+            O::I32Eq | O::I64Eq => self.icmp(IntCC::Equal),
+            O::I32Ne | O::I64Ne => self.icmp(IntCC::NotEqual),
+            O::I32LtS | O::I64LtS => self.icmp(IntCC::SignedLessThan),
+            O::I32LtU | O::I64LtU => self.icmp(IntCC::UnsignedLessThan),
+            O::I32GtS | O::I64GtS => self.icmp(IntCC::SignedGreaterThan),
+            O::I32GtU | O::I64GtU => self.icmp(IntCC::UnsignedGreaterThan),
+            O::I32LeS | O::I64LeS => self.icmp(IntCC::SignedLessThanOrEqual),
+            O::I32LeU | O::I64LeU => self.icmp(IntCC::UnsignedLessThanOrEqual),
+            O::I32GeS | O::I64GeS => self.icmp(IntCC::SignedGreaterThanOrEqual),
+            O::I32GeU | O::I64GeU => self.icmp(IntCC::UnsignedGreaterThanOrEqual),
+            O::F32Eq | O::F64Eq => self.fcmp(FloatCC::Equal),
+            O::F32Ne | O::F64Ne => self.fcmp(FloatCC::NotEqual),
+            O::F32Lt | O::F64Lt => self.fcmp(FloatCC::LessThan),
+            O::F32Gt | O::F64Gt => self.fcmp(FloatCC::GreaterThan),
+            O::F32Le | O::F64Le => self.fcmp(FloatCC::LessThanOrEqual),
+            O::F32Ge | O::F64Ge => self.fcmp(FloatCC::GreaterThanOrEqual),
+
+            O::I32Clz | O::I64Clz => self.unary(|b, a| b.ins().clz(a)),
+            O::I32Ctz | O::I64Ctz => self.unary(|b, a| b.ins().ctz(a)),
+            O::I32Popcnt | O::I64Popcnt => self.unary(|b, a| b.ins().popcnt(a)),
+            O::I32Add | O::I64Add => self.binary(|b, x, y| b.ins().iadd(x, y)),
+            O::I32Sub | O::I64Sub => self.binary(|b, x, y| b.ins().isub(x, y)),
+            O::I32Mul | O::I64Mul => self.binary(|b, x, y| b.ins().imul(x, y)),
+            O::I32DivS | O::I64DivS => self.div(true, false),
+            O::I32DivU | O::I64DivU => self.div(false, false),
+            O::I32RemS | O::I64RemS => self.div(true, true),
+            O::I32RemU | O::I64RemU => self.div(false, true),
+            O::I32And | O::I64And => self.binary(|b, x, y| b.ins().band(x, y)),
+            O::I32Or | O::I64Or => self.binary(|b, x, y| b.ins().bor(x, y)),
+            O::I32Xor | O::I64Xor => self.binary(|b, x, y| b.ins().bxor(x, y)),
+            O::I32Shl | O::I64Shl => self.binary(|b, x, y| b.ins().ishl(x, y)),
+            O::I32ShrS | O::I64ShrS => self.binary(|b, x, y| b.ins().sshr(x, y)),
+            O::I32ShrU | O::I64ShrU => self.binary(|b, x, y| b.ins().ushr(x, y)),
+            O::I32Rotl | O::I64Rotl => self.binary(|b, x, y| b.ins().rotl(x, y)),
+            O::I32Rotr | O::I64Rotr => self.binary(|b, x, y| b.ins().rotr(x, y)),
+            O::I32Extend8S => self.sign_extend(types::I8, types::I32),
+            O::I32Extend16S => self.sign_extend(types::I16, types::I32),
+            O::I64Extend8S => self.sign_extend(types::I8, types::I64),
+            O::I64Extend16S => self.sign_extend(types::I16, types::I64),
+            O::I64Extend32S => self.sign_extend(types::I32, types::I64),
+            O::I32WrapI64 => self.unary(|b, a| b.ins().ireduce(types::I32, a)),
+            O::I64ExtendI32S => self.unary(|b, a| b.ins().sextend(types::I64, a)),
+            O::I64ExtendI32U => self.unary(|b, a| b.ins().uextend(types::I64, a)),
+
+            O::F32Add | O::F64Add => self.binary(|b, x, y| b.ins().fadd(x, y)),
+            O::F32Sub | O::F64Sub => self.binary(|b, x, y| b.ins().fsub(x, y)),
+            O::F32Mul | O::F64Mul => self.binary(|b, x, y| b.ins().fmul(x, y)),
+            O::F32Div | O::F64Div => self.binary(|b, x, y| b.ins().fdiv(x, y)),
+            O::F32Min | O::F64Min => self.binary(|b, x, y| b.ins().fmin(x, y)),
+            O::F32Max | O::F64Max => self.binary(|b, x, y| b.ins().fmax(x, y)),
+            O::F32Copysign | O::F64Copysign => self.binary(|b, x, y| b.ins().fcopysign(x, y)),
+            O::F32Abs | O::F64Abs => self.unary(|b, a| b.ins().fabs(a)),
+            O::F32Neg | O::F64Neg => self.unary(|b, a| b.ins().fneg(a)),
+            O::F32Sqrt | O::F64Sqrt => self.unary(|b, a| b.ins().sqrt(a)),
+            O::F32Ceil | O::F64Ceil => self.rounding(|b, a| b.ins().ceil(a)),
+            O::F32Floor | O::F64Floor => self.rounding(|b, a| b.ins().floor(a)),
+            O::F32Trunc | O::F64Trunc => self.rounding(|b, a| b.ins().trunc(a)),
+            O::F32Nearest | O::F64Nearest => self.rounding(|b, a| b.ins().nearest(a)),
+            O::F32DemoteF64 => self.unary(|b, a| b.ins().fdemote(types::F32, a)),
+            O::F64PromoteF32 => self.unary(|b, a| b.ins().fpromote(types::F64, a)),
+            O::F32ConvertI32S | O::F32ConvertI64S => {
+                self.unary(|b, a| b.ins().fcvt_from_sint(types::F32, a))
+            }
+            O::F32ConvertI32U | O::F32ConvertI64U => {
+                self.unary(|b, a| b.ins().fcvt_from_uint(types::F32, a))
+            }
+            O::F64ConvertI32S | O::F64ConvertI64S => {
+                self.unary(|b, a| b.ins().fcvt_from_sint(types::F64, a))
+            }
+            O::F64ConvertI32U | O::F64ConvertI64U => {
+                self.unary(|b, a| b.ins().fcvt_from_uint(types::F64, a))
+            }
+            O::I32ReinterpretF32 => {
+                self.unary(|b, a| b.ins().bitcast(types::I32, MemFlagsData::new(), a))
+            }
+            O::I64ReinterpretF64 => {
+                self.unary(|b, a| b.ins().bitcast(types::I64, MemFlagsData::new(), a))
+            }
+            O::F32ReinterpretI32 => {
+                self.unary(|b, a| b.ins().bitcast(types::F32, MemFlagsData::new(), a))
+            }
+            O::F64ReinterpretI64 => {
+                self.unary(|b, a| b.ins().bitcast(types::F64, MemFlagsData::new(), a))
+            }
+            O::I32TruncF32S | O::I32TruncF64S => self.trunc(types::I32, true),
+            O::I32TruncF32U | O::I32TruncF64U => self.trunc(types::I32, false),
+            O::I64TruncF32S | O::I64TruncF64S => self.trunc(types::I64, true),
+            O::I64TruncF32U | O::I64TruncF64U => self.trunc(types::I64, false),
+            O::I32TruncSatF32S | O::I32TruncSatF64S => {
+                self.unary(|b, a| b.ins().fcvt_to_sint_sat(types::I32, a))
+            }
+            O::I32TruncSatF32U | O::I32TruncSatF64U => {
+                self.unary(|b, a| b.ins().fcvt_to_uint_sat(types::I32, a))
+            }
+            O::I64TruncSatF32S | O::I64TruncSatF64S => {
+                self.unary(|b, a| b.ins().fcvt_to_sint_sat(types::I64, a))
+            }
+            O::I64TruncSatF32U | O::I64TruncSatF64U => {
+                self.unary(|b, a| b.ins().fcvt_to_uint_sat(types::I64, a))
+            }
+            other => bail!("unsupported: operator {other:?} in the JIT tier"),
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        let f = self.frames.pop().expect("validated");
+        if !f.live {
+            return;
+        }
+        if self.frames.is_empty() {
+            // The function body: return what is on the stack.
+            if self.reachable {
+                self.emit_return();
+            }
+            self.reachable = false;
+            return;
+        }
+        let reachable = self.reachable;
+        if reachable {
+            let vals = self.peekn(f.results.len()).to_vec();
+            self.b.ins().jump(f.dest, &block_args(&vals));
+        }
+        let mut joined = f.branched;
+        if f.kind == FrameKind::If {
+            // No else: the false edge passes the parameters through as results.
+            self.b.switch_to_block(f.other);
+            let vals = self.b.block_params(f.other).to_vec();
+            self.b.ins().jump(f.dest, &block_args(&vals));
+            joined = true;
+        }
+        if f.kind == FrameKind::Loop {
+            self.b.seal_block(f.other);
+        }
+        self.stack.truncate(f.height);
+        self.b.switch_to_block(f.dest);
+        self.b.seal_block(f.dest);
+        let vals = self.b.block_params(f.dest).to_vec();
+        self.stack.extend(vals);
+        self.reachable = reachable || joined;
+        if !self.reachable {
+            // Nothing reaches the end: terminate the empty block.
+            self.b
+                .ins()
+                .trap(cranelift_codegen::ir::TrapCode::user(1).expect("valid code"));
+        } else if joined {
+            self.fuel_block();
+        }
+    }
+
+    // ---- calls ----
+
+    fn call(&mut self, func: u32) -> Result<()> {
+        let module = self.env.module;
+        let ty = module.func_type(func).clone();
+        let args = self.popn(ty.params().len());
+        let results = match func
+            .checked_sub(module.num_imported_funcs)
+            .and_then(|d| self.env.ids[d as usize])
+        {
+            Some((id, _)) => {
+                let callee = self.jit.declare_func_in_func(id, self.b.func);
+                let mut all = vec![self.vmctx, self.vmctx];
+                all.extend(args);
+                let call = self.b.ins().call(callee, &all);
+                let results = self.b.inst_results(call).to_vec();
+                self.check_trap_flag();
+                results
+            }
+            None => {
+                let fref = self.b.ins().load(
+                    self.env.ptr,
+                    vm_flags(),
+                    self.vmctx,
+                    self.env.offsets.func(func) as i32,
+                );
+                self.call_funcref(fref, &ty, &args)
+            }
+        };
+        self.stack.extend(results);
+        Ok(())
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table: u32) {
+        let ptr = self.ptr();
+        let ty = self.env.module.types[type_index as usize].clone();
+        let index = self.pop();
+        let args = self.popn(ty.params().len());
+        let def = self.b.ins().load(
+            ptr,
+            vm_flags(),
+            self.vmctx,
+            self.env.offsets.table(table) as i32,
+        );
+        let len = self.b.ins().load(
+            ptr,
+            vm_flags(),
+            def,
+            VMTableDefinition::CURRENT_ELEMENTS as i32,
+        );
+        let index = self.b.ins().uextend(ptr, index);
+        let oob = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.trap_if(oob, Trap::UndefinedElement);
+        let base = self
+            .b
+            .ins()
+            .load(ptr, vm_flags(), def, VMTableDefinition::BASE as i32);
+        let offset = self.b.ins().imul_imm_s(index, ptr.bytes() as i64);
+        let slot = self.b.ins().iadd(base, offset);
+        let fref = self.b.ins().load(ptr, vm_flags(), slot, 0);
+        let null = self.b.ins().icmp_imm_s(IntCC::Equal, fref, 0);
+        self.trap_if(null, Trap::IndirectCallToNull);
+        let have = self.b.ins().load(
+            types::I32,
+            vm_flags(),
+            fref,
+            core::mem::offset_of!(VMFuncRef, type_index) as i32,
+        );
+        let want = self.env.sig_ids[type_index as usize];
+        let mismatch = self.b.ins().icmp_imm_u(IntCC::NotEqual, have, want as i64);
+        self.trap_if(mismatch, Trap::BadSignature);
+        let results = self.call_funcref(fref, &ty, &args);
+        self.stack.extend(results);
+    }
+
+    /// Calls any function through its `VMFuncRef`: its native wasm entry if it has one,
+    /// else the array-call ABI through a stack buffer.
+    fn call_funcref(&mut self, fref: Value, ty: &FuncType, args: &[Value]) -> Vec<Value> {
+        let ptr = self.ptr();
+        let result_types: Vec<Type> = ty.results().iter().map(|t| clif_type(*t, ptr)).collect();
+        let wasm_call = self.b.ins().load(
+            ptr,
+            vm_flags(),
+            fref,
+            core::mem::offset_of!(VMFuncRef, wasm_call) as i32,
+        );
+        let callee_vmctx = self.b.ins().load(
+            ptr,
+            vm_flags(),
+            fref,
+            core::mem::offset_of!(VMFuncRef, vmctx) as i32,
+        );
+        let direct = self.b.create_block();
+        let array = self.b.create_block();
+        let merge = self.new_block_with(&result_types);
+        self.b.ins().brif(wasm_call, direct, &[], array, &[]);
+        self.b.seal_block(direct);
+        self.b.seal_block(array);
+
+        self.b.switch_to_block(direct);
+        let sig = self
+            .b
+            .import_signature(wasm_signature(ty, self.env.call_conv, ptr));
+        let mut all = vec![callee_vmctx, self.vmctx];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, wasm_call, &all);
+        let results = self.b.inst_results(call).to_vec();
+        self.check_trap_flag();
+        self.b.ins().jump(merge, &block_args(&results));
+
+        self.b.switch_to_block(array);
+        let n = ty.params().len().max(ty.results().len()).max(1);
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (n * 16) as u32,
+            4,
+        ));
+        let buf = self.b.ins().stack_addr(ptr, slot, 0);
+        for (i, a) in args.iter().enumerate() {
+            self.b.ins().store(vm_flags(), *a, buf, (i * 16) as i32);
+        }
+        let array_call = self.b.ins().load(
+            ptr,
+            vm_flags(),
+            fref,
+            core::mem::offset_of!(VMFuncRef, array_call) as i32,
+        );
+        let asig = self
+            .b
+            .import_signature(array_signature(self.env.call_conv, ptr));
+        let len = self.b.ins().iconst(ptr, n as i64);
+        let call =
+            self.b
+                .ins()
+                .call_indirect(asig, array_call, &[callee_vmctx, self.vmctx, buf, len]);
+        let ok = self.b.inst_results(call)[0];
+        let failed = self.b.create_block();
+        let fine = self.b.create_block();
+        self.b.ins().brif(ok, fine, &[], failed, &[]);
+        self.b.seal_block(failed);
+        self.b.seal_block(fine);
+        self.b.switch_to_block(failed);
+        // The callee recorded its error; raise the flag for compiled callers above.
+        let one = self.b.ins().iconst(types::I32, 1);
+        self.b.ins().store(
+            vm_flags(),
+            one,
+            self.store_ctx,
+            VMStoreContext::TRAP_FLAG as i32,
+        );
+        let unwind = self.unwind_block();
+        self.b.ins().jump(unwind, &[]);
+        self.b.switch_to_block(fine);
+        let results: Vec<Value> = result_types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| self.b.ins().load(*t, vm_flags(), buf, (i * 16) as i32))
+            .collect();
+        self.b.ins().jump(merge, &block_args(&results));
+
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        self.b.block_params(merge).to_vec()
+    }
+
+    // ---- memory, globals ----
+
+    fn global_ptr(&mut self, global: u32) -> Value {
+        let g = self.b.ins().load(
+            self.env.ptr,
+            vm_flags(),
+            self.vmctx,
+            self.env.offsets.global(global) as i32,
+        );
+        let _ = core::mem::offset_of!(VMGlobalDefinition, value);
+        g
+    }
+
+    fn mem_len(&mut self) -> Value {
+        let def = self.mem_def.expect("validated: a memory exists");
+        self.b.ins().load(
+            self.env.ptr,
+            vm_flags(),
+            def,
+            VMMemoryDefinition::CURRENT_LENGTH as i32,
+        )
+    }
+
+    /// The native address of a `size`-byte access at wasm address `addr` + `offset`,
+    /// after the bounds check.
+    fn heap_addr(&mut self, addr: Value, offset: u64, size: u64) -> Value {
+        let ptr = self.ptr();
+        let len = self.mem_len();
+        let addr = self.b.ins().uextend(ptr, addr);
+        let end = self.b.ins().iadd_imm_s(addr, (offset + size) as i64);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        self.trap_if(oob, Trap::MemoryOutOfBounds);
+        let base = self.mem_base.expect("validated: a memory exists");
+        let at = self.b.ins().iadd(base, addr);
+        if offset == 0 {
+            at
+        } else {
+            self.b.ins().iadd_imm_s(at, offset as i64)
+        }
+    }
+
+    fn load(&mut self, ty: Type, size: u64, memarg: &wasmparser::MemArg, ext: Ext) {
+        let addr = self.pop();
+        let at = self.heap_addr(addr, memarg.offset, size);
+        let f = heap_flags();
+        let v = match ext {
+            Ext::None => self.b.ins().load(ty, f, at, 0),
+            Ext::S8 => self.b.ins().sload8(ty, f, at, 0),
+            Ext::U8 => self.b.ins().uload8(ty, f, at, 0),
+            Ext::S16 => self.b.ins().sload16(ty, f, at, 0),
+            Ext::U16 => self.b.ins().uload16(ty, f, at, 0),
+            Ext::S32 => self.b.ins().sload32(f, at, 0),
+            Ext::U32 => self.b.ins().uload32(f, at, 0),
+        };
+        self.push(v);
+    }
+
+    fn store(&mut self, size: u64, memarg: &wasmparser::MemArg) {
+        let (addr, v) = self.pop2();
+        let at = self.heap_addr(addr, memarg.offset, size);
+        let f = heap_flags();
+        match (size, self.b.func.dfg.value_type(v).bytes()) {
+            (1, _) => self.b.ins().istore8(f, v, at, 0),
+            (2, _) => self.b.ins().istore16(f, v, at, 0),
+            (4, 8) => self.b.ins().istore32(f, v, at, 0),
+            _ => self.b.ins().store(f, v, at, 0),
+        };
+    }
+
+    // ---- numbers ----
+
+    fn unary(&mut self, f: impl FnOnce(&mut FunctionBuilder<'b>, Value) -> Value) {
+        let a = self.pop();
+        let v = f(&mut self.b, a);
+        self.push(v);
+    }
+
+    fn binary(&mut self, f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value) {
+        let (x, y) = self.pop2();
+        let v = f(&mut self.b, x, y);
+        self.push(v);
+    }
+
+    fn icmp(&mut self, cc: IntCC) {
+        let (x, y) = self.pop2();
+        let c = self.b.ins().icmp(cc, x, y);
+        let v = self.b.ins().uextend(types::I32, c);
+        self.push(v);
+    }
+
+    fn fcmp(&mut self, cc: FloatCC) {
+        let (x, y) = self.pop2();
+        let c = self.b.ins().fcmp(cc, x, y);
+        let v = self.b.ins().uextend(types::I32, c);
+        self.push(v);
+    }
+
+    fn sign_extend(&mut self, narrow: Type, wide: Type) {
+        let a = self.pop();
+        let n = self.b.ins().ireduce(narrow, a);
+        let v = self.b.ins().sextend(wide, n);
+        self.push(v);
+    }
+
+    /// Rounding may be a libm call that returns a signalling NaN as it is; wasm wants
+    /// NaN results quiet.
+    fn rounding(&mut self, f: impl FnOnce(&mut FunctionBuilder<'b>, Value) -> Value) {
+        let a = self.pop();
+        let r = f(&mut self.b, a);
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, r, r);
+        let quiet = self.b.ins().fadd(r, r);
+        let v = self.b.ins().select(is_nan, quiet, r);
+        self.push(v);
+    }
+
+    fn div(&mut self, signed: bool, rem: bool) {
+        let (x, y) = self.pop2();
+        let ty = self.b.func.dfg.value_type(x);
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
+        self.trap_if(zero, Trap::IntegerDivisionByZero);
+        let min = if ty == types::I32 {
+            i32::MIN as i64
+        } else {
+            i64::MIN
+        };
+        let v = match (signed, rem) {
+            (false, false) => self.b.ins().udiv(x, y),
+            (false, true) => self.b.ins().urem(x, y),
+            (true, false) => {
+                let is_min = self.b.ins().icmp_imm_s(IntCC::Equal, x, min);
+                let is_neg1 = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                let overflow = self.b.ins().band(is_min, is_neg1);
+                self.trap_if(overflow, Trap::IntegerOverflow);
+                self.b.ins().sdiv(x, y)
+            }
+            (true, true) => {
+                // `MIN % -1` is 0 in wasm but faults on x86: divide by 1 instead.
+                let is_neg1 = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                let one = self.b.ins().iconst(ty, 1);
+                let d = self.b.ins().select(is_neg1, one, y);
+                self.b.ins().srem(x, d)
+            }
+        };
+        self.push(v);
+    }
+
+    /// Trapping float → int: NaN is an invalid conversion, out of range an overflow.
+    fn trunc(&mut self, to: Type, signed: bool) {
+        let a = self.pop();
+        let x = if self.b.func.dfg.value_type(a) == types::F32 {
+            self.b.ins().fpromote(types::F64, a)
+        } else {
+            a
+        };
+        let nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        self.trap_if(nan, Trap::BadConversionToInteger);
+        let (lo, lo_inclusive, hi) = match (to, signed) {
+            (types::I32, true) => (-2147483649.0, false, 2147483648.0),
+            (types::I32, false) => (-1.0, false, 4294967296.0),
+            (_, true) => (-9223372036854775808.0, true, 9223372036854775808.0),
+            (_, false) => (-1.0, false, 18446744073709551616.0),
+        };
+        let lo = self.b.ins().f64const(lo);
+        let hi = self.b.ins().f64const(hi);
+        let below = if lo_inclusive {
+            self.b.ins().fcmp(FloatCC::LessThan, x, lo)
+        } else {
+            self.b.ins().fcmp(FloatCC::LessThanOrEqual, x, lo)
+        };
+        let above = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, hi);
+        let out = self.b.ins().bor(below, above);
+        self.trap_if(out, Trap::IntegerOverflow);
+        let v = if signed {
+            self.b.ins().fcvt_to_sint_sat(to, x)
+        } else {
+            self.b.ins().fcvt_to_uint_sat(to, x)
+        };
+        self.push(v);
+    }
+}
+
+#[derive(Copy, Clone)]
+enum Ext {
+    None,
+    S8,
+    U8,
+    S16,
+    U16,
+    S32,
+    U32,
+}

@@ -1,0 +1,278 @@
+//! Runtime functions compiled code calls for what is not worth inlining: raising traps,
+//! growing and bulk-copying memories and tables, segment operations.
+//!
+//! Every function takes the calling instance's `VMContext` first. A function that can
+//! trap records the trap in the store (`pending_error`, `trap_flag`) and returns; the
+//! compiled caller checks `trap_flag` afterwards.
+
+use super::{Instance, Memory, Table, Trap, VMContext, VMRef};
+
+/// The instance of a context.
+///
+/// # Safety
+/// `vmctx` must be a live instance context.
+unsafe fn instance<'a>(vmctx: *mut VMContext) -> &'a mut Instance {
+    // SAFETY: forwarded; no other borrow of the instance is live during a libcall.
+    unsafe { &mut *(*vmctx).header.instance }
+}
+
+/// Records `trap` for the store of `vmctx` and raises the trap flag.
+///
+/// # Safety
+/// `vmctx` must be a live instance context.
+pub unsafe fn record_trap(vmctx: *mut VMContext, trap: Trap) {
+    // SAFETY: the store context outlives its instances.
+    unsafe {
+        let store = (*vmctx).header.store_context;
+        (*store).set_pending_error(anyhow::Error::new(trap));
+        (*store).trap_flag = 1;
+    }
+}
+
+fn check(vmctx: *mut VMContext, r: Result<(), Trap>) {
+    if let Err(t) = r {
+        // SAFETY: callers pass the live context they were called with.
+        unsafe { record_trap(vmctx, t) };
+    }
+}
+
+/// Raises trap number `code` (see `Trap::code`).
+///
+/// # Safety
+/// `vmctx` must be a live instance context.
+pub unsafe extern "C" fn raise_trap(vmctx: *mut VMContext, code: u32) {
+    // SAFETY: forwarded.
+    unsafe {
+        record_trap(
+            vmctx,
+            Trap::from_code(code).unwrap_or(Trap::UnreachableCodeReached),
+        )
+    }
+}
+
+/// `memory.grow`: the old size in pages, or `u32::MAX`.
+///
+/// # Safety
+/// `vmctx` must be a live instance context with memory `mem`.
+pub unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: u32) -> u32 {
+    // SAFETY: forwarded; the memory is owned by the store, not borrowed elsewhere now.
+    unsafe {
+        (*instance(vmctx).memory(mem))
+            .grow(delta as u64)
+            .map_or(u32::MAX, |old| old as u32)
+    }
+}
+
+/// `memory.fill`.
+///
+/// # Safety
+/// As `memory_grow`.
+pub unsafe extern "C" fn memory_fill(
+    vmctx: *mut VMContext,
+    mem: u32,
+    dst: u32,
+    val: u32,
+    len: u32,
+) {
+    // SAFETY: forwarded.
+    let r = unsafe {
+        Memory::fill(
+            instance(vmctx).memory(mem),
+            dst as u64,
+            val as u8,
+            len as u64,
+        )
+    };
+    check(vmctx, r);
+}
+
+/// `memory.copy` within memory `mem`.
+///
+/// # Safety
+/// As `memory_grow`.
+pub unsafe extern "C" fn memory_copy(
+    vmctx: *mut VMContext,
+    mem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    // SAFETY: forwarded.
+    let r = unsafe {
+        let m = instance(vmctx).memory(mem);
+        Memory::copy(m, dst as u64, m, src as u64, len as u64)
+    };
+    check(vmctx, r);
+}
+
+/// `memory.init`.
+///
+/// # Safety
+/// As `memory_grow`, with data segment `data`.
+pub unsafe extern "C" fn memory_init(
+    vmctx: *mut VMContext,
+    mem: u32,
+    data: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    // SAFETY: forwarded.
+    let r = unsafe {
+        Instance::memory_init(
+            (*vmctx).header.instance,
+            mem,
+            data,
+            dst as u64,
+            src as u64,
+            len as u64,
+        )
+    };
+    check(vmctx, r);
+}
+
+/// `data.drop`.
+///
+/// # Safety
+/// As `memory_init`.
+pub unsafe extern "C" fn data_drop(vmctx: *mut VMContext, data: u32) {
+    // SAFETY: forwarded.
+    unsafe { instance(vmctx).data_drop(data) }
+}
+
+/// `table.get`.
+///
+/// # Safety
+/// `vmctx` must be a live instance context with table `table`.
+pub unsafe extern "C" fn table_get(vmctx: *mut VMContext, table: u32, index: u32) -> *mut u8 {
+    // SAFETY: forwarded.
+    match unsafe { (*instance(vmctx).table(table)).get(index as u64) } {
+        Ok(r) => r.0.cast(),
+        Err(t) => {
+            // SAFETY: forwarded.
+            unsafe { record_trap(vmctx, t) };
+            core::ptr::null_mut()
+        }
+    }
+}
+
+/// `table.set`.
+///
+/// # Safety
+/// As `table_get`.
+pub unsafe extern "C" fn table_set(vmctx: *mut VMContext, table: u32, index: u32, value: *mut u8) {
+    // SAFETY: forwarded.
+    let r = unsafe { (*instance(vmctx).table(table)).set(index as u64, VMRef(value.cast())) };
+    check(vmctx, r);
+}
+
+/// `table.size`.
+///
+/// # Safety
+/// As `table_get`.
+pub unsafe extern "C" fn table_size(vmctx: *mut VMContext, table: u32) -> u32 {
+    // SAFETY: forwarded.
+    unsafe { (*instance(vmctx).table(table)).size() as u32 }
+}
+
+/// `table.grow`: the old size, or `u32::MAX`.
+///
+/// # Safety
+/// As `table_get`.
+pub unsafe extern "C" fn table_grow(
+    vmctx: *mut VMContext,
+    table: u32,
+    init: *mut u8,
+    delta: u32,
+) -> u32 {
+    // SAFETY: forwarded.
+    unsafe {
+        (*instance(vmctx).table(table))
+            .grow(delta as u64, VMRef(init.cast()))
+            .map_or(u32::MAX, |old| old as u32)
+    }
+}
+
+/// `table.fill`.
+///
+/// # Safety
+/// As `table_get`.
+pub unsafe extern "C" fn table_fill(
+    vmctx: *mut VMContext,
+    table: u32,
+    dst: u32,
+    value: *mut u8,
+    len: u32,
+) {
+    // SAFETY: forwarded.
+    let r = unsafe {
+        Table::fill(
+            instance(vmctx).table(table),
+            dst as u64,
+            VMRef(value.cast()),
+            len as u64,
+        )
+    };
+    check(vmctx, r);
+}
+
+/// `table.copy`.
+///
+/// # Safety
+/// As `table_get`, for both tables.
+pub unsafe extern "C" fn table_copy(
+    vmctx: *mut VMContext,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    // SAFETY: forwarded.
+    let r = unsafe {
+        let i = instance(vmctx);
+        Table::copy(
+            i.table(dst_table),
+            dst as u64,
+            i.table(src_table),
+            src as u64,
+            len as u64,
+        )
+    };
+    check(vmctx, r);
+}
+
+/// `table.init`.
+///
+/// # Safety
+/// As `table_get`, with element segment `elem`.
+pub unsafe extern "C" fn table_init(
+    vmctx: *mut VMContext,
+    table: u32,
+    elem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    // SAFETY: forwarded.
+    let r = unsafe {
+        Instance::table_init(
+            (*vmctx).header.instance,
+            table,
+            elem,
+            dst as u64,
+            src as u64,
+            len as u64,
+        )
+    };
+    check(vmctx, r);
+}
+
+/// `elem.drop`.
+///
+/// # Safety
+/// As `table_init`.
+pub unsafe extern "C" fn elem_drop(vmctx: *mut VMContext, elem: u32) {
+    // SAFETY: forwarded.
+    unsafe { instance(vmctx).elem_drop(elem) }
+}
