@@ -166,7 +166,30 @@ pub(crate) fn array_signature(call_conv: CallConv, ptr: types::Type) -> Signatur
 }
 
 /// Compiles the defined functions `d` of `module` for which `select(d)` holds.
+///
+/// A panic inside Cranelift (a bug, or a limit it does not report as an error) becomes
+/// an error here: a module must never crash the process.
 pub fn compile_module(
+    module: &ModuleInfo,
+    offsets: &VMOffsets,
+    sig_ids: &[VMSharedTypeIndex],
+    options: &JitOptions,
+    select: impl Fn(u32) -> bool,
+) -> Result<CompiledModule> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        compile_inner(module, offsets, sig_ids, options, select)
+    }))
+    .unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown panic");
+        Err(anyhow!("the JIT failed to compile the module: {msg}"))
+    })
+}
+
+fn compile_inner(
     module: &ModuleInfo,
     offsets: &VMOffsets,
     sig_ids: &[VMSharedTypeIndex],
@@ -175,6 +198,13 @@ pub fn compile_module(
 ) -> Result<CompiledModule> {
     let isa = host_isa()?;
     let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    // One contiguous reservation for the module's code, so that direct calls between its
+    // functions (32-bit relative) always reach. Only what is used is committed.
+    let code_bytes: usize = module.bodies.iter().map(|b| b.len()).sum();
+    let reserve = (16 << 20) + code_bytes.saturating_mul(64);
+    let arena = cranelift_jit::ArenaMemoryProvider::new_with_size(reserve)
+        .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
+    builder.memory_provider(Box::new(arena));
     for (name, ptr) in LIBCALLS {
         builder.symbol(*name, *ptr);
     }

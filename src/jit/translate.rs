@@ -138,6 +138,9 @@ struct Translator<'e, 'b> {
     /// `VMMemoryDefinition` of memory 0 and its (never moving) base.
     mem_def: Option<Value>,
     mem_base: Option<Value>,
+    /// Current length of memory 0, reloaded after anything that may grow it (calls,
+    /// `memory.grow`); SSA construction carries it across blocks.
+    mem_len: Option<Variable>,
     locals: Vec<(Variable, Type)>,
     stack: Vec<Value>,
     frames: Vec<Frame>,
@@ -180,6 +183,7 @@ pub(crate) fn translate_function(
             store_ctx: Value::from_u32(0),
             mem_def: None,
             mem_base: None,
+            mem_len: None,
             locals: Vec::new(),
             stack: Vec::new(),
             frames: Vec::new(),
@@ -325,6 +329,8 @@ impl<'e, 'b> Translator<'e, 'b> {
                 VMMemoryDefinition::BASE as i32,
             ));
             self.mem_def = Some(def);
+            self.mem_len = Some(self.b.declare_var(ptr));
+            self.reload_mem_len();
         }
         for (i, t) in ty.params().iter().enumerate() {
             let ct = clif_type(*t, ptr);
@@ -468,8 +474,9 @@ impl<'e, 'b> Translator<'e, 'b> {
         self.reachable = false;
     }
 
-    /// After a call that may have trapped: return if it did.
+    /// After a call that may have trapped (and grown memory): return if it did.
     fn check_trap_flag(&mut self) {
+        self.reload_mem_len();
         let flag = self.b.ins().load(
             types::I32,
             vm_flags(),
@@ -1299,13 +1306,21 @@ impl<'e, 'b> Translator<'e, 'b> {
     }
 
     fn mem_len(&mut self) -> Value {
-        let def = self.mem_def.expect("validated: a memory exists");
-        self.b.ins().load(
-            self.env.ptr,
-            vm_flags(),
-            def,
-            VMMemoryDefinition::CURRENT_LENGTH as i32,
-        )
+        let var = self.mem_len.expect("validated: a memory exists");
+        self.b.use_var(var)
+    }
+
+    /// Reloads the cached memory length (after a call or `memory.grow`).
+    fn reload_mem_len(&mut self) {
+        if let (Some(def), Some(var)) = (self.mem_def, self.mem_len) {
+            let len = self.b.ins().load(
+                self.env.ptr,
+                vm_flags(),
+                def,
+                VMMemoryDefinition::CURRENT_LENGTH as i32,
+            );
+            self.b.def_var(var, len);
+        }
     }
 
     /// The native address of a `size`-byte access at wasm address `addr` + `offset`,

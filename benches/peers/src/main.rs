@@ -17,6 +17,8 @@ mod peer;
 #[cfg(feature = "tierwasm")]
 mod tierwasm_engine;
 mod wasmi_engine;
+#[cfg(feature = "wasmtime")]
+mod wasmtime_engine;
 
 use anyhow::{Context, Result, bail};
 use peer::Peer;
@@ -29,6 +31,10 @@ const ALL_ENGINES: &[&str] = &[
     "wasmi-eager",
     #[cfg(feature = "tierwasm")]
     "tierwasm",
+    #[cfg(feature = "wasmtime")]
+    "wasmtime",
+    #[cfg(feature = "tierwasm")]
+    "tierwasm-jit",
 ];
 
 /// The engines compared when `--engines` is not given; the first is the
@@ -48,6 +54,10 @@ fn make_peer(name: &str) -> Result<Box<dyn Peer>> {
         "wasmi-eager" => Box::new(wasmi_engine::Wasmi::eager()),
         #[cfg(feature = "tierwasm")]
         "tierwasm" => Box::new(tierwasm_engine::Tierwasm::interp()?),
+        #[cfg(feature = "tierwasm")]
+        "tierwasm-jit" => Box::new(tierwasm_engine::Tierwasm::jit()?),
+        #[cfg(feature = "wasmtime")]
+        "wasmtime" => Box::new(wasmtime_engine::Wasmtime::new()?),
         _ => bail!(
             "unknown engine `{name}` (known: {})",
             ALL_ENGINES.join(", ")

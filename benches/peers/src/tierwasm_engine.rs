@@ -1,9 +1,8 @@
 //! The tierwasm peer. Everything that touches tierwasm's API is in this
 //! file, so an API change is fixed here and nowhere else.
 //!
-//! `Tierwasm::interp()` pins the interpreter tier; a JIT or auto-tiering
-//! column is another constructor here plus one line in `main.rs`'s
-//! `all_peers`.
+//! `Tierwasm::interp()` pins the interpreter tier, `Tierwasm::jit()` the
+//! Cranelift tier (every function compiled in `Module::new`).
 
 use crate::peer::{Compiled, Peer, Running};
 use anyhow::Result;
@@ -21,6 +20,19 @@ impl Tierwasm {
         let engine = tierwasm::Engine::new(&config)?;
         Ok(Tierwasm {
             name: "tierwasm",
+            engine,
+        })
+    }
+}
+
+impl Tierwasm {
+    /// The Cranelift tier: every function compiled when the module is.
+    pub fn jit() -> Result<Self> {
+        let mut config = tierwasm::Config::new();
+        config.tier(tierwasm::Tier::Jit);
+        let engine = tierwasm::Engine::new(&config)?;
+        Ok(Tierwasm {
+            name: "tierwasm-jit",
             engine,
         })
     }
