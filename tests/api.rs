@@ -518,3 +518,35 @@ fn deep_host_wasm_reentry_traps_instead_of_crashing() {
         assert_eq!(down.call(&mut store, 10).unwrap(), 10);
     }
 }
+
+/// A function that grows memory and then uses the new pages, in one body and across a
+/// loop: compiled code must not keep using the length it saw on entry.
+#[test]
+fn memory_grown_then_used_in_the_same_function() {
+    for engine in engines() {
+        let mut store = Store::new(&engine, ());
+        let instance = instantiate(
+            &engine,
+            &mut store,
+            r#"(module
+                (memory 1)
+                (func (export "run") (param $pages i32) (result i32)
+                  (local $i i32) (local $sum i32)
+                  (loop $grow
+                    (drop (memory.grow (i32.const 1)))
+                    (i32.store (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4))
+                               (memory.size))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br_if $grow (i32.lt_u (local.get $i) (local.get $pages))))
+                  (local.set $i (i32.const 2))
+                  (loop $sum
+                    (local.set $sum (i32.add (local.get $sum)
+                      (i32.load (i32.sub (i32.mul (local.get $i) (i32.const 65536)) (i32.const 4)))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br_if $sum (i32.le_u (local.get $i) (memory.size))))
+                  (local.get $sum)))"#,
+        );
+        let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
+        assert_eq!(run.call(&mut store, 3).unwrap(), 2 + 3 + 4, "{:?}", engine.config());
+    }
+}

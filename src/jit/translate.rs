@@ -850,6 +850,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                 let v = self
                     .libcall(self.env.libcalls.memory_grow, &[m, delta])
                     .expect("result");
+                self.reload_mem_len();
                 self.push(v);
             }
             O::MemoryFill { mem } => {
