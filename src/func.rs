@@ -129,6 +129,7 @@ pub(crate) fn invoke(
             NonNull::new_unchecked(buf.as_mut_ptr()),
             buf.len(),
         );
+        (*context).entry_depth -= 1;
         if ok {
             Ok(())
         } else {

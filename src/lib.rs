@@ -31,6 +31,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "component")]
+pub mod component;
 mod engine;
 mod extern_;
 mod func;

@@ -47,6 +47,9 @@ pub struct StoreOpaque {
     pub(crate) globals: Vec<VmBox<vm::Global>>,
     pub(crate) host_funcs: Vec<Box<dyn Any>>,
     pub(crate) extern_refs: Vec<VmBox<ExternData>>,
+    /// Component instances, functions and resources.
+    #[cfg(feature = "component")]
+    pub(crate) components: crate::component::store::ComponentStore,
     /// A context with only a header: the "caller" of calls made by the host.
     default_caller: VmBox<VMContextHeader>,
 }
@@ -124,6 +127,8 @@ impl<T> Store<T> {
                 globals: Vec::new(),
                 host_funcs: Vec::new(),
                 extern_refs: Vec::new(),
+                #[cfg(feature = "component")]
+                components: Default::default(),
                 default_caller,
             },
             data,

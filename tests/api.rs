@@ -547,6 +547,11 @@ fn memory_grown_then_used_in_the_same_function() {
                   (local.get $sum)))"#,
         );
         let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
-        assert_eq!(run.call(&mut store, 3).unwrap(), 2 + 3 + 4, "{:?}", engine.config());
+        assert_eq!(
+            run.call(&mut store, 3).unwrap(),
+            2 + 3 + 4,
+            "{:?}",
+            engine.config()
+        );
     }
 }

@@ -404,7 +404,7 @@ impl ModuleInfo {
     }
 }
 
-fn simd_unsupported(e: wasmparser::BinaryReaderError) -> anyhow::Error {
+pub(crate) fn simd_unsupported(e: wasmparser::BinaryReaderError) -> anyhow::Error {
     let msg = e.to_string();
     if msg.contains("SIMD support is not enabled") {
         anyhow!("unsupported: SIMD (v128) is not implemented yet ({msg})")

@@ -7,6 +7,7 @@
 //! codes. The interpreter and the JIT both depend on this module and on nothing of each
 //! other, so a function can change tier without any state being copied.
 
+pub mod component;
 mod func_ref;
 mod global;
 mod instance;

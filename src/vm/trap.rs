@@ -34,11 +34,14 @@ pub enum Trap {
     CannotLeaveComponent,
     /// A null reference was dereferenced.
     NullReference,
+    /// A component's values broke a rule of the canonical ABI (bad handle, string,
+    /// pointer, discriminant, …); the error's context says which.
+    CanonicalAbi,
 }
 
 impl Trap {
     /// Every trap, indexed by its code (what compiled code passes to `raise_trap`).
-    pub const ALL: [Trap; 14] = [
+    pub const ALL: [Trap; 15] = [
         Trap::UnreachableCodeReached,
         Trap::MemoryOutOfBounds,
         Trap::TableOutOfBounds,
@@ -53,6 +56,7 @@ impl Trap {
         Trap::Interrupted,
         Trap::CannotLeaveComponent,
         Trap::NullReference,
+        Trap::CanonicalAbi,
     ];
 
     /// The code compiled code uses for this trap.
@@ -90,6 +94,7 @@ impl Trap {
             Trap::Interrupted => "interrupted",
             Trap::CannotLeaveComponent => "cannot leave component instance",
             Trap::NullReference => "null reference",
+            Trap::CanonicalAbi => "canonical ABI violation",
         }
     }
 }

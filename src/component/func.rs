@@ -1,0 +1,592 @@
+//! Calls across the component boundary: component functions (`Func`), calls of lifted
+//! functions from the host or from another component, the trampolines that core code
+//! calls (lowerings and resource built-ins), call scopes for borrows, and
+//! post-return.
+
+use super::abi::{AbiCx, FlatSrc, Side};
+use super::host::{LoweringCall, entry_guard};
+use super::parse::{CanonOptions, TrampolineDef};
+use super::resources::{CallScope, trap};
+use super::store::{FuncData, LoweringTarget};
+use super::types::{FuncType, Type};
+use super::values::Val;
+use crate::store::{AsContext, AsContextMut, StoreId, StoreOpaque};
+use crate::vm::component::{
+    self as vmc, FLAG_MAY_ENTER, FLAG_MAY_LEAVE, VMComponentContext, VMComponentContextBox,
+    VMComponentOffsets, VMLowering,
+};
+use crate::vm::{VMContext, VMFuncRef, VMMemoryDefinition, VMOpaqueContext, ValRaw};
+use anyhow::{Result, bail};
+use core::ptr::NonNull;
+use std::sync::Arc;
+
+/// A component function of a store: lifted from a component's core code, or a host
+/// function a component imported.
+#[derive(Copy, Clone, Debug)]
+pub struct Func {
+    pub(crate) store_id: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Func {
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> Result<Arc<FuncType>> {
+        let ctx = store.as_context();
+        let o = ctx.opaque();
+        o.check(self.store_id)?;
+        match &o.components.funcs[self.index as usize] {
+            FuncData::Lifted { instance, lift, .. } => Ok(o.components.instances
+                [*instance as usize]
+                .def
+                .lifts[*lift as usize]
+                .ty
+                .clone()),
+            FuncData::Host(_) => {
+                bail!("unsupported: the type of a host function passed through a component")
+            }
+        }
+    }
+
+    /// Parameter names and types.
+    pub fn params(&self, store: impl AsContext) -> Result<Vec<(String, Type)>> {
+        Ok(self.ty(store)?.params.to_vec())
+    }
+
+    /// The result type, if any.
+    pub fn result(&self, store: impl AsContext) -> Result<Option<Type>> {
+        Ok(self.ty(store)?.result.clone())
+    }
+
+    /// Calls the function with dynamically typed values. `results` must have room for
+    /// the result (one element, or none). Post-return runs before this returns.
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let mut ctx = store.as_context_mut();
+        ctx.opaque().check(self.store_id)?;
+        let ty = self.ty(&ctx)?;
+        if params.len() != ty.params.len() {
+            bail!(
+                "expected {} arguments, got {}",
+                ty.params.len(),
+                params.len()
+            );
+        }
+        if results.len() != ty.result.is_some() as usize {
+            bail!(
+                "expected room for {} results, got {}",
+                ty.result.is_some() as usize,
+                results.len()
+            );
+        }
+        for (i, (v, (name, t))) in params.iter().zip(ty.params.iter()).enumerate() {
+            v.typecheck(t)
+                .map_err(|e| anyhow::anyhow!("argument {i} (`{name}`): {e}"))?;
+        }
+        let store = NonNull::from(ctx.opaque_mut());
+        let scope = push_scope(store);
+        let out = call_lifted(store, self.index, params, scope, false);
+        let out = pop_scope(store, scope, out.map(Some)).map(|o| o.expect("value"))?;
+        if let (Some(slot), Some(v)) = (results.first_mut(), out) {
+            *slot = v;
+        }
+        Ok(())
+    }
+
+    /// A typed view of the function; fails if the types do not match.
+    pub fn typed<P, R>(&self, store: impl AsContext) -> Result<super::typed::TypedFunc<P, R>>
+    where
+        P: super::typed::ComponentNamedList + super::typed::Lower,
+        R: super::typed::ComponentNamedList + super::typed::Lift,
+    {
+        super::typed::TypedFunc::new(*self, store)
+    }
+}
+
+/// The [`AbiCx`] of component instance `instance` with canonical options `options`.
+///
+/// # Safety
+/// `vmctx` must be the live context of `instance`, laid out by `offsets`.
+pub(crate) unsafe fn abi_cx(
+    store: NonNull<StoreOpaque>,
+    instance: u32,
+    vmctx: NonNull<VMComponentContext>,
+    offsets: &VMComponentOffsets,
+    options: &CanonOptions,
+    adapter: bool,
+) -> AbiCx {
+    // SAFETY: forwarded to the caller; slots are filled before any code can use them.
+    unsafe {
+        AbiCx {
+            store,
+            side: Side::Guest(instance),
+            memory: options
+                .memory
+                .and_then(|m| NonNull::new(vmc::memory(vmctx, offsets, m))),
+            realloc: options.realloc.and_then(|r| {
+                NonNull::new(*VMComponentContextBox::field::<*mut VMFuncRef>(
+                    vmctx,
+                    offsets.realloc(r),
+                ))
+            }),
+            encoding: options.encoding,
+            adapter,
+            scope: 0,
+        }
+    }
+}
+
+/// Opens a call scope; returns its index.
+pub(crate) fn push_scope(store: NonNull<StoreOpaque>) -> usize {
+    // SAFETY: the store is live; the borrow is short.
+    let scopes = unsafe { &mut (*store.as_ptr()).components.scopes };
+    scopes.push(CallScope::default());
+    scopes.len() - 1
+}
+
+/// Closes call scope `scope`: the callee must have dropped every borrow it received,
+/// and what was lent is released. Returns `result`, or the scope's own trap.
+pub(crate) fn pop_scope<R>(
+    store: NonNull<StoreOpaque>,
+    scope: usize,
+    result: Result<R>,
+) -> Result<R> {
+    // SAFETY: the store is live; no other borrow of it is held.
+    let c = unsafe { &mut (*store.as_ptr()).components };
+    let Some(s) = c.scopes.pop() else {
+        return result;
+    };
+    debug_assert_eq!(c.scopes.len(), scope);
+    for (inst, i) in s.lenders {
+        if let Ok(h) = c.instances[inst as usize].handles.get_mut(i) {
+            h.lends = h.lends.saturating_sub(1);
+        }
+    }
+    for i in s.host_lends {
+        if let Ok(h) = c.host_handles.get_mut(i) {
+            h.lends = h.lends.saturating_sub(1);
+        }
+    }
+    for i in s.host_borrows {
+        let _ = c.host_handles.remove(i);
+    }
+    let result = result?;
+    if s.borrows > 0 {
+        return Err(trap("borrow handles still remain at the end of the call"));
+    }
+    Ok(result)
+}
+
+/// Calls component function `func` with `args` (lowered into the callee) inside call
+/// scope `scope`; returns its result, lifted.
+pub(crate) fn call_lifted(
+    store: NonNull<StoreOpaque>,
+    func: u32,
+    args: &[Val],
+    scope: usize,
+    adapter: bool,
+) -> Result<Option<Val>> {
+    call_lifted_with(
+        store,
+        func,
+        scope,
+        adapter,
+        |cx, ty, flat| {
+            if ty.params_in_memory() {
+                let ptr = alloc_params(cx, ty)?;
+                let Type::Tuple(t) = &ty.params_tuple else {
+                    unreachable!("params are a tuple")
+                };
+                for (e, v) in t.elems.iter().zip(args) {
+                    cx.store(&e.ty, v, ptr + e.offset)?;
+                }
+                flat.push(ValRaw::i32(ptr as i32));
+            } else {
+                for ((_, t), v) in ty.params.iter().zip(args) {
+                    cx.lower_flat(t, v, flat)?;
+                }
+            }
+            Ok(())
+        },
+        |cx, ty, flat| match &ty.result {
+            None => Ok(None),
+            Some(rt) if ty.results_in_memory() => {
+                let ptr = flat[0].get_i32() as u32;
+                cx.check_ptr(ptr, rt)?;
+                Ok(Some(cx.load(rt, ptr)?))
+            }
+            Some(rt) => Ok(Some(cx.lift_flat(rt, &mut FlatSrc { vals: flat, pos: 0 })?)),
+        },
+    )
+}
+
+/// Allocates the argument area of a call whose parameters go through memory.
+pub(crate) fn alloc_params(cx: &mut AbiCx, ty: &FuncType) -> Result<u32> {
+    let tuple = &ty.params_tuple;
+    cx.realloc(0, 0, tuple.align(), tuple.size(), "arguments")
+}
+
+/// The call protocol of a lifted function, with the lowering of the arguments and the
+/// lifting of the result supplied by the caller (dynamic `Val`s or Rust types):
+/// enter (may-enter check), lower, call, lift, post-return.
+pub(crate) fn call_lifted_with<R>(
+    store: NonNull<StoreOpaque>,
+    func: u32,
+    scope: usize,
+    adapter: bool,
+    lower: impl FnOnce(&mut AbiCx, &FuncType, &mut Vec<ValRaw>) -> Result<()>,
+    lift: impl FnOnce(&mut AbiCx, &FuncType, &[ValRaw]) -> Result<R>,
+) -> Result<R> {
+    // SAFETY: the store is live; borrows of it are short and none is held while wasm
+    // runs (`invoke`).
+    unsafe {
+        let c = &(*store.as_ptr()).components;
+        let (instance, lift_index, core) = match &c.funcs[func as usize] {
+            FuncData::Lifted {
+                instance,
+                lift,
+                core,
+            } => (*instance, *lift, *core),
+            FuncData::Host(_) => {
+                bail!("unsupported: calling a host function that a component re-exports")
+            }
+        };
+        let data = &c.instances[instance as usize];
+        let def = data.def.clone();
+        let vmctx = data.vmctx.as_ptr();
+        let l = &def.lifts[lift_index as usize];
+        let ty = &*l.ty;
+        if let Some(what) = l.options.unsupported {
+            bail!("unsupported: calling a function lifted with {what}");
+        }
+        if ty.is_async {
+            bail!("unsupported: calling an `async` component function");
+        }
+        if vmc::flags(vmctx) & FLAG_MAY_ENTER == 0 {
+            return Err(trap("cannot enter component instance"));
+        }
+        let mut cx = abi_cx(store, instance, vmctx, &def.offsets, &l.options, adapter);
+        cx.scope = scope;
+
+        let mut flat = Vec::with_capacity(ty.flat_params.len().max(1));
+        lower(&mut cx, ty, &mut flat)?;
+        let n_results = if ty.results_in_memory() {
+            1
+        } else {
+            ty.flat_results.len()
+        };
+        if flat.len() < n_results {
+            flat.resize(n_results, ValRaw::zero());
+        }
+
+        // The call; the instance cannot be re-entered meanwhile.
+        vmc::set_flag(vmctx, FLAG_MAY_ENTER, false);
+        let called = crate::func::invoke(store, core, &mut flat);
+        vmc::set_flag(vmctx, FLAG_MAY_ENTER, true);
+        called?;
+
+        let result = lift(&mut cx, ty, &flat)?;
+
+        // Post-return, with the core results; it may not call out.
+        if let Some(p) = l.options.post_return {
+            let f =
+                *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, def.offsets.post_return(p));
+            if let Some(f) = NonNull::new(f) {
+                let mut buf = flat[..n_results].to_vec();
+                if buf.is_empty() {
+                    buf.push(ValRaw::zero());
+                }
+                vmc::set_flag(vmctx, FLAG_MAY_LEAVE | FLAG_MAY_ENTER, false);
+                let r = crate::func::invoke(store, f, &mut buf);
+                vmc::set_flag(vmctx, FLAG_MAY_LEAVE | FLAG_MAY_ENTER, true);
+                r?;
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// Records `e` as the pending error of a trampoline that is about to return `false`.
+///
+/// # Safety
+/// `vmctx` must be live.
+unsafe fn fail(vmctx: NonNull<VMComponentContext>, e: anyhow::Error) -> bool {
+    // SAFETY: forwarded.
+    unsafe {
+        let ctx = (*vmctx.as_ptr()).header.store_context;
+        (*ctx).set_pending_error(e);
+    }
+    false
+}
+
+/// The array-call entry of every lowered function: checks that the instance may call
+/// out, then calls the lowering's callee through its `VMLowering`.
+pub(crate) unsafe extern "C" fn lowering_trampoline(
+    callee: NonNull<VMOpaqueContext>,
+    _caller: NonNull<VMContext>,
+    args: NonNull<ValRaw>,
+    len: usize,
+) -> bool {
+    // SAFETY: `callee` is the context of a lowering trampoline of a live component
+    // instance (set up by instantiation); the lowering's callee has the fixed signature.
+    unsafe {
+        let (vmctx, index) = vmc::trampoline_context(callee);
+        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
+            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
+        }
+        let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
+        let inst = (*vmctx.as_ptr()).header.instance;
+        let def = &(&(*store).components).instances[inst as usize].def;
+        let TrampolineDef::Lower(lowering) = def.trampolines[index as usize] else {
+            unreachable!("a lowering trampoline")
+        };
+        let l = VMComponentContextBox::field::<VMLowering>(vmctx, def.offsets.lowering(lowering));
+        ((*l).callee)(vmctx, (*l).data, lowering, args, len)
+    }
+}
+
+/// The lowering callee when the callee is a component function: lifts the arguments
+/// from the calling component, calls the function, lowers its result back.
+pub(crate) unsafe extern "C" fn lifted_entry(
+    vmctx: NonNull<VMComponentContext>,
+    data: *const (),
+    lowering: u32,
+    args: NonNull<ValRaw>,
+    len: usize,
+) -> bool {
+    // SAFETY: `data` is the `LoweringTarget` of this lowering, kept alive by the
+    // instance; `vmctx` is live; `args` holds `len` values.
+    unsafe {
+        let LoweringTarget::Func(func) = *data.cast::<LoweringTarget>() else {
+            unreachable!("lifted_entry is only used for component functions")
+        };
+        let mut call = LoweringCall::new(vmctx, lowering, true);
+        let store = call.store;
+        entry_guard(store, || {
+            let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
+            let scope = push_scope(store);
+            call.cx.scope = scope;
+            let result = (|| {
+                let params = call.lift_params(args)?;
+                let result = call_lifted(store, func, &params, scope, true)?;
+                call.lower_result(result.as_ref(), args)
+            })();
+            pop_scope(store, scope, result)
+        })
+    }
+}
+
+/// The data of a resource built-in: the instance and the resource's runtime type.
+///
+/// # Safety
+/// `callee` must be a resource built-in's trampoline context.
+unsafe fn resource_builtin(
+    callee: NonNull<VMOpaqueContext>,
+) -> (
+    NonNull<VMComponentContext>,
+    *mut StoreOpaque,
+    u32,
+    Result<super::ResourceType>,
+) {
+    // SAFETY: forwarded.
+    unsafe {
+        let (vmctx, index) = vmc::trampoline_context(callee);
+        let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
+        let inst = (*vmctx.as_ptr()).header.instance;
+        let data = &(&(*store).components).instances[inst as usize];
+        let key = match data.def.trampolines[index as usize] {
+            TrampolineDef::ResourceNew(k)
+            | TrampolineDef::ResourceDrop(k)
+            | TrampolineDef::ResourceRep(k) => k,
+            TrampolineDef::Lower(_) | TrampolineDef::Unsupported(_) => {
+                unreachable!("a resource built-in")
+            }
+        };
+        (vmctx, store, inst, data.resource(key))
+    }
+}
+
+/// `resource.new`: a new owned handle for a representation.
+pub(crate) unsafe extern "C" fn resource_new_trampoline(
+    callee: NonNull<VMOpaqueContext>,
+    _caller: NonNull<VMContext>,
+    args: NonNull<ValRaw>,
+    _len: usize,
+) -> bool {
+    // SAFETY: as `lowering_trampoline`; `args` holds at least one value.
+    unsafe {
+        let (vmctx, store, inst, ty) = resource_builtin(callee);
+        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
+            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
+        }
+        let rep = (*args.as_ptr()).get_i32() as u32;
+        let r = ty.and_then(|ty| {
+            (&mut (*store).components).instances[inst as usize]
+                .handles
+                .add(super::resources::Handle::own(ty, rep))
+        });
+        match r {
+            Ok(i) => {
+                *args.as_ptr() = ValRaw::i32(i as i32);
+                true
+            }
+            Err(e) => fail(vmctx, e),
+        }
+    }
+}
+
+/// A built-in of a later feature: traps with an `unsupported` error.
+pub(crate) unsafe extern "C" fn unsupported_trampoline(
+    callee: NonNull<VMOpaqueContext>,
+    _caller: NonNull<VMContext>,
+    _args: NonNull<ValRaw>,
+    _len: usize,
+) -> bool {
+    // SAFETY: `callee` is the context of a trampoline of a live component instance.
+    unsafe {
+        let (vmctx, index) = vmc::trampoline_context(callee);
+        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
+            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
+        }
+        let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
+        let inst = (*vmctx.as_ptr()).header.instance;
+        let def = &(&(*store).components).instances[inst as usize].def;
+        let what = match def.trampolines[index as usize] {
+            TrampolineDef::Unsupported(u) => def.unsupported[u as usize].0.clone(),
+            _ => unreachable!("an unsupported built-in"),
+        };
+        fail(
+            vmctx,
+            anyhow::anyhow!("unsupported: canonical built-in {what}"),
+        )
+    }
+}
+
+/// `resource.rep`: the representation behind a handle.
+pub(crate) unsafe extern "C" fn resource_rep_trampoline(
+    callee: NonNull<VMOpaqueContext>,
+    _caller: NonNull<VMContext>,
+    args: NonNull<ValRaw>,
+    _len: usize,
+) -> bool {
+    // SAFETY: as `resource_new_trampoline`.
+    unsafe {
+        let (vmctx, store, inst, ty) = resource_builtin(callee);
+        let i = (*args.as_ptr()).get_i32() as u32;
+        let r = ty.and_then(|ty| {
+            (&(*store).components).instances[inst as usize]
+                .handles
+                .get_typed(i, ty)
+                .map(|h| h.rep)
+        });
+        match r {
+            Ok(rep) => {
+                *args.as_ptr() = ValRaw::i32(rep as i32);
+                true
+            }
+            Err(e) => fail(vmctx, e),
+        }
+    }
+}
+
+/// `resource.drop`: removes a handle; dropping an owned handle runs the destructor.
+pub(crate) unsafe extern "C" fn resource_drop_trampoline(
+    callee: NonNull<VMOpaqueContext>,
+    _caller: NonNull<VMContext>,
+    args: NonNull<ValRaw>,
+    _len: usize,
+) -> bool {
+    // SAFETY: as `resource_new_trampoline`.
+    unsafe {
+        let (vmctx, store, inst, ty) = resource_builtin(callee);
+        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
+            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
+        }
+        let i = (*args.as_ptr()).get_i32() as u32;
+        let store = NonNull::new_unchecked(store);
+        let r = ty.and_then(|ty| drop_handle(store, inst, i, ty));
+        match r {
+            Ok(()) => true,
+            Err(e) => fail(vmctx, e),
+        }
+    }
+}
+
+/// Removes handle `i` (of type `ty`) from instance `inst`'s table, with the effects of
+/// `resource.drop`.
+pub(crate) fn drop_handle(
+    store: NonNull<StoreOpaque>,
+    inst: u32,
+    i: u32,
+    ty: super::ResourceType,
+) -> Result<()> {
+    // SAFETY: the store is live; the borrow ends before any destructor runs.
+    let (rep, own) = unsafe {
+        let c = &mut (*store.as_ptr()).components;
+        let handles = &mut c.instances[inst as usize].handles;
+        let h = handles.get_typed(i, ty)?;
+        if h.lends != 0 {
+            return Err(trap("cannot remove owned resource while borrowed"));
+        }
+        let h = handles.remove(i)?;
+        if let Some(scope) = h.borrow_scope {
+            if let Some(s) = c.scopes.get_mut(scope) {
+                s.borrows = s.borrows.saturating_sub(1);
+            }
+            return Ok(());
+        }
+        (h.rep, h.is_own())
+    };
+    debug_assert!(own);
+    run_dtor(store, ty, rep, Some(inst))
+}
+
+/// Runs the destructor of a resource of type `ty` with representation `rep`, dropped
+/// by component instance `dropper` (or the host).
+pub(crate) fn run_dtor(
+    store: NonNull<StoreOpaque>,
+    ty: super::ResourceType,
+    rep: u32,
+    dropper: Option<u32>,
+) -> Result<()> {
+    // SAFETY: the store is live; no borrow of it is held while the destructor runs.
+    unsafe {
+        let c = &(*store.as_ptr()).components;
+        match ty.guest_index() {
+            Some(g) => {
+                let res = &c.guest_resources[g as usize];
+                let Some(dtor) = res.dtor else {
+                    return Ok(());
+                };
+                let owner = c.instances[res.instance as usize].vmctx.as_ptr();
+                if dropper != Some(res.instance) && vmc::flags(owner) & FLAG_MAY_ENTER == 0 {
+                    return Err(trap("cannot enter component instance"));
+                }
+                let mut buf = [ValRaw::i32(rep as i32)];
+                crate::func::invoke(store, dtor, &mut buf)
+            }
+            None => match c.host_dtors.get(&ty).cloned() {
+                Some(d) => d(store, rep),
+                None => Ok(()),
+            },
+        }
+    }
+}
+
+/// The memory definition behind a core memory of the store.
+pub(crate) fn memory_definition(store: &StoreOpaque, m: &crate::Memory) -> *mut VMMemoryDefinition {
+    store.memories[m.index].as_ptr().cast()
+}
+
+/// The lowering callee and its data for `target`.
+pub(crate) fn lowering_callee(
+    target: &LoweringTarget,
+) -> (crate::vm::component::VMLoweringCallee, *const ()) {
+    match target {
+        LoweringTarget::Host(h) => (h.entrypoint, Arc::as_ptr(h).cast()),
+        LoweringTarget::Func(_) => (lifted_entry, (target as *const LoweringTarget).cast()),
+    }
+}

@@ -1,0 +1,799 @@
+//! Instantiation: replays a [`ComponentDef`]'s initializers against a store, filling
+//! the index spaces with run-time items (core instances through the core API, nested
+//! component instances recursively), binding abstract resources to run-time resource
+//! types, and laying out the instance's `VMComponentContext`.
+
+use super::func::{
+    Func, lowering_callee, lowering_trampoline, memory_definition, resource_drop_trampoline,
+    resource_new_trampoline, resource_rep_trampoline, unsupported_trampoline,
+};
+use super::parse::{ComponentDef, CoreKind, EntityTy, Init, ItemRef, Kind, TrampolineDef};
+use super::resources::ResourceType;
+use super::store::{ComponentInstanceData, FuncData, GuestResource, LoweringTarget};
+use super::types::{FlatType, ResourceKey};
+use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreId};
+use crate::vm::component::{VMComponentContextBox, VMLowering};
+use crate::vm::{VMArrayCallFn, VMFuncRef, VMOpaqueContext, VmPtr};
+use crate::{Extern, Module};
+use anyhow::{Context, Result, anyhow, bail};
+use core::ptr::NonNull;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A run-time item of a component-level index space.
+#[derive(Clone)]
+pub(crate) enum Item {
+    Func(u32),
+    Instance(Arc<Exports>),
+    /// A type: its run-time resource type, for resources.
+    Type(Option<ResourceType>),
+    Component(ComponentValue),
+    Module(Module),
+}
+
+/// A component as a run-time value: its definition, and the items of enclosing
+/// instantiations it reaches with outer aliases.
+#[derive(Clone)]
+pub(crate) struct ComponentValue {
+    pub(crate) def: Arc<ComponentDef>,
+    pub(crate) outer: Option<Arc<OuterEnv>>,
+}
+
+/// The module and component index spaces of an enclosing instantiation, as they were
+/// when a nested component became a value.
+pub(crate) struct OuterEnv {
+    modules: Vec<Module>,
+    components: Vec<ComponentValue>,
+    parent: Option<Arc<OuterEnv>>,
+}
+
+impl OuterEnv {
+    /// The environment `count` levels out (1 is this one).
+    fn level(self: &Arc<Self>, count: u32) -> Result<&Arc<OuterEnv>> {
+        let mut env = self;
+        for _ in 1..count {
+            env = env
+                .parent
+                .as_ref()
+                .ok_or_else(|| anyhow!("outer alias reaches past the outermost component"))?;
+        }
+        Ok(env)
+    }
+}
+
+impl Item {
+    pub(crate) fn kind(&self) -> Kind {
+        match self {
+            Item::Func(_) => Kind::Func,
+            Item::Instance(_) => Kind::Instance,
+            Item::Type(_) => Kind::Type,
+            Item::Component(_) => Kind::Component,
+            Item::Module(_) => Kind::Module,
+        }
+    }
+}
+
+/// The exports of a component instance, in order.
+#[derive(Clone, Default)]
+pub(crate) struct Exports {
+    pub(crate) items: Vec<(String, Item)>,
+}
+
+impl Exports {
+    pub(crate) fn get(&self, name: &str) -> Option<&Item> {
+        self.items.iter().find(|(n, _)| n == name).map(|(_, i)| i)
+    }
+
+    /// The item at an export path.
+    pub(crate) fn at_path(&self, path: &[String]) -> Option<&Item> {
+        let (first, rest) = path.split_first()?;
+        let item = self.get(first)?;
+        if rest.is_empty() {
+            return Some(item);
+        }
+        match item {
+            Item::Instance(e) => e.at_path(rest),
+            _ => None,
+        }
+    }
+}
+
+/// A core instance: instantiated from a module, or made of other items.
+#[derive(Clone)]
+enum CoreInstance {
+    Real(crate::Instance),
+    Synthetic(Vec<(String, Extern)>),
+}
+
+/// An instance of a component.
+#[derive(Copy, Clone, Debug)]
+pub struct Instance {
+    pub(crate) store_id: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Instance {
+    fn exports<'a>(&self, store: &'a crate::store::StoreOpaque) -> Result<&'a Arc<Exports>> {
+        store.check(self.store_id)?;
+        store.components.instances[self.index as usize]
+            .exports
+            .as_ref()
+            .ok_or_else(|| anyhow!("instance is not fully instantiated"))
+    }
+
+    /// An exported function by name; `"iface#name"` or `"iface/name"` reaches into an
+    /// exported instance.
+    pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
+        let ctx = store.as_context();
+        let exports = self.exports(ctx.opaque()).ok()?;
+        let path: Vec<String> = match name.split_once('#') {
+            Some((i, f)) => vec![i.to_string(), f.to_string()],
+            None => vec![name.to_string()],
+        };
+        match exports.at_path(&path)? {
+            Item::Func(index) => Some(Func {
+                store_id: self.store_id,
+                index: *index,
+            }),
+            _ => None,
+        }
+    }
+
+    /// A function exported by an exported instance.
+    pub fn get_instance_func(
+        &self,
+        store: impl AsContext,
+        instance: &str,
+        name: &str,
+    ) -> Option<Func> {
+        let ctx = store.as_context();
+        let exports = self.exports(ctx.opaque()).ok()?;
+        match exports.at_path(&[instance.to_string(), name.to_string()])? {
+            Item::Func(index) => Some(Func {
+                store_id: self.store_id,
+                index: *index,
+            }),
+            _ => None,
+        }
+    }
+
+    /// A typed exported function.
+    pub fn get_typed_func<P, R>(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<super::typed::TypedFunc<P, R>>
+    where
+        P: super::typed::ComponentNamedList + super::typed::Lower,
+        R: super::typed::ComponentNamedList + super::typed::Lift,
+    {
+        let ctx = store.as_context();
+        let f = self
+            .get_func(&ctx, name)
+            .ok_or_else(|| anyhow!("no exported function named `{name}`"))?;
+        f.typed(&ctx)
+    }
+
+    /// The names and kinds of the exports.
+    pub fn export_names(&self, store: impl AsContext) -> Vec<(String, &'static str)> {
+        let ctx = store.as_context();
+        match self.exports(ctx.opaque()) {
+            Ok(e) => e
+                .items
+                .iter()
+                .map(|(n, i)| (n.clone(), i.kind().name()))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The exported resource type named `name`, if any.
+    pub fn get_resource(&self, store: impl AsContext, name: &str) -> Option<ResourceType> {
+        let ctx = store.as_context();
+        match self.exports(ctx.opaque()).ok()?.get(name)? {
+            Item::Type(t) => *t,
+            _ => None,
+        }
+    }
+}
+
+/// The index spaces of one instantiation.
+#[derive(Default)]
+struct Env {
+    funcs: Vec<u32>,
+    instances: Vec<Arc<Exports>>,
+    types: Vec<Option<ResourceType>>,
+    components: Vec<ComponentValue>,
+    modules: Vec<Module>,
+    /// What outer aliases of run-time items reach.
+    outer: Option<Arc<OuterEnv>>,
+    core_funcs: Vec<crate::Func>,
+    core_memories: Vec<crate::Memory>,
+    core_tables: Vec<crate::Table>,
+    core_globals: Vec<crate::Global>,
+    core_instances: Vec<CoreInstance>,
+}
+
+impl Env {
+    fn item(&self, r: ItemRef) -> Result<Item> {
+        let i = r.index as usize;
+        let missing = || anyhow!("{} index {} out of range", r.kind.name(), r.index);
+        Ok(match r.kind {
+            Kind::Func => Item::Func(*self.funcs.get(i).ok_or_else(missing)?),
+            Kind::Instance => Item::Instance(self.instances.get(i).ok_or_else(missing)?.clone()),
+            Kind::Type => Item::Type(*self.types.get(i).ok_or_else(missing)?),
+            Kind::Component => Item::Component(self.components.get(i).ok_or_else(missing)?.clone()),
+            Kind::Module => Item::Module(self.modules.get(i).ok_or_else(missing)?.clone()),
+            Kind::Value => bail!("unsupported: component values"),
+        })
+    }
+
+    fn push(&mut self, item: Item) {
+        match item {
+            Item::Func(f) => self.funcs.push(f),
+            Item::Instance(e) => self.instances.push(e),
+            Item::Type(t) => self.types.push(t),
+            Item::Component(c) => self.components.push(c),
+            Item::Module(m) => self.modules.push(m),
+        }
+    }
+
+    fn core_item(&self, kind: CoreKind, index: u32) -> Result<Extern> {
+        let i = index as usize;
+        let missing = || anyhow!("core item index {index} out of range");
+        Ok(match kind {
+            CoreKind::Func => Extern::Func(*self.core_funcs.get(i).ok_or_else(missing)?),
+            CoreKind::Memory => Extern::Memory(*self.core_memories.get(i).ok_or_else(missing)?),
+            CoreKind::Table => Extern::Table(*self.core_tables.get(i).ok_or_else(missing)?),
+            CoreKind::Global => Extern::Global(*self.core_globals.get(i).ok_or_else(missing)?),
+        })
+    }
+
+    fn push_core(&mut self, e: Extern) {
+        match e {
+            Extern::Func(f) => self.core_funcs.push(f),
+            Extern::Memory(m) => self.core_memories.push(m),
+            Extern::Table(t) => self.core_tables.push(t),
+            Extern::Global(g) => self.core_globals.push(g),
+        }
+    }
+}
+
+fn core_export<T>(
+    store: &StoreContextMut<'_, T>,
+    inst: &CoreInstance,
+    name: &str,
+) -> Option<Extern> {
+    match inst {
+        CoreInstance::Real(i) => i.get_export(store, name),
+        CoreInstance::Synthetic(items) => items.iter().find(|(n, _)| n == name).map(|(_, e)| *e),
+    }
+}
+
+/// Binds the resources that `ty` (an import or new instance, as this component types
+/// it) names to the run-time types found in `item`.
+fn bind_resources(
+    resources: &mut HashMap<ResourceKey, ResourceType>,
+    ty: &EntityTy,
+    item: &Item,
+) -> Result<()> {
+    let mut paths = Vec::new();
+    ty.resource_paths(&mut Vec::new(), &mut paths);
+    for (key, path) in paths {
+        let found = if path.is_empty() {
+            Some(item)
+        } else {
+            match item {
+                Item::Instance(e) => e.at_path(&path),
+                _ => None,
+            }
+        };
+        match found {
+            Some(Item::Type(Some(rt))) => bind(resources, key, *rt)?,
+            _ => bail!("expected a resource type at `{}`", path.join("/")),
+        }
+    }
+    Ok(())
+}
+
+fn bind(
+    resources: &mut HashMap<ResourceKey, ResourceType>,
+    key: ResourceKey,
+    rt: ResourceType,
+) -> Result<()> {
+    if let Some(old) = resources.insert(key, rt)
+        && old != rt
+    {
+        bail!("resource type bound twice to different types");
+    }
+    Ok(())
+}
+
+/// Checks a run-time item against the type an import expects (kinds, function types
+/// of host functions, instance exports present).
+fn check_import(
+    store: &crate::store::StoreOpaque,
+    name: &str,
+    ty: &EntityTy,
+    item: &Item,
+) -> Result<()> {
+    if ty.kind() != item.kind() {
+        bail!(
+            "import `{name}` expects a {}, found a {}",
+            ty.kind().name(),
+            item.kind().name()
+        );
+    }
+    match (ty, item) {
+        (EntityTy::Instance(expected), Item::Instance(given)) => {
+            for (n, t) in expected.iter() {
+                let Some(i) = given.get(n) else {
+                    bail!("instance `{name}` has no export named `{n}`");
+                };
+                check_import(store, &format!("{name}/{n}"), t, i)?;
+            }
+        }
+        (EntityTy::Type(keys), Item::Type(rt)) => {
+            if !keys.is_empty() && rt.is_none() {
+                bail!("import `{name}` expects a resource type");
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Instantiates `def` with `imports` (one item per import, in order); returns the new
+/// component instance's index.
+pub(crate) fn instantiate<T>(
+    store: &mut StoreContextMut<'_, T>,
+    component: &ComponentValue,
+    imports: Vec<Item>,
+) -> Result<u32> {
+    let def = &component.def;
+    let store_raw = store.raw();
+    let o = store.opaque_mut();
+    let index = o.components.instances.len() as u32;
+    let vmctx = VMComponentContextBox::new(
+        &def.offsets,
+        o.context.as_ptr(),
+        store_raw.as_ptr().cast(),
+        index,
+    );
+    o.components.instances.push(ComponentInstanceData {
+        def: def.clone(),
+        vmctx,
+        handles: Default::default(),
+        resources: HashMap::new(),
+        lowering_data: Vec::new(),
+        exports: None,
+    });
+    if imports.len() != def.imports.len() {
+        bail!(
+            "expected {} imports, got {}",
+            def.imports.len(),
+            imports.len()
+        );
+    }
+    let mut env = Env {
+        outer: component.outer.clone(),
+        ..Env::default()
+    };
+    let mut exports = Exports::default();
+    for init in &def.inits {
+        run_init(store, def, index, &imports, &mut env, &mut exports, init)?;
+    }
+    store.opaque_mut().components.instances[index as usize].exports = Some(Arc::new(exports));
+    Ok(index)
+}
+
+fn run_init<T>(
+    store: &mut StoreContextMut<'_, T>,
+    def: &Arc<ComponentDef>,
+    index: u32,
+    imports: &[Item],
+    env: &mut Env,
+    exports: &mut Exports,
+    init: &Init,
+) -> Result<()> {
+    let store_id = store.opaque().id;
+    let vmctx = store.opaque().components.instances[index as usize]
+        .vmctx
+        .as_ptr();
+    let offsets = &def.offsets;
+    match init {
+        Init::Import(i) => {
+            let (name, ty) = &def.imports[*i as usize];
+            let item = imports[*i as usize].clone();
+            check_import(store.opaque(), name, ty, &item)?;
+            let o = store.opaque_mut();
+            bind_resources(
+                &mut o.components.instances[index as usize].resources,
+                ty,
+                &item,
+            )
+            .with_context(|| format!("import `{name}`"))?;
+            env.push(item);
+        }
+        Init::CoreModule(m) => env.modules.push(def.modules[*m as usize].clone()),
+        Init::CoreInstantiate { module, args } => {
+            let module = env
+                .modules
+                .get(*module as usize)
+                .ok_or_else(|| anyhow!("core module index out of range"))?
+                .clone();
+            let mut externs = Vec::new();
+            for imp in module.imports() {
+                let (_, arg) = args
+                    .iter()
+                    .find(|(n, _)| n == imp.module)
+                    .ok_or_else(|| anyhow!("missing instantiation argument `{}`", imp.module))?;
+                let inst = env
+                    .core_instances
+                    .get(*arg as usize)
+                    .ok_or_else(|| anyhow!("core instance index out of range"))?;
+                let e = core_export(store, inst, imp.name).ok_or_else(|| {
+                    anyhow!(
+                        "instantiation argument `{}` has no export named `{}`",
+                        imp.module,
+                        imp.name
+                    )
+                })?;
+                externs.push(e);
+            }
+            let inst = crate::Instance::new(&mut *store, &module, &externs)?;
+            env.core_instances.push(CoreInstance::Real(inst));
+        }
+        Init::CoreInstanceFromExports(items) => {
+            let items = items
+                .iter()
+                .map(|(n, r)| Ok((n.clone(), env.core_item(r.kind, r.index)?)))
+                .collect::<Result<_>>()?;
+            env.core_instances.push(CoreInstance::Synthetic(items));
+        }
+        Init::CoreAlias { instance, name, .. } => {
+            let inst = env
+                .core_instances
+                .get(*instance as usize)
+                .ok_or_else(|| anyhow!("core instance index out of range"))?;
+            let e = core_export(store, inst, name)
+                .ok_or_else(|| anyhow!("core instance has no export named `{name}`"))?;
+            env.push_core(e);
+        }
+        Init::Component(c) => {
+            let child = def.components[*c as usize].clone();
+            // Capture the enclosing index spaces only when the child reaches them.
+            let outer = child.uses_outer.then(|| {
+                Arc::new(OuterEnv {
+                    modules: env.modules.clone(),
+                    components: env.components.clone(),
+                    parent: env.outer.clone(),
+                })
+            });
+            env.components.push(ComponentValue { def: child, outer });
+        }
+        Init::OuterModule { count, index } => {
+            let outer = env
+                .outer
+                .as_ref()
+                .ok_or_else(|| anyhow!("outer alias without an enclosing component"))?
+                .level(*count)?;
+            let m = outer
+                .modules
+                .get(*index as usize)
+                .ok_or_else(|| anyhow!("outer module index out of range"))?
+                .clone();
+            env.modules.push(m);
+        }
+        Init::OuterComponent { count, index } => {
+            let outer = env
+                .outer
+                .as_ref()
+                .ok_or_else(|| anyhow!("outer alias without an enclosing component"))?
+                .level(*count)?;
+            let c = outer
+                .components
+                .get(*index as usize)
+                .ok_or_else(|| anyhow!("outer component index out of range"))?
+                .clone();
+            env.components.push(c);
+        }
+        Init::Instantiate {
+            component,
+            args,
+            bindings,
+        } => {
+            let child = env
+                .components
+                .get(*component as usize)
+                .ok_or_else(|| anyhow!("component index out of range"))?
+                .clone();
+            let mut child_imports = Vec::new();
+            for (name, _) in &child.def.imports {
+                let (_, r) = args
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .ok_or_else(|| anyhow!("missing instantiation argument `{name}`"))?;
+                child_imports.push(env.item(*r)?);
+            }
+            let child_index = instantiate(store, &child, child_imports)?;
+            let child_exports = store.opaque().components.instances[child_index as usize]
+                .exports
+                .clone()
+                .expect("instantiated");
+            let o = store.opaque_mut();
+            let resources = &mut o.components.instances[index as usize].resources;
+            for (key, path) in bindings {
+                match child_exports.at_path(path) {
+                    Some(Item::Type(Some(rt))) => bind(resources, *key, *rt)?,
+                    _ => bail!("expected a resource type at `{}`", path.join("/")),
+                }
+            }
+            env.instances.push(child_exports);
+        }
+        Init::InstanceFromExports(items) => {
+            let items = items
+                .iter()
+                .map(|(n, r)| Ok((n.clone(), env.item(*r)?)))
+                .collect::<Result<_>>()?;
+            env.instances.push(Arc::new(Exports { items }));
+        }
+        Init::Alias {
+            instance,
+            name,
+            kind,
+            keys,
+        } => {
+            let inst = env
+                .instances
+                .get(*instance as usize)
+                .ok_or_else(|| anyhow!("instance index out of range"))?;
+            let item = inst
+                .get(name)
+                .ok_or_else(|| anyhow!("instance has no export named `{name}`"))?
+                .clone();
+            if item.kind() != *kind {
+                bail!(
+                    "export `{name}` is a {}, not a {}",
+                    item.kind().name(),
+                    kind.name()
+                );
+            }
+            if let Item::Type(Some(rt)) = &item {
+                let o = store.opaque_mut();
+                for k in keys {
+                    bind(
+                        &mut o.components.instances[index as usize].resources,
+                        *k,
+                        *rt,
+                    )?;
+                }
+            }
+            env.push(item);
+        }
+        Init::Type => env.types.push(None),
+        Init::TypeAlias(i) => {
+            let t = *env
+                .types
+                .get(*i as usize)
+                .ok_or_else(|| anyhow!("type index out of range"))?;
+            env.types.push(t);
+        }
+        Init::DefineResource(r) => {
+            let rdef = def.resources[*r as usize];
+            let dtor = match rdef.dtor {
+                Some(f) => Some(
+                    env.core_funcs
+                        .get(f as usize)
+                        .ok_or_else(|| anyhow!("destructor index out of range"))?
+                        .funcref,
+                ),
+                None => None,
+            };
+            let o = store.opaque_mut();
+            let g = o.components.guest_resources.len() as u32;
+            o.components.guest_resources.push(GuestResource {
+                instance: index,
+                dtor,
+            });
+            let rt = ResourceType::guest(store_id, g);
+            // SAFETY: `vmctx` is this instance's live context, laid out by `offsets`.
+            unsafe {
+                *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.resource_dtor(*r)) =
+                    dtor.map_or(core::ptr::null_mut(), NonNull::as_ptr);
+            }
+            bind(
+                &mut o.components.instances[index as usize].resources,
+                rdef.key,
+                rt,
+            )?;
+            env.types.push(Some(rt));
+        }
+        Init::Lift(l) => {
+            let ldef = &def.lifts[*l as usize];
+            fill_options(store, def, vmctx, env, &ldef.options)?;
+            let core = env
+                .core_funcs
+                .get(ldef.core_func as usize)
+                .ok_or_else(|| anyhow!("core function index out of range"))?
+                .funcref;
+            if ldef.options.unsupported.is_none() && !ldef.ty.is_async {
+                check_core_signature(store, core, ldef.ty.lifted_core_signature(), "lifted")?;
+            }
+            let o = store.opaque_mut();
+            o.components.funcs.push(FuncData::Lifted {
+                instance: index,
+                lift: *l,
+                core,
+            });
+            env.funcs.push(o.components.funcs.len() as u32 - 1);
+        }
+        Init::Trampoline(t) => {
+            let tdef = def.trampolines[*t as usize];
+            let (array_call, sig): (VMArrayCallFn, (Vec<FlatType>, Vec<FlatType>)) = match tdef {
+                TrampolineDef::Lower(lw) => {
+                    let ldef = &def.lowerings[lw as usize];
+                    fill_options(store, def, vmctx, env, &ldef.options)?;
+                    let func = *env
+                        .funcs
+                        .get(ldef.func as usize)
+                        .ok_or_else(|| anyhow!("function index out of range"))?;
+                    let target = match &store.opaque().components.funcs[func as usize] {
+                        FuncData::Host(h) => {
+                            let o = store.opaque();
+                            let resources = &o.components.instances[index as usize].resources;
+                            super::host::typecheck_func(h, &ldef.ty, &|k| {
+                                resources.get(&k).copied()
+                            })
+                            .context("host function type mismatch")?;
+                            LoweringTarget::Host(h.clone())
+                        }
+                        FuncData::Lifted { .. } => LoweringTarget::Func(func),
+                    };
+                    let target = Box::new(target);
+                    let (callee, data) = lowering_callee(&target);
+                    // SAFETY: `vmctx` is live and laid out by `offsets`; `data` stays alive
+                    // in `lowering_data` as long as the instance.
+                    unsafe {
+                        VMComponentContextBox::field::<VMLowering>(vmctx, offsets.lowering(lw))
+                            .write(VMLowering { callee, data });
+                    }
+                    store.opaque_mut().components.instances[index as usize]
+                        .lowering_data
+                        .push(target);
+                    (lowering_trampoline, ldef.ty.lowered_core_signature())
+                }
+                TrampolineDef::ResourceNew(_) => (
+                    resource_new_trampoline,
+                    (vec![FlatType::I32], vec![FlatType::I32]),
+                ),
+                TrampolineDef::ResourceRep(_) => (
+                    resource_rep_trampoline,
+                    (vec![FlatType::I32], vec![FlatType::I32]),
+                ),
+                TrampolineDef::ResourceDrop(_) => {
+                    (resource_drop_trampoline, (vec![FlatType::I32], vec![]))
+                }
+                TrampolineDef::Unsupported(_) => (unsupported_trampoline, (vec![], vec![])),
+            };
+            let core_ty = match tdef {
+                TrampolineDef::Unsupported(u) => def.unsupported[u as usize].1.clone(),
+                _ => crate::FuncType::new(
+                    sig.0.iter().map(|t| t.core()).collect::<Vec<_>>(),
+                    sig.1.iter().map(|t| t.core()).collect::<Vec<_>>(),
+                ),
+            };
+            let type_index = store.engine().signature_id(&core_ty);
+            // SAFETY: `vmctx` is live and laid out by `offsets`; the trampoline context
+            // was written when the context was made.
+            let funcref = unsafe {
+                let ctx = VMComponentContextBox::field::<VMOpaqueContext>(
+                    vmctx,
+                    offsets.trampoline_ctx(*t),
+                );
+                let fref =
+                    VMComponentContextBox::field::<VMFuncRef>(vmctx, offsets.trampoline_ref(*t));
+                fref.write(VMFuncRef {
+                    array_call,
+                    wasm_call: None,
+                    type_index,
+                    vmctx: VmPtr::new(NonNull::new_unchecked(ctx)),
+                });
+                NonNull::new_unchecked(fref)
+            };
+            env.core_funcs
+                .push(crate::Func::from_raw(store_id, funcref));
+        }
+        Init::Export { name, item, keys } => {
+            let value = env.item(*item)?;
+            if let Item::Type(Some(rt)) = &value {
+                let o = store.opaque_mut();
+                for k in keys {
+                    bind(
+                        &mut o.components.instances[index as usize].resources,
+                        *k,
+                        *rt,
+                    )?;
+                }
+            }
+            exports.items.push((name.clone(), value.clone()));
+            env.push(value);
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a core function has the signature a lift expects of it.
+fn check_core_signature<T>(
+    store: &StoreContextMut<'_, T>,
+    core: NonNull<VMFuncRef>,
+    (params, results): (Vec<FlatType>, Vec<FlatType>),
+    what: &str,
+) -> Result<()> {
+    let want = crate::FuncType::new(
+        params.iter().map(|t| t.core()).collect::<Vec<_>>(),
+        results.iter().map(|t| t.core()).collect::<Vec<_>>(),
+    );
+    // SAFETY: the funcref belongs to this store and is live.
+    let have = unsafe { (*core.as_ptr()).type_index };
+    if store.engine().signature_id(&want) != have {
+        bail!(
+            "{what} core function has type {}, expected {want}",
+            store.engine().signature(have)
+        );
+    }
+    Ok(())
+}
+
+/// Fills the `VMComponentContext` slots of a lift's or lower's canonical options.
+fn fill_options<T>(
+    store: &mut StoreContextMut<'_, T>,
+    def: &ComponentDef,
+    vmctx: NonNull<crate::vm::component::VMComponentContext>,
+    env: &Env,
+    options: &super::parse::CanonOptions,
+) -> Result<()> {
+    let offsets = &def.offsets;
+    let missing = || anyhow!("canonical option index out of range");
+    // SAFETY: `vmctx` is live and laid out by `offsets`; each slot index comes from
+    // `def`, so it is inside its array.
+    unsafe {
+        if let Some(m) = options.memory {
+            let mem = env
+                .core_memories
+                .get(def.memories[m as usize] as usize)
+                .ok_or_else(missing)?;
+            *VMComponentContextBox::field::<*mut crate::vm::VMMemoryDefinition>(
+                vmctx,
+                offsets.memory(m),
+            ) = memory_definition(store.opaque(), mem);
+        }
+        if let Some(r) = options.realloc {
+            let f = env
+                .core_funcs
+                .get(def.reallocs[r as usize] as usize)
+                .ok_or_else(missing)?;
+            check_core_signature(
+                store,
+                f.funcref,
+                (vec![FlatType::I32; 4], vec![FlatType::I32]),
+                "realloc",
+            )?;
+            *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.realloc(r)) =
+                f.funcref.as_ptr();
+        }
+        if let Some(p) = options.post_return {
+            let f = env
+                .core_funcs
+                .get(def.post_returns[p as usize] as usize)
+                .ok_or_else(missing)?;
+            *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.post_return(p)) =
+                f.funcref.as_ptr();
+        }
+    }
+    Ok(())
+}
+
+/// Keeps `AsContextMut` in scope for callers that pass contexts by value.
+#[allow(dead_code)]
+fn _assert_context<C: AsContextMut>(_: C) {}

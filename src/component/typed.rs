@@ -1,0 +1,962 @@
+//! Rust types as component values: [`ComponentType`] (typecheck against a component
+//! type), [`Lift`] (read from core values or memory) and [`Lower`] (write them), for
+//! primitives, `String`/`&str`, `Vec<T>`, `Option<T>`, `Result<T, E>`, tuples,
+//! [`Resource<T>`] and [`ResourceAny`]; typed calls of component functions
+//! ([`TypedFunc`]) and typed host functions (`func_wrap`), which go straight between
+//! Rust values and core values with no intermediate [`Val`].
+
+use super::abi::{AbiCx, FlatSrc};
+use super::func::{Func, alloc_params, call_lifted_with, pop_scope, push_scope};
+use super::host::{HostFunc, LoweringCall, ResourceLookup, entry_guard};
+use super::resources::{Handle, Resource, ResourceAny, ResourceType, trap};
+use super::types::{FuncType, Type};
+use super::values::Val;
+use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreInner};
+use crate::vm::ValRaw;
+use crate::vm::component::VMComponentContext;
+use anyhow::{Result, bail};
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use std::sync::Arc;
+
+/// A Rust type that stands for a component value type.
+pub trait ComponentType {
+    /// True only for `()`, which stands for "no payload" in `Result<(), E>`.
+    #[doc(hidden)]
+    const IS_UNIT: bool = false;
+    /// Checks that `ty` is this Rust type's component type.
+    fn typecheck(ty: &Type, resources: ResourceLookup<'_>) -> Result<()>;
+}
+
+/// A Rust type that can be written as a component value.
+pub trait Lower: ComponentType {
+    /// Appends the flat core values of `self` (of component type `ty`).
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()>;
+    /// Stores `self` (of component type `ty`) at `ptr`.
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()>;
+
+    /// Stores `items` (elements of type `elem`) from `ptr` on; bytes override this
+    /// with one copy.
+    #[doc(hidden)]
+    fn store_list(items: &[Self], cx: &mut AbiCx, elem: &Type, ptr: u32) -> Result<()>
+    where
+        Self: Sized,
+    {
+        let size = elem.size();
+        for (i, v) in items.iter().enumerate() {
+            v.store(cx, elem, ptr + i as u32 * size)?;
+        }
+        Ok(())
+    }
+}
+
+/// A Rust type that can be read from a component value.
+pub trait Lift: ComponentType + Sized {
+    /// Reads a value of component type `ty` from flat core values.
+    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self>;
+    /// Reads a value of component type `ty` stored at `ptr`.
+    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self>;
+
+    /// Reads `len` elements of type `elem` from `ptr` on (bounds already checked);
+    /// bytes override this with one copy.
+    #[doc(hidden)]
+    fn load_list(cx: &mut AbiCx, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Self>> {
+        let size = elem.size();
+        (0..len)
+            .map(|i| Self::load(cx, elem, ptr + i * size))
+            .collect()
+    }
+}
+
+/// A tuple used as a parameter or result list (`()`, `(A,)`, `(A, B)`, …).
+pub trait ComponentNamedList: ComponentType {}
+
+fn mismatch(ty: &Type, rust: &str) -> anyhow::Error {
+    anyhow::anyhow!("type mismatch: expected {ty}, found Rust type `{rust}`")
+}
+
+macro_rules! primitive {
+    ($($rust:ty => $variant:ident, $size:expr, $flat_get:ident, $flat_new:ident, $as_flat:ty;)*) => {$(
+        impl ComponentType for $rust {
+            fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
+                match ty {
+                    Type::$variant => Ok(()),
+                    _ => Err(mismatch(ty, stringify!($rust))),
+                }
+            }
+        }
+        impl Lower for $rust {
+            fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+                out.push(ValRaw::$flat_new(*self as $as_flat));
+                Ok(())
+            }
+            fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+                cx.store_bytes(ptr, &self.to_le_bytes())
+            }
+            fn store_list(items: &[Self], cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+                // Little-endian in memory, as on every host tierwasm supports.
+                let bytes: Vec<u8> = items.iter().flat_map(|v| v.to_le_bytes()).collect();
+                cx.store_bytes(ptr, &bytes)
+            }
+        }
+        impl Lift for $rust {
+            fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+                Ok(src.next()?.$flat_get() as $rust)
+            }
+            fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+                Ok(<$rust>::from_le_bytes(cx.load_bytes::<$size>(ptr)?))
+            }
+            fn load_list(cx: &mut AbiCx, _: &Type, ptr: u32, len: u32) -> Result<Vec<Self>> {
+                let mem = cx.mem()?;
+                let raw = &mem[ptr as usize..ptr as usize + len as usize * $size];
+                Ok(raw
+                    .chunks_exact($size)
+                    .map(|c| <$rust>::from_le_bytes(c.try_into().expect("chunk size")))
+                    .collect())
+            }
+        }
+    )*};
+}
+
+primitive! {
+    u8 => U8, 1, get_i32, i32, i32;
+    i8 => S8, 1, get_i32, i32, i32;
+    u16 => U16, 2, get_i32, i32, i32;
+    i16 => S16, 2, get_i32, i32, i32;
+    u32 => U32, 4, get_i32, i32, i32;
+    i32 => S32, 4, get_i32, i32, i32;
+    u64 => U64, 8, get_i64, i64, i64;
+    i64 => S64, 8, get_i64, i64, i64;
+}
+
+fn canon_f32(f: f32) -> f32 {
+    if f.is_nan() {
+        f32::from_bits(0x7fc0_0000)
+    } else {
+        f
+    }
+}
+fn canon_f64(f: f64) -> f64 {
+    if f.is_nan() {
+        f64::from_bits(0x7ff8_0000_0000_0000)
+    } else {
+        f
+    }
+}
+
+impl ComponentType for f32 {
+    fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
+        match ty {
+            Type::Float32 => Ok(()),
+            _ => Err(mismatch(ty, "f32")),
+        }
+    }
+}
+impl Lower for f32 {
+    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        out.push(ValRaw::f32(canon_f32(*self).to_bits()));
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+        cx.store_bytes(ptr, &canon_f32(*self).to_bits().to_le_bytes())
+    }
+}
+impl Lift for f32 {
+    fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        Ok(canon_f32(f32::from_bits(src.next()?.get_f32())))
+    }
+    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+        Ok(canon_f32(f32::from_le_bytes(cx.load_bytes::<4>(ptr)?)))
+    }
+}
+
+impl ComponentType for f64 {
+    fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
+        match ty {
+            Type::Float64 => Ok(()),
+            _ => Err(mismatch(ty, "f64")),
+        }
+    }
+}
+impl Lower for f64 {
+    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        out.push(ValRaw::f64(canon_f64(*self).to_bits()));
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+        cx.store_bytes(ptr, &canon_f64(*self).to_bits().to_le_bytes())
+    }
+}
+impl Lift for f64 {
+    fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        Ok(canon_f64(f64::from_bits(src.next()?.get_f64())))
+    }
+    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+        Ok(canon_f64(f64::from_le_bytes(cx.load_bytes::<8>(ptr)?)))
+    }
+}
+
+impl ComponentType for bool {
+    fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
+        match ty {
+            Type::Bool => Ok(()),
+            _ => Err(mismatch(ty, "bool")),
+        }
+    }
+}
+impl Lower for bool {
+    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        out.push(ValRaw::i32(*self as i32));
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+        cx.store_bytes(ptr, &[*self as u8])
+    }
+}
+impl Lift for bool {
+    fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        Ok(src.next()?.get_i32() != 0)
+    }
+    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+        Ok(cx.load_bytes::<1>(ptr)?[0] != 0)
+    }
+}
+
+fn to_char(u: u32) -> Result<char> {
+    char::from_u32(u).ok_or_else(|| trap(format!("invalid `char` bit pattern: {u:#x}")))
+}
+
+impl ComponentType for char {
+    fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
+        match ty {
+            Type::Char => Ok(()),
+            _ => Err(mismatch(ty, "char")),
+        }
+    }
+}
+impl Lower for char {
+    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        out.push(ValRaw::i32(*self as i32));
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+        cx.store_bytes(ptr, &(*self as u32).to_le_bytes())
+    }
+}
+impl Lift for char {
+    fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        to_char(src.next()?.get_i32() as u32)
+    }
+    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+        to_char(u32::from_le_bytes(cx.load_bytes::<4>(ptr)?))
+    }
+}
+
+// ---- strings
+
+impl ComponentType for str {
+    fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
+        match ty {
+            Type::String => Ok(()),
+            _ => Err(mismatch(ty, "str")),
+        }
+    }
+}
+impl Lower for str {
+    fn lower_flat(&self, cx: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        let (ptr, len) = cx.lower_string(self)?;
+        out.push(ValRaw::i32(ptr as i32));
+        out.push(ValRaw::i32(len as i32));
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+        let (p, len) = cx.lower_string(self)?;
+        cx.store_bytes(ptr, &p.to_le_bytes())?;
+        cx.store_bytes(ptr + 4, &len.to_le_bytes())
+    }
+}
+
+impl ComponentType for String {
+    fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
+        str::typecheck(ty, r)
+    }
+}
+impl Lower for String {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        self.as_str().lower_flat(cx, ty, out)
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        self.as_str().store(cx, ty, ptr)
+    }
+}
+impl Lift for String {
+    fn lift_flat(cx: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        let ptr = src.next()?.get_i32() as u32;
+        let len = src.next()?.get_i32() as u32;
+        cx.lift_string(ptr, len)
+    }
+    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+        let p = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
+        let len = u32::from_le_bytes(cx.load_bytes::<4>(ptr + 4)?);
+        cx.lift_string(p, len)
+    }
+}
+
+// ---- references and boxes forward to the value
+
+impl<T: ComponentType + ?Sized> ComponentType for &T {
+    fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
+        T::typecheck(ty, r)
+    }
+}
+impl<T: Lower + ?Sized> Lower for &T {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        (**self).lower_flat(cx, ty, out)
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        (**self).store(cx, ty, ptr)
+    }
+}
+
+// ---- lists
+
+fn list_elem(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::List(l) => Some(&l.elem),
+        _ => None,
+    }
+}
+
+impl<T: ComponentType> ComponentType for [T] {
+    fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
+        match list_elem(ty) {
+            Some(e) => T::typecheck(e, r),
+            None => Err(mismatch(ty, "list")),
+        }
+    }
+}
+impl<T: Lower> Lower for [T] {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        let (ptr, len) = lower_list(cx, ty, self)?;
+        out.push(ValRaw::i32(ptr as i32));
+        out.push(ValRaw::i32(len as i32));
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        let (p, len) = lower_list(cx, ty, self)?;
+        cx.store_bytes(ptr, &p.to_le_bytes())?;
+        cx.store_bytes(ptr + 4, &len.to_le_bytes())
+    }
+}
+
+fn lower_list<T: Lower>(cx: &mut AbiCx, ty: &Type, items: &[T]) -> Result<(u32, u32)> {
+    let elem = list_elem(ty).ok_or_else(|| mismatch(ty, "list"))?;
+    let (size, align) = elem.size_align();
+    let bytes = u64::from(size) * items.len() as u64;
+    if bytes > u64::from(u32::MAX) {
+        return Err(trap("list too large"));
+    }
+    let ptr = cx.realloc(0, 0, align, bytes as u32, "list")?;
+    T::store_list(items, cx, elem, ptr)?;
+    Ok((ptr, items.len() as u32))
+}
+
+impl<T: ComponentType> ComponentType for Vec<T> {
+    fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
+        <[T]>::typecheck(ty, r)
+    }
+}
+impl<T: Lower> Lower for Vec<T> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        self.as_slice().lower_flat(cx, ty, out)
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        self.as_slice().store(cx, ty, ptr)
+    }
+}
+impl<T: Lift> Lift for Vec<T> {
+    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        let ptr = src.next()?.get_i32() as u32;
+        let len = src.next()?.get_i32() as u32;
+        lift_list(cx, ty, ptr, len)
+    }
+    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+        let p = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
+        let len = u32::from_le_bytes(cx.load_bytes::<4>(ptr + 4)?);
+        lift_list(cx, ty, p, len)
+    }
+}
+
+fn lift_list<T: Lift>(cx: &mut AbiCx, ty: &Type, ptr: u32, len: u32) -> Result<Vec<T>> {
+    let elem = list_elem(ty).ok_or_else(|| mismatch(ty, "list"))?;
+    let (size, align) = elem.size_align();
+    if ptr % align != 0 {
+        return Err(trap("unaligned pointer"));
+    }
+    let bytes = u64::from(len) * u64::from(size);
+    cx.check_range(ptr, bytes, "list")?;
+    T::load_list(cx, elem, ptr, len)
+}
+
+// ---- option and result
+
+impl<T: ComponentType> ComponentType for Option<T> {
+    fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
+        match ty {
+            Type::Option(o) => T::typecheck(&o.ty, r),
+            _ => Err(mismatch(ty, "Option")),
+        }
+    }
+}
+
+fn option_payload(ty: &Type) -> (&Type, u32, u32) {
+    let Type::Option(o) = ty else {
+        unreachable!("typechecked")
+    };
+    (&o.ty, ty.flat_count() as u32 - 1, o.info.payload_offset)
+}
+
+impl<T: Lower> Lower for Option<T> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        let (pt, slots, _) = option_payload(ty);
+        let start = out.len() + 1;
+        match self {
+            None => out.push(ValRaw::i32(0)),
+            Some(v) => {
+                out.push(ValRaw::i32(1));
+                v.lower_flat(cx, pt, out)?;
+            }
+        }
+        out.resize(start + slots as usize, ValRaw::zero());
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        let (pt, _, off) = option_payload(ty);
+        match self {
+            None => cx.store_bytes(ptr, &[0]),
+            Some(v) => {
+                cx.store_bytes(ptr, &[1])?;
+                v.store(cx, pt, ptr + off)
+            }
+        }
+    }
+}
+impl<T: Lift> Lift for Option<T> {
+    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        let (pt, slots, _) = option_payload(ty);
+        let disc = src.next()?.get_i32();
+        let start = src.pos;
+        let v = match disc {
+            0 => None,
+            1 => Some(T::lift_flat(cx, pt, src)?),
+            _ => return Err(trap("invalid variant discriminant")),
+        };
+        src.pos = start + slots as usize;
+        Ok(v)
+    }
+    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+        let (pt, _, off) = option_payload(ty);
+        match cx.load_bytes::<1>(ptr)?[0] {
+            0 => Ok(None),
+            1 => Ok(Some(T::load(cx, pt, ptr + off)?)),
+            _ => Err(trap("invalid variant discriminant")),
+        }
+    }
+}
+
+fn check_payload<T: ComponentType>(
+    t: Option<&Type>,
+    r: ResourceLookup<'_>,
+    which: &str,
+) -> Result<()> {
+    match (t, T::IS_UNIT) {
+        (None, true) => Ok(()),
+        (Some(t), false) => T::typecheck(t, r),
+        (None, false) => bail!("type mismatch: result `{which}` has no payload"),
+        (Some(t), true) => bail!("type mismatch: result `{which}` has payload {t}, found `()`"),
+    }
+}
+
+impl<T: ComponentType, E: ComponentType> ComponentType for Result<T, E> {
+    fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
+        match ty {
+            Type::Result(rt) => {
+                check_payload::<T>(rt.ok.as_ref(), r, "ok")?;
+                check_payload::<E>(rt.err.as_ref(), r, "error")
+            }
+            _ => Err(mismatch(ty, "Result")),
+        }
+    }
+}
+
+fn result_parts(ty: &Type) -> (&super::types::ResultType, u32, u32) {
+    let Type::Result(r) = ty else {
+        unreachable!("typechecked")
+    };
+    (r, ty.flat_count() as u32 - 1, r.info.payload_offset)
+}
+
+/// The payload type of a unit-or-value case (`()` stands for no payload).
+fn payload_ty(t: &Option<Type>) -> Type {
+    t.clone().unwrap_or_else(|| Type::tuple([]))
+}
+
+impl<T: Lower, E: Lower> Lower for Result<T, E> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        let (r, slots, _) = result_parts(ty);
+        let start = out.len() + 1;
+        match self {
+            Ok(v) => {
+                out.push(ValRaw::i32(0));
+                v.lower_flat(cx, &payload_ty(&r.ok), out)?;
+            }
+            Err(e) => {
+                out.push(ValRaw::i32(1));
+                e.lower_flat(cx, &payload_ty(&r.err), out)?;
+            }
+        }
+        out.resize(start + slots as usize, ValRaw::zero());
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        let (r, _, off) = result_parts(ty);
+        match self {
+            Ok(v) => {
+                cx.store_bytes(ptr, &[0])?;
+                v.store(cx, &payload_ty(&r.ok), ptr + off)
+            }
+            Err(e) => {
+                cx.store_bytes(ptr, &[1])?;
+                e.store(cx, &payload_ty(&r.err), ptr + off)
+            }
+        }
+    }
+}
+impl<T: Lift, E: Lift> Lift for Result<T, E> {
+    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        let (r, slots, _) = result_parts(ty);
+        let disc = src.next()?.get_i32();
+        let start = src.pos;
+        let v = match disc {
+            0 => Ok(T::lift_flat(cx, &payload_ty(&r.ok), src)?),
+            1 => Err(E::lift_flat(cx, &payload_ty(&r.err), src)?),
+            _ => return Err(trap("invalid variant discriminant")),
+        };
+        src.pos = start + slots as usize;
+        Ok(v)
+    }
+    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+        let (r, _, off) = result_parts(ty);
+        match cx.load_bytes::<1>(ptr)?[0] {
+            0 => Ok(Ok(T::load(cx, &payload_ty(&r.ok), ptr + off)?)),
+            1 => Ok(Err(E::load(cx, &payload_ty(&r.err), ptr + off)?)),
+            _ => Err(trap("invalid variant discriminant")),
+        }
+    }
+}
+
+// ---- tuples (also parameter and result lists)
+
+fn tuple_elems(ty: &Type) -> Option<&[super::types::Field]> {
+    match ty {
+        Type::Tuple(t) => Some(&t.elems),
+        _ => None,
+    }
+}
+
+macro_rules! tuples {
+    ($(($($t:ident $n:tt),*);)*) => {$(
+        impl<$($t: ComponentType),*> ComponentType for ($($t,)*) {
+            const IS_UNIT: bool = tuples!(@count $($t)*) == 0;
+            #[allow(unused_variables)]
+            fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
+                let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
+                if elems.len() != tuples!(@count $($t)*) {
+                    return Err(mismatch(ty, &format!("a tuple of {}", tuples!(@count $($t)*))));
+                }
+                $($t::typecheck(&elems[$n].ty, r)?;)*
+                Ok(())
+            }
+        }
+        impl<$($t: ComponentType),*> ComponentNamedList for ($($t,)*) {}
+        impl<$($t: Lower),*> Lower for ($($t,)*) {
+            #[allow(unused_variables)]
+            fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+                let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
+                $(self.$n.lower_flat(cx, &elems[$n].ty, out)?;)*
+                Ok(())
+            }
+            #[allow(unused_variables)]
+            fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+                let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
+                $(self.$n.store(cx, &elems[$n].ty, ptr + elems[$n].offset)?;)*
+                Ok(())
+            }
+        }
+        impl<$($t: Lift),*> Lift for ($($t,)*) {
+            #[allow(unused_variables)]
+            fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+                let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
+                Ok(($($t::lift_flat(cx, &elems[$n].ty, src)?,)*))
+            }
+            #[allow(unused_variables)]
+            fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+                let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
+                Ok(($($t::load(cx, &elems[$n].ty, ptr + elems[$n].offset)?,)*))
+            }
+        }
+    )*};
+    (@count) => { 0usize };
+    (@count $h:ident $($t:ident)*) => { 1usize + tuples!(@count $($t)*) };
+}
+
+tuples! {
+    ();
+    (A 0);
+    (A 0, B 1);
+    (A 0, B 1, C 2);
+    (A 0, B 1, C 2, D 3);
+    (A 0, B 1, C 2, D 3, E 4);
+    (A 0, B 1, C 2, D 3, E 4, F 5);
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+}
+
+// ---- resources
+
+fn handle_type(ty: &Type) -> Option<(super::types::ResourceKey, bool)> {
+    match ty {
+        Type::Own(k) => Some((*k, true)),
+        Type::Borrow(k) => Some((*k, false)),
+        _ => None,
+    }
+}
+
+impl<T: 'static> ComponentType for Resource<T> {
+    fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
+        let (key, _) = handle_type(ty).ok_or_else(|| mismatch(ty, "Resource"))?;
+        match r(key) {
+            Some(rt) if rt == ResourceType::host::<T>() => Ok(()),
+            Some(_) => bail!(
+                "type mismatch: the resource is not the host type `{}`",
+                std::any::type_name::<T>()
+            ),
+            None => bail!("type mismatch: unknown resource type"),
+        }
+    }
+}
+
+impl<T: 'static> Lower for Resource<T> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        let i = lower_host_resource(cx, ty, ResourceType::host::<T>(), self.rep(), self.owned())?;
+        out.push(ValRaw::i32(i as i32));
+        Ok(())
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        let i = lower_host_resource(cx, ty, ResourceType::host::<T>(), self.rep(), self.owned())?;
+        cx.store_bytes(ptr, &i.to_le_bytes())
+    }
+}
+
+fn lower_host_resource(
+    cx: &mut AbiCx,
+    ty: &Type,
+    rt: ResourceType,
+    rep: u32,
+    owned: bool,
+) -> Result<u32> {
+    let (_, own) = handle_type(ty).ok_or_else(|| mismatch(ty, "Resource"))?;
+    let super::abi::Side::Guest(inst) = cx.side else {
+        bail!("internal error: lowering a handle on the host side");
+    };
+    if own && !owned {
+        bail!("cannot pass a borrowed resource where an owned one is expected");
+    }
+    let scope = cx.scope;
+    let c = &mut cx.opaque_mut().components;
+    if own {
+        c.instances[inst as usize].handles.add(Handle::own(rt, rep))
+    } else {
+        c.scopes[scope].borrows += 1;
+        c.instances[inst as usize].handles.add(Handle {
+            ty: rt,
+            rep,
+            borrow_scope: Some(scope),
+            lends: 0,
+        })
+    }
+}
+
+fn lift_host_resource(cx: &mut AbiCx, ty: &Type, rt: ResourceType, i: u32) -> Result<(u32, bool)> {
+    let (_, own) = handle_type(ty).ok_or_else(|| mismatch(ty, "Resource"))?;
+    let super::abi::Side::Guest(inst) = cx.side else {
+        bail!("internal error: lifting a handle on the host side");
+    };
+    let scope = cx.scope;
+    let c = &mut cx.opaque_mut().components;
+    let handles = &mut c.instances[inst as usize].handles;
+    if own {
+        Ok((handles.take_own(i, rt)?.rep, true))
+    } else {
+        let h = handles.get_typed(i, rt)?;
+        let rep = h.rep;
+        if h.is_own() {
+            handles.get_mut(i)?.lends += 1;
+            c.scopes[scope].lenders.push((inst, i));
+        }
+        Ok((rep, false))
+    }
+}
+
+impl<T: 'static> Lift for Resource<T> {
+    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        let i = src.next()?.get_i32() as u32;
+        let (rep, own) = lift_host_resource(cx, ty, ResourceType::host::<T>(), i)?;
+        Ok(if own {
+            Resource::new_own(rep)
+        } else {
+            Resource::new_borrow(rep)
+        })
+    }
+    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+        let i = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
+        let (rep, own) = lift_host_resource(cx, ty, ResourceType::host::<T>(), i)?;
+        Ok(if own {
+            Resource::new_own(rep)
+        } else {
+            Resource::new_borrow(rep)
+        })
+    }
+}
+
+impl ComponentType for ResourceAny {
+    fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
+        handle_type(ty)
+            .map(|_| ())
+            .ok_or_else(|| mismatch(ty, "ResourceAny"))
+    }
+}
+impl Lower for ResourceAny {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        cx.lower_flat(ty, &Val::Resource(*self), out)
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        cx.store(ty, &Val::Resource(*self), ptr)
+    }
+}
+impl Lift for ResourceAny {
+    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        match cx.lift_flat(ty, src)? {
+            Val::Resource(r) => Ok(r),
+            _ => unreachable!("handle types lift to resources"),
+        }
+    }
+    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+        match cx.load(ty, ptr)? {
+            Val::Resource(r) => Ok(r),
+            _ => unreachable!("handle types lift to resources"),
+        }
+    }
+}
+
+// ---- Val: any type, checked when used
+
+impl ComponentType for Val {
+    fn typecheck(_: &Type, _: ResourceLookup<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+impl Lower for Val {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+        cx.lower_flat(ty, self, out)
+    }
+    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+        cx.store(ty, self, ptr)
+    }
+}
+impl Lift for Val {
+    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+        cx.lift_flat(ty, src)
+    }
+    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+        cx.load(ty, ptr)
+    }
+}
+
+// ---- typed calls
+
+/// A component function with Rust parameter and result types: `P` is a tuple of the
+/// parameters, `R` a tuple of the result (`()` or `(T,)`).
+pub struct TypedFunc<P, R> {
+    func: Func,
+    ty: Arc<FuncType>,
+    _marker: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R> Clone for TypedFunc<P, R> {
+    fn clone(&self) -> Self {
+        TypedFunc {
+            func: self.func,
+            ty: self.ty.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<P, R> TypedFunc<P, R>
+where
+    P: ComponentNamedList + Lower,
+    R: ComponentNamedList + Lift,
+{
+    pub(crate) fn new(func: Func, store: impl AsContext) -> Result<TypedFunc<P, R>> {
+        let ctx = store.as_context();
+        let ty = func.ty(&ctx)?;
+        let o = ctx.opaque();
+        let super::store::FuncData::Lifted { instance, .. } =
+            &o.components.funcs[func.index as usize]
+        else {
+            bail!("unsupported: a typed view of a host function");
+        };
+        let resources = &o.components.instances[*instance as usize].resources;
+        let lookup = |k| resources.get(&k).copied();
+        P::typecheck(&ty.params_tuple, &lookup).map_err(|e| anyhow::anyhow!("parameters: {e}"))?;
+        R::typecheck(&ty.results_tuple, &lookup).map_err(|e| anyhow::anyhow!("results: {e}"))?;
+        Ok(TypedFunc {
+            func,
+            ty,
+            _marker: PhantomData,
+        })
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> Func {
+        self.func
+    }
+
+    /// Calls the function. Post-return runs before this returns.
+    pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
+        let mut ctx = store.as_context_mut();
+        ctx.opaque().check(self.func.store_id)?;
+        let store = NonNull::from(ctx.opaque_mut());
+        let scope = push_scope(store);
+        let out = call_lifted_with(
+            store,
+            self.func.index,
+            scope,
+            false,
+            |cx, ty, flat| {
+                if ty.params_in_memory() {
+                    let ptr = alloc_params(cx, ty)?;
+                    params.store(cx, &ty.params_tuple, ptr)?;
+                    flat.push(ValRaw::i32(ptr as i32));
+                    Ok(())
+                } else {
+                    params.lower_flat(cx, &ty.params_tuple, flat)
+                }
+            },
+            |cx, ty, flat| {
+                if ty.results_in_memory() {
+                    let ptr = flat[0].get_i32() as u32;
+                    cx.check_ptr(ptr, &ty.results_tuple)?;
+                    R::load(cx, &ty.results_tuple, ptr)
+                } else {
+                    R::lift_flat(cx, &ty.results_tuple, &mut FlatSrc { vals: flat, pos: 0 })
+                }
+            },
+        );
+        pop_scope(store, scope, out)
+    }
+}
+
+// ---- typed host functions
+
+/// The closure of a `func_wrap` host function.
+type TypedFn<T, P, R> = dyn Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync;
+
+impl HostFunc {
+    /// A host function over Rust types; instantiation checks them against the import.
+    pub(crate) fn new_typed<T, P, R>(
+        func: impl Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync + 'static,
+    ) -> HostFunc
+    where
+        T: 'static,
+        P: ComponentNamedList + Lift + 'static,
+        R: ComponentNamedList + Lower + 'static,
+    {
+        let func: Box<TypedFn<T, P, R>> = Box::new(func);
+        HostFunc {
+            entrypoint: typed_entry::<T, P, R>,
+            typecheck: Box::new(|ty, lookup| {
+                P::typecheck(&ty.params_tuple, lookup)
+                    .map_err(|e| anyhow::anyhow!("parameters: {e}"))?;
+                R::typecheck(&ty.results_tuple, lookup).map_err(|e| anyhow::anyhow!("results: {e}"))
+            }),
+            func: Box::new(func),
+        }
+    }
+}
+
+unsafe extern "C" fn typed_entry<T, P, R>(
+    vmctx: NonNull<VMComponentContext>,
+    data: *const (),
+    lowering: u32,
+    args: NonNull<ValRaw>,
+    len: usize,
+) -> bool
+where
+    T: 'static,
+    P: ComponentNamedList + Lift + 'static,
+    R: ComponentNamedList + Lower + 'static,
+{
+    // SAFETY: `data` is the `HostFunc` this entrypoint was made for, kept alive by the
+    // lowering instance; `vmctx` is the lowering instance's live context; `args` holds
+    // `len` values.
+    unsafe {
+        let host = &*data.cast::<HostFunc>();
+        let mut call = LoweringCall::new(vmctx, lowering, false);
+        let store = call.store;
+        entry_guard(store, || {
+            let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
+            let func = host
+                .func
+                .downcast_ref::<Box<TypedFn<T, P, R>>>()
+                .expect("entrypoint matches its closure");
+            let scope = push_scope(store);
+            call.cx.scope = scope;
+            let result = (|| {
+                let ty = call.ty.clone();
+                let params = if ty.params_in_memory() {
+                    let ptr = args[0].get_i32() as u32;
+                    call.cx.check_ptr(ptr, &ty.params_tuple)?;
+                    P::load(&mut call.cx, &ty.params_tuple, ptr)?
+                } else {
+                    P::lift_flat(
+                        &mut call.cx,
+                        &ty.params_tuple,
+                        &mut FlatSrc { vals: args, pos: 0 },
+                    )?
+                };
+                let r = func(
+                    StoreContextMut::from_raw(store.cast::<StoreInner<T>>()),
+                    params,
+                )?;
+                if ty.results_in_memory() {
+                    let n = ty.lowered_core_signature().0.len();
+                    let ptr = args[n - 1].get_i32() as u32;
+                    call.cx.check_ptr(ptr, &ty.results_tuple)?;
+                    r.store(&mut call.cx, &ty.results_tuple, ptr)
+                } else {
+                    let mut out = Vec::with_capacity(ty.flat_results.len());
+                    r.lower_flat(&mut call.cx, &ty.results_tuple, &mut out)?;
+                    args[..out.len()].copy_from_slice(&out);
+                    Ok(())
+                }
+            })();
+            pop_scope(store, scope, result)
+        })
+    }
+}

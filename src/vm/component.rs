@@ -1,0 +1,392 @@
+//! `VMComponentContext`: the per-component-instance block of memory that lowering
+//! trampolines of both tiers read, and `VMComponentOffsets`, the one place that says
+//! where everything in it lives (the same idea as `VMContext` + `VMOffsets`).
+//!
+//! Layout (offsets from the start, computed once per component definition):
+//!
+//! ```text
+//! VMComponentContextHeader   magic, flags (may_leave / may_enter), store context,
+//!                            store, component instance index
+//! lowerings          [VMLowering; n]            what each `canon lower` calls: {callee, data}
+//! trampoline_refs    [VMFuncRef; t]             the core functions handed to core instances
+//!                                               (lowerings and resource built-ins)
+//! trampoline_ctxs    [VMTrampolineContext; t]   callee context of each of those
+//! memories           [*mut VMMemoryDefinition; m]   canonical-option memories
+//! reallocs           [*mut VMFuncRef; r]        canonical-option `realloc` functions
+//! post_returns       [*mut VMFuncRef; p]        canonical-option `post-return` functions
+//! resource_dtors     [*mut VMFuncRef; d]        destructors of the resources defined here
+//! ```
+
+use super::{VMFuncRef, VMMemoryDefinition, VMOpaqueContext, VMStoreContext, ValRaw, VmSafe};
+use core::mem::offset_of;
+use core::ptr::NonNull;
+use std::alloc::Layout;
+
+/// Magic in every `VMComponentContextHeader`.
+pub const VMCOMPONENT_MAGIC: u32 = u32::from_le_bytes(*b"vmcc");
+/// Magic of a [`VMTrampolineContext`] (the callee context of a component trampoline).
+pub const TRAMPOLINE_CONTEXT_MAGIC: u32 = u32::from_le_bytes(*b"ctrm");
+
+/// `flags` bit: the instance may call out (imports, built-ins). Cleared while a
+/// post-return function runs.
+pub const FLAG_MAY_LEAVE: u32 = 1 << 0;
+/// `flags` bit: the instance may be entered (no call of it is in progress).
+pub const FLAG_MAY_ENTER: u32 = 1 << 1;
+
+/// Opaque type of a component instance's context; handled through pointers.
+#[repr(C)]
+pub struct VMComponentContext {
+    /// The fixed header; the arrays follow at `VMComponentOffsets`.
+    pub header: VMComponentContextHeader,
+}
+// SAFETY: repr(C) plain data.
+unsafe impl VmSafe for VMComponentContext {}
+
+/// The fixed start of every `VMComponentContext`.
+#[repr(C)]
+pub struct VMComponentContextHeader {
+    /// Always [`VMCOMPONENT_MAGIC`].
+    pub magic: u32,
+    /// [`FLAG_MAY_LEAVE`] | [`FLAG_MAY_ENTER`].
+    pub flags: u32,
+    /// The store's shared context (trap flag, fuel, stack limit).
+    pub store_context: *mut VMStoreContext,
+    /// The owning store, opaque to this layer.
+    pub store: *mut (),
+    /// Index of the component instance in its store.
+    pub instance: u32,
+    /// Padding (kept zero).
+    pub _pad: u32,
+}
+
+impl VMComponentContextHeader {
+    /// Offset of `flags`.
+    pub const FLAGS: usize = offset_of!(VMComponentContextHeader, flags);
+    /// Offset of `store_context`.
+    pub const STORE_CONTEXT: usize = offset_of!(VMComponentContextHeader, store_context);
+    /// Offset of `store`.
+    pub const STORE: usize = offset_of!(VMComponentContextHeader, store);
+}
+
+/// What a lowered function calls: the callee's entrypoint and its data.
+///
+/// `callee(vmctx, data, lowering, args_and_results, len)`: `vmctx` is the lowering
+/// instance's context, `lowering` the index of the `canon lower` (which selects its type
+/// and canonical options), and the flat core arguments and results pass through
+/// `args_and_results` as in the array-call ABI. `false` means a trap was recorded.
+pub type VMLoweringCallee = unsafe extern "C" fn(
+    vmctx: NonNull<VMComponentContext>,
+    data: *const (),
+    lowering: u32,
+    args_and_results: NonNull<ValRaw>,
+    len: usize,
+) -> bool;
+
+/// One `canon lower`: its callee and the callee's data.
+#[repr(C)]
+pub struct VMLowering {
+    /// Entrypoint.
+    pub callee: VMLoweringCallee,
+    /// Passed to `callee` (a host function, or the lifted function of another component).
+    pub data: *const (),
+}
+// SAFETY: repr(C) plain data.
+unsafe impl VmSafe for VMLowering {}
+
+impl VMLowering {
+    /// Offset of `callee`.
+    pub const CALLEE: usize = offset_of!(VMLowering, callee);
+    /// Offset of `data`.
+    pub const DATA: usize = offset_of!(VMLowering, data);
+}
+
+/// The callee context of a component trampoline (a lowering or resource built-in handed
+/// to core code as a function): which trampoline of which component instance.
+#[repr(C)]
+pub struct VMTrampolineContext {
+    /// Always [`TRAMPOLINE_CONTEXT_MAGIC`].
+    pub magic: u32,
+    /// Index of the trampoline (and, for lowerings, of the lowering).
+    pub index: u32,
+    /// The component instance's context.
+    pub vmctx: *mut VMComponentContext,
+}
+// SAFETY: repr(C) plain data.
+unsafe impl VmSafe for VMTrampolineContext {}
+
+impl VMTrampolineContext {
+    /// Offset of `index`.
+    pub const INDEX: usize = offset_of!(VMTrampolineContext, index);
+    /// Offset of `vmctx`.
+    pub const VMCTX: usize = offset_of!(VMTrampolineContext, vmctx);
+}
+
+const PTR: u32 = size_of::<usize>() as u32;
+
+/// Where each array of a component's `VMComponentContext` lives.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VMComponentOffsets {
+    /// Number of lowerings.
+    pub num_lowerings: u32,
+    /// Number of trampolines (lowerings first, then resource built-ins).
+    pub num_trampolines: u32,
+    /// Number of canonical-option memories.
+    pub num_memories: u32,
+    /// Number of canonical-option reallocs.
+    pub num_reallocs: u32,
+    /// Number of post-return functions.
+    pub num_post_returns: u32,
+    /// Number of resources defined by the component.
+    pub num_resources: u32,
+    /// Offset of `lowerings`.
+    pub lowerings: u32,
+    /// Offset of `trampoline_refs`.
+    pub trampoline_refs: u32,
+    /// Offset of `trampoline_ctxs`.
+    pub trampoline_ctxs: u32,
+    /// Offset of `memories`.
+    pub memories: u32,
+    /// Offset of `reallocs`.
+    pub reallocs: u32,
+    /// Offset of `post_returns`.
+    pub post_returns: u32,
+    /// Offset of `resource_dtors`.
+    pub resource_dtors: u32,
+    /// Total size in bytes.
+    pub size: u32,
+}
+
+impl VMComponentOffsets {
+    /// Computes the layout from the counts.
+    pub fn new(
+        num_lowerings: u32,
+        num_trampolines: u32,
+        num_memories: u32,
+        num_reallocs: u32,
+        num_post_returns: u32,
+        num_resources: u32,
+    ) -> VMComponentOffsets {
+        let mut at = size_of::<VMComponentContextHeader>() as u32;
+        let mut array = |count: u32, elem: u32| {
+            at = at.next_multiple_of(PTR);
+            let start = at;
+            at += count * elem;
+            start
+        };
+        let lowerings = array(num_lowerings, size_of::<VMLowering>() as u32);
+        let trampoline_refs = array(num_trampolines, size_of::<VMFuncRef>() as u32);
+        let trampoline_ctxs = array(num_trampolines, size_of::<VMTrampolineContext>() as u32);
+        let memories = array(num_memories, PTR);
+        let reallocs = array(num_reallocs, PTR);
+        let post_returns = array(num_post_returns, PTR);
+        let resource_dtors = array(num_resources, PTR);
+        VMComponentOffsets {
+            num_lowerings,
+            num_trampolines,
+            num_memories,
+            num_reallocs,
+            num_post_returns,
+            num_resources,
+            lowerings,
+            trampoline_refs,
+            trampoline_ctxs,
+            memories,
+            reallocs,
+            post_returns,
+            resource_dtors,
+            size: at.next_multiple_of(16),
+        }
+    }
+
+    /// Offset of `lowerings[i]`.
+    pub fn lowering(&self, i: u32) -> u32 {
+        self.lowerings + i * size_of::<VMLowering>() as u32
+    }
+    /// Offset of `trampoline_refs[i]`.
+    pub fn trampoline_ref(&self, i: u32) -> u32 {
+        self.trampoline_refs + i * size_of::<VMFuncRef>() as u32
+    }
+    /// Offset of `trampoline_ctxs[i]`.
+    pub fn trampoline_ctx(&self, i: u32) -> u32 {
+        self.trampoline_ctxs + i * size_of::<VMTrampolineContext>() as u32
+    }
+    /// Offset of `memories[i]`.
+    pub fn memory(&self, i: u32) -> u32 {
+        self.memories + i * PTR
+    }
+    /// Offset of `reallocs[i]`.
+    pub fn realloc(&self, i: u32) -> u32 {
+        self.reallocs + i * PTR
+    }
+    /// Offset of `post_returns[i]`.
+    pub fn post_return(&self, i: u32) -> u32 {
+        self.post_returns + i * PTR
+    }
+    /// Offset of `resource_dtors[i]`.
+    pub fn resource_dtor(&self, i: u32) -> u32 {
+        self.resource_dtors + i * PTR
+    }
+}
+
+/// Owns one component instance's context allocation.
+pub struct VMComponentContextBox {
+    ptr: NonNull<VMComponentContext>,
+    layout: Layout,
+}
+
+// SAFETY: the context belongs to one store and moves with it.
+unsafe impl Send for VMComponentContextBox {}
+// SAFETY: shared access only reads.
+unsafe impl Sync for VMComponentContextBox {}
+
+impl VMComponentContextBox {
+    /// A zeroed context laid out by `offsets`, with its header filled in and every
+    /// trampoline context pointing back at it.
+    pub fn new(
+        offsets: &VMComponentOffsets,
+        store_context: *mut VMStoreContext,
+        store: *mut (),
+        instance: u32,
+    ) -> VMComponentContextBox {
+        let layout = Layout::from_size_align(offsets.size as usize, 16).expect("layout");
+        // SAFETY: the size is at least the header, so non-zero.
+        let raw = unsafe { std::alloc::alloc_zeroed(layout) };
+        let Some(ptr) = NonNull::new(raw.cast::<VMComponentContext>()) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: a fresh zeroed allocation laid out by `offsets`; each write is inside it.
+        unsafe {
+            (*ptr.as_ptr()).header = VMComponentContextHeader {
+                magic: VMCOMPONENT_MAGIC,
+                flags: FLAG_MAY_LEAVE | FLAG_MAY_ENTER,
+                store_context,
+                store,
+                instance,
+                _pad: 0,
+            };
+            for i in 0..offsets.num_trampolines {
+                Self::field::<VMTrampolineContext>(ptr, offsets.trampoline_ctx(i)).write(
+                    VMTrampolineContext {
+                        magic: TRAMPOLINE_CONTEXT_MAGIC,
+                        index: i,
+                        vmctx: ptr.as_ptr(),
+                    },
+                );
+            }
+        }
+        VMComponentContextBox { ptr, layout }
+    }
+
+    /// The context, with provenance over the whole allocation.
+    pub fn as_ptr(&self) -> NonNull<VMComponentContext> {
+        self.ptr
+    }
+
+    /// Pointer to the field at `offset`.
+    ///
+    /// # Safety
+    /// `vmctx` must be a live context whose layout has a `T` at `offset`.
+    pub unsafe fn field<T>(vmctx: NonNull<VMComponentContext>, offset: u32) -> *mut T {
+        // SAFETY: the caller guarantees `offset` is inside the allocation.
+        unsafe { vmctx.as_ptr().cast::<u8>().add(offset as usize).cast::<T>() }
+    }
+}
+
+impl Drop for VMComponentContextBox {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout, freed once.
+        unsafe { std::alloc::dealloc(self.ptr.as_ptr().cast(), self.layout) };
+    }
+}
+
+/// Reads the flags of a context.
+///
+/// # Safety
+/// `vmctx` must be live.
+pub unsafe fn flags(vmctx: NonNull<VMComponentContext>) -> u32 {
+    // SAFETY: forwarded.
+    unsafe { (*vmctx.as_ptr()).header.flags }
+}
+
+/// Sets or clears flag bits of a context.
+///
+/// # Safety
+/// `vmctx` must be live.
+pub unsafe fn set_flag(vmctx: NonNull<VMComponentContext>, bit: u32, on: bool) {
+    // SAFETY: forwarded.
+    unsafe {
+        let f = &mut (*vmctx.as_ptr()).header.flags;
+        if on {
+            *f |= bit;
+        } else {
+            *f &= !bit;
+        }
+    }
+}
+
+/// `memories[i]` of a context.
+///
+/// # Safety
+/// `vmctx` must be live and laid out by `offsets`, with `i < num_memories`.
+pub unsafe fn memory(
+    vmctx: NonNull<VMComponentContext>,
+    offsets: &VMComponentOffsets,
+    i: u32,
+) -> *mut VMMemoryDefinition {
+    // SAFETY: forwarded.
+    unsafe { *VMComponentContextBox::field::<*mut VMMemoryDefinition>(vmctx, offsets.memory(i)) }
+}
+
+/// Casts a trampoline's callee context back.
+///
+/// # Safety
+/// `ctx` must be the callee context of a component trampoline.
+pub unsafe fn trampoline_context(
+    ctx: NonNull<VMOpaqueContext>,
+) -> (NonNull<VMComponentContext>, u32) {
+    // SAFETY: forwarded; the context was written by `VMComponentContextBox::new`.
+    unsafe {
+        let t = ctx.cast::<VMTrampolineContext>().as_ptr();
+        debug_assert_eq!((*t).magic, TRAMPOLINE_CONTEXT_MAGIC);
+        (NonNull::new_unchecked((*t).vmctx), (*t).index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_are_aligned_and_disjoint() {
+        let o = VMComponentOffsets::new(2, 5, 1, 1, 1, 3);
+        assert_eq!(o.lowerings as usize, size_of::<VMComponentContextHeader>());
+        assert!(o.trampoline_refs >= o.lowerings + 2 * 2 * PTR);
+        assert!(o.trampoline_ctxs >= o.trampoline_refs + 5 * 4 * PTR);
+        assert!(o.memories >= o.trampoline_ctxs + 5 * 2 * PTR);
+        assert!(o.resource_dtors >= o.post_returns + PTR);
+        assert!(o.size >= o.resource_dtors + 3 * PTR);
+        assert_eq!(o.size % 16, 0);
+        assert_eq!(VMComponentContextHeader::FLAGS, 4);
+        assert_eq!(VMComponentContextHeader::STORE_CONTEXT, 8);
+        assert_eq!(VMLowering::DATA, PTR as usize);
+        assert_eq!(VMTrampolineContext::VMCTX, 8);
+    }
+
+    #[test]
+    fn trampoline_contexts_point_back() {
+        let o = VMComponentOffsets::new(1, 2, 0, 0, 0, 0);
+        let b = VMComponentContextBox::new(&o, core::ptr::null_mut(), core::ptr::null_mut(), 7);
+        // SAFETY: the context is live and laid out by `o`.
+        unsafe {
+            let ctx =
+                VMComponentContextBox::field::<VMOpaqueContext>(b.as_ptr(), o.trampoline_ctx(1));
+            let (vmctx, index) = trampoline_context(NonNull::new(ctx).unwrap());
+            assert_eq!(vmctx, b.as_ptr());
+            assert_eq!(index, 1);
+            assert_eq!(flags(vmctx), FLAG_MAY_LEAVE | FLAG_MAY_ENTER);
+            set_flag(vmctx, FLAG_MAY_LEAVE, false);
+            assert_eq!(flags(vmctx), FLAG_MAY_ENTER);
+            assert_eq!((*vmctx.as_ptr()).header.instance, 7);
+        }
+    }
+}
