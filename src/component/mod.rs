@@ -46,6 +46,7 @@ pub(crate) mod store;
 mod typed;
 mod types;
 mod values;
+pub mod wave;
 
 pub use abi::{AbiCx, FlatSrc};
 pub use func::Func;

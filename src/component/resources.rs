@@ -240,6 +240,29 @@ impl ResourceAny {
     pub fn owned(&self) -> bool {
         self.own
     }
+
+    /// Drops the resource: for an owned one, runs its destructor (the defining
+    /// component's, or the host's for a host-defined type).
+    pub fn resource_drop(self, mut store: impl crate::AsContextMut) -> Result<()> {
+        let mut ctx = store.as_context_mut();
+        let o = ctx.opaque_mut();
+        if o.id != self.store {
+            bail!("resource used with the wrong store");
+        }
+        let h = o.components.host_handles.get(self.index)?;
+        if h.ty != self.ty || h.is_own() != self.own {
+            bail!("resource was already consumed");
+        }
+        if h.lends != 0 {
+            return Err(trap("cannot remove owned resource while borrowed"));
+        }
+        let h = o.components.host_handles.remove(self.index)?;
+        if !self.own {
+            return Ok(());
+        }
+        let store = core::ptr::NonNull::from(o);
+        super::func::run_dtor(store, self.ty, h.rep, None)
+    }
 }
 
 /// A handle to a resource of the host-defined type `T`: its representation is a `u32`

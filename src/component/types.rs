@@ -7,7 +7,7 @@
 //! instance (resources are generative), so the same static type serves every
 //! instantiation.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use std::fmt;
 use std::sync::Arc;
 use wasmparser::component_types::{
