@@ -114,7 +114,7 @@ fn round_trip(engine: &Engine, ty: &str, flat: &[&str], encoding: &str, value: V
     let instance = linker.instantiate(&mut store, &component).unwrap();
     let f = instance.get_func(&store, "f").unwrap();
     let mut out = [Val::Bool(false)];
-    f.call(&mut store, &[value.clone()], &mut out)
+    f.call(&mut store, std::slice::from_ref(&value), &mut out)
         .unwrap_or_else(|e| panic!("{ty} ({encoding}, {:?}): {e:#}", engine.config()));
     assert_eq!(
         store.data(),

@@ -20,20 +20,13 @@ const UTF16_TAG: u32 = 1 << 31;
 /// Longest string, in bytes, the canonical ABI allows.
 const MAX_STRING_BYTE_LENGTH: u32 = (1 << 31) - 1;
 
-/// Which side of a call an [`AbiCx`] stands for.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Side {
-    /// A component instance (index in the store).
-    Guest(u32),
-    /// The host.
-    Host,
-}
-
 /// One side of a call, for lifting and lowering (opaque to users: the typed traits
 /// receive it).
 pub struct AbiCx {
     pub(crate) store: NonNull<StoreOpaque>,
-    pub(crate) side: Side,
+    /// The component instance (index in the store) whose handle table and resource
+    /// bindings apply.
+    pub(crate) instance: u32,
     pub(crate) memory: Option<NonNull<VMMemoryDefinition>>,
     pub(crate) realloc: Option<NonNull<VMFuncRef>>,
     pub(crate) encoding: StringEncoding,
@@ -59,10 +52,6 @@ impl FlatSrc<'_> {
         self.pos += 1;
         Ok(v)
     }
-}
-
-fn align_to(n: u32, align: u32) -> u32 {
-    n.div_ceil(align) * align
 }
 
 fn canon_f32(bits: u32) -> f32 {
@@ -142,7 +131,7 @@ impl AbiCx {
     /// result area).
     pub(crate) fn check_ptr(&self, ptr: u32, ty: &Type) -> Result<()> {
         let (size, align) = ty.size_align();
-        if ptr % align != 0 {
+        if !ptr.is_multiple_of(align) {
             return Err(trap("unaligned pointer"));
         }
         if u64::from(ptr) + u64::from(size) > self.mem()?.len() as u64 {
@@ -188,7 +177,7 @@ impl AbiCx {
         ];
         crate::func::invoke(self.store, f, &mut buf)?;
         let ptr = buf[0].get_i32() as u32;
-        if ptr % align != 0 {
+        if !ptr.is_multiple_of(align) {
             return Err(trap(if self.adapter {
                 "unaligned pointer"
             } else {
@@ -430,7 +419,7 @@ impl AbiCx {
                 }
             }
         };
-        if self.encoding != StringEncoding::Utf8 && ptr % 2 != 0 {
+        if self.encoding != StringEncoding::Utf8 && !ptr.is_multiple_of(2) {
             return Err(trap("unaligned pointer"));
         }
         self.check_range(ptr, bytes, "string")?;
@@ -455,7 +444,7 @@ impl AbiCx {
 
     pub(crate) fn lift_list(&mut self, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Val>> {
         let (size, align) = elem.size_align();
-        if ptr % align != 0 {
+        if !ptr.is_multiple_of(align) {
             return Err(trap("unaligned pointer"));
         }
         self.check_range(ptr, u64::from(len) * u64::from(size), "list")?;
@@ -467,9 +456,7 @@ impl AbiCx {
     }
 
     pub(crate) fn lift_own(&mut self, key: super::types::ResourceKey, i: u32) -> Result<Val> {
-        let Side::Guest(inst) = self.side else {
-            bail!("internal error: lifting a handle on the host side");
-        };
+        let inst = self.instance;
         let store = self.opaque_mut();
         let c = &mut store.components;
         let ty = c.instances[inst as usize].resource(key)?;
@@ -484,9 +471,7 @@ impl AbiCx {
     }
 
     pub(crate) fn lift_borrow(&mut self, key: super::types::ResourceKey, i: u32) -> Result<Val> {
-        let Side::Guest(inst) = self.side else {
-            bail!("internal error: lifting a handle on the host side");
-        };
+        let inst = self.instance;
         let scope = self.scope;
         let store = self.opaque_mut();
         let c = &mut store.components;
@@ -797,9 +782,7 @@ impl AbiCx {
         key: super::types::ResourceKey,
         r: &ResourceAny,
     ) -> Result<u32> {
-        let Side::Guest(inst) = self.side else {
-            bail!("internal error: lowering a handle on the host side");
-        };
+        let inst = self.instance;
         let ty = self.opaque().components.instances[inst as usize].resource(key)?;
         if r.ty != ty {
             bail!("resource type mismatch: expected {ty:?}, found {:?}", r.ty);
@@ -816,9 +799,7 @@ impl AbiCx {
         key: super::types::ResourceKey,
         r: &ResourceAny,
     ) -> Result<u32> {
-        let Side::Guest(inst) = self.side else {
-            bail!("internal error: lowering a handle on the host side");
-        };
+        let inst = self.instance;
         let ty = self.opaque().components.instances[inst as usize].resource(key)?;
         if r.ty != ty {
             bail!("resource type mismatch: expected {ty:?}, found {:?}", r.ty);
@@ -918,11 +899,6 @@ fn case_of<'a>(ty: &'a Type, val: &'a Val) -> Result<(u32, Option<(&'a Type, &'a
         },
         _ => return Err(mismatch()),
     })
-}
-
-/// Aligns `n` up.
-pub(crate) fn align(n: u32, a: u32) -> u32 {
-    align_to(n, a)
 }
 
 /// The flat types of values, for sizing buffers.

@@ -3,7 +3,7 @@
 //! calls (lowerings and resource built-ins), call scopes for borrows, and
 //! post-return.
 
-use super::abi::{AbiCx, FlatSrc, Side};
+use super::abi::{AbiCx, FlatSrc};
 use super::host::{LoweringCall, entry_guard};
 use super::parse::{CanonOptions, TrampolineDef};
 use super::resources::{CallScope, trap};
@@ -122,7 +122,7 @@ pub(crate) unsafe fn abi_cx(
     unsafe {
         AbiCx {
             store,
-            side: Side::Guest(instance),
+            instance,
             memory: options
                 .memory
                 .and_then(|m| NonNull::new(vmc::memory(vmctx, offsets, m))),
@@ -339,7 +339,8 @@ pub(crate) unsafe extern "C" fn lowering_trampoline(
         }
         let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
         let inst = (*vmctx.as_ptr()).header.instance;
-        let def = &(&(*store).components).instances[inst as usize].def;
+        let c: &super::store::ComponentStore = &(*store).components;
+        let def = &c.instances[inst as usize].def;
         let TrampolineDef::Lower(lowering) = def.trampolines[index as usize] else {
             unreachable!("a lowering trampoline")
         };
@@ -396,7 +397,8 @@ unsafe fn resource_builtin(
         let (vmctx, index) = vmc::trampoline_context(callee);
         let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
         let inst = (*vmctx.as_ptr()).header.instance;
-        let data = &(&(*store).components).instances[inst as usize];
+        let c: &super::store::ComponentStore = &(*store).components;
+        let data = &c.instances[inst as usize];
         let key = match data.def.trampolines[index as usize] {
             TrampolineDef::ResourceNew(k)
             | TrampolineDef::ResourceDrop(k)
@@ -424,7 +426,8 @@ pub(crate) unsafe extern "C" fn resource_new_trampoline(
         }
         let rep = (*args.as_ptr()).get_i32() as u32;
         let r = ty.and_then(|ty| {
-            (&mut (*store).components).instances[inst as usize]
+            let c: &mut super::store::ComponentStore = &mut (*store).components;
+            c.instances[inst as usize]
                 .handles
                 .add(super::resources::Handle::own(ty, rep))
         });
@@ -453,7 +456,8 @@ pub(crate) unsafe extern "C" fn unsupported_trampoline(
         }
         let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
         let inst = (*vmctx.as_ptr()).header.instance;
-        let def = &(&(*store).components).instances[inst as usize].def;
+        let c: &super::store::ComponentStore = &(*store).components;
+        let def = &c.instances[inst as usize].def;
         let what = match def.trampolines[index as usize] {
             TrampolineDef::Unsupported(u) => def.unsupported[u as usize].0.clone(),
             _ => unreachable!("an unsupported built-in"),
@@ -477,7 +481,8 @@ pub(crate) unsafe extern "C" fn resource_rep_trampoline(
         let (vmctx, store, inst, ty) = resource_builtin(callee);
         let i = (*args.as_ptr()).get_i32() as u32;
         let r = ty.and_then(|ty| {
-            (&(*store).components).instances[inst as usize]
+            let c: &super::store::ComponentStore = &(*store).components;
+            c.instances[inst as usize]
                 .handles
                 .get_typed(i, ty)
                 .map(|h| h.rep)

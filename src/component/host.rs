@@ -9,7 +9,6 @@
 //! ([`super::typed`]).
 
 use super::abi::{AbiCx, FlatSrc};
-use super::parse::EntityTy;
 use super::resources::ResourceType;
 use super::types::{FuncType, ResourceKey};
 use super::values::Val;
@@ -23,10 +22,13 @@ use std::any::Any;
 /// Resolves the abstract resources of an import's type during a typecheck.
 pub(crate) type ResourceLookup<'a> = &'a dyn Fn(ResourceKey) -> Option<ResourceType>;
 
+/// Checks a host function's Rust types against an import's function type.
+pub(crate) type Typecheck = Box<dyn Fn(&FuncType, ResourceLookup<'_>) -> Result<()> + Send + Sync>;
+
 /// A host function, not tied to a store.
 pub struct HostFunc {
     pub(crate) entrypoint: VMLoweringCallee,
-    pub(crate) typecheck: Box<dyn Fn(&FuncType, ResourceLookup<'_>) -> Result<()> + Send + Sync>,
+    pub(crate) typecheck: Typecheck,
     pub(crate) func: Box<dyn Any + Send + Sync>,
 }
 
@@ -39,7 +41,6 @@ impl std::fmt::Debug for HostFunc {
 /// The store, component instance and lowering of a call through a lowering.
 pub(crate) struct LoweringCall {
     pub(crate) store: NonNull<StoreOpaque>,
-    pub(crate) instance: u32,
     pub(crate) ty: std::sync::Arc<FuncType>,
     pub(crate) cx: AbiCx,
 }
@@ -60,7 +61,8 @@ impl LoweringCall {
             let header = &(*vmctx.as_ptr()).header;
             let store = NonNull::new_unchecked(header.store.cast::<StoreOpaque>());
             let instance = header.instance;
-            let data = &(&(*store.as_ptr()).components).instances[instance as usize];
+            let c: &super::store::ComponentStore = &(*store.as_ptr()).components;
+            let data = &c.instances[instance as usize];
             let l = &data.def.lowerings[lowering as usize];
             let cx = super::func::abi_cx(
                 store,
@@ -72,7 +74,6 @@ impl LoweringCall {
             );
             LoweringCall {
                 store,
-                instance,
                 ty: l.ty.clone(),
                 cx,
             }
@@ -216,9 +217,4 @@ pub(crate) fn typecheck_func(
     lookup: ResourceLookup<'_>,
 ) -> Result<()> {
     (host.typecheck)(expected, lookup)
-}
-
-/// A readable name for an import's expected type.
-pub(crate) fn expected_desc(ty: &EntityTy) -> String {
-    super::parse::describe(ty)
 }

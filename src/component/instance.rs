@@ -169,9 +169,9 @@ impl Instance {
     {
         let ctx = store.as_context();
         let f = self
-            .get_func(&ctx, name)
+            .get_func(ctx, name)
             .ok_or_else(|| anyhow!("no exported function named `{name}`"))?;
-        f.typed(&ctx)
+        f.typed(ctx)
     }
 
     /// The names and kinds of the exports.
@@ -311,12 +311,7 @@ fn bind(
 
 /// Checks a run-time item against the type an import expects (kinds, function types
 /// of host functions, instance exports present).
-fn check_import(
-    store: &crate::store::StoreOpaque,
-    name: &str,
-    ty: &EntityTy,
-    item: &Item,
-) -> Result<()> {
+fn check_import(name: &str, ty: &EntityTy, item: &Item) -> Result<()> {
     if ty.kind() != item.kind() {
         bail!(
             "import `{name}` expects a {}, found a {}",
@@ -330,13 +325,11 @@ fn check_import(
                 let Some(i) = given.get(n) else {
                     bail!("instance `{name}` has no export named `{n}`");
                 };
-                check_import(store, &format!("{name}/{n}"), t, i)?;
+                check_import(&format!("{name}/{n}"), t, i)?;
             }
         }
-        (EntityTy::Type(keys), Item::Type(rt)) => {
-            if !keys.is_empty() && rt.is_none() {
-                bail!("import `{name}` expects a resource type");
-            }
+        (EntityTy::Type(keys), Item::Type(None)) if !keys.is_empty() => {
+            bail!("import `{name}` expects a resource type");
         }
         _ => {}
     }
@@ -405,7 +398,7 @@ fn run_init<T>(
         Init::Import(i) => {
             let (name, ty) = &def.imports[*i as usize];
             let item = imports[*i as usize].clone();
-            check_import(store.opaque(), name, ty, &item)?;
+            check_import(name, ty, &item)?;
             let o = store.opaque_mut();
             bind_resources(
                 &mut o.components.instances[index as usize].resources,
@@ -451,13 +444,26 @@ fn run_init<T>(
                 .collect::<Result<_>>()?;
             env.core_instances.push(CoreInstance::Synthetic(items));
         }
-        Init::CoreAlias { instance, name, .. } => {
+        Init::CoreAlias {
+            instance,
+            name,
+            kind,
+        } => {
             let inst = env
                 .core_instances
                 .get(*instance as usize)
                 .ok_or_else(|| anyhow!("core instance index out of range"))?;
             let e = core_export(store, inst, name)
                 .ok_or_else(|| anyhow!("core instance has no export named `{name}`"))?;
+            let found = match e {
+                Extern::Func(_) => CoreKind::Func,
+                Extern::Memory(_) => CoreKind::Memory,
+                Extern::Table(_) => CoreKind::Table,
+                Extern::Global(_) => CoreKind::Global,
+            };
+            if found != *kind {
+                bail!("core export `{name}` is a {found:?}, not a {kind:?}");
+            }
             env.push_core(e);
         }
         Init::Component(c) => {

@@ -38,7 +38,9 @@ pub(crate) struct ComponentInstanceData {
     pub(crate) handles: HandleTable,
     /// What each abstract resource of `def`'s types is in this instance.
     pub(crate) resources: HashMap<ResourceKey, ResourceType>,
-    /// Callee data of this instance's lowerings (kept alive here).
+    /// Callee data of this instance's lowerings (kept alive here). Boxed: `VMLowering`
+    /// holds their addresses, which must not move when the vector grows.
+    #[allow(clippy::vec_box)]
     pub(crate) lowering_data: Vec<Box<LoweringTarget>>,
     /// The exports, once instantiation has finished.
     pub(crate) exports: Option<Arc<super::instance::Exports>>,

@@ -390,7 +390,7 @@ impl<T: Lift> Lift for Vec<T> {
 fn lift_list<T: Lift>(cx: &mut AbiCx, ty: &Type, ptr: u32, len: u32) -> Result<Vec<T>> {
     let elem = list_elem(ty).ok_or_else(|| mismatch(ty, "list"))?;
     let (size, align) = elem.size_align();
-    if ptr % align != 0 {
+    if !ptr.is_multiple_of(align) {
         return Err(trap("unaligned pointer"));
     }
     let bytes = u64::from(len) * u64::from(size);
@@ -670,9 +670,7 @@ fn lower_host_resource(
     owned: bool,
 ) -> Result<u32> {
     let (_, own) = handle_type(ty).ok_or_else(|| mismatch(ty, "Resource"))?;
-    let super::abi::Side::Guest(inst) = cx.side else {
-        bail!("internal error: lowering a handle on the host side");
-    };
+    let inst = cx.instance;
     if own && !owned {
         bail!("cannot pass a borrowed resource where an owned one is expected");
     }
@@ -693,9 +691,7 @@ fn lower_host_resource(
 
 fn lift_host_resource(cx: &mut AbiCx, ty: &Type, rt: ResourceType, i: u32) -> Result<(u32, bool)> {
     let (_, own) = handle_type(ty).ok_or_else(|| mismatch(ty, "Resource"))?;
-    let super::abi::Side::Guest(inst) = cx.side else {
-        bail!("internal error: lifting a handle on the host side");
-    };
+    let inst = cx.instance;
     let scope = cx.scope;
     let c = &mut cx.opaque_mut().components;
     let handles = &mut c.instances[inst as usize].handles;
@@ -814,7 +810,7 @@ where
 {
     pub(crate) fn new(func: Func, store: impl AsContext) -> Result<TypedFunc<P, R>> {
         let ctx = store.as_context();
-        let ty = func.ty(&ctx)?;
+        let ty = func.ty(ctx)?;
         let o = ctx.opaque();
         let super::store::FuncData::Lifted { instance, .. } =
             &o.components.funcs[func.index as usize]
