@@ -127,3 +127,345 @@ fn explain_shows_bytecode_and_stats() {
     assert!(text.contains("results: 120"), "{text}");
     assert!(text.contains("calls=6"), "{text}");
 }
+
+// ---- components: arguments and results in WAVE ----
+
+/// `tierwasm run FILE --invoke CALL` on a component, with options before FILE.
+fn invoke(opts: &[&str], file: &str, call: &str) -> Output {
+    let mut args = vec!["run"];
+    args.extend_from_slice(opts);
+    args.extend([file, "--invoke", call]);
+    tierwasm(&args)
+}
+
+/// Runs `call` on `tests/fixtures/values.wat` and returns stdout, asserting success.
+fn values(call: &str) -> String {
+    let o = invoke(&[], "tests/fixtures/values.wat", call);
+    assert!(
+        o.status.success(),
+        "{call}: exit {:?}: {}",
+        o.status.code(),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// A temporary file with `text` in it, for components made up by a test.
+fn temp_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("tierwasm-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn component_greet() {
+    let o = invoke(&[], "tests/fixtures/greet.wat", r#"greet("world")"#);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "\"hello, world\"\n");
+    assert_eq!(stderr(&o), "");
+    // One WAVE value per argument after a bare name, as for core modules.
+    let o = tierwasm(&[
+        "run",
+        "tests/fixtures/greet.wat",
+        "--invoke",
+        "greet",
+        r#""you""#,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "\"hello, you\"\n");
+}
+
+#[test]
+fn component_binary_is_detected() {
+    let wasm = wat::parse_file("tests/fixtures/greet.wat").unwrap();
+    let dir = std::env::temp_dir().join(format!("tierwasm-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("greet.wasm");
+    std::fs::write(&path, wasm).unwrap();
+    let o = invoke(&[], path.to_str().unwrap(), r#"greet("binary")"#);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "\"hello, binary\"\n");
+}
+
+#[test]
+fn component_strings_with_escapes_and_unicode() {
+    assert_eq!(
+        values(r#"echo("tab\there \"quoted\" back\\slash\nnew line")"#),
+        "\"tab\\there \\\"quoted\\\" back\\\\slash\\nnew line\"\n"
+    );
+    assert_eq!(
+        values(r#"echo("héllo wörld 👋 \u{2603}")"#),
+        "\"héllo wörld 👋 ☃\"\n"
+    );
+    assert_eq!(values(r#"echo("")"#), "\"\"\n");
+    assert_eq!(values("echo-char('👋')"), "'👋'\n");
+    assert_eq!(values(r"echo-char('\'')"), "'\\''\n");
+    let o = invoke(&[], "tests/fixtures/greet.wat", r#"greet("Zoë 🦀")"#);
+    assert_eq!(stdout(&o), "\"hello, Zoë 🦀\"\n");
+}
+
+#[test]
+fn component_lists() {
+    assert_eq!(values("echo-list([1, 2, 3])"), "[1, 2, 3]\n");
+    assert_eq!(values("echo-list([])"), "[]\n");
+    assert_eq!(values("sum([1, 2, 3, 4000000000])"), "4000000006\n");
+    assert_eq!(
+        values(r#"echo-strings(["a", "b, c", "]"])"#),
+        "[\"a\", \"b, c\", \"]\"]\n"
+    );
+    let many: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+    let call = format!("echo-list([{}])", many.join(", "));
+    assert_eq!(values(&call), format!("[{}]\n", many.join(", ")));
+}
+
+#[test]
+fn component_records_and_tuples() {
+    assert_eq!(values("echo-point({x: 1, y: -2})"), "{x: 1, y: -2}\n");
+    assert_eq!(values("swap({y: 2, x: 1})"), "{x: 2, y: 1}\n");
+    assert_eq!(
+        values("echo-points([{x: 1, y: 2}, {x: 3, y: 4}])"),
+        "[{x: 1, y: 2}, {x: 3, y: 4}]\n"
+    );
+    assert_eq!(
+        values(r#"echo-person({name: "Ada", age: 36})"#),
+        "{name: \"Ada\", age: 36}\n"
+    );
+    assert_eq!(values(r#"echo-tuple((7, "seven"))"#), "(7, \"seven\")\n");
+}
+
+#[test]
+fn component_variants_options_results_flags_enums() {
+    assert_eq!(values("echo-shape(circle(5))"), "circle(5)\n");
+    assert_eq!(values(r#"echo-shape(label("hi"))"#), "label(\"hi\")\n");
+    assert_eq!(values("echo-shape(empty)"), "empty\n");
+    assert_eq!(values("echo-option(some(42))"), "some(42)\n");
+    assert_eq!(values("echo-option(none)"), "none\n");
+    // An option of a non-option may be written without `some`.
+    assert_eq!(values("echo-option(42)"), "some(42)\n");
+    // Trailing option parameters may be left out.
+    assert_eq!(values("echo-option()"), "none\n");
+    assert_eq!(values(r#"echo-maybe-name(some("x"))"#), "some(\"x\")\n");
+    assert_eq!(values("echo-result(ok(7))"), "ok(7)\n");
+    assert_eq!(values(r#"echo-result(err("no"))"#), "err(\"no\")\n");
+    assert_eq!(values("echo-color(green)"), "green\n");
+    assert_eq!(values("next-color(blue)"), "red\n");
+    assert_eq!(values("echo-perms({read, exec})"), "{read, exec}\n");
+    assert_eq!(values("echo-perms({exec, write})"), "{write, exec}\n");
+    assert_eq!(values("echo-perms({})"), "{}\n");
+    assert_eq!(values("not(true)"), "false\n");
+    assert_eq!(values("neg(-9223372036854775807)"), "9223372036854775807\n");
+    assert_eq!(values("echo-f64(1.5)"), "1.5\n");
+    assert_eq!(values("echo-f64(-inf)"), "-inf\n");
+    assert_eq!(values("echo-f64(nan)"), "nan\n");
+    // A function without result prints nothing.
+    let o = invoke(&[], "tests/fixtures/greet.wat", r#"greet("x")"#);
+    assert!(o.status.success());
+}
+
+#[test]
+fn component_instance_functions() {
+    assert_eq!(values("math#add(40, 2)"), "42\n");
+    let o = invoke(&[], "tests/fixtures/values.wat", "math#nope(1)");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("  math#add: func(a: u32, b: u32) -> u32"));
+}
+
+#[test]
+fn component_trap_exits_1() {
+    let o = invoke(&[], "tests/fixtures/values.wat", "fail()");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "error: wasm trap: unreachable\n");
+    assert_eq!(stdout(&o), "");
+    let o = invoke(&[], "tests/fixtures/values.wat", "math#div(1, 0)");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "error: wasm trap: integer divide by zero\n");
+    // A canonical ABI trap says which rule was broken.
+    let o = invoke(&[], "tests/fixtures/values.wat", "bad-string()");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error: wasm trap: "),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"));
+    // Fuel works for components as for modules.
+    let o = invoke(
+        &["--fuel", "10"],
+        "tests/fixtures/values.wat",
+        "sum([1, 2, 3, 4, 5, 6, 7, 8, 9])",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "error: wasm trap: all fuel consumed\n");
+}
+
+#[test]
+fn component_bad_arguments_exit_2_naming_the_parameter() {
+    let check = |call: &str, want: &[&str]| {
+        let o = invoke(&[], "tests/fixtures/values.wat", call);
+        assert_eq!(o.status.code(), Some(2), "{call}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.starts_with("error: "), "{call}: {err}");
+        for w in want {
+            assert!(err.contains(w), "{call}: wanted {w:?} in {err}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+    };
+    check(
+        "echo(42)",
+        &[
+            "argument `s` (string) of `echo`",
+            "expected string, found `42`",
+        ],
+    );
+    check(
+        r#"echo("unterminated)"#,
+        &["argument `s` (string) of `echo`"],
+    );
+    check(r#"echo("x""#, &["must end with `)`"]);
+    check("echo-list([1, -2])", &["argument `xs` (list<u32>)", "-2"]);
+    check("echo-point({x: 1})", &["argument `p`", "missing field"]);
+    check("echo-color(purple)", &["argument `c`", "unknown case"]);
+    check("echo-perms({read, fly})", &["argument `p`"]);
+    check(
+        "math#add(1)",
+        &[
+            "missing argument `b` (u32)",
+            "takes 2 arguments (a: u32, b: u32)",
+        ],
+    );
+    check(
+        "math#add(1, 2, 3)",
+        &["takes 2 arguments (a: u32, b: u32), 3 given"],
+    );
+    check("not(yes)", &["argument `b` (bool) of `not`"]);
+    let o = tierwasm(&[
+        "run",
+        "tests/fixtures/greet.wat",
+        "--invoke",
+        "greet",
+        "world",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("argument `name` (string) of `greet`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn component_unknown_function_lists_the_exports() {
+    let o = invoke(&[], "tests/fixtures/greet.wat", "hello()");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: the component exports no function named `hello`; it exports:\n  greet: func(name: string) -> string\n"
+    );
+    // Without --invoke (and no `run` export): the exports, and exit 2.
+    let o = tierwasm(&["run", "tests/fixtures/values.wat"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("no function to call"), "{err}");
+    assert!(err.contains("  echo: func(s: string) -> string"), "{err}");
+    assert!(
+        err.contains("  math#div: func(a: u32, b: u32) -> u32"),
+        "{err}"
+    );
+}
+
+#[test]
+fn component_default_run_export() {
+    let ok = temp_file(
+        "run-ok.wat",
+        r#"(component
+             (core module $m (func (export "run") (result i32) (i32.const 0)))
+             (core instance $i (instantiate $m))
+             (func (export "run") (result (result)) (canon lift (core func $i "run"))))"#,
+    );
+    let o = tierwasm(&["run", &ok]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "ok\n");
+    let err = temp_file(
+        "run-err.wat",
+        r#"(component
+             (core module $m (func (export "run") (result i32) (i32.const 1)))
+             (core instance $i (instantiate $m))
+             (func (export "run") (result (result)) (canon lift (core func $i "run"))))"#,
+    );
+    let o = tierwasm(&["run", &err]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "err\n");
+    assert_eq!(stderr(&o), "error: `run` returned an error\n");
+}
+
+#[test]
+fn component_imports_are_refused_clearly() {
+    let file = temp_file(
+        "imports.wat",
+        r#"(component
+             (import "log" (func $log (param "msg" string)))
+             (core module $m (func (export "f")))
+             (core instance $i (instantiate $m))
+             (func (export "f") (canon lift (core func $i "f"))))"#,
+    );
+    let o = invoke(&[], &file, "f()");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: unsupported: the component imports `log` (func(msg: string)); `run` provides no imports to components yet (WASI is not implemented)\n"
+    );
+}
+
+#[test]
+fn component_tiers_agree() {
+    let calls = [
+        r#"echo("tiers ✓")"#,
+        "sum([5, 6, 7])",
+        "echo-points([{x: 1, y: 2}])",
+        "next-color(green)",
+        r#"echo-shape(label("x"))"#,
+        "neg(5)",
+        "math#add(1, 2)",
+    ];
+    for call in calls {
+        let outs: Vec<(Option<i32>, String)> = ["interp", "jit", "auto"]
+            .iter()
+            .map(|tier| {
+                let o = invoke(&["--tier", tier], "tests/fixtures/values.wat", call);
+                (o.status.code(), stdout(&o) + &stderr(&o))
+            })
+            .collect();
+        assert_eq!(outs[0].0, Some(0), "{call}: {}", outs[0].1);
+        assert!(outs.iter().all(|o| *o == outs[0]), "{call}: {outs:?}");
+    }
+    for tier in ["interp", "jit"] {
+        let o = invoke(
+            &["--tier", tier],
+            "tests/fixtures/greet.wat",
+            r#"greet("world")"#,
+        );
+        assert_eq!(stdout(&o), "\"hello, world\"\n", "{tier}: {}", stderr(&o));
+        let o = invoke(&["--tier", tier], "tests/fixtures/values.wat", "fail()");
+        assert_eq!(o.status.code(), Some(1), "{tier}");
+        assert_eq!(stderr(&o), "error: wasm trap: unreachable\n");
+    }
+}
+
+#[test]
+fn run_help_documents_components() {
+    let o = tierwasm(&["run", "--help"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for word in ["Components", "WAVE", r#"greet("world")"#, "math#add"] {
+        assert!(text.contains(word), "{word} in {text}");
+    }
+}
+
+#[test]
+fn explain_refuses_a_component() {
+    let o = tierwasm(&["explain", "tests/fixtures/greet.wat"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is a component"), "{}", stderr(&o));
+}

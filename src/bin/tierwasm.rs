@@ -1,8 +1,13 @@
-//! The `tierwasm` command line: run a function of a module, run `.wast` scripts, and
-//! show what the tiers made of a module.
+//! The `tierwasm` command line: run a function of a module or a component, run `.wast`
+//! scripts, and show what the tiers made of a module.
+//!
+//! `run` tells a component from a core module by its header (after turning text into
+//! binary). Component arguments and results are written in WAVE, the component value
+//! syntax (`"text"`, `[1, 2]`, `{x: 1}`, `some(red)`, `ok(7)`, `{read, write}`).
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tierwasm::{Config, Engine, Linker, Module, Store, Tier, Trap, Val, ValType};
@@ -50,16 +55,21 @@ impl EngineArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Runs an exported function of a module and prints its results, one per line.
+    /// Runs an exported function of a module or a component and prints its results.
+    #[command(after_help = RUN_HELP)]
     Run {
         #[command(flatten)]
         engine: EngineArgs,
-        /// The function to call (default: `_start`, or the only exported function).
-        #[arg(long)]
+        /// The function to call. Module: its export name (default: `_start`, or the only
+        /// exported function). Component: `NAME(ARG, ...)` with the arguments in WAVE
+        /// syntax, e.g. 'greet("world")'; `INSTANCE#NAME` reaches into an exported
+        /// instance (default: a `run` function without parameters).
+        #[arg(long, value_name = "NAME or NAME(ARGS)")]
         invoke: Option<String>,
-        /// A binary (.wasm) or text (.wat) module.
+        /// A binary (.wasm) or text (.wat) module or component.
         file: PathBuf,
-        /// Arguments of the function, in its parameter types.
+        /// Arguments of the function: for a module, in its parameter types; for a
+        /// component, one WAVE value each (when --invoke is a bare NAME).
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -89,6 +99,25 @@ enum Command {
         args: Vec<String>,
     },
 }
+
+/// The component half of `tierwasm run --help`.
+const RUN_HELP: &str = "\
+Modules: results print one per line (integers in decimal, floats as Rust prints them).
+  tierwasm run fac.wat --invoke fac 20
+
+Components (binary or text; detected from the file): arguments and results are WAVE
+values (\"text\", 'c', 42, 1.5, [1, 2], (1, \"a\"), {x: 1, y: 2}, red, circle(2.0),
+some(1), none, ok(1), err(\"e\"), {read, write}). The result prints as one WAVE value;
+a function without result prints nothing.
+  tierwasm run greet.wasm --invoke 'greet(\"world\")'     prints \"hello, world\"
+  tierwasm run greet.wasm --invoke greet '\"world\"'      the same, one argument per word
+  tierwasm run app.wasm --invoke 'math#add(1, 2)'        a function of exported instance `math`
+Trailing option parameters may be left out (they are none). Without --invoke, a
+component's `run` export (or `wasi:cli/run@...#run`) without parameters is called, and
+its `err` result exits 1; otherwise the exports and their types are listed (exit 2).
+A component's imports cannot be provided yet (no WASI): such a component is refused.
+
+Exit status: 0 on success, 1 on a trap, 2 on bad input or usage.";
 
 /// Prints a line to stdout; when stdout is closed (`tierwasm explain x | head`), exits
 /// quietly instead of panicking.
@@ -135,6 +164,19 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(Failure::Trap(e)) => {
             match e.downcast_ref::<Trap>() {
+                // This trap's context says which rule was broken (bad string, handle, …).
+                Some(t @ Trap::CanonicalAbi) => {
+                    let trap = t.to_string();
+                    let why: Vec<String> = e
+                        .chain()
+                        .map(|c| c.to_string())
+                        .filter(|m| *m != trap)
+                        .collect();
+                    match why.is_empty() {
+                        true => eprintln!("error: {trap}"),
+                        false => eprintln!("error: {trap}: {}", why.join(": ")),
+                    }
+                }
                 Some(t) => eprintln!("error: {t}"),
                 None => eprintln!("error: {e:#}"),
             }
@@ -147,9 +189,29 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(engine: &Engine, file: &Path) -> Result<Module> {
+/// Reads a module or component, turning text into binary.
+fn read_binary(file: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    Module::new(engine, bytes).with_context(|| format!("invalid module {}", file.display()))
+    let text_parsed = match wat::parse_bytes(&bytes)
+        .with_context(|| format!("invalid text format in {}", file.display()))?
+    {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(binary) => Some(binary),
+    };
+    Ok(text_parsed.unwrap_or(bytes))
+}
+
+/// Reads a core module (for `explain`, which shows core bytecode).
+fn load(engine: &Engine, file: &Path) -> Result<Module> {
+    let binary = read_binary(file)?;
+    if wasmparser::Parser::is_component(&binary) {
+        bail!(
+            "{} is a component; `explain` shows core modules (run it with `tierwasm run {} --invoke 'NAME(ARGS)'`)",
+            file.display(),
+            file.display()
+        );
+    }
+    Module::new(engine, binary).with_context(|| format!("invalid module {}", file.display()))
 }
 
 fn parse_arg(text: &str, ty: ValType) -> Result<Val> {
@@ -281,12 +343,211 @@ fn run(
     args: &[String],
 ) -> Result<ExitCode, Failure> {
     let engine = engine_args.engine()?;
-    let module = load(&engine, file)?;
+    let binary = read_binary(file)?;
+    if wasmparser::Parser::is_component(&binary) {
+        return run_component(engine_args, &engine, &binary, file, invoke, args);
+    }
+    let module = Module::new(&engine, binary)
+        .with_context(|| format!("invalid module {}", file.display()))?;
     let mut store = Store::new(&engine, ());
     for v in call(engine_args, &mut store, &module, invoke, args)?.1 {
         out!("{}", format_val(&v));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "component"))]
+fn run_component(
+    _: &EngineArgs,
+    _: &Engine,
+    _: &[u8],
+    file: &Path,
+    _: Option<&str>,
+    _: &[String],
+) -> Result<ExitCode, Failure> {
+    Err(Failure::Other(anyhow!(
+        "unsupported: {} is a component, and this tierwasm is built without the `component` feature",
+        file.display()
+    )))
+}
+
+/// Instantiates a component (it may import nothing), calls the function `invoke` names
+/// with WAVE arguments, and prints the result in WAVE.
+#[cfg(feature = "component")]
+fn run_component(
+    engine_args: &EngineArgs,
+    engine: &Engine,
+    binary: &[u8],
+    file: &Path,
+    invoke: Option<&str>,
+    args: &[String],
+) -> Result<ExitCode, Failure> {
+    use tierwasm::component::{self, Component, wave};
+    let component = Component::from_binary(engine, binary)
+        .with_context(|| format!("invalid component {}", file.display()))?;
+    // Plain (non-resource) type imports need nothing from the host.
+    let imports: Vec<String> = component
+        .imports()
+        .into_iter()
+        .filter(|(_, desc)| desc != "type")
+        .map(|(name, desc)| format!("`{name}` ({desc})"))
+        .collect();
+    if !imports.is_empty() {
+        return Err(Failure::Other(anyhow!(
+            "unsupported: the component imports {}; `run` provides no imports to components yet (WASI is not implemented)",
+            imports.join(", ")
+        )));
+    }
+    let mut store = Store::new(engine, ());
+    if let Some(fuel) = engine_args.fuel {
+        store.set_fuel(fuel)?;
+    }
+    let linker = component::Linker::<()>::new(engine);
+    let instance = linker
+        .instantiate(&mut store, &component)
+        .map_err(classify)?;
+    let exports = ComponentExports {
+        component: &component,
+        instance,
+        binary,
+    };
+
+    let (name, func, params, is_default) = match invoke {
+        Some(text) => {
+            let name = wave::invocation_name(text)?;
+            let func = instance.get_func(&store, name).ok_or_else(|| {
+                anyhow!(
+                    "the component exports no function named `{name}`; it exports:\n{}",
+                    exports.listing(&store)
+                )
+            })?;
+            let ty = func.ty(&store)?;
+            let params = if text.contains('(') {
+                if !args.is_empty() {
+                    return Err(Failure::Other(anyhow!(
+                        "arguments given both in `--invoke {text}` and after the file; give them in one place"
+                    )));
+                }
+                wave::parse_invocation(text, &ty.params)?.1
+            } else {
+                wave::parse_args(name, &ty.params, args)?
+            };
+            (name.to_string(), func, params, false)
+        }
+        None => {
+            let found = exports.default_run(&store);
+            let Some((name, func)) = found.filter(|_| args.is_empty()) else {
+                return Err(Failure::Other(anyhow!(
+                    "no function to call: name one with --invoke 'NAME(ARGS)' (arguments in WAVE syntax); the component exports:\n{}",
+                    exports.listing(&store)
+                )));
+            };
+            (name, func, Vec::new(), true)
+        }
+    };
+    let has_result = func.result(&store)?.is_some();
+    let mut results = vec![component::Val::Bool(false); usize::from(has_result)];
+    func.call(&mut store, &params, &mut results)
+        .map_err(classify)?;
+    for r in &results {
+        out!("{}", wave::format(r));
+    }
+    // Like `wasmtime run`, a default `run` that returns `err` is a failed program.
+    if is_default && matches!(results.first(), Some(component::Val::Result(Err(_)))) {
+        eprintln!("error: `{name}` returned an error");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a component instance exports, for messages and the default function.
+#[cfg(feature = "component")]
+struct ComponentExports<'a> {
+    component: &'a tierwasm::component::Component,
+    instance: tierwasm::component::Instance,
+    binary: &'a [u8],
+}
+
+#[cfg(feature = "component")]
+impl ComponentExports<'_> {
+    /// The function to call without `--invoke`: `run`, or `run` of an exported
+    /// `wasi:cli/run` instance, if it takes no parameters.
+    fn default_run(&self, store: &Store<()>) -> Option<(String, tierwasm::component::Func)> {
+        let mut names = vec!["run".to_string()];
+        names.extend(
+            self.component
+                .exports()
+                .into_iter()
+                .filter(|(n, _)| n == "wasi:cli/run" || n.starts_with("wasi:cli/run@"))
+                .map(|(n, _)| format!("{n}#run")),
+        );
+        names.into_iter().find_map(|name| {
+            let func = self.instance.get_func(store, &name)?;
+            let no_params = func.ty(store).ok()?.params.is_empty();
+            no_params.then_some((name, func))
+        })
+    }
+
+    /// One line per export, `  name: type`; the functions of exported instances are
+    /// listed as `  instance#name: type`, the form `--invoke` takes.
+    fn listing(&self, store: &Store<()>) -> String {
+        let mut lines = Vec::new();
+        let mut types = None;
+        for (name, desc) in self.component.exports() {
+            if desc != "instance" {
+                lines.push(format!("  {name}: {desc}"));
+                continue;
+            }
+            // The component API lists an instance's type only as "instance": read the
+            // names of its functions from the validator's type information.
+            let types = types.get_or_insert_with(|| {
+                wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                    .validate_all(self.binary)
+                    .ok()
+            });
+            let funcs = types
+                .as_ref()
+                .map(|t| instance_funcs(t, &name))
+                .unwrap_or_default();
+            let mut any = false;
+            for f in funcs {
+                let full = format!("{name}#{f}");
+                if let Some(ty) = self
+                    .instance
+                    .get_func(store, &full)
+                    .and_then(|func| func.ty(store).ok())
+                {
+                    lines.push(format!("  {full}: {ty}"));
+                    any = true;
+                }
+            }
+            if !any {
+                lines.push(format!("  {name}: instance"));
+            }
+        }
+        if lines.is_empty() {
+            lines.push("  (nothing)".to_string());
+        }
+        lines.join("\n")
+    }
+}
+
+/// The names of the functions an exported instance `name` exports.
+#[cfg(feature = "component")]
+fn instance_funcs(types: &wasmparser::types::Types, name: &str) -> Vec<String> {
+    use wasmparser::component_types::ComponentEntityType;
+    let Some(item) = types.component_item_for_export(name) else {
+        return Vec::new();
+    };
+    let ComponentEntityType::Instance(id) = item.ty else {
+        return Vec::new();
+    };
+    types[id]
+        .exports
+        .iter()
+        .filter(|(_, item)| matches!(item.ty, ComponentEntityType::Func(_)))
+        .map(|(n, _)| n.clone())
+        .collect()
 }
 
 fn wast(engine_args: &EngineArgs, files: &[PathBuf]) -> Result<ExitCode, Failure> {
