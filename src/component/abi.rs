@@ -22,6 +22,7 @@ const MAX_STRING_BYTE_LENGTH: u32 = (1 << 31) - 1;
 
 /// One side of a call, for lifting and lowering (opaque to users: the typed traits
 /// receive it).
+#[derive(Clone, Copy)]
 pub struct AbiCx {
     pub(crate) store: NonNull<StoreOpaque>,
     /// The component instance (index in the store) whose handle table and resource
@@ -34,6 +35,50 @@ pub struct AbiCx {
     pub(crate) adapter: bool,
     /// The call scope that borrows lowered into this side belong to.
     pub(crate) scope: usize,
+}
+
+/// Where lowered flat core values go: a buffer filled in order (opaque to users).
+pub struct FlatDst<'a> {
+    buf: &'a mut [ValRaw],
+    len: usize,
+}
+
+impl<'a> FlatDst<'a> {
+    pub(crate) fn new(buf: &'a mut [ValRaw]) -> FlatDst<'a> {
+        FlatDst { buf, len: 0 }
+    }
+
+    /// Appends a value (values past the end of the buffer are counted, not written:
+    /// [`FlatDst::check`] reports them).
+    pub(crate) fn push(&mut self, v: ValRaw) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = v;
+        }
+        self.len += 1;
+    }
+
+    /// Values pushed so far.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Pads with zeros up to `n` values (unused slots of a variant's payload).
+    pub(crate) fn pad_to(&mut self, n: usize) {
+        while self.len < n {
+            self.push(ValRaw::zero());
+        }
+    }
+
+    /// Fails unless exactly `n` values were pushed.
+    pub(crate) fn check(&self, n: usize) -> Result<()> {
+        if self.len != n || n > self.buf.len() {
+            bail!(
+                "internal error: lowered {} flat values, expected {n}",
+                self.len
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A cursor over flat core values (opaque to users).
@@ -501,7 +546,7 @@ impl AbiCx {
     // ---------------------------------------------------------------- lowering
 
     /// Lowers `val` into flat core values.
-    pub(crate) fn lower_flat(&mut self, ty: &Type, val: &Val, out: &mut Vec<ValRaw>) -> Result<()> {
+    pub(crate) fn lower_flat(&mut self, ty: &Type, val: &Val, out: &mut FlatDst<'_>) -> Result<()> {
         match (ty, val) {
             (Type::Bool, Val::Bool(b)) => out.push(ValRaw::i32(*b as i32)),
             (Type::S8, Val::S8(v)) => out.push(ValRaw::i32(i32::from(*v))),
@@ -564,7 +609,9 @@ impl AbiCx {
                     let i = flag_index(t, n)?;
                     words[i / 32] |= 1 << (i % 32);
                 }
-                out.extend(words.into_iter().map(|w| ValRaw::i32(w as i32)));
+                for w in words {
+                    out.push(ValRaw::i32(w as i32));
+                }
             }
             (Type::Variant(_) | Type::Enum(_) | Type::Option(_) | Type::Result(_), _) => {
                 let (disc, payload) = case_of(ty, val)?;
@@ -574,9 +621,7 @@ impl AbiCx {
                 if let Some((t, v)) = payload {
                     self.lower_flat(t, v, out)?;
                 }
-                while out.len() < start + slots {
-                    out.push(ValRaw::zero());
-                }
+                out.pad_to(start + slots);
             }
             (Type::Own(key), Val::Resource(r)) => {
                 let i = self.lower_own(*key, r)?;

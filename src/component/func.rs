@@ -3,7 +3,7 @@
 //! calls (lowerings and resource built-ins), call scopes for borrows, and
 //! post-return.
 
-use super::abi::{AbiCx, FlatSrc};
+use super::abi::{AbiCx, FlatDst, FlatSrc};
 use super::host::{LoweringCall, entry_guard};
 use super::parse::{CanonOptions, TrampolineDef};
 use super::resources::{CallScope, trap};
@@ -18,6 +18,7 @@ use crate::vm::component::{
 use crate::vm::{VMContext, VMFuncRef, VMMemoryDefinition, VMOpaqueContext, ValRaw};
 use anyhow::{Result, bail};
 use core::ptr::NonNull;
+use smallvec::{SmallVec, smallvec};
 use std::sync::Arc;
 
 /// A component function of a store: lifted from a component's core code, or a host
@@ -87,9 +88,9 @@ impl Func {
                 .map_err(|e| anyhow::anyhow!("argument {i} (`{name}`): {e}"))?;
         }
         let store = NonNull::from(ctx.opaque_mut());
-        let scope = push_scope(store);
-        let out = call_lifted(store, self.index, params, scope, false);
-        let out = pop_scope(store, scope, out.map(Some)).map(|o| o.expect("value"))?;
+        let out = with_scope(store, ty.needs_scope, |scope| {
+            call_lifted(store, self.index, params, scope, false)
+        })?;
         if let (Some(slot), Some(v)) = (results.first_mut(), out) {
             *slot = v;
         }
@@ -137,6 +138,24 @@ pub(crate) unsafe fn abi_cx(
             scope: 0,
         }
     }
+}
+
+/// The scope of calls whose types hold no handles (none is pushed for them).
+pub(crate) const NO_SCOPE: usize = usize::MAX;
+
+/// Runs `f` inside a new call scope when the call's types hold handles (borrows need
+/// one); otherwise directly, with [`NO_SCOPE`].
+pub(crate) fn with_scope<R>(
+    store: NonNull<StoreOpaque>,
+    needed: bool,
+    f: impl FnOnce(usize) -> Result<R>,
+) -> Result<R> {
+    if !needed {
+        return f(NO_SCOPE);
+    }
+    let scope = push_scope(store);
+    let r = f(scope);
+    pop_scope(store, scope, r)
 }
 
 /// Opens a call scope; returns its index.
@@ -237,7 +256,7 @@ pub(crate) fn call_lifted_with<R>(
     func: u32,
     scope: usize,
     adapter: bool,
-    lower: impl FnOnce(&mut AbiCx, &FuncType, &mut Vec<ValRaw>) -> Result<()>,
+    lower: impl FnOnce(&mut AbiCx, &FuncType, &mut FlatDst<'_>) -> Result<()>,
     lift: impl FnOnce(&mut AbiCx, &FuncType, &[ValRaw]) -> Result<R>,
 ) -> Result<R> {
     // SAFETY: the store is live; borrows of it are short and none is held while wasm
@@ -271,16 +290,20 @@ pub(crate) fn call_lifted_with<R>(
         let mut cx = abi_cx(store, instance, vmctx, &def.offsets, &l.options, adapter);
         cx.scope = scope;
 
-        let mut flat = Vec::with_capacity(ty.flat_params.len().max(1));
-        lower(&mut cx, ty, &mut flat)?;
+        let n_params = if ty.params_in_memory() {
+            1
+        } else {
+            ty.flat_params.len()
+        };
         let n_results = if ty.results_in_memory() {
             1
         } else {
             ty.flat_results.len()
         };
-        if flat.len() < n_results {
-            flat.resize(n_results, ValRaw::zero());
-        }
+        let mut flat: SmallVec<[ValRaw; 8]> = smallvec![ValRaw::zero(); n_params.max(n_results)];
+        let mut dst = FlatDst::new(&mut flat);
+        lower(&mut cx, ty, &mut dst)?;
+        dst.check(n_params)?;
 
         // The call; the instance cannot be re-entered meanwhile.
         vmc::set_flag(vmctx, FLAG_MAY_ENTER, false);
@@ -333,49 +356,38 @@ pub(crate) unsafe extern "C" fn lowering_trampoline(
     // SAFETY: `callee` is the context of a lowering trampoline of a live component
     // instance (set up by instantiation); the lowering's callee has the fixed signature.
     unsafe {
-        let (vmctx, index) = vmc::trampoline_context(callee);
+        let (vmctx, lowering) = vmc::trampoline_lowering(callee);
         if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
             return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
         }
-        let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
-        let inst = (*vmctx.as_ptr()).header.instance;
-        let c: &super::store::ComponentStore = &(*store).components;
-        let def = &c.instances[inst as usize].def;
-        let TrampolineDef::Lower(lowering) = def.trampolines[index as usize] else {
-            unreachable!("a lowering trampoline")
-        };
-        let l = VMComponentContextBox::field::<VMLowering>(vmctx, def.offsets.lowering(lowering));
-        ((*l).callee)(vmctx, (*l).data, lowering, args, len)
+        ((*lowering.as_ptr()).callee)(vmctx, lowering, args, len)
     }
 }
 
 /// The lowering callee when the callee is a component function: lifts the arguments
 /// from the calling component, calls the function, lowers its result back.
 pub(crate) unsafe extern "C" fn lifted_entry(
-    vmctx: NonNull<VMComponentContext>,
-    data: *const (),
-    lowering: u32,
+    _vmctx: NonNull<VMComponentContext>,
+    lowering: NonNull<VMLowering>,
     args: NonNull<ValRaw>,
     len: usize,
 ) -> bool {
-    // SAFETY: `data` is the `LoweringTarget` of this lowering, kept alive by the
-    // instance; `vmctx` is live; `args` holds `len` values.
+    // SAFETY: the lowering's `data` is its `LoweringTarget` and `info` its
+    // `LoweringInfo`, kept alive by the instance; `args` holds `len` values.
     unsafe {
-        let LoweringTarget::Func(func) = *data.cast::<LoweringTarget>() else {
+        let LoweringTarget::Func(func) = *(*lowering.as_ptr()).data.cast::<LoweringTarget>() else {
             unreachable!("lifted_entry is only used for component functions")
         };
-        let mut call = LoweringCall::new(vmctx, lowering, true);
+        let mut call = LoweringCall::new(lowering, true);
         let store = call.store;
         entry_guard(store, || {
             let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
-            let scope = push_scope(store);
-            call.cx.scope = scope;
-            let result = (|| {
+            with_scope(store, call.ty().needs_scope, |scope| {
+                call.cx.scope = scope;
                 let params = call.lift_params(args)?;
                 let result = call_lifted(store, func, &params, scope, true)?;
                 call.lower_result(result.as_ref(), args)
-            })();
-            pop_scope(store, scope, result)
+            })
         })
     }
 }

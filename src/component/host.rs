@@ -8,13 +8,14 @@
 //! `func_new` closures see [`Val`]s, `func_wrap` closures Rust values
 //! ([`super::typed`]).
 
-use super::abi::{AbiCx, FlatSrc};
+use super::abi::{AbiCx, FlatDst, FlatSrc};
 use super::resources::ResourceType;
+use super::store::LoweringInfo;
 use super::types::{FuncType, ResourceKey};
 use super::values::Val;
 use crate::store::{StoreContextMut, StoreInner, StoreOpaque};
 use crate::vm::ValRaw;
-use crate::vm::component::{VMComponentContext, VMLoweringCallee};
+use crate::vm::component::{VMComponentContext, VMLowering, VMLoweringCallee};
 use anyhow::{Result, bail};
 use core::ptr::NonNull;
 use std::any::Any;
@@ -29,7 +30,44 @@ pub(crate) type Typecheck = Box<dyn Fn(&FuncType, ResourceLookup<'_>) -> Result<
 pub struct HostFunc {
     pub(crate) entrypoint: VMLoweringCallee,
     pub(crate) typecheck: Typecheck,
-    pub(crate) func: Box<dyn Any + Send + Sync>,
+    /// Owns the closure.
+    _func: Box<dyn Any + Send + Sync>,
+    /// The closure's boxed trait object inside `_func`, of the type `entrypoint` was
+    /// made for (saves a type check per call).
+    pub(crate) closure: *const (),
+}
+
+// SAFETY: `closure` points into `_func`, which is `Send + Sync`.
+unsafe impl Send for HostFunc {}
+// SAFETY: see `Send`.
+unsafe impl Sync for HostFunc {}
+
+impl HostFunc {
+    /// A host function with entrypoint `entrypoint`, which expects its closure to be a
+    /// `C`.
+    pub(crate) fn from_parts<C: Any + Send + Sync>(
+        entrypoint: VMLoweringCallee,
+        typecheck: Typecheck,
+        closure: C,
+    ) -> HostFunc {
+        let func: Box<dyn Any + Send + Sync> = Box::new(closure);
+        let closure = (&*func as *const (dyn Any + Send + Sync)).cast::<()>();
+        HostFunc {
+            entrypoint,
+            typecheck,
+            _func: func,
+            closure,
+        }
+    }
+
+    /// The closure.
+    ///
+    /// # Safety
+    /// `C` must be the type given to [`HostFunc::from_parts`].
+    pub(crate) unsafe fn closure<C>(&self) -> &C {
+        // SAFETY: forwarded to the caller.
+        unsafe { &*self.closure.cast::<C>() }
+    }
 }
 
 impl std::fmt::Debug for HostFunc {
@@ -41,48 +79,42 @@ impl std::fmt::Debug for HostFunc {
 /// The store, component instance and lowering of a call through a lowering.
 pub(crate) struct LoweringCall {
     pub(crate) store: NonNull<StoreOpaque>,
-    pub(crate) ty: std::sync::Arc<FuncType>,
+    /// The lowering's type (owned by the component definition, which the instance
+    /// keeps alive for the whole call).
+    ty: NonNull<FuncType>,
     pub(crate) cx: AbiCx,
 }
 
 impl LoweringCall {
-    /// Reads what a lowering entrypoint needs from its context.
+    /// Reads what a lowering entrypoint needs from its `VMLowering`.
     ///
     /// # Safety
-    /// `vmctx` must be a live component context of a store, `lowering` one of its
-    /// lowerings.
-    pub(crate) unsafe fn new(
-        vmctx: NonNull<VMComponentContext>,
-        lowering: u32,
-        adapter: bool,
-    ) -> LoweringCall {
-        // SAFETY: forwarded to the caller.
+    /// `lowering` must be a live lowering of a component instance.
+    pub(crate) unsafe fn new(lowering: NonNull<VMLowering>, adapter: bool) -> LoweringCall {
+        // SAFETY: forwarded to the caller; `info` is the lowering's `LoweringInfo`, kept
+        // alive by the instance.
         unsafe {
-            let header = &(*vmctx.as_ptr()).header;
-            let store = NonNull::new_unchecked(header.store.cast::<StoreOpaque>());
-            let instance = header.instance;
-            let c: &super::store::ComponentStore = &(*store.as_ptr()).components;
-            let data = &c.instances[instance as usize];
-            let l = &data.def.lowerings[lowering as usize];
-            let cx = super::func::abi_cx(
-                store,
-                instance,
-                vmctx,
-                &data.def.offsets,
-                &l.options,
-                adapter,
-            );
+            let info = &*(*lowering.as_ptr()).info.cast::<LoweringInfo>();
+            let mut cx = info.cx;
+            cx.adapter = adapter;
             LoweringCall {
-                store,
-                ty: l.ty.clone(),
+                store: cx.store,
+                ty: NonNull::from(&*info.ty),
                 cx,
             }
         }
     }
 
+    /// The lowering's type.
+    pub(crate) fn ty<'a>(&self) -> &'a FuncType {
+        // SAFETY: the type belongs to the lowering instance's definition, which outlives
+        // every call through the lowering.
+        unsafe { self.ty.as_ref() }
+    }
+
     /// Lifts the arguments (flat, or from the argument area in memory).
     pub(crate) fn lift_params(&mut self, args: &[ValRaw]) -> Result<Vec<Val>> {
-        let ty = self.ty.clone();
+        let ty = self.ty();
         if ty.params_in_memory() {
             let ptr = args[0].get_i32() as u32;
             self.cx.check_ptr(ptr, &ty.params_tuple)?;
@@ -102,7 +134,7 @@ impl LoweringCall {
     /// Lowers the result into the caller (flat, or through the result pointer it
     /// passed as its last argument).
     pub(crate) fn lower_result(&mut self, result: Option<&Val>, args: &mut [ValRaw]) -> Result<()> {
-        let ty = self.ty.clone();
+        let ty = self.ty();
         let (Some(rty), Some(v)) = (&ty.result, result) else {
             if ty.result.is_some() {
                 bail!("the host function returned no result");
@@ -116,10 +148,10 @@ impl LoweringCall {
             self.cx.check_ptr(ptr, rty)?;
             self.cx.store(rty, v, ptr)
         } else {
-            let mut out = Vec::with_capacity(ty.flat_results.len());
+            let n = ty.flat_results.len();
+            let mut out = FlatDst::new(args);
             self.cx.lower_flat(rty, v, &mut out)?;
-            args[..out.len()].copy_from_slice(&out);
-            Ok(())
+            out.check(n)
         }
     }
 }
@@ -160,11 +192,7 @@ impl HostFunc {
         func: impl Fn(StoreContextMut<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> HostFunc {
         let func: Box<DynamicFn<T>> = Box::new(func);
-        HostFunc {
-            entrypoint: dynamic_entry::<T>,
-            typecheck: Box::new(|_, _| Ok(())),
-            func: Box::new(func),
-        }
+        HostFunc::from_parts(dynamic_entry::<T>, Box::new(|_, _| Ok(())), func)
     }
 }
 
@@ -174,38 +202,31 @@ fn placeholder(n: usize) -> Vec<Val> {
 }
 
 unsafe extern "C" fn dynamic_entry<T: 'static>(
-    vmctx: NonNull<VMComponentContext>,
-    data: *const (),
-    lowering: u32,
+    _vmctx: NonNull<VMComponentContext>,
+    lowering: NonNull<VMLowering>,
     args: NonNull<ValRaw>,
     len: usize,
 ) -> bool {
-    // SAFETY: `data` is the `HostFunc` this entrypoint was made for, kept alive by the
-    // lowering instance; `vmctx` is the lowering instance's live context; `args` holds
-    // `len` values.
+    // SAFETY: the lowering's `data` is the `HostFunc` this entrypoint was made for, kept
+    // alive by the lowering instance; `args` holds `len` values.
     unsafe {
-        let host = &*data.cast::<HostFunc>();
-        let mut call = LoweringCall::new(vmctx, lowering, false);
+        let host = &*(*lowering.as_ptr()).data.cast::<HostFunc>();
+        let mut call = LoweringCall::new(lowering, false);
         let store = call.store;
         entry_guard(store, || {
             let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
-            let func = host
-                .func
-                .downcast_ref::<Box<DynamicFn<T>>>()
-                .expect("entrypoint matches its closure");
-            let scope = super::func::push_scope(store);
-            call.cx.scope = scope;
-            let result = (|| {
+            let func = host.closure::<Box<DynamicFn<T>>>();
+            super::func::with_scope(store, call.ty().needs_scope, |scope| {
+                call.cx.scope = scope;
                 let params = call.lift_params(args)?;
-                let mut results = placeholder(call.ty.result.is_some() as usize);
+                let mut results = placeholder(call.ty().result.is_some() as usize);
                 func(
                     StoreContextMut::from_raw(store.cast::<StoreInner<T>>()),
                     &params,
                     &mut results,
                 )?;
                 call.lower_result(results.first(), args)
-            })();
-            super::func::pop_scope(store, scope, result)
+            })
         })
     }
 }

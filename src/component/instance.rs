@@ -4,15 +4,16 @@
 //! types, and laying out the instance's `VMComponentContext`.
 
 use super::func::{
-    Func, lowering_callee, lowering_trampoline, memory_definition, resource_drop_trampoline,
-    resource_new_trampoline, resource_rep_trampoline, unsupported_trampoline,
+    Func, abi_cx, lowering_callee, lowering_trampoline, memory_definition,
+    resource_drop_trampoline, resource_new_trampoline, resource_rep_trampoline,
+    unsupported_trampoline,
 };
 use super::parse::{ComponentDef, CoreKind, EntityTy, Init, ItemRef, Kind, TrampolineDef};
 use super::resources::ResourceType;
-use super::store::{ComponentInstanceData, FuncData, GuestResource, LoweringTarget};
+use super::store::{ComponentInstanceData, FuncData, GuestResource, LoweringInfo, LoweringTarget};
 use super::types::{FlatType, ResourceKey};
 use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreId};
-use crate::vm::component::{VMComponentContextBox, VMLowering};
+use crate::vm::component::{VMComponentContextBox, VMLowering, VMTrampolineContext};
 use crate::vm::{VMArrayCallFn, VMFuncRef, VMOpaqueContext, VmPtr};
 use crate::{Extern, Module};
 use anyhow::{Context, Result, anyhow, bail};
@@ -359,6 +360,7 @@ pub(crate) fn instantiate<T>(
         handles: Default::default(),
         resources: HashMap::new(),
         lowering_data: Vec::new(),
+        lowering_info: Vec::new(),
         exports: None,
     });
     if imports.len() != def.imports.len() {
@@ -658,15 +660,34 @@ fn run_init<T>(
                     };
                     let target = Box::new(target);
                     let (callee, data) = lowering_callee(&target);
-                    // SAFETY: `vmctx` is live and laid out by `offsets`; `data` stays alive
-                    // in `lowering_data` as long as the instance.
+                    let store_ptr = NonNull::from(store.opaque_mut());
+                    // SAFETY: `vmctx` is this instance's live context, whose option slots
+                    // `fill_options` just filled.
+                    let cx =
+                        unsafe { abi_cx(store_ptr, index, vmctx, offsets, &ldef.options, false) };
+                    let info = Box::new(LoweringInfo {
+                        ty: ldef.ty.clone(),
+                        cx,
+                    });
+                    // SAFETY: `vmctx` is live and laid out by `offsets`; `data` and `info`
+                    // stay alive in the instance's data as long as the instance.
                     unsafe {
-                        VMComponentContextBox::field::<VMLowering>(vmctx, offsets.lowering(lw))
-                            .write(VMLowering { callee, data });
+                        let l =
+                            VMComponentContextBox::field::<VMLowering>(vmctx, offsets.lowering(lw));
+                        l.write(VMLowering {
+                            callee,
+                            data,
+                            info: (&*info as *const LoweringInfo).cast(),
+                        });
+                        let ctx = VMComponentContextBox::field::<VMTrampolineContext>(
+                            vmctx,
+                            offsets.trampoline_ctx(*t),
+                        );
+                        (*ctx).lowering = l;
                     }
-                    store.opaque_mut().components.instances[index as usize]
-                        .lowering_data
-                        .push(target);
+                    let data = &mut store.opaque_mut().components.instances[index as usize];
+                    data.lowering_data.push(target);
+                    data.lowering_info.push(info);
                     (lowering_trampoline, ldef.ty.lowered_core_signature())
                 }
                 TrampolineDef::ResourceNew(_) => (

@@ -2,10 +2,11 @@
 //! and resource bindings), component functions, guest resource types, the host's
 //! handle table, and the stack of call scopes that tracks borrows.
 
+use super::abi::AbiCx;
 use super::host::HostFunc;
 use super::parse::ComponentDef;
 use super::resources::{CallScope, HandleTable, ResourceType};
-use super::types::ResourceKey;
+use super::types::{FuncType, ResourceKey};
 use crate::store::StoreOpaque;
 use crate::vm::VMFuncRef;
 use crate::vm::component::VMComponentContextBox;
@@ -42,6 +43,10 @@ pub(crate) struct ComponentInstanceData {
     /// holds their addresses, which must not move when the vector grows.
     #[allow(clippy::vec_box)]
     pub(crate) lowering_data: Vec<Box<LoweringTarget>>,
+    /// Type and resolved options of each lowering (`VMLowering::info`). Boxed for stable
+    /// addresses.
+    #[allow(clippy::vec_box)]
+    pub(crate) lowering_info: Vec<Box<LoweringInfo>>,
     /// The exports, once instantiation has finished.
     pub(crate) exports: Option<Arc<super::instance::Exports>>,
 }
@@ -54,6 +59,13 @@ impl ComponentInstanceData {
             .copied()
             .ok_or_else(|| anyhow::anyhow!("internal error: unbound resource type {key:?}"))
     }
+}
+
+/// A lowering as its callee needs it: its type and its canonical options, resolved
+/// against the instance (memory, realloc, string encoding).
+pub(crate) struct LoweringInfo {
+    pub(crate) ty: Arc<FuncType>,
+    pub(crate) cx: AbiCx,
 }
 
 /// What a lowering calls.

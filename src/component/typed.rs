@@ -5,15 +5,15 @@
 //! ([`TypedFunc`]) and typed host functions (`func_wrap`), which go straight between
 //! Rust values and core values with no intermediate [`Val`].
 
-use super::abi::{AbiCx, FlatSrc};
-use super::func::{Func, alloc_params, call_lifted_with, pop_scope, push_scope};
+use super::abi::{AbiCx, FlatDst, FlatSrc};
+use super::func::{Func, alloc_params, call_lifted_with, with_scope};
 use super::host::{HostFunc, LoweringCall, ResourceLookup, entry_guard};
 use super::resources::{Handle, Resource, ResourceAny, ResourceType, trap};
 use super::types::{FuncType, Type};
 use super::values::Val;
 use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreInner};
 use crate::vm::ValRaw;
-use crate::vm::component::VMComponentContext;
+use crate::vm::component::{VMComponentContext, VMLowering};
 use anyhow::{Result, bail};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -31,7 +31,7 @@ pub trait ComponentType {
 /// A Rust type that can be written as a component value.
 pub trait Lower: ComponentType {
     /// Appends the flat core values of `self` (of component type `ty`).
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()>;
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()>;
     /// Stores `self` (of component type `ty`) at `ptr`.
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()>;
 
@@ -86,7 +86,7 @@ macro_rules! primitive {
             }
         }
         impl Lower for $rust {
-            fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+            fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
                 out.push(ValRaw::$flat_new(*self as $as_flat));
                 Ok(())
             }
@@ -153,7 +153,7 @@ impl ComponentType for f32 {
     }
 }
 impl Lower for f32 {
-    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::f32(canon_f32(*self).to_bits()));
         Ok(())
     }
@@ -179,7 +179,7 @@ impl ComponentType for f64 {
     }
 }
 impl Lower for f64 {
-    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::f64(canon_f64(*self).to_bits()));
         Ok(())
     }
@@ -205,7 +205,7 @@ impl ComponentType for bool {
     }
 }
 impl Lower for bool {
-    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::i32(*self as i32));
         Ok(())
     }
@@ -235,7 +235,7 @@ impl ComponentType for char {
     }
 }
 impl Lower for char {
-    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::i32(*self as i32));
         Ok(())
     }
@@ -263,7 +263,7 @@ impl ComponentType for str {
     }
 }
 impl Lower for str {
-    fn lower_flat(&self, cx: &mut AbiCx, _: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (ptr, len) = cx.lower_string(self)?;
         out.push(ValRaw::i32(ptr as i32));
         out.push(ValRaw::i32(len as i32));
@@ -282,7 +282,7 @@ impl ComponentType for String {
     }
 }
 impl Lower for String {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         self.as_str().lower_flat(cx, ty, out)
     }
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
@@ -310,7 +310,7 @@ impl<T: ComponentType + ?Sized> ComponentType for &T {
     }
 }
 impl<T: Lower + ?Sized> Lower for &T {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         (**self).lower_flat(cx, ty, out)
     }
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
@@ -336,7 +336,7 @@ impl<T: ComponentType> ComponentType for [T] {
     }
 }
 impl<T: Lower> Lower for [T] {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (ptr, len) = lower_list(cx, ty, self)?;
         out.push(ValRaw::i32(ptr as i32));
         out.push(ValRaw::i32(len as i32));
@@ -367,7 +367,7 @@ impl<T: ComponentType> ComponentType for Vec<T> {
     }
 }
 impl<T: Lower> Lower for Vec<T> {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         self.as_slice().lower_flat(cx, ty, out)
     }
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
@@ -417,7 +417,7 @@ fn option_payload(ty: &Type) -> (&Type, u32, u32) {
 }
 
 impl<T: Lower> Lower for Option<T> {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (pt, slots, _) = option_payload(ty);
         let start = out.len() + 1;
         match self {
@@ -427,7 +427,7 @@ impl<T: Lower> Lower for Option<T> {
                 v.lower_flat(cx, pt, out)?;
             }
         }
-        out.resize(start + slots as usize, ValRaw::zero());
+        out.pad_to(start + slots as usize);
         Ok(())
     }
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
@@ -502,7 +502,7 @@ fn payload_ty(t: &Option<Type>) -> Type {
 }
 
 impl<T: Lower, E: Lower> Lower for Result<T, E> {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (r, slots, _) = result_parts(ty);
         let start = out.len() + 1;
         match self {
@@ -515,7 +515,7 @@ impl<T: Lower, E: Lower> Lower for Result<T, E> {
                 e.lower_flat(cx, &payload_ty(&r.err), out)?;
             }
         }
-        out.resize(start + slots as usize, ValRaw::zero());
+        out.pad_to(start + slots as usize);
         Ok(())
     }
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
@@ -581,7 +581,7 @@ macro_rules! tuples {
         impl<$($t: ComponentType),*> ComponentNamedList for ($($t,)*) {}
         impl<$($t: Lower),*> Lower for ($($t,)*) {
             #[allow(unused_variables)]
-            fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+            fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 $(self.$n.lower_flat(cx, &elems[$n].ty, out)?;)*
                 Ok(())
@@ -651,7 +651,7 @@ impl<T: 'static> ComponentType for Resource<T> {
 }
 
 impl<T: 'static> Lower for Resource<T> {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let i = lower_host_resource(cx, ty, ResourceType::host::<T>(), self.rep(), self.owned())?;
         out.push(ValRaw::i32(i as i32));
         Ok(())
@@ -737,7 +737,7 @@ impl ComponentType for ResourceAny {
     }
 }
 impl Lower for ResourceAny {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         cx.lower_flat(ty, &Val::Resource(*self), out)
     }
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
@@ -767,7 +767,7 @@ impl ComponentType for Val {
     }
 }
 impl Lower for Val {
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut Vec<ValRaw>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         cx.lower_flat(ty, self, out)
     }
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
@@ -838,33 +838,33 @@ where
         let mut ctx = store.as_context_mut();
         ctx.opaque().check(self.func.store_id)?;
         let store = NonNull::from(ctx.opaque_mut());
-        let scope = push_scope(store);
-        let out = call_lifted_with(
-            store,
-            self.func.index,
-            scope,
-            false,
-            |cx, ty, flat| {
-                if ty.params_in_memory() {
-                    let ptr = alloc_params(cx, ty)?;
-                    params.store(cx, &ty.params_tuple, ptr)?;
-                    flat.push(ValRaw::i32(ptr as i32));
-                    Ok(())
-                } else {
-                    params.lower_flat(cx, &ty.params_tuple, flat)
-                }
-            },
-            |cx, ty, flat| {
-                if ty.results_in_memory() {
-                    let ptr = flat[0].get_i32() as u32;
-                    cx.check_ptr(ptr, &ty.results_tuple)?;
-                    R::load(cx, &ty.results_tuple, ptr)
-                } else {
-                    R::lift_flat(cx, &ty.results_tuple, &mut FlatSrc { vals: flat, pos: 0 })
-                }
-            },
-        );
-        pop_scope(store, scope, out)
+        with_scope(store, self.ty.needs_scope, |scope| {
+            call_lifted_with(
+                store,
+                self.func.index,
+                scope,
+                false,
+                |cx, ty, flat| {
+                    if ty.params_in_memory() {
+                        let ptr = alloc_params(cx, ty)?;
+                        params.store(cx, &ty.params_tuple, ptr)?;
+                        flat.push(ValRaw::i32(ptr as i32));
+                        Ok(())
+                    } else {
+                        params.lower_flat(cx, &ty.params_tuple, flat)
+                    }
+                },
+                |cx, ty, flat| {
+                    if ty.results_in_memory() {
+                        let ptr = flat[0].get_i32() as u32;
+                        cx.check_ptr(ptr, &ty.results_tuple)?;
+                        R::load(cx, &ty.results_tuple, ptr)
+                    } else {
+                        R::lift_flat(cx, &ty.results_tuple, &mut FlatSrc { vals: flat, pos: 0 })
+                    }
+                },
+            )
+        })
     }
 }
 
@@ -884,22 +884,21 @@ impl HostFunc {
         R: ComponentNamedList + Lower + 'static,
     {
         let func: Box<TypedFn<T, P, R>> = Box::new(func);
-        HostFunc {
-            entrypoint: typed_entry::<T, P, R>,
-            typecheck: Box::new(|ty, lookup| {
+        HostFunc::from_parts(
+            typed_entry::<T, P, R>,
+            Box::new(|ty, lookup| {
                 P::typecheck(&ty.params_tuple, lookup)
                     .map_err(|e| anyhow::anyhow!("parameters: {e}"))?;
                 R::typecheck(&ty.results_tuple, lookup).map_err(|e| anyhow::anyhow!("results: {e}"))
             }),
-            func: Box::new(func),
-        }
+            func,
+        )
     }
 }
 
 unsafe extern "C" fn typed_entry<T, P, R>(
-    vmctx: NonNull<VMComponentContext>,
-    data: *const (),
-    lowering: u32,
+    _vmctx: NonNull<VMComponentContext>,
+    lowering: NonNull<VMLowering>,
     args: NonNull<ValRaw>,
     len: usize,
 ) -> bool
@@ -908,23 +907,18 @@ where
     P: ComponentNamedList + Lift + 'static,
     R: ComponentNamedList + Lower + 'static,
 {
-    // SAFETY: `data` is the `HostFunc` this entrypoint was made for, kept alive by the
-    // lowering instance; `vmctx` is the lowering instance's live context; `args` holds
-    // `len` values.
+    // SAFETY: the lowering's `data` is the `HostFunc` this entrypoint was made for,
+    // kept alive by the lowering instance; `args` holds `len` values.
     unsafe {
-        let host = &*data.cast::<HostFunc>();
-        let mut call = LoweringCall::new(vmctx, lowering, false);
+        let host = &*(*lowering.as_ptr()).data.cast::<HostFunc>();
+        let mut call = LoweringCall::new(lowering, false);
         let store = call.store;
         entry_guard(store, || {
             let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
-            let func = host
-                .func
-                .downcast_ref::<Box<TypedFn<T, P, R>>>()
-                .expect("entrypoint matches its closure");
-            let scope = push_scope(store);
-            call.cx.scope = scope;
-            let result = (|| {
-                let ty = call.ty.clone();
+            let func = host.closure::<Box<TypedFn<T, P, R>>>();
+            let ty = call.ty();
+            with_scope(store, ty.needs_scope, |scope| {
+                call.cx.scope = scope;
                 let params = if ty.params_in_memory() {
                     let ptr = args[0].get_i32() as u32;
                     call.cx.check_ptr(ptr, &ty.params_tuple)?;
@@ -946,13 +940,11 @@ where
                     call.cx.check_ptr(ptr, &ty.results_tuple)?;
                     r.store(&mut call.cx, &ty.results_tuple, ptr)
                 } else {
-                    let mut out = Vec::with_capacity(ty.flat_results.len());
+                    let mut out = FlatDst::new(args);
                     r.lower_flat(&mut call.cx, &ty.results_tuple, &mut out)?;
-                    args[..out.len()].copy_from_slice(&out);
-                    Ok(())
+                    out.check(ty.flat_results.len())
                 }
-            })();
-            pop_scope(store, scope, result)
+            })
         })
     }
 }

@@ -652,6 +652,8 @@ pub struct FuncType {
     pub(crate) flat_results: Box<[FlatType]>,
     /// An `async` function type (callable only through the async ABI, a later issue).
     pub(crate) is_async: bool,
+    /// Parameters or result hold resource handles: calls need a call scope.
+    pub(crate) needs_scope: bool,
 }
 
 impl FuncType {
@@ -659,6 +661,8 @@ impl FuncType {
     pub fn new(params: Vec<(String, Type)>, result: Option<Type>) -> FuncType {
         let params_tuple = Type::tuple(params.iter().map(|(_, t)| t.clone()));
         let results_tuple = Type::tuple(result.iter().cloned());
+        let params_tuple_has_resources = params_tuple.has_resources();
+        let result_has_resources = result.as_ref().is_some_and(Type::has_resources);
         let mut flat_params = Vec::new();
         params_tuple.push_flat(&mut flat_params);
         let mut flat_results = Vec::new();
@@ -673,6 +677,7 @@ impl FuncType {
             flat_params: flat_params.into(),
             flat_results: flat_results.into(),
             is_async: false,
+            needs_scope: params_tuple_has_resources || result_has_resources,
         }
     }
 

@@ -70,25 +70,28 @@ impl VMComponentContextHeader {
 
 /// What a lowered function calls: the callee's entrypoint and its data.
 ///
-/// `callee(vmctx, data, lowering, args_and_results, len)`: `vmctx` is the lowering
-/// instance's context, `lowering` the index of the `canon lower` (which selects its type
-/// and canonical options), and the flat core arguments and results pass through
-/// `args_and_results` as in the array-call ABI. `false` means a trap was recorded.
+/// `callee(vmctx, lowering, args_and_results, len)`: `vmctx` is the lowering
+/// instance's context, `lowering` the `VMLowering` being called (its `data` says what
+/// the callee is; its `info`, the lowering's type and resolved canonical options), and
+/// the flat core arguments and results pass through `args_and_results` as in the
+/// array-call ABI. `false` means a trap was recorded.
 pub type VMLoweringCallee = unsafe extern "C" fn(
     vmctx: NonNull<VMComponentContext>,
-    data: *const (),
-    lowering: u32,
+    lowering: NonNull<VMLowering>,
     args_and_results: NonNull<ValRaw>,
     len: usize,
 ) -> bool;
 
-/// One `canon lower`: its callee and the callee's data.
+/// One `canon lower`: its callee, the callee's data, and the lowering's own details.
 #[repr(C)]
 pub struct VMLowering {
     /// Entrypoint.
     pub callee: VMLoweringCallee,
-    /// Passed to `callee` (a host function, or the lifted function of another component).
+    /// What the callee calls (a host function, or the lifted function of another
+    /// component), opaque to this layer.
     pub data: *const (),
+    /// The lowering's type and resolved canonical options, opaque to this layer.
+    pub info: *const (),
 }
 // SAFETY: repr(C) plain data.
 unsafe impl VmSafe for VMLowering {}
@@ -98,6 +101,8 @@ impl VMLowering {
     pub const CALLEE: usize = offset_of!(VMLowering, callee);
     /// Offset of `data`.
     pub const DATA: usize = offset_of!(VMLowering, data);
+    /// Offset of `info`.
+    pub const INFO: usize = offset_of!(VMLowering, info);
 }
 
 /// The callee context of a component trampoline (a lowering or resource built-in handed
@@ -106,10 +111,12 @@ impl VMLowering {
 pub struct VMTrampolineContext {
     /// Always [`TRAMPOLINE_CONTEXT_MAGIC`].
     pub magic: u32,
-    /// Index of the trampoline (and, for lowerings, of the lowering).
+    /// Index of the trampoline.
     pub index: u32,
     /// The component instance's context.
     pub vmctx: *mut VMComponentContext,
+    /// For a lowering: its `VMLowering` in the same context (null otherwise).
+    pub lowering: *mut VMLowering,
 }
 // SAFETY: repr(C) plain data.
 unsafe impl VmSafe for VMTrampolineContext {}
@@ -119,6 +126,8 @@ impl VMTrampolineContext {
     pub const INDEX: usize = offset_of!(VMTrampolineContext, index);
     /// Offset of `vmctx`.
     pub const VMCTX: usize = offset_of!(VMTrampolineContext, vmctx);
+    /// Offset of `lowering`.
+    pub const LOWERING: usize = offset_of!(VMTrampolineContext, lowering);
 }
 
 const PTR: u32 = size_of::<usize>() as u32;
@@ -270,6 +279,7 @@ impl VMComponentContextBox {
                         magic: TRAMPOLINE_CONTEXT_MAGIC,
                         index: i,
                         vmctx: ptr.as_ptr(),
+                        lowering: core::ptr::null_mut(),
                     },
                 );
             }
@@ -337,6 +347,24 @@ pub unsafe fn memory(
     unsafe { *VMComponentContextBox::field::<*mut VMMemoryDefinition>(vmctx, offsets.memory(i)) }
 }
 
+/// The `VMLowering` of a lowering trampoline's callee context.
+///
+/// # Safety
+/// `ctx` must be the callee context of a lowering trampoline.
+pub unsafe fn trampoline_lowering(
+    ctx: NonNull<VMOpaqueContext>,
+) -> (NonNull<VMComponentContext>, NonNull<VMLowering>) {
+    // SAFETY: forwarded; instantiation sets `lowering` for every lowering trampoline.
+    unsafe {
+        let t = ctx.cast::<VMTrampolineContext>().as_ptr();
+        debug_assert_eq!((*t).magic, TRAMPOLINE_CONTEXT_MAGIC);
+        (
+            NonNull::new_unchecked((*t).vmctx),
+            NonNull::new_unchecked((*t).lowering),
+        )
+    }
+}
+
 /// Casts a trampoline's callee context back.
 ///
 /// # Safety
@@ -360,16 +388,18 @@ mod tests {
     fn arrays_are_aligned_and_disjoint() {
         let o = VMComponentOffsets::new(2, 5, 1, 1, 1, 3);
         assert_eq!(o.lowerings as usize, size_of::<VMComponentContextHeader>());
-        assert!(o.trampoline_refs >= o.lowerings + 2 * 2 * PTR);
+        assert!(o.trampoline_refs >= o.lowerings + 2 * 3 * PTR);
         assert!(o.trampoline_ctxs >= o.trampoline_refs + 5 * 4 * PTR);
-        assert!(o.memories >= o.trampoline_ctxs + 5 * 2 * PTR);
+        assert!(o.memories >= o.trampoline_ctxs + 5 * 3 * PTR);
         assert!(o.resource_dtors >= o.post_returns + PTR);
         assert!(o.size >= o.resource_dtors + 3 * PTR);
         assert_eq!(o.size % 16, 0);
         assert_eq!(VMComponentContextHeader::FLAGS, 4);
         assert_eq!(VMComponentContextHeader::STORE_CONTEXT, 8);
         assert_eq!(VMLowering::DATA, PTR as usize);
+        assert_eq!(VMLowering::INFO, 2 * PTR as usize);
         assert_eq!(VMTrampolineContext::VMCTX, 8);
+        assert_eq!(VMTrampolineContext::LOWERING, 16);
     }
 
     #[test]
