@@ -50,6 +50,7 @@ impl<'a> FlatDst<'a> {
 
     /// Appends a value (values past the end of the buffer are counted, not written:
     /// [`FlatDst::check`] reports them).
+    #[inline]
     pub(crate) fn push(&mut self, v: ValRaw) {
         if let Some(slot) = self.buf.get_mut(self.len) {
             *slot = v;
@@ -70,6 +71,7 @@ impl<'a> FlatDst<'a> {
     }
 
     /// Fails unless exactly `n` values were pushed.
+    #[inline]
     pub(crate) fn check(&self, n: usize) -> Result<()> {
         if self.len != n || n > self.buf.len() {
             bail!(
@@ -88,6 +90,7 @@ pub struct FlatSrc<'a> {
 }
 
 impl FlatSrc<'_> {
+    #[inline]
     pub(crate) fn next(&mut self) -> Result<ValRaw> {
         let v = self
             .vals

@@ -86,10 +86,12 @@ macro_rules! primitive {
             }
         }
         impl Lower for $rust {
+            #[inline]
             fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
                 out.push(ValRaw::$flat_new(*self as $as_flat));
                 Ok(())
             }
+            #[inline]
             fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
                 cx.store_bytes(ptr, &self.to_le_bytes())
             }
@@ -100,9 +102,11 @@ macro_rules! primitive {
             }
         }
         impl Lift for $rust {
+            #[inline]
             fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
                 Ok(src.next()?.$flat_get() as $rust)
             }
+            #[inline]
             fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
                 Ok(<$rust>::from_le_bytes(cx.load_bytes::<$size>(ptr)?))
             }
@@ -153,18 +157,22 @@ impl ComponentType for f32 {
     }
 }
 impl Lower for f32 {
+    #[inline]
     fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::f32(canon_f32(*self).to_bits()));
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
         cx.store_bytes(ptr, &canon_f32(*self).to_bits().to_le_bytes())
     }
 }
 impl Lift for f32 {
+    #[inline]
     fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         Ok(canon_f32(f32::from_bits(src.next()?.get_f32())))
     }
+    #[inline]
     fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
         Ok(canon_f32(f32::from_le_bytes(cx.load_bytes::<4>(ptr)?)))
     }
@@ -179,18 +187,22 @@ impl ComponentType for f64 {
     }
 }
 impl Lower for f64 {
+    #[inline]
     fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::f64(canon_f64(*self).to_bits()));
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
         cx.store_bytes(ptr, &canon_f64(*self).to_bits().to_le_bytes())
     }
 }
 impl Lift for f64 {
+    #[inline]
     fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         Ok(canon_f64(f64::from_bits(src.next()?.get_f64())))
     }
+    #[inline]
     fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
         Ok(canon_f64(f64::from_le_bytes(cx.load_bytes::<8>(ptr)?)))
     }
@@ -205,18 +217,22 @@ impl ComponentType for bool {
     }
 }
 impl Lower for bool {
+    #[inline]
     fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::i32(*self as i32));
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
         cx.store_bytes(ptr, &[*self as u8])
     }
 }
 impl Lift for bool {
+    #[inline]
     fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         Ok(src.next()?.get_i32() != 0)
     }
+    #[inline]
     fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
         Ok(cx.load_bytes::<1>(ptr)?[0] != 0)
     }
@@ -235,18 +251,22 @@ impl ComponentType for char {
     }
 }
 impl Lower for char {
+    #[inline]
     fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::i32(*self as i32));
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
         cx.store_bytes(ptr, &(*self as u32).to_le_bytes())
     }
 }
 impl Lift for char {
+    #[inline]
     fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         to_char(src.next()?.get_i32() as u32)
     }
+    #[inline]
     fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
         to_char(u32::from_le_bytes(cx.load_bytes::<4>(ptr)?))
     }
@@ -263,12 +283,14 @@ impl ComponentType for str {
     }
 }
 impl Lower for str {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (ptr, len) = cx.lower_string(self)?;
         out.push(ValRaw::i32(ptr as i32));
         out.push(ValRaw::i32(len as i32));
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
         let (p, len) = cx.lower_string(self)?;
         cx.store_bytes(ptr, &p.to_le_bytes())?;
@@ -282,19 +304,23 @@ impl ComponentType for String {
     }
 }
 impl Lower for String {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         self.as_str().lower_flat(cx, ty, out)
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         self.as_str().store(cx, ty, ptr)
     }
 }
 impl Lift for String {
+    #[inline]
     fn lift_flat(cx: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let ptr = src.next()?.get_i32() as u32;
         let len = src.next()?.get_i32() as u32;
         cx.lift_string(ptr, len)
     }
+    #[inline]
     fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
         let p = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
         let len = u32::from_le_bytes(cx.load_bytes::<4>(ptr + 4)?);
@@ -310,9 +336,11 @@ impl<T: ComponentType + ?Sized> ComponentType for &T {
     }
 }
 impl<T: Lower + ?Sized> Lower for &T {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         (**self).lower_flat(cx, ty, out)
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         (**self).store(cx, ty, ptr)
     }
@@ -336,12 +364,14 @@ impl<T: ComponentType> ComponentType for [T] {
     }
 }
 impl<T: Lower> Lower for [T] {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (ptr, len) = lower_list(cx, ty, self)?;
         out.push(ValRaw::i32(ptr as i32));
         out.push(ValRaw::i32(len as i32));
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         let (p, len) = lower_list(cx, ty, self)?;
         cx.store_bytes(ptr, &p.to_le_bytes())?;
@@ -367,19 +397,23 @@ impl<T: ComponentType> ComponentType for Vec<T> {
     }
 }
 impl<T: Lower> Lower for Vec<T> {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         self.as_slice().lower_flat(cx, ty, out)
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         self.as_slice().store(cx, ty, ptr)
     }
 }
 impl<T: Lift> Lift for Vec<T> {
+    #[inline]
     fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let ptr = src.next()?.get_i32() as u32;
         let len = src.next()?.get_i32() as u32;
         lift_list(cx, ty, ptr, len)
     }
+    #[inline]
     fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
         let p = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
         let len = u32::from_le_bytes(cx.load_bytes::<4>(ptr + 4)?);
@@ -417,6 +451,7 @@ fn option_payload(ty: &Type) -> (&Type, u32, u32) {
 }
 
 impl<T: Lower> Lower for Option<T> {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (pt, slots, _) = option_payload(ty);
         let start = out.len() + 1;
@@ -430,6 +465,7 @@ impl<T: Lower> Lower for Option<T> {
         out.pad_to(start + slots as usize);
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         let (pt, _, off) = option_payload(ty);
         match self {
@@ -442,6 +478,7 @@ impl<T: Lower> Lower for Option<T> {
     }
 }
 impl<T: Lift> Lift for Option<T> {
+    #[inline]
     fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let (pt, slots, _) = option_payload(ty);
         let disc = src.next()?.get_i32();
@@ -454,6 +491,7 @@ impl<T: Lift> Lift for Option<T> {
         src.pos = start + slots as usize;
         Ok(v)
     }
+    #[inline]
     fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
         let (pt, _, off) = option_payload(ty);
         match cx.load_bytes::<1>(ptr)?[0] {
@@ -502,6 +540,7 @@ fn payload_ty(t: &Option<Type>) -> Type {
 }
 
 impl<T: Lower, E: Lower> Lower for Result<T, E> {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (r, slots, _) = result_parts(ty);
         let start = out.len() + 1;
@@ -518,6 +557,7 @@ impl<T: Lower, E: Lower> Lower for Result<T, E> {
         out.pad_to(start + slots as usize);
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         let (r, _, off) = result_parts(ty);
         match self {
@@ -533,6 +573,7 @@ impl<T: Lower, E: Lower> Lower for Result<T, E> {
     }
 }
 impl<T: Lift, E: Lift> Lift for Result<T, E> {
+    #[inline]
     fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let (r, slots, _) = result_parts(ty);
         let disc = src.next()?.get_i32();
@@ -545,6 +586,7 @@ impl<T: Lift, E: Lift> Lift for Result<T, E> {
         src.pos = start + slots as usize;
         Ok(v)
     }
+    #[inline]
     fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
         let (r, _, off) = result_parts(ty);
         match cx.load_bytes::<1>(ptr)?[0] {
@@ -581,12 +623,14 @@ macro_rules! tuples {
         impl<$($t: ComponentType),*> ComponentNamedList for ($($t,)*) {}
         impl<$($t: Lower),*> Lower for ($($t,)*) {
             #[allow(unused_variables)]
+            #[inline]
             fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 $(self.$n.lower_flat(cx, &elems[$n].ty, out)?;)*
                 Ok(())
             }
             #[allow(unused_variables)]
+            #[inline]
             fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 $(self.$n.store(cx, &elems[$n].ty, ptr + elems[$n].offset)?;)*
@@ -595,11 +639,13 @@ macro_rules! tuples {
         }
         impl<$($t: Lift),*> Lift for ($($t,)*) {
             #[allow(unused_variables)]
+            #[inline]
             fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 Ok(($($t::lift_flat(cx, &elems[$n].ty, src)?,)*))
             }
             #[allow(unused_variables)]
+            #[inline]
             fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 Ok(($($t::load(cx, &elems[$n].ty, ptr + elems[$n].offset)?,)*))
@@ -651,11 +697,13 @@ impl<T: 'static> ComponentType for Resource<T> {
 }
 
 impl<T: 'static> Lower for Resource<T> {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let i = lower_host_resource(cx, ty, ResourceType::host::<T>(), self.rep(), self.owned())?;
         out.push(ValRaw::i32(i as i32));
         Ok(())
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         let i = lower_host_resource(cx, ty, ResourceType::host::<T>(), self.rep(), self.owned())?;
         cx.store_bytes(ptr, &i.to_le_bytes())
@@ -709,6 +757,7 @@ fn lift_host_resource(cx: &mut AbiCx, ty: &Type, rt: ResourceType, i: u32) -> Re
 }
 
 impl<T: 'static> Lift for Resource<T> {
+    #[inline]
     fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let i = src.next()?.get_i32() as u32;
         let (rep, own) = lift_host_resource(cx, ty, ResourceType::host::<T>(), i)?;
@@ -718,6 +767,7 @@ impl<T: 'static> Lift for Resource<T> {
             Resource::new_borrow(rep)
         })
     }
+    #[inline]
     fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
         let i = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
         let (rep, own) = lift_host_resource(cx, ty, ResourceType::host::<T>(), i)?;
@@ -737,20 +787,24 @@ impl ComponentType for ResourceAny {
     }
 }
 impl Lower for ResourceAny {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         cx.lower_flat(ty, &Val::Resource(*self), out)
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         cx.store(ty, &Val::Resource(*self), ptr)
     }
 }
 impl Lift for ResourceAny {
+    #[inline]
     fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         match cx.lift_flat(ty, src)? {
             Val::Resource(r) => Ok(r),
             _ => unreachable!("handle types lift to resources"),
         }
     }
+    #[inline]
     fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
         match cx.load(ty, ptr)? {
             Val::Resource(r) => Ok(r),
@@ -767,17 +821,21 @@ impl ComponentType for Val {
     }
 }
 impl Lower for Val {
+    #[inline]
     fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         cx.lower_flat(ty, self, out)
     }
+    #[inline]
     fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
         cx.store(ty, self, ptr)
     }
 }
 impl Lift for Val {
+    #[inline]
     fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         cx.lift_flat(ty, src)
     }
+    #[inline]
     fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
         cx.load(ty, ptr)
     }
