@@ -542,7 +542,7 @@ pub fn invocation_name(text: &str) -> Result<&str> {
     }
     if let Some(c) = name
         .chars()
-        .find(|c| c.is_whitespace() || "\"'[]{}),".contains(*c))
+        .find(|c| c.is_whitespace() || "\"'{}),".contains(*c))
     {
         bail!("`{name}` is not a function name (it contains `{c}`); expected `name(arg, ...)`");
     }
@@ -823,6 +823,9 @@ mod tests {
         assert_eq!((name.as_str(), args.len()), ("iface#f", 0));
         let (name, _) = parse_invocation("run", &[]).unwrap();
         assert_eq!(name, "run");
+        // Resource functions keep their brackets: `[static]counter.make()`.
+        let (name, _) = parse_invocation("[static]counter.make()", &[]).unwrap();
+        assert_eq!(name, "[static]counter.make");
         let nested = vec![(s("xs"), Type::list(Type::tuple([Type::U8, Type::U8])))];
         let (_, args) = parse_invocation("f([(1, 2), (3, 4)])", &nested).unwrap();
         assert_eq!(format(&args[0]), "[(1, 2), (3, 4)]");
