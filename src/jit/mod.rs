@@ -16,6 +16,8 @@
 //! checks the flag after a call and returns at once, and the array-call trampoline turns
 //! it into `false` for its caller. No unwinding crosses Rust frames.
 
+#[cfg(test)]
+mod tests;
 mod translate;
 
 use crate::module::{FuncType, ModuleInfo, ValType};
@@ -26,6 +28,7 @@ use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What changes the compiled code.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -104,6 +107,11 @@ fn host_isa() -> Result<OwnedTargetIsa> {
         .set("opt_level", "speed")
         .map_err(|e| anyhow!("{e}"))?;
     flags.set("is_pic", "false").map_err(|e| anyhow!("{e}"))?;
+    // Nothing unwinds through compiled code (traps return through every frame), so no
+    // unwind tables.
+    flags
+        .set("unwind_info", "false")
+        .map_err(|e| anyhow!("{e}"))?;
     flags
         .set(
             "enable_verifier",
@@ -179,14 +187,7 @@ pub fn compile_module(
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         compile_inner(module, offsets, sig_ids, options, select)
     }))
-    .unwrap_or_else(|panic| {
-        let msg = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("unknown panic");
-        Err(anyhow!("the JIT failed to compile the module: {msg}"))
-    })
+    .unwrap_or_else(|panic| Err(panic_error(panic)))
 }
 
 fn compile_inner(
@@ -197,7 +198,7 @@ fn compile_inner(
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
     let isa = host_isa()?;
-    let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    let mut builder = JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
     // One contiguous reservation for the module's code, so that direct calls between its
     // functions (32-bit relative) always reach. Only what is used is committed.
     let code_bytes: usize = module.bodies.iter().map(|b| b.len()).sum();
@@ -244,34 +245,15 @@ fn compile_inner(
         call_conv,
         ptr,
         frontend,
+        decls: jit.declarations(),
+        isa: &*isa,
     };
-    let mut ctx = jit.make_context();
-    let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
-    let mut code_size = 0;
-    for d in 0..num_defined {
-        let Some((f, a)) = ids[d as usize] else {
-            continue;
-        };
-        let func_index = module.num_imported_funcs + d;
-        translate::translate_function(&env, &mut jit, &mut ctx, &mut fctx, d, f).with_context(
-            || {
-                format!(
-                    "compiling function {}",
-                    module.func_display_name(func_index)
-                )
-            },
-        )?;
-        code_size += ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
-        jit.clear_context(&mut ctx);
-        translate::array_trampoline(&env, &mut jit, &mut ctx, &mut fctx, d, f, a).with_context(
-            || {
-                format!(
-                    "compiling the entry of function {}",
-                    module.func_display_name(func_index)
-                )
-            },
-        )?;
-        jit.clear_context(&mut ctx);
+    let artifacts = compile_parallel(&env, &ids)?;
+    let code_size = artifacts.iter().map(|(_, f, _)| f.bytes.len()).sum();
+    for (_, f, a) in artifacts {
+        for art in [f, a] {
+            jit.define_function_bytes(art.id, art.align, &art.bytes, &art.relocs)?;
+        }
     }
     jit.finalize_definitions()?;
     let funcs = ids
@@ -291,4 +273,125 @@ fn compile_inner(
         code_size,
         jit: Some(jit),
     })
+}
+
+/// Below this many bytes of function bodies a module compiles on the calling thread: a
+/// thread costs more than it saves.
+const PARALLEL_MIN_BYTES: usize = 64 << 10;
+
+/// At most this many compiling threads.
+const MAX_THREADS: usize = 16;
+
+/// A function and its array-call trampoline, compiled.
+type CompiledPair = (u32, translate::Artifact, translate::Artifact);
+
+/// Compiles the selected functions (and their trampolines) on several threads, each with
+/// its own Cranelift contexts, largest functions first so that the threads finish
+/// together. Results come back in function order; on failure, the error is the one of
+/// the first failing function in that (deterministic) work order.
+fn compile_parallel(
+    env: &translate::Env<'_>,
+    ids: &[Option<(FuncId, FuncId)>],
+) -> Result<Vec<CompiledPair>> {
+    let module = env.module;
+    let mut jobs: Vec<u32> = (0..ids.len() as u32)
+        .filter(|&d| ids[d as usize].is_some())
+        .collect();
+    jobs.sort_by_key(|&d| core::cmp::Reverse(module.bodies[d as usize].len()));
+    let bytes: usize = jobs.iter().map(|&d| module.bodies[d as usize].len()).sum();
+    let threads = if bytes < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS)
+            .min(jobs.len())
+    };
+
+    let next = AtomicUsize::new(0);
+    // Index in `jobs` of the first failure so far; jobs after it are not started.
+    let failed_at = AtomicUsize::new(usize::MAX);
+    let worker = || -> (Vec<CompiledPair>, Option<(usize, anyhow::Error)>) {
+        let mut ctx = cranelift_codegen::Context::new();
+        let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= jobs.len() || i > failed_at.load(Ordering::Relaxed) {
+                return (done, None);
+            }
+            let d = jobs[i];
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                compile_one(env, &mut ctx, &mut fctx, d, ids)
+            }))
+            .unwrap_or_else(|panic| Err(panic_error(panic)));
+            match r {
+                Ok((f, a)) => done.push((d, f, a)),
+                Err(e) => {
+                    failed_at.fetch_min(i, Ordering::Relaxed);
+                    return (done, Some((i, e)));
+                }
+            }
+        }
+    };
+    let results: Vec<_> = if threads <= 1 {
+        vec![worker()]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (1..threads).map(|_| s.spawn(worker)).collect();
+            let mut results = vec![worker()];
+            for h in handles {
+                // A worker catches Cranelift's panics itself; anything else is ours.
+                results.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            results
+        })
+    };
+    let mut all = Vec::with_capacity(jobs.len());
+    let mut first_error: Option<(usize, anyhow::Error)> = None;
+    for (done, error) in results {
+        all.extend(done);
+        if let Some((i, e)) = error
+            && first_error.as_ref().is_none_or(|(j, _)| i < *j)
+        {
+            first_error = Some((i, e));
+        }
+    }
+    if let Some((_, e)) = first_error {
+        return Err(e);
+    }
+    all.sort_unstable_by_key(|(d, _, _)| *d);
+    Ok(all)
+}
+
+/// Compiles defined function `d` and its array-call trampoline.
+fn compile_one(
+    env: &translate::Env<'_>,
+    ctx: &mut cranelift_codegen::Context,
+    fctx: &mut cranelift_frontend::FunctionBuilderContext,
+    d: u32,
+    ids: &[Option<(FuncId, FuncId)>],
+) -> Result<(translate::Artifact, translate::Artifact)> {
+    let (f, a) = ids[d as usize].expect("only selected functions are jobs");
+    let module = env.module;
+    let name = || module.func_display_name(module.num_imported_funcs + d);
+    let wasm = translate::translate_function(env, ctx, fctx, d, f).with_context(|| {
+        ctx.clear();
+        format!("compiling function {}", name())
+    })?;
+    let array = translate::array_trampoline(env, ctx, fctx, d, f, a).with_context(|| {
+        ctx.clear();
+        format!("compiling the entry of function {}", name())
+    })?;
+    Ok((wasm, array))
+}
+
+/// The error for a panic inside Cranelift.
+fn panic_error(panic: Box<dyn std::any::Any + Send>) -> anyhow::Error {
+    let msg = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    anyhow!("the JIT failed to compile the module: {msg}")
 }

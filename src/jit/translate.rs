@@ -14,19 +14,25 @@ use super::{JitOptions, array_signature, clif_type, wasm_signature};
 use crate::module::{FuncType, ModuleInfo, ValType};
 use crate::vm::{
     Trap, VMContextHeader, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMOffsets,
-    VMSharedTypeIndex, VMStoreContext, VMTableDefinition,
+    VMSharedTypeIndex, VMStoreContext, VMTableDefinition, WASM_PAGE_SIZE,
 };
 use anyhow::{Result, anyhow, bail};
 use cranelift_codegen::Context;
+use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, BlockCall, Function, InstBuilder, JumpTableData, MemFlagsData,
-    Signature, StackSlotData, StackSlotKind, Type, UserFuncName, Value, types,
+    AbiParam, AliasRegionData, Block, BlockArg, BlockCall, Function, InstBuilder, InstructionData,
+    JumpTableData, MemFlagsData, Opcode, Signature, StackSlotData, StackSlotKind, Type,
+    UserFuncName, Value, types,
+};
+use cranelift_codegen::ir::{
+    ExtFuncData, ExternalName, FuncRef, SigRef, StackSlot, UserExternalName,
 };
 use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use cranelift_jit::JITModule;
-use cranelift_module::{FuncId, Linkage, Module};
+use cranelift_module::{FuncId, Linkage, Module, ModuleDeclarations, ModuleReloc};
 use std::collections::HashMap;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
 
@@ -49,7 +55,7 @@ pub(crate) struct Libcalls {
 }
 
 impl Libcalls {
-    pub(crate) fn declare(jit: &mut JITModule, cc: CallConv, ptr: Type) -> Result<Libcalls> {
+    pub(crate) fn declare(jit: &mut impl Module, cc: CallConv, ptr: Type) -> Result<Libcalls> {
         let mut decl = |name: &str, params: &[Type], ret: Option<Type>| -> Result<FuncId> {
             let mut sig = Signature::new(cc);
             sig.params.push(AbiParam::new(ptr));
@@ -89,6 +95,55 @@ pub(crate) struct Env<'a> {
     pub(crate) call_conv: CallConv,
     pub(crate) ptr: Type,
     pub(crate) frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    /// Every function of the JIT module (signatures, linkage), read-only while workers
+    /// compile.
+    pub(crate) decls: &'a ModuleDeclarations,
+    pub(crate) isa: &'a dyn TargetIsa,
+}
+
+/// One function compiled to machine code, to be placed in the JIT module.
+pub(crate) struct Artifact {
+    pub(crate) id: FuncId,
+    pub(crate) align: u64,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) relocs: Vec<ModuleReloc>,
+}
+
+/// Imports function `id` of the JIT module into `func` (what `Module::declare_func_in_func`
+/// does, without needing the module itself, so that threads can share it).
+fn declare_func(env: &Env<'_>, func: &mut Function, id: FuncId) -> FuncRef {
+    let decl = env.decls.get_function_decl(id);
+    let signature = func.import_signature(decl.signature.clone());
+    let name = func.declare_imported_user_function(UserExternalName {
+        namespace: 0,
+        index: id.as_u32(),
+    });
+    func.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature,
+        colocated: decl.linkage.is_final(),
+        patchable: false,
+    })
+}
+
+/// Compiles the function in `ctx` to machine code and clears `ctx` for the next one.
+fn compile(env: &Env<'_>, ctx: &mut Context, id: FuncId) -> Result<Artifact> {
+    ctx.compile(env.isa, &mut ControlPlane::default())
+        .map_err(|e| anyhow!("Cranelift: {:?}", e.inner))?;
+    let code = ctx.compiled_code().expect("just compiled");
+    let artifact = Artifact {
+        id,
+        align: code.buffer.alignment as u64,
+        bytes: code.code_buffer().to_vec(),
+        relocs: code
+            .buffer
+            .relocs()
+            .iter()
+            .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+            .collect(),
+    };
+    ctx.clear();
+    Ok(artifact)
 }
 
 fn block_args(vals: &[Value]) -> Vec<BlockArg> {
@@ -100,9 +155,19 @@ fn vm_flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-/// Flags of linear-memory accesses: bounds checked before, possibly unaligned.
-fn heap_flags() -> MemFlagsData {
-    MemFlagsData::new().with_notrap()
+/// Flags of loads of VM fields that never change while the instance lives (the store
+/// context pointer, memory, global and function pointers, a memory's base, which never
+/// moves): the optimizer may merge them, hoist them out of loops, or load them only on
+/// the paths that use them.
+fn fixed_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// What a bounds fact is about: an SSA value, or the value a local held at a version.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+enum AddrKey {
+    Value(Value),
+    Local(u32, u32),
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -127,12 +192,17 @@ struct Frame {
     branched: bool,
     /// Code was reachable when the frame was entered.
     live: bool,
+    /// Length of `Translator::check_log` when the frame was entered.
+    checks_mark: usize,
 }
 
 struct Translator<'e, 'b> {
     env: &'e Env<'e>,
     b: FunctionBuilder<'b>,
-    jit: &'e mut JITModule,
+    /// Functions and signatures already imported into this function.
+    func_refs: HashMap<FuncId, FuncRef>,
+    sig_refs: HashMap<(u32, bool), SigRef>,
+    array_buf: Option<StackSlot>,
     vmctx: Value,
     store_ctx: Value,
     /// `VMMemoryDefinition` of memory 0 and its (never moving) base.
@@ -151,16 +221,45 @@ struct Translator<'e, 'b> {
     /// The iconst holding the open fuel block's charge, and the charge so far.
     fuel_inst: Option<cranelift_codegen::ir::Inst>,
     fuel: i64,
+    /// Bounds checks that dominate the current block: wasm address → largest
+    /// `offset + size` known to be in bounds. Memories never shrink, so such a fact
+    /// stays true; it is only forgotten where control flow joins (`restore_checks`).
+    checked: HashMap<AddrKey, u64>,
+    /// Undo log of `checked`: (address, previous entry).
+    check_log: Vec<(AddrKey, Option<u64>)>,
+    /// Values read from a local: (local, version of its value). Inside a loop a read
+    /// gives a new SSA value (the header's parameter) even where the loop never assigns
+    /// the local; the local's version still names the same runtime value.
+    origin: HashMap<Value, (u32, u32)>,
+    /// Current version of each local's value (`None`: versions are not tracked in this
+    /// function, see `loop_assignments`).
+    versions: Option<Vec<u32>>,
+    next_version: u32,
+    /// Locals assigned inside each loop, in the order the loops appear.
+    loop_assigns: Vec<Vec<u32>>,
+    loops_seen: usize,
+    /// Bounds checks emitted in the current stretch of code (`epoch`), whose constant
+    /// `offset + size` may still be raised (`widen_check`).
+    widenable: HashMap<AddrKey, (cranelift_codegen::ir::Inst, u64)>,
+    /// Advances at everything a widened check must not move before (`transparent`).
+    epoch: u64,
+    /// Memoized `upper_bound` results.
+    bounds: HashMap<Value, Option<u64>>,
+    /// Bytes memory 0 always has (its minimum size).
+    min_mem_bytes: u64,
+    /// Flags of linear-memory accesses: bounds checked before, possibly unaligned, in
+    /// their own alias region (a store to linear memory never changes VM state, so
+    /// loads of globals and the like can be reused across it).
+    heap_flags: MemFlagsData,
 }
 
 pub(crate) fn translate_function(
     env: &Env<'_>,
-    jit: &mut JITModule,
     ctx: &mut Context,
     fctx: &mut FunctionBuilderContext,
     d: u32,
     id: FuncId,
-) -> Result<()> {
+) -> Result<Artifact> {
     let module = env.module;
     let func_index = module.num_imported_funcs + d;
     let ty = module.func_type(func_index).clone();
@@ -168,6 +267,10 @@ pub(crate) fn translate_function(
         UserFuncName::user(0, d),
         wasm_signature(&ty, env.call_conv, env.ptr),
     );
+    let heap_region = ctx.func.dfg.alias_regions.insert(AliasRegionData {
+        user_id: 0,
+        description: "linear memory".into(),
+    });
     let range = module.bodies[d as usize].clone();
     let body = FunctionBody::new(BinaryReader::new(
         &module.bytes[range.clone()],
@@ -178,7 +281,9 @@ pub(crate) fn translate_function(
         let mut t = Translator {
             env,
             b,
-            jit,
+            func_refs: HashMap::new(),
+            sig_refs: HashMap::new(),
+            array_buf: None,
             vmctx: Value::from_u32(0),
             store_ctx: Value::from_u32(0),
             mem_def: None,
@@ -197,8 +302,30 @@ pub(crate) fn translate_function(
             unwind_block: None,
             fuel_inst: None,
             fuel: 0,
+            checked: HashMap::new(),
+            check_log: Vec::new(),
+            origin: HashMap::new(),
+            versions: None,
+            next_version: 0,
+            loop_assigns: Vec::new(),
+            loops_seen: 0,
+            bounds: HashMap::new(),
+            widenable: HashMap::new(),
+            epoch: 0,
+            min_mem_bytes: module
+                .memories
+                .first()
+                .map_or(0, |m| m.minimum.saturating_mul(WASM_PAGE_SIZE as u64)),
+            heap_flags: MemFlagsData::new()
+                .with_notrap()
+                .with_alias_region(Some(heap_region)),
         };
         t.prologue(&ty, &body)?;
+        if let Some(assigns) = loop_assignments(&body, t.locals.len())? {
+            t.versions = Some(vec![0; t.locals.len()]);
+            t.next_version = 1;
+            t.loop_assigns = assigns;
+        }
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
             let offset = reader.original_position();
@@ -211,28 +338,73 @@ pub(crate) fn translate_function(
         t.b.seal_all_blocks();
         t.b.finalize(env.frontend);
     }
-    jit.define_function(id, ctx)
-        .map_err(|e| anyhow!("Cranelift: {e:?}"))?;
-    Ok(())
+    compile(env, ctx, id)
+}
+
+/// Which locals each loop of `body` assigns (its nested loops included), in the order the
+/// loops appear; `None` when the answer would cost more than a small multiple of the
+/// body's size to compute (deeply nested loops assigning many locals).
+fn loop_assignments(body: &FunctionBody<'_>, num_locals: usize) -> Result<Option<Vec<Vec<u32>>>> {
+    let range = body.range();
+    let mut budget = (range.end - range.start) as usize * 4 + 1024;
+    let mut loops: Vec<Vec<u32>> = Vec::new();
+    // Per open frame: the loop's index when it is a loop.
+    let mut frames: Vec<Option<usize>> = Vec::new();
+    let mut open_loops: Vec<usize> = Vec::new();
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        match reader.read()? {
+            O::Block { .. } | O::If { .. } => frames.push(None),
+            O::Loop { .. } => {
+                frames.push(Some(loops.len()));
+                open_loops.push(loops.len());
+                loops.push(Vec::new());
+            }
+            O::End => {
+                if let Some(Some(l)) = frames.pop() {
+                    open_loops.pop();
+                    let mut set = core::mem::take(&mut loops[l]);
+                    set.sort_unstable();
+                    set.dedup();
+                    if let Some(&parent) = open_loops.last() {
+                        budget = match budget.checked_sub(set.len()) {
+                            Some(b) => b,
+                            None => return Ok(None),
+                        };
+                        loops[parent].extend_from_slice(&set);
+                    }
+                    loops[l] = set;
+                }
+            }
+            O::LocalSet { local_index } | O::LocalTee { local_index } => {
+                if (local_index as usize) < num_locals
+                    && let Some(&l) = open_loops.last()
+                {
+                    loops[l].push(local_index);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(Some(loops))
 }
 
 /// The array-call trampoline of compiled function `d`.
 pub(crate) fn array_trampoline(
     env: &Env<'_>,
-    jit: &mut JITModule,
     ctx: &mut Context,
     fctx: &mut FunctionBuilderContext,
     d: u32,
     wasm: FuncId,
     id: FuncId,
-) -> Result<()> {
+) -> Result<Artifact> {
     let module = env.module;
     let ty = module.func_type(module.num_imported_funcs + d).clone();
     ctx.func = Function::with_name_signature(
         UserFuncName::user(1, d),
         array_signature(env.call_conv, env.ptr),
     );
-    let callee = jit.declare_func_in_func(wasm, &mut ctx.func);
+    let callee = declare_func(env, &mut ctx.func, wasm);
     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -281,9 +453,7 @@ pub(crate) fn array_trampoline(
     b.ins().return_(&[t]);
     b.seal_all_blocks();
     b.finalize(env.frontend);
-    jit.define_function(id, ctx)
-        .map_err(|e| anyhow!("Cranelift: {e:?}"))?;
-    Ok(())
+    compile(env, ctx, id)
 }
 
 impl<'e, 'b> Translator<'e, 'b> {
@@ -301,7 +471,7 @@ impl<'e, 'b> Translator<'e, 'b> {
         let ptr = self.ptr();
         self.store_ctx = self.b.ins().load(
             ptr,
-            vm_flags(),
+            fixed_flags(),
             self.vmctx,
             VMContextHeader::STORE_CONTEXT as i32,
         );
@@ -316,21 +486,23 @@ impl<'e, 'b> Translator<'e, 'b> {
         let overflow = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
         self.trap_if(overflow, Trap::StackOverflow);
         if !self.env.module.memories.is_empty() {
+            // Loaded where first needed (they are pure), so a path that touches no
+            // memory loads nothing.
             let def = self.b.ins().load(
                 ptr,
-                vm_flags(),
+                fixed_flags(),
                 self.vmctx,
                 self.env.offsets.memory(0) as i32,
             );
             self.mem_base = Some(self.b.ins().load(
                 ptr,
-                vm_flags(),
+                fixed_flags(),
                 def,
                 VMMemoryDefinition::BASE as i32,
             ));
             self.mem_def = Some(def);
             self.mem_len = Some(self.b.declare_var(ptr));
-            self.reload_mem_len();
+            self.load_mem_len(true);
         }
         for (i, t) in ty.params().iter().enumerate() {
             let ct = clif_type(*t, ptr);
@@ -361,6 +533,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             height: 0,
             branched: false,
             live: true,
+            checks_mark: 0,
         });
         self.fuel_block();
         Ok(())
@@ -436,9 +609,7 @@ impl<'e, 'b> Translator<'e, 'b> {
         traps.sort_by_key(|(t, _)| t.code());
         if !traps.is_empty() {
             let unwind = self.unwind_block();
-            let f = self
-                .jit
-                .declare_func_in_func(self.env.libcalls.raise_trap, self.b.func);
+            let f = self.func_ref(self.env.libcalls.raise_trap);
             for (trap, block) in traps {
                 self.b.switch_to_block(block);
                 let code = self.b.ins().iconst(types::I32, trap.code() as i64);
@@ -490,8 +661,60 @@ impl<'e, 'b> Translator<'e, 'b> {
         self.b.seal_block(cont);
     }
 
+    /// The stack buffer of array calls, shared by every call site, at least `bytes` long.
+    fn array_buffer(&mut self, bytes: usize) -> StackSlot {
+        let bytes = bytes as u32;
+        match self.array_buf {
+            Some(slot) => {
+                let data = &mut self.b.func.sized_stack_slots[slot];
+                data.size = data.size.max(bytes);
+                slot
+            }
+            None => {
+                let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    bytes,
+                    4,
+                ));
+                self.array_buf = Some(slot);
+                slot
+            }
+        }
+    }
+
+    /// `id` imported into this function (once).
+    fn func_ref(&mut self, id: FuncId) -> FuncRef {
+        if let Some(r) = self.func_refs.get(&id) {
+            return *r;
+        }
+        let r = declare_func(self.env, self.b.func, id);
+        self.func_refs.insert(id, r);
+        r
+    }
+
+    /// The wasm-call (`array: false`) or array-call signature of type `ty`, imported once.
+    fn sig_ref(&mut self, ty: u32, array: bool) -> SigRef {
+        // One array-call signature serves every type.
+        let key = if array { (u32::MAX, true) } else { (ty, false) };
+        if let Some(r) = self.sig_refs.get(&key) {
+            return *r;
+        }
+        let sig = if array {
+            array_signature(self.env.call_conv, self.env.ptr)
+        } else {
+            wasm_signature(
+                &self.env.module.types[ty as usize],
+                self.env.call_conv,
+                self.env.ptr,
+            )
+        };
+        let r = self.b.import_signature(sig);
+        self.sig_refs.insert(key, r);
+        r
+    }
+
     fn libcall(&mut self, f: FuncId, args: &[Value]) -> Option<Value> {
-        let fref = self.jit.declare_func_in_func(f, self.b.func);
+        let fref = self.func_ref(f);
         let mut all = vec![self.vmctx];
         all.extend_from_slice(args);
         let call = self.b.ins().call(fref, &all);
@@ -534,6 +757,155 @@ impl<'e, 'b> Translator<'e, 'b> {
             self.store_ctx,
             VMStoreContext::FUEL as i32,
         );
+    }
+
+    /// Whether `op` lets a bounds check before it be widened past it: it has no side
+    /// effect, cannot trap other than out of bounds, and does not branch. (A store's own
+    /// check may be widened into an earlier one; the store itself ends the stretch.)
+    fn transparent(op: &O<'_>) -> bool {
+        matches!(
+            op,
+            O::Nop
+                | O::Drop
+                | O::Block { .. }
+                | O::Select
+                | O::TypedSelect { .. }
+                | O::LocalGet { .. }
+                | O::LocalSet { .. }
+                | O::LocalTee { .. }
+                | O::GlobalGet { .. }
+                | O::I32Load { .. }
+                | O::I64Load { .. }
+                | O::F32Load { .. }
+                | O::F64Load { .. }
+                | O::I32Load8S { .. }
+                | O::I32Load8U { .. }
+                | O::I32Load16S { .. }
+                | O::I32Load16U { .. }
+                | O::I64Load8S { .. }
+                | O::I64Load8U { .. }
+                | O::I64Load16S { .. }
+                | O::I64Load16U { .. }
+                | O::I64Load32S { .. }
+                | O::I64Load32U { .. }
+                | O::I32Store { .. }
+                | O::I64Store { .. }
+                | O::F32Store { .. }
+                | O::F64Store { .. }
+                | O::I32Store8 { .. }
+                | O::I32Store16 { .. }
+                | O::I64Store8 { .. }
+                | O::I64Store16 { .. }
+                | O::I64Store32 { .. }
+                | O::I32Const { .. }
+                | O::I64Const { .. }
+                | O::F32Const { .. }
+                | O::F64Const { .. }
+                | O::I32Eqz
+                | O::I32Eq
+                | O::I32Ne
+                | O::I32LtS
+                | O::I32LtU
+                | O::I32GtS
+                | O::I32GtU
+                | O::I32LeS
+                | O::I32LeU
+                | O::I32GeS
+                | O::I32GeU
+                | O::I64Eqz
+                | O::I64Eq
+                | O::I64Ne
+                | O::I64LtS
+                | O::I64LtU
+                | O::I64GtS
+                | O::I64GtU
+                | O::I64LeS
+                | O::I64LeU
+                | O::I64GeS
+                | O::I64GeU
+                | O::F32Eq
+                | O::F32Ne
+                | O::F32Lt
+                | O::F32Gt
+                | O::F32Le
+                | O::F32Ge
+                | O::F64Eq
+                | O::F64Ne
+                | O::F64Lt
+                | O::F64Gt
+                | O::F64Le
+                | O::F64Ge
+                | O::I32Clz
+                | O::I32Ctz
+                | O::I32Popcnt
+                | O::I32Add
+                | O::I32Sub
+                | O::I32Mul
+                | O::I32And
+                | O::I32Or
+                | O::I32Xor
+                | O::I32Shl
+                | O::I32ShrS
+                | O::I32ShrU
+                | O::I32Rotl
+                | O::I32Rotr
+                | O::I64Clz
+                | O::I64Ctz
+                | O::I64Popcnt
+                | O::I64Add
+                | O::I64Sub
+                | O::I64Mul
+                | O::I64And
+                | O::I64Or
+                | O::I64Xor
+                | O::I64Shl
+                | O::I64ShrS
+                | O::I64ShrU
+                | O::I64Rotl
+                | O::I64Rotr
+                | O::I32WrapI64
+                | O::I64ExtendI32S
+                | O::I64ExtendI32U
+                | O::I32Extend8S
+                | O::I32Extend16S
+                | O::I64Extend8S
+                | O::I64Extend16S
+                | O::I64Extend32S
+                | O::F32Add
+                | O::F32Sub
+                | O::F32Mul
+                | O::F32Div
+                | O::F32Min
+                | O::F32Max
+                | O::F32Abs
+                | O::F32Neg
+                | O::F32Copysign
+                | O::F32Sqrt
+                | O::F64Add
+                | O::F64Sub
+                | O::F64Mul
+                | O::F64Div
+                | O::F64Min
+                | O::F64Max
+                | O::F64Abs
+                | O::F64Neg
+                | O::F64Copysign
+                | O::F64Sqrt
+                | O::F32ConvertI32S
+                | O::F32ConvertI32U
+                | O::F32ConvertI64S
+                | O::F32ConvertI64U
+                | O::F64ConvertI32S
+                | O::F64ConvertI32U
+                | O::F64ConvertI64S
+                | O::F64ConvertI64U
+                | O::F32DemoteF64
+                | O::F64PromoteF32
+                | O::I32ReinterpretF32
+                | O::I64ReinterpretF64
+                | O::F32ReinterpretI32
+                | O::F64ReinterpretI64
+        )
     }
 
     fn fuel_cost(op: &O<'_>) -> i64 {
@@ -605,6 +977,10 @@ impl<'e, 'b> Translator<'e, 'b> {
         if !self.reachable {
             match op {
                 O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                    if matches!(op, O::Loop { .. }) {
+                        // Keep loops numbered as `loop_assignments` numbers them.
+                        self.loops_seen += 1;
+                    }
                     // A dead frame: only its `end` matters.
                     let dummy = self.b.create_block();
                     self.frames.push(Frame {
@@ -616,6 +992,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                         height: self.stack.len(),
                         branched: false,
                         live: false,
+                        checks_mark: 0,
                     });
                     return Ok(());
                 }
@@ -625,6 +1002,9 @@ impl<'e, 'b> Translator<'e, 'b> {
         }
         if self.env.options.fuel {
             self.fuel += Self::fuel_cost(&op);
+        }
+        if !Self::transparent(&op) {
+            self.epoch += 1;
         }
         let ptr = self.ptr();
         match op {
@@ -642,10 +1022,20 @@ impl<'e, 'b> Translator<'e, 'b> {
                     results,
                     branched: false,
                     live: true,
+                    checks_mark: self.check_log.len(),
                 });
             }
             O::Loop { blockty } => {
                 let (params, results) = self.block_type(blockty);
+                // What the loop assigns has a new value at the header on each iteration.
+                if self.versions.is_some()
+                    && let Some(assigns) = self.loop_assigns.get_mut(self.loops_seen)
+                {
+                    for l in core::mem::take(assigns) {
+                        self.new_version(l);
+                    }
+                }
+                self.loops_seen += 1;
                 let header = self.new_block_with(&params);
                 let dest = self.new_block_with(&results);
                 let args = self.popn(params.len());
@@ -662,6 +1052,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                     results,
                     branched: false,
                     live: true,
+                    checks_mark: self.check_log.len(),
                 });
                 self.fuel_block();
             }
@@ -689,6 +1080,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                     results,
                     branched: false,
                     live: true,
+                    checks_mark: self.check_log.len(),
                 });
                 self.fuel_block();
             }
@@ -703,6 +1095,8 @@ impl<'e, 'b> Translator<'e, 'b> {
                         self.frames.last_mut().expect("validated").branched = true;
                     }
                     self.stack.truncate(height);
+                    let mark = self.frames.last().expect("validated").checks_mark;
+                    self.restore_checks(mark);
                     self.b.switch_to_block(else_block);
                     let vals = self.b.block_params(else_block).to_vec();
                     self.stack.extend(vals);
@@ -797,15 +1191,25 @@ impl<'e, 'b> Translator<'e, 'b> {
             }
             O::LocalGet { local_index } => {
                 let v = self.b.use_var(self.locals[local_index as usize].0);
+                if let Some(versions) = &self.versions {
+                    self.origin
+                        .insert(v, (local_index, versions[local_index as usize]));
+                }
                 self.push(v);
             }
             O::LocalSet { local_index } => {
                 let v = self.pop();
                 self.b.def_var(self.locals[local_index as usize].0, v);
+                self.new_version(local_index);
             }
             O::LocalTee { local_index } => {
                 let v = *self.stack.last().expect("validated");
                 self.b.def_var(self.locals[local_index as usize].0, v);
+                self.new_version(local_index);
+                if let Some(versions) = &self.versions {
+                    self.origin
+                        .insert(v, (local_index, versions[local_index as usize]));
+                }
             }
             O::GlobalGet { global_index } => {
                 let t = clif_type(self.env.module.globals[global_index as usize].content, ptr);
@@ -962,7 +1366,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             O::RefFunc { function_index } => {
                 let v = self.b.ins().load(
                     ptr,
-                    vm_flags(),
+                    fixed_flags(),
                     self.vmctx,
                     self.env.offsets.func(function_index) as i32,
                 );
@@ -1110,6 +1514,10 @@ impl<'e, 'b> Translator<'e, 'b> {
             self.b.seal_block(f.other);
         }
         self.stack.truncate(f.height);
+        if joined {
+            // Other paths reach `dest`: only facts from before the frame dominate it.
+            self.restore_checks(f.checks_mark);
+        }
         self.b.switch_to_block(f.dest);
         self.b.seal_block(f.dest);
         let vals = self.b.block_params(f.dest).to_vec();
@@ -1136,7 +1544,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             .and_then(|d| self.env.ids[d as usize])
         {
             Some((id, _)) => {
-                let callee = self.jit.declare_func_in_func(id, self.b.func);
+                let callee = self.func_ref(id);
                 let mut all = vec![self.vmctx, self.vmctx];
                 all.extend(args);
                 let call = self.b.ins().call(callee, &all);
@@ -1147,11 +1555,11 @@ impl<'e, 'b> Translator<'e, 'b> {
             None => {
                 let fref = self.b.ins().load(
                     self.env.ptr,
-                    vm_flags(),
+                    fixed_flags(),
                     self.vmctx,
                     self.env.offsets.func(func) as i32,
                 );
-                self.call_funcref(fref, &ty, &args)
+                self.call_funcref(fref, module.functions[func as usize], &args)
             }
         };
         self.stack.extend(results);
@@ -1165,7 +1573,7 @@ impl<'e, 'b> Translator<'e, 'b> {
         let args = self.popn(ty.params().len());
         let def = self.b.ins().load(
             ptr,
-            vm_flags(),
+            fixed_flags(),
             self.vmctx,
             self.env.offsets.table(table) as i32,
         );
@@ -1199,14 +1607,15 @@ impl<'e, 'b> Translator<'e, 'b> {
         let want = self.env.sig_ids[type_index as usize];
         let mismatch = self.b.ins().icmp_imm_u(IntCC::NotEqual, have, want as i64);
         self.trap_if(mismatch, Trap::BadSignature);
-        let results = self.call_funcref(fref, &ty, &args);
+        let results = self.call_funcref(fref, type_index, &args);
         self.stack.extend(results);
     }
 
     /// Calls any function through its `VMFuncRef`: its native wasm entry if it has one,
     /// else the array-call ABI through a stack buffer.
-    fn call_funcref(&mut self, fref: Value, ty: &FuncType, args: &[Value]) -> Vec<Value> {
+    fn call_funcref(&mut self, fref: Value, type_index: u32, args: &[Value]) -> Vec<Value> {
         let ptr = self.ptr();
+        let ty = &self.env.module.types[type_index as usize];
         let result_types: Vec<Type> = ty.results().iter().map(|t| clif_type(*t, ptr)).collect();
         let wasm_call = self.b.ins().load(
             ptr,
@@ -1222,15 +1631,15 @@ impl<'e, 'b> Translator<'e, 'b> {
         );
         let direct = self.b.create_block();
         let array = self.b.create_block();
+        // Host functions and interpreted callees: rare next to compiled ones.
+        self.b.set_cold_block(array);
         let merge = self.new_block_with(&result_types);
         self.b.ins().brif(wasm_call, direct, &[], array, &[]);
         self.b.seal_block(direct);
         self.b.seal_block(array);
 
         self.b.switch_to_block(direct);
-        let sig = self
-            .b
-            .import_signature(wasm_signature(ty, self.env.call_conv, ptr));
+        let sig = self.sig_ref(type_index, false);
         let mut all = vec![callee_vmctx, self.vmctx];
         all.extend_from_slice(args);
         let call = self.b.ins().call_indirect(sig, wasm_call, &all);
@@ -1240,11 +1649,7 @@ impl<'e, 'b> Translator<'e, 'b> {
 
         self.b.switch_to_block(array);
         let n = ty.params().len().max(ty.results().len()).max(1);
-        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            (n * 16) as u32,
-            4,
-        ));
+        let slot = self.array_buffer(n * 16);
         let buf = self.b.ins().stack_addr(ptr, slot, 0);
         for (i, a) in args.iter().enumerate() {
             self.b.ins().store(vm_flags(), *a, buf, (i * 16) as i32);
@@ -1255,9 +1660,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             fref,
             core::mem::offset_of!(VMFuncRef, array_call) as i32,
         );
-        let asig = self
-            .b
-            .import_signature(array_signature(self.env.call_conv, ptr));
+        let asig = self.sig_ref(type_index, true);
         let len = self.b.ins().iconst(ptr, n as i64);
         let call =
             self.b
@@ -1298,12 +1701,211 @@ impl<'e, 'b> Translator<'e, 'b> {
     fn global_ptr(&mut self, global: u32) -> Value {
         let g = self.b.ins().load(
             self.env.ptr,
-            vm_flags(),
+            fixed_flags(),
             self.vmctx,
             self.env.offsets.global(global) as i32,
         );
         let _ = core::mem::offset_of!(VMGlobalDefinition, value);
         g
+    }
+
+    /// Gives local `l` a new version (it was assigned).
+    fn new_version(&mut self, l: u32) {
+        if let Some(versions) = &mut self.versions {
+            versions[l as usize] = self.next_version;
+            self.next_version += 1;
+        }
+    }
+
+    /// The names under which bounds facts about wasm address `addr` are kept.
+    fn addr_keys(&self, addr: Value) -> ([AddrKey; 2], usize) {
+        match self.origin.get(&addr) {
+            Some(&(l, v)) => ([AddrKey::Value(addr), AddrKey::Local(l, v)], 2),
+            None => ([AddrKey::Value(addr), AddrKey::Value(addr)], 1),
+        }
+    }
+
+    /// Records that `addr + end <= length` holds from here on (in dominated code).
+    fn record_check(&mut self, addr: Value, end: u64) {
+        let (keys, n) = self.addr_keys(addr);
+        for key in &keys[..n] {
+            let old = self.checked.get(key).copied();
+            if old.is_none_or(|k| k < end) {
+                self.checked.insert(*key, end);
+                self.check_log.push((*key, old));
+            }
+        }
+    }
+
+    /// Instead of a new check of `addr + end`, makes an earlier check of the same address
+    /// check `addr + end`, if nothing observable happened since that check: no side
+    /// effect, no other kind of trap, no branch (see `transparent`). The trap, if any,
+    /// then happens earlier but is the same trap with the same memory state.
+    fn widen_check(&mut self, addr: Value, end: u64) -> bool {
+        let (keys, n) = self.addr_keys(addr);
+        let Some((inst, _)) = keys[..n]
+            .iter()
+            .filter_map(|k| self.widenable.get(k))
+            .find(|(_, epoch)| *epoch == self.epoch)
+            .copied()
+        else {
+            return false;
+        };
+        self.b.func.dfg.insts[inst] = InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm: Imm64::new(end as i64),
+        };
+        self.record_check(addr, end);
+        for key in &keys[..n] {
+            self.widenable.insert(*key, (inst, self.epoch));
+        }
+        true
+    }
+
+    /// The largest `offset + size` known to be in bounds at `addr`.
+    fn checked_end(&self, addr: Value) -> Option<u64> {
+        let (keys, n) = self.addr_keys(addr);
+        keys[..n]
+            .iter()
+            .filter_map(|k| self.checked.get(k).copied())
+            .max()
+    }
+
+    /// Whether `addr + end <= length` is known without a check: from the memory's minimum
+    /// size and what `addr` was computed from, or from a check that dominates this point.
+    fn known_in_bounds(&mut self, addr: Value, end: u64) -> bool {
+        if end <= self.min_mem_bytes
+            && self
+                .upper_bound(addr, 12)
+                .is_some_and(|ub| ub + end <= self.min_mem_bytes)
+        {
+            return true;
+        }
+        if self.checked_end(addr).is_some_and(|k| k >= end) {
+            return true;
+        }
+        // `addr = base + c`: a checked `base + k` with `k >= c + end` also proves that
+        // `base + c` does not wrap around.
+        let dfg = &self.b.func.dfg;
+        if let Some(inst) = dfg.value_def(addr).inst()
+            && let InstructionData::Binary {
+                opcode: Opcode::Iadd,
+                args: [x, y],
+            } = dfg.insts[inst]
+        {
+            for (base, c) in [(x, y), (y, x)] {
+                if let Some(c) = self.iconst_u32(c)
+                    && self.checked_end(base).is_some_and(|k| k >= c as u64 + end)
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// The value of `v` if it is an i32 constant.
+    fn iconst_u32(&self, v: Value) -> Option<u32> {
+        let dfg = &self.b.func.dfg;
+        let inst = dfg.value_def(v).inst()?;
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } if dfg.value_type(v) == types::I32 => Some(imm.bits() as u32),
+            _ => None,
+        }
+    }
+
+    /// An upper bound of the i32 value `v` (unsigned), from the instructions that computed
+    /// it: constants, masks, narrow zero-extending loads, shifts, sums, selects. `None`
+    /// when nothing is known (parameters, locals merged at joins, loads, ...).
+    fn upper_bound(&mut self, v: Value, depth: u32) -> Option<u64> {
+        if let Some(b) = self.bounds.get(&v) {
+            return *b;
+        }
+        let b = self.compute_upper_bound(v, depth);
+        self.bounds.insert(v, b);
+        b
+    }
+
+    fn compute_upper_bound(&mut self, v: Value, depth: u32) -> Option<u64> {
+        const U32: u64 = u32::MAX as u64;
+        let dfg = &self.b.func.dfg;
+        if depth == 0 || dfg.value_type(v) != types::I32 {
+            return None;
+        }
+        let inst = dfg.value_def(v).inst()?;
+        let fits = |b: u64| (b <= U32).then_some(b);
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(imm.bits() as u32 as u64),
+            InstructionData::Unary {
+                opcode: Opcode::Uextend,
+                arg,
+            } => Some(match dfg.value_type(arg) {
+                types::I8 => 0xff,
+                types::I16 => 0xffff,
+                _ => return None,
+            }),
+            InstructionData::Load {
+                opcode: Opcode::Uload8,
+                ..
+            } => Some(0xff),
+            InstructionData::Load {
+                opcode: Opcode::Uload16,
+                ..
+            } => Some(0xffff),
+            InstructionData::Binary {
+                opcode,
+                args: [x, y],
+            } => match opcode {
+                Opcode::Band => {
+                    match (
+                        self.upper_bound(x, depth - 1),
+                        self.upper_bound(y, depth - 1),
+                    ) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    }
+                }
+                Opcode::Iadd => {
+                    fits(self.upper_bound(x, depth - 1)? + self.upper_bound(y, depth - 1)?)
+                }
+                Opcode::Ishl => {
+                    let s = self.iconst_u32(y)? & 31;
+                    fits(self.upper_bound(x, depth - 1)? << s)
+                }
+                Opcode::Ushr => {
+                    let s = self.iconst_u32(y)? & 31;
+                    Some(self.upper_bound(x, depth - 1).unwrap_or(U32) >> s)
+                }
+                Opcode::Udiv => self.upper_bound(x, depth - 1),
+                Opcode::Urem => Some(self.upper_bound(y, depth - 1)?.saturating_sub(1)),
+                _ => None,
+            },
+            InstructionData::Ternary {
+                opcode: Opcode::Select,
+                args: [_, a, b],
+            } => Some(
+                self.upper_bound(a, depth - 1)?
+                    .max(self.upper_bound(b, depth - 1)?),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Forgets the bounds checks recorded since the undo log had length `mark`.
+    fn restore_checks(&mut self, mark: usize) {
+        while self.check_log.len() > mark {
+            let (addr, old) = self.check_log.pop().expect("longer than mark");
+            match old {
+                Some(k) => self.checked.insert(addr, k),
+                None => self.checked.remove(&addr),
+            };
+        }
     }
 
     fn mem_len(&mut self) -> Value {
@@ -1313,10 +1915,18 @@ impl<'e, 'b> Translator<'e, 'b> {
 
     /// Reloads the cached memory length (after a call or `memory.grow`).
     fn reload_mem_len(&mut self) {
+        self.load_mem_len(false)
+    }
+
+    /// Loads memory 0's length into the `mem_len` variable. At function entry the load
+    /// is pure (see `fixed_flags`): the length cannot change before the first call, which
+    /// reloads it, so the optimizer may sink the load to the first bounds check or drop
+    /// it if there is none.
+    fn load_mem_len(&mut self, entry: bool) {
         if let (Some(def), Some(var)) = (self.mem_def, self.mem_len) {
             let len = self.b.ins().load(
                 self.env.ptr,
-                vm_flags(),
+                if entry { fixed_flags() } else { vm_flags() },
                 def,
                 VMMemoryDefinition::CURRENT_LENGTH as i32,
             );
@@ -1328,11 +1938,23 @@ impl<'e, 'b> Translator<'e, 'b> {
     /// after the bounds check.
     fn heap_addr(&mut self, addr: Value, offset: u64, size: u64) -> Value {
         let ptr = self.ptr();
-        let len = self.mem_len();
+        let wasm_addr = addr;
         let addr = self.b.ins().uextend(ptr, addr);
-        let end = self.b.ins().iadd_imm_s(addr, (offset + size) as i64);
-        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        self.trap_if(oob, Trap::MemoryOutOfBounds);
+        let end = offset + size;
+        if !self.known_in_bounds(wasm_addr, end) && !self.widen_check(wasm_addr, end) {
+            let len = self.mem_len();
+            // The constant is its own instruction so that `widen_check` can raise it.
+            let k = self.b.ins().iconst(ptr, end as i64);
+            let addr_end = self.b.ins().iadd(addr, k);
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, addr_end, len);
+            self.trap_if(oob, Trap::MemoryOutOfBounds);
+            self.record_check(wasm_addr, end);
+            let inst = self.b.func.dfg.value_def(k).unwrap_inst();
+            let (keys, n) = self.addr_keys(wasm_addr);
+            for key in &keys[..n] {
+                self.widenable.insert(*key, (inst, self.epoch));
+            }
+        }
         let base = self.mem_base.expect("validated: a memory exists");
         let at = self.b.ins().iadd(base, addr);
         if offset == 0 {
@@ -1345,7 +1967,7 @@ impl<'e, 'b> Translator<'e, 'b> {
     fn load(&mut self, ty: Type, size: u64, memarg: &wasmparser::MemArg, ext: Ext) {
         let addr = self.pop();
         let at = self.heap_addr(addr, memarg.offset, size);
-        let f = heap_flags();
+        let f = self.heap_flags;
         let v = match ext {
             Ext::None => self.b.ins().load(ty, f, at, 0),
             Ext::S8 => self.b.ins().sload8(ty, f, at, 0),
@@ -1361,13 +1983,15 @@ impl<'e, 'b> Translator<'e, 'b> {
     fn store(&mut self, size: u64, memarg: &wasmparser::MemArg) {
         let (addr, v) = self.pop2();
         let at = self.heap_addr(addr, memarg.offset, size);
-        let f = heap_flags();
+        let f = self.heap_flags;
         match (size, self.b.func.dfg.value_type(v).bytes()) {
             (1, _) => self.b.ins().istore8(f, v, at, 0),
             (2, _) => self.b.ins().istore16(f, v, at, 0),
             (4, 8) => self.b.ins().istore32(f, v, at, 0),
             _ => self.b.ins().store(f, v, at, 0),
         };
+        // The store is observable: no earlier check may be widened past it.
+        self.epoch += 1;
     }
 
     // ---- numbers ----
