@@ -139,6 +139,13 @@ impl<T> Store<T> {
         Store { inner }
     }
 
+    /// The store's identity (tests of types that carry it).
+    #[cfg(all(test, feature = "component"))]
+    pub(crate) fn opaque_id(&self) -> StoreId {
+        // SAFETY: the store is alive while `self` is.
+        unsafe { (*self.inner.as_ptr()).opaque.id }
+    }
+
     /// The engine.
     pub fn engine(&self) -> &Engine {
         // SAFETY: the store is alive while `self` is.

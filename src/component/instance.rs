@@ -122,8 +122,8 @@ impl Instance {
             .ok_or_else(|| anyhow!("instance is not fully instantiated"))
     }
 
-    /// An exported function by name; `"iface#name"` or `"iface/name"` reaches into an
-    /// exported instance.
+    /// An exported function by name; `"iface#name"` reaches into an exported instance
+    /// (`"wasi:cli/run@0.2.0#run"`).
     pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
         let ctx = store.as_context();
         let exports = self.exports(ctx.opaque()).ok()?;

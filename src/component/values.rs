@@ -220,6 +220,16 @@ impl Val {
 impl fmt::Display for Val {
     /// Prints the value in the WAVE syntax (`"text"`, `[1, 2]`, `{a: 1}`, `some(x)`, …).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&super::wave::format(self))
+    }
+}
+
+/// A WAVE-like rendering that never fails (resource handles included), for values WAVE
+/// cannot write.
+pub(crate) struct Plain<'a>(pub(crate) &'a Val);
+
+impl fmt::Display for Plain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn float(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
             if x.is_nan() {
                 write!(f, "nan")
@@ -235,11 +245,11 @@ impl fmt::Display for Val {
                 if i > 0 {
                     write!(f, ", ")?;
                 }
-                write!(f, "{v}")?;
+                write!(f, "{}", Plain(v))?;
             }
             write!(f, "{close}")
         }
-        match self {
+        match self.0 {
             Val::Bool(b) => write!(f, "{b}"),
             Val::S8(v) => write!(f, "{v}"),
             Val::U8(v) => write!(f, "{v}"),
@@ -275,18 +285,18 @@ impl fmt::Display for Val {
                     if i > 0 {
                         write!(f, ", ")?;
                     }
-                    write!(f, "{name}: {v}")?;
+                    write!(f, "{name}: {}", Plain(v))?;
                 }
                 write!(f, "}}")
             }
             Val::Variant(name, None) | Val::Enum(name) => write!(f, "{name}"),
-            Val::Variant(name, Some(v)) => write!(f, "{name}({v})"),
+            Val::Variant(name, Some(v)) => write!(f, "{name}({})", Plain(v)),
             Val::Option(None) => write!(f, "none"),
-            Val::Option(Some(v)) => write!(f, "some({v})"),
+            Val::Option(Some(v)) => write!(f, "some({})", Plain(v)),
             Val::Result(Ok(None)) => write!(f, "ok"),
-            Val::Result(Ok(Some(v))) => write!(f, "ok({v})"),
+            Val::Result(Ok(Some(v))) => write!(f, "ok({})", Plain(v)),
             Val::Result(Err(None)) => write!(f, "err"),
-            Val::Result(Err(Some(v))) => write!(f, "err({v})"),
+            Val::Result(Err(Some(v))) => write!(f, "err({})", Plain(v)),
             Val::Flags(names) => write!(f, "{{{}}}", names.join(", ")),
             Val::Map(entries) => {
                 write!(f, "[")?;
@@ -294,11 +304,34 @@ impl fmt::Display for Val {
                     if i > 0 {
                         write!(f, ", ")?;
                     }
-                    write!(f, "({k}, {v})")?;
+                    write!(f, "({}, {})", Plain(k), Plain(v))?;
                 }
                 write!(f, "]")
             }
             Val::Resource(r) => write!(f, "{r:?}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_wave_and_never_fails() {
+        let v = Val::Record(vec![
+            ("name".into(), Val::String("é\"".into())),
+            ("n".into(), Val::Float64(1.0)),
+            ("o".into(), Val::Option(None)),
+        ]);
+        assert_eq!(v.to_string(), r#"{name: "é\"", n: 1}"#);
+        let r = ResourceAny {
+            store: crate::Store::new(&crate::Engine::default(), ()).opaque_id(),
+            index: 3,
+            ty: super::super::ResourceType::host::<u8>(),
+            own: true,
+        };
+        let text = Val::List(vec![Val::Resource(r)]).to_string();
+        assert!(text.starts_with("[own<"), "{text}");
     }
 }

@@ -520,7 +520,7 @@ impl WasmValue for Val {
 /// `value` as WAVE text. Resource handles, which WAVE cannot write, are shown the way
 /// [`Val`]'s `Display` shows them.
 pub fn format(value: &Val) -> String {
-    wasm_wave::to_string(value).unwrap_or_else(|_| value.to_string())
+    wasm_wave::to_string(value).unwrap_or_else(|_| super::values::Plain(value).to_string())
 }
 
 /// Parses one WAVE value of type `ty` (the whole of `text`).
