@@ -126,6 +126,8 @@ struct SignatureRegistry {
 struct EngineInner {
     config: Config,
     signatures: RwLock<SignatureRegistry>,
+    /// Engine-wide per-tier data (compiled component trampolines).
+    tiers: crate::tiering::EngineTiers,
 }
 
 /// Compilation settings and shared state; cheap to clone, shared by modules and stores.
@@ -161,6 +163,7 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 signatures: RwLock::default(),
+                tiers: Default::default(),
             }),
         })
     }
@@ -173,6 +176,11 @@ impl Engine {
     /// True if both handles are the same engine.
     pub fn same(a: &Engine, b: &Engine) -> bool {
         Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    /// Engine-wide per-tier data.
+    pub(crate) fn tiers(&self) -> &crate::tiering::EngineTiers {
+        &self.inner.tiers
     }
 
     /// The canonical id of a function type.

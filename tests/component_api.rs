@@ -810,10 +810,13 @@ fn wit_bindgen_guest() {
         let mut linker = Linker::<Vec<String>>::new(&engine);
         linker
             .root()
-            .func_wrap("log", |mut store: StoreContextMut<'_, Vec<String>>, (msg,): (String,)| {
-                store.data_mut().push(msg);
-                Ok(())
-            })
+            .func_wrap(
+                "log",
+                |mut store: StoreContextMut<'_, Vec<String>>, (msg,): (String,)| {
+                    store.data_mut().push(msg);
+                    Ok(())
+                },
+            )
             .unwrap();
         let mut store = Store::new(&engine, Vec::new());
         let instance = linker.instantiate(&mut store, &component).unwrap();
@@ -825,13 +828,20 @@ fn wit_bindgen_guest() {
 
         let oldest = instance.get_instance_func(&store, iface, "oldest").unwrap();
         let person = |name: &str, age: u32| {
-            Val::Record(vec![("name".into(), s(name)), ("age".into(), Val::U32(age))])
+            Val::Record(vec![
+                ("name".into(), s(name)),
+                ("age".into(), Val::U32(age)),
+            ])
         };
         let mut out = [Val::Bool(false)];
         oldest
             .call(
                 &mut store,
-                &[Val::List(vec![person("a", 3), person("b", 70), person("c", 9)])],
+                &[Val::List(vec![
+                    person("a", 3),
+                    person("b", 70),
+                    person("c", 9),
+                ])],
                 &mut out,
             )
             .unwrap();
@@ -841,8 +851,14 @@ fn wit_bindgen_guest() {
         let stats = stats
             .typed::<(Vec<f64>,), (Result<(f64, f64), String>,)>(&store)
             .unwrap();
-        assert_eq!(stats.call(&mut store, (vec![1.0, 2.0, 3.0],)).unwrap().0, Ok((2.0, 2.0 / 3.0)));
-        assert_eq!(stats.call(&mut store, (vec![],)).unwrap().0, Err("no values".into()));
+        assert_eq!(
+            stats.call(&mut store, (vec![1.0, 2.0, 3.0],)).unwrap().0,
+            Ok((2.0, 2.0 / 3.0))
+        );
+        assert_eq!(
+            stats.call(&mut store, (vec![],)).unwrap().0,
+            Err("no values".into())
+        );
     }
 }
 
@@ -866,8 +882,14 @@ fn compose_guests() -> Vec<u8> {
     imports.import("log", ComponentTypeRef::Func(0)); // func 0
     c.section(&imports);
     let nested = ComponentSectionId::Component as u8;
-    c.section(&RawSection { id: nested, data: &greeter }); // component 0
-    c.section(&RawSection { id: nested, data: &joiner }); // component 1
+    c.section(&RawSection {
+        id: nested,
+        data: &greeter,
+    }); // component 0
+    c.section(&RawSection {
+        id: nested,
+        data: &joiner,
+    }); // component 1
     let iface = "tierwasm:guests/greeter";
     let mut inst = ComponentInstanceSection::new();
     inst.instantiate(0, [("log", ComponentExportKind::Func, 0)]); // instance 0
@@ -903,10 +925,13 @@ fn composed_wit_bindgen_guests() {
         let mut linker = Linker::<Vec<String>>::new(&engine);
         linker
             .root()
-            .func_wrap("log", |mut store: StoreContextMut<'_, Vec<String>>, (msg,): (String,)| {
-                store.data_mut().push(msg);
-                Ok(())
-            })
+            .func_wrap(
+                "log",
+                |mut store: StoreContextMut<'_, Vec<String>>, (msg,): (String,)| {
+                    store.data_mut().push(msg);
+                    Ok(())
+                },
+            )
             .unwrap();
         let mut store = Store::new(&engine, Vec::new());
         let instance = linker.instantiate(&mut store, &component).unwrap();
@@ -918,6 +943,50 @@ fn composed_wit_bindgen_guests() {
             run.call(&mut store, (names,)).unwrap().0,
             "Hello, Ada! Hello, Grace ☃! Hello, !"
         );
-        assert_eq!(store.data().len(), 3, "every greeting was logged: {:?}", store.data());
+        assert_eq!(
+            store.data().len(),
+            3,
+            "every greeting was logged: {:?}",
+            store.data()
+        );
+    }
+}
+
+#[test]
+fn post_return_may_not_call_out_on_any_tier() {
+    // The import is reached through the interpreter's lowering entry or, on the JIT
+    // tier, through a compiled lowering trampoline: both check the may-leave flag.
+    let wat = r#"(component
+      (import "ping" (func $ping (param "x" u32) (result u32)))
+      (core func $ping' (canon lower (func $ping)))
+      (core module $m
+        (import "" "ping" (func $ping (param i32) (result i32)))
+        (func (export "f") (result i32) (call $ping (i32.const 1)))
+        (func (export "f-post") (param i32) (drop (call $ping (local.get 0)))))
+      (core instance $i (instantiate $m (with "" (instance (export "ping" (func $ping'))))))
+      (func (export "f") (result u32)
+        (canon lift (core func $i "f") (post-return (core func $i "f-post")))))"#;
+    for engine in engines() {
+        let component = Component::new(&engine, wat).unwrap();
+        let mut linker = Linker::<u32>::new(&engine);
+        linker
+            .root()
+            .func_wrap(
+                "ping",
+                |mut store: StoreContextMut<'_, u32>, (x,): (u32,)| {
+                    *store.data_mut() += 1;
+                    Ok((x + 1,))
+                },
+            )
+            .unwrap();
+        let mut store = Store::new(&engine, 0);
+        let instance = linker.instantiate(&mut store, &component).unwrap();
+        let f = instance.get_typed_func::<(), (u32,)>(&store, "f").unwrap();
+        let err = f.call(&mut store, ()).unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<tierwasm::Trap>(),
+            Some(&tierwasm::Trap::CannotLeaveComponent)
+        );
+        assert_eq!(*store.data(), 1, "the call itself reached the host once");
     }
 }

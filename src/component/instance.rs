@@ -720,9 +720,16 @@ fn run_init<T>(
                 );
                 let fref =
                     VMComponentContextBox::field::<VMFuncRef>(vmctx, offsets.trampoline_ref(*t));
+                // Lowerings get a compiled wasm-call entry when the engine compiles code.
+                let wasm_call = match tdef {
+                    TrampolineDef::Lower(_) => {
+                        crate::tiering::lowering_trampoline(store.engine(), &core_ty)
+                    }
+                    _ => None,
+                };
                 fref.write(VMFuncRef {
                     array_call,
-                    wasm_call: None,
+                    wasm_call: wasm_call.and_then(|p| VmPtr::from_raw(p.cast_mut().cast())),
                     type_index,
                     vmctx: VmPtr::new(NonNull::new_unchecked(ctx)),
                 });

@@ -16,6 +16,8 @@
 //! checks the flag after a call and returns at once, and the array-call trampoline turns
 //! it into `false` for its caller. No unwinding crosses Rust frames.
 
+#[cfg(feature = "component")]
+pub mod component;
 #[cfg(test)]
 mod tests;
 mod translate;

@@ -91,6 +91,35 @@ impl ModuleTiers {
     }
 }
 
+/// What the tiers keep per engine: the compiled lowering trampolines of components
+/// (one per core signature, made on first use).
+#[derive(Default)]
+pub(crate) struct EngineTiers {
+    #[cfg(all(feature = "jit", feature = "component"))]
+    lowering_trampolines: std::sync::OnceLock<Option<crate::jit::component::LoweringTrampolines>>,
+}
+
+/// The compiled (wasm-call) lowering trampoline for lowered core signature `ty`, when
+/// the engine compiles code (`Tier::Jit`); `None` leaves lowerings on their array-call
+/// entry, which every caller can use.
+#[cfg(feature = "component")]
+pub(crate) fn lowering_trampoline(
+    engine: &Engine,
+    ty: &crate::module::FuncType,
+) -> Option<*const u8> {
+    #[cfg(feature = "jit")]
+    if engine.config().tier == crate::Tier::Jit {
+        let t = engine
+            .tiers()
+            .lowering_trampolines
+            .get_or_init(|| crate::jit::component::LoweringTrampolines::new().ok());
+        // A signature Cranelift cannot compile keeps the array-call entry.
+        return t.as_ref().and_then(|t| t.get(ty).ok());
+    }
+    let _ = (engine, ty);
+    None
+}
+
 /// Per-function counters and tier, as `Instance::tier_stats` reports them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FuncStats {
