@@ -30,7 +30,8 @@ use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What changes the compiled code.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -288,9 +289,11 @@ const MAX_THREADS: usize = 16;
 type CompiledPair = (u32, translate::Artifact, translate::Artifact);
 
 /// Compiles the selected functions (and their trampolines) on several threads, each with
-/// its own Cranelift contexts, largest functions first so that the threads finish
-/// together. Results come back in function order; on failure, the error is the one of
-/// the first failing function in that (deterministic) work order.
+/// its own Cranelift contexts. Jobs are sorted by size: one worker (a quarter of them on
+/// many cores) takes the largest first, the others the smallest first, so that the few
+/// huge functions, whose register allocation needs tens of MiB, are not compiled at the
+/// same time, and the threads still finish together. Results come back in function
+/// order; on failure the error is always the one of the first failing function.
 fn compile_parallel(
     env: &translate::Env<'_>,
     ids: &[Option<(FuncId, FuncId)>],
@@ -308,62 +311,98 @@ fn compile_parallel(
             .map_or(1, |n| n.get())
             .min(MAX_THREADS)
             .min(jobs.len())
+            .max(1)
     };
+    let from_front = (threads / 4).max(1);
 
-    let next = AtomicUsize::new(0);
-    // Index in `jobs` of the first failure so far; jobs after it are not started.
-    let failed_at = AtomicUsize::new(usize::MAX);
-    let worker = || -> (Vec<CompiledPair>, Option<(usize, anyhow::Error)>) {
+    // The jobs no worker has taken yet: `jobs[front..back]`.
+    let queue = Mutex::new((0, jobs.len()));
+    let stop = AtomicBool::new(false);
+    let worker = |front: bool| -> (Vec<CompiledPair>, Vec<(u32, anyhow::Error)>) {
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
         let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= jobs.len() || i > failed_at.load(Ordering::Relaxed) {
-                return (done, None);
-            }
-            let d = jobs[i];
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                compile_one(env, &mut ctx, &mut fctx, d, ids)
-            }))
-            .unwrap_or_else(|panic| Err(panic_error(panic)));
-            match r {
+        while !stop.load(Ordering::Relaxed) {
+            let d = {
+                let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
+                if q.0 >= q.1 {
+                    break;
+                }
+                if front {
+                    q.0 += 1;
+                    jobs[q.0 - 1]
+                } else {
+                    q.1 -= 1;
+                    jobs[q.1]
+                }
+            };
+            match compile_guarded(env, &mut ctx, &mut fctx, d, ids) {
                 Ok((f, a)) => done.push((d, f, a)),
                 Err(e) => {
-                    failed_at.fetch_min(i, Ordering::Relaxed);
-                    return (done, Some((i, e)));
+                    stop.store(true, Ordering::Relaxed);
+                    return (done, vec![(d, e)]);
                 }
             }
         }
+        (done, Vec::new())
     };
     let results: Vec<_> = if threads <= 1 {
-        vec![worker()]
+        vec![worker(true)]
     } else {
         std::thread::scope(|s| {
-            let handles: Vec<_> = (1..threads).map(|_| s.spawn(worker)).collect();
-            let mut results = vec![worker()];
+            let handles: Vec<_> = (1..threads)
+                .map(|i| s.spawn(move || worker(i < from_front)))
+                .collect();
+            let mut results = vec![worker(true)];
             for h in handles {
-                // A worker catches Cranelift's panics itself; anything else is ours.
+                // A worker turns Cranelift's panics into errors; anything else is ours.
                 results.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             }
             results
         })
     };
     let mut all = Vec::with_capacity(jobs.len());
-    let mut first_error: Option<(usize, anyhow::Error)> = None;
-    for (done, error) in results {
+    let mut errors = Vec::new();
+    for (done, e) in results {
         all.extend(done);
-        if let Some((i, e)) = error
-            && first_error.as_ref().is_none_or(|(j, _)| i < *j)
-        {
-            first_error = Some((i, e));
-        }
+        errors.extend(e);
     }
-    if let Some((_, e)) = first_error {
+    if let Some((d_min, e)) = errors.into_iter().min_by_key(|(d, _)| *d) {
+        // A function before `d_min` that no worker reached may fail too.
+        let mut done = vec![false; ids.len()];
+        for (d, _, _) in &all {
+            done[*d as usize] = true;
+        }
+        let mut ctx = cranelift_codegen::Context::new();
+        let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
+        for d in 0..d_min {
+            if ids[d as usize].is_some() && !done[d as usize] {
+                compile_guarded(env, &mut ctx, &mut fctx, d, ids)?;
+            }
+        }
         return Err(e);
     }
     all.sort_unstable_by_key(|(d, _, _)| *d);
     Ok(all)
+}
+
+/// `compile_one`, with a panic inside Cranelift turned into an error.
+fn compile_guarded(
+    env: &translate::Env<'_>,
+    ctx: &mut cranelift_codegen::Context,
+    fctx: &mut cranelift_frontend::FunctionBuilderContext,
+    d: u32,
+    ids: &[Option<(FuncId, FuncId)>],
+) -> Result<(translate::Artifact, translate::Artifact)> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        compile_one(env, ctx, fctx, d, ids)
+    }))
+    .unwrap_or_else(|panic| {
+        // The contexts may be half-way through anything.
+        *ctx = cranelift_codegen::Context::new();
+        *fctx = cranelift_frontend::FunctionBuilderContext::new();
+        Err(panic_error(panic))
+    })
 }
 
 /// Compiles defined function `d` and its array-call trampoline.

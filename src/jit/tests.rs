@@ -228,3 +228,59 @@ fn widened_checks_trap_alike() {
         ]
     );
 }
+
+#[test]
+fn branch_conditions_bound_addresses() {
+    // `i < 16` on the path to an access bounds it; elsewhere it does not.
+    let r = on_both_tiers(
+        r#"(module (memory (export "mem") 1)
+          (func (export "idx") (param $i i32) (result i32)
+            (if (i32.ge_u (local.get $i) (i32.const 16)) (then (return (i32.const -1))))
+            (i32.load8_u offset=1000 (local.get $i)))
+          (func (export "arms") (param $i i32) (result i32)
+            (if (result i32) (i32.lt_u (local.get $i) (i32.const 16))
+              (then (i32.load8_u offset=1000 (local.get $i)))
+              (else (i32.load8_u offset=65535 (local.get $i)))))
+          (func (export "br_if") (param $i i32) (result i32)
+            (block $b
+              (br_if $b (i32.gt_u (local.get $i) (i32.const 100)))
+              (return (i32.load offset=65432 (local.get $i))))
+            (i32.load offset=65432 (local.get $i)))
+          (func (export "eqz") (param $i i32) (result i32)
+            (block $b
+              (br_if $b (i32.eqz (i32.lt_u (local.get $i) (i32.const 8))))
+              (return (i32.load offset=65524 (local.get $i))))
+            (i32.load offset=65524 (local.get $i)))
+          (func (export "reassigned") (param $i i32) (result i32)
+            (block $b
+              (br_if $b (i32.gt_u (local.get $i) (i32.const 100)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1000)))
+              (return (i32.load offset=65000 (local.get $i))))
+            (i32.const 7)))"#,
+        &[
+            ("idx", &[15]),
+            ("idx", &[16]),
+            ("arms", &[3]),
+            ("arms", &[16]),
+            ("br_if", &[100]),
+            ("br_if", &[101]),
+            ("eqz", &[7]),
+            ("eqz", &[9]),
+            ("reassigned", &[50]),
+        ],
+    );
+    assert_eq!(
+        r,
+        [
+            Ok(vec![0]),
+            Ok(vec![-1]),
+            Ok(vec![0]),
+            OOB,
+            Ok(vec![0]),
+            OOB,
+            Ok(vec![0]),
+            OOB,
+            OOB
+        ]
+    );
+}

@@ -19,7 +19,7 @@ use crate::vm::{
 use anyhow::{Result, anyhow, bail};
 use cranelift_codegen::Context;
 use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::condcodes::{CondCode, FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::{
     AbiParam, AliasRegionData, Block, BlockArg, BlockCall, Function, InstBuilder, InstructionData,
@@ -170,6 +170,15 @@ enum AddrKey {
     Local(u32, u32),
 }
 
+/// An entry of `Translator::check_log`.
+#[derive(Copy, Clone, Debug)]
+enum Fact {
+    /// `Translator::checked`.
+    InBounds(AddrKey),
+    /// `Translator::at_most`.
+    AtMost(AddrKey),
+}
+
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 enum FrameKind {
     Block,
@@ -194,6 +203,8 @@ struct Frame {
     live: bool,
     /// Length of `Translator::check_log` when the frame was entered.
     checks_mark: usize,
+    /// An `if`'s condition.
+    cond: Option<Value>,
 }
 
 struct Translator<'e, 'b> {
@@ -225,8 +236,15 @@ struct Translator<'e, 'b> {
     /// `offset + size` known to be in bounds. Memories never shrink, so such a fact
     /// stays true; it is only forgotten where control flow joins (`restore_checks`).
     checked: HashMap<AddrKey, u64>,
-    /// Undo log of `checked`: (address, previous entry).
-    check_log: Vec<(AddrKey, Option<u64>)>,
+    /// Upper bounds of i32 values that hold where the current block is, from the
+    /// conditions of the branches that lead here (`br_if` not taken, an `if` arm):
+    /// Rust's own index checks against constant lengths bound many addresses.
+    at_most: HashMap<AddrKey, u64>,
+    /// Undo log of `checked` and `at_most`: (fact, previous entry).
+    check_log: Vec<(Fact, Option<u64>)>,
+    /// Whether an `at_most` fact went into the bound being computed (which then is not
+    /// memoized).
+    used_path_fact: bool,
     /// Values read from a local: (local, version of its value). Inside a loop a read
     /// gives a new SSA value (the header's parameter) even where the loop never assigns
     /// the local; the local's version still names the same runtime value.
@@ -303,7 +321,9 @@ pub(crate) fn translate_function(
             fuel_inst: None,
             fuel: 0,
             checked: HashMap::new(),
+            at_most: HashMap::new(),
             check_log: Vec::new(),
+            used_path_fact: false,
             origin: HashMap::new(),
             versions: None,
             next_version: 0,
@@ -534,6 +554,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             branched: false,
             live: true,
             checks_mark: 0,
+            cond: None,
         });
         self.fuel_block();
         Ok(())
@@ -993,6 +1014,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                         branched: false,
                         live: false,
                         checks_mark: 0,
+                        cond: None,
                     });
                     return Ok(());
                 }
@@ -1023,6 +1045,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                     branched: false,
                     live: true,
                     checks_mark: self.check_log.len(),
+                    cond: None,
                 });
             }
             O::Loop { blockty } => {
@@ -1053,6 +1076,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                     branched: false,
                     live: true,
                     checks_mark: self.check_log.len(),
+                    cond: None,
                 });
                 self.fuel_block();
             }
@@ -1081,7 +1105,9 @@ impl<'e, 'b> Translator<'e, 'b> {
                     branched: false,
                     live: true,
                     checks_mark: self.check_log.len(),
+                    cond: Some(cond),
                 });
+                self.record_condition(cond, true);
                 self.fuel_block();
             }
             O::Else => {
@@ -1095,8 +1121,12 @@ impl<'e, 'b> Translator<'e, 'b> {
                         self.frames.last_mut().expect("validated").branched = true;
                     }
                     self.stack.truncate(height);
-                    let mark = self.frames.last().expect("validated").checks_mark;
+                    let f = self.frames.last().expect("validated");
+                    let (mark, cond) = (f.checks_mark, f.cond);
                     self.restore_checks(mark);
+                    if let Some(cond) = cond {
+                        self.record_condition(cond, false);
+                    }
                     self.b.switch_to_block(else_block);
                     let vals = self.b.block_params(else_block).to_vec();
                     self.stack.extend(vals);
@@ -1134,6 +1164,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                 }
                 self.b.switch_to_block(cont);
                 self.b.seal_block(cont);
+                self.record_condition(cond, false);
                 self.fuel_block();
             }
             O::BrTable { targets } => {
@@ -1732,7 +1763,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             let old = self.checked.get(key).copied();
             if old.is_none_or(|k| k < end) {
                 self.checked.insert(*key, end);
-                self.check_log.push((*key, old));
+                self.check_log.push((Fact::InBounds(*key), old));
             }
         }
     }
@@ -1753,7 +1784,7 @@ impl<'e, 'b> Translator<'e, 'b> {
         };
         self.b.func.dfg.insts[inst] = InstructionData::UnaryImm {
             opcode: Opcode::Iconst,
-            imm: Imm64::new(end as i64),
+            imm: Imm64::new(end as i64 - 1),
         };
         self.record_check(addr, end);
         for key in &keys[..n] {
@@ -1821,12 +1852,30 @@ impl<'e, 'b> Translator<'e, 'b> {
     /// it: constants, masks, narrow zero-extending loads, shifts, sums, selects. `None`
     /// when nothing is known (parameters, locals merged at joins, loads, ...).
     fn upper_bound(&mut self, v: Value, depth: u32) -> Option<u64> {
-        if let Some(b) = self.bounds.get(&v) {
-            return *b;
+        let (keys, n) = self.addr_keys(v);
+        let path = keys[..n]
+            .iter()
+            .filter_map(|k| self.at_most.get(k).copied())
+            .min();
+        if path.is_some() {
+            self.used_path_fact = true;
         }
-        let b = self.compute_upper_bound(v, depth);
-        self.bounds.insert(v, b);
-        b
+        let structural = match self.bounds.get(&v) {
+            Some(b) => *b,
+            None => {
+                let outer = core::mem::replace(&mut self.used_path_fact, false);
+                let b = self.compute_upper_bound(v, depth);
+                if !self.used_path_fact {
+                    self.bounds.insert(v, b);
+                }
+                self.used_path_fact |= outer;
+                b
+            }
+        };
+        match (structural, path) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn compute_upper_bound(&mut self, v: Value, depth: u32) -> Option<u64> {
@@ -1897,14 +1946,75 @@ impl<'e, 'b> Translator<'e, 'b> {
         }
     }
 
-    /// Forgets the bounds checks recorded since the undo log had length `mark`.
+    /// Forgets the facts recorded since the undo log had length `mark`.
     fn restore_checks(&mut self, mark: usize) {
         while self.check_log.len() > mark {
-            let (addr, old) = self.check_log.pop().expect("longer than mark");
-            match old {
-                Some(k) => self.checked.insert(addr, k),
-                None => self.checked.remove(&addr),
+            let (fact, old) = self.check_log.pop().expect("longer than mark");
+            let (map, key) = match fact {
+                Fact::InBounds(key) => (&mut self.checked, key),
+                Fact::AtMost(key) => (&mut self.at_most, key),
             };
+            match old {
+                Some(k) => map.insert(key, k),
+                None => map.remove(&key),
+            };
+        }
+    }
+
+    /// Records what `cond` (an i32 condition) being non-zero (`truth`) or zero says about
+    /// the values it compares, for the code this branch leads to alone.
+    fn record_condition(&mut self, cond: Value, truth: bool) {
+        if let Some((v, max)) = self.condition_bound(cond, truth, 4) {
+            let (keys, n) = self.addr_keys(v);
+            for key in &keys[..n] {
+                let old = self.at_most.get(key).copied();
+                if old.is_none_or(|m| max < m) {
+                    self.at_most.insert(*key, max);
+                    self.check_log.push((Fact::AtMost(*key), old));
+                }
+            }
+        }
+    }
+
+    /// An i32 value and an upper bound of it that `cond` being `truth` implies: from
+    /// unsigned comparisons with a constant, and `eqz` of such a comparison.
+    fn condition_bound(&self, cond: Value, truth: bool, depth: u32) -> Option<(Value, u64)> {
+        let dfg = &self.b.func.dfg;
+        let inst = dfg.value_def(cond).inst()?;
+        if depth == 0 {
+            return None;
+        }
+        match dfg.insts[inst] {
+            InstructionData::Unary {
+                opcode: Opcode::Uextend,
+                arg,
+            } if dfg.value_type(arg) == types::I8 => self.condition_bound(arg, truth, depth - 1),
+            InstructionData::IntCompare {
+                opcode: Opcode::Icmp,
+                args: [a, b],
+                cond: cc,
+            } if dfg.value_type(a) == types::I32 => {
+                let cc = if truth { cc } else { cc.complement() };
+                let (ca, cb) = (self.iconst_u32(a), self.iconst_u32(b));
+                match (cc, ca, cb) {
+                    // `eqz` (or `!= 0`) of a comparison: that comparison, negated or not.
+                    (IntCC::Equal | IntCC::NotEqual, _, Some(0))
+                        if self
+                            .condition_bound(a, cc == IntCC::NotEqual, depth - 1)
+                            .is_some() =>
+                    {
+                        self.condition_bound(a, cc == IntCC::NotEqual, depth - 1)
+                    }
+                    (IntCC::UnsignedLessThan, _, Some(c)) if c > 0 => Some((a, c as u64 - 1)),
+                    (IntCC::UnsignedLessThanOrEqual, _, Some(c)) => Some((a, c as u64)),
+                    (IntCC::UnsignedGreaterThan, Some(c), _) if c > 0 => Some((b, c as u64 - 1)),
+                    (IntCC::UnsignedGreaterThanOrEqual, Some(c), _) => Some((b, c as u64)),
+                    (IntCC::Equal, _, Some(c)) => Some((a, c as u64)),
+                    (IntCC::Equal, Some(c), _) => Some((b, c as u64)),
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -1943,10 +2053,15 @@ impl<'e, 'b> Translator<'e, 'b> {
         let end = offset + size;
         if !self.known_in_bounds(wasm_addr, end) && !self.widen_check(wasm_addr, end) {
             let len = self.mem_len();
-            // The constant is its own instruction so that `widen_check` can raise it.
-            let k = self.b.ins().iconst(ptr, end as i64);
-            let addr_end = self.b.ins().iadd(addr, k);
-            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, addr_end, len);
+            // `addr + end > len` as `addr + (end - 1) >= len`: for single bytes the add
+            // folds away. The constant is its own instruction so that `widen_check` can
+            // raise it.
+            let k = self.b.ins().iconst(ptr, end as i64 - 1);
+            let last = self.b.ins().iadd(addr, k);
+            let oob = self
+                .b
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, last, len);
             self.trap_if(oob, Trap::MemoryOutOfBounds);
             self.record_check(wasm_addr, end);
             let inst = self.b.func.dfg.value_def(k).unwrap_inst();

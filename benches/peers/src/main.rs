@@ -256,6 +256,15 @@ fn fmt_ms(d: Duration) -> String {
     }
 }
 
+/// MB/s with about three significant digits (compiling engines manage a few MB/s).
+fn fmt_rate(x: f64) -> String {
+    match x {
+        x if x < 10.0 => format!("{x:.2}"),
+        x if x < 100.0 => format!("{x:.1}"),
+        x => format!("{x:.0}"),
+    }
+}
+
 /// For each engine: compiles and instantiates once and warms up once; then times
 /// `runs` rounds in which every engine runs once, in turn, so that a drift of the
 /// machine's speed hits all engines alike. Returns each engine's timing and, for each
@@ -514,8 +523,8 @@ fn compile_table(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<(
             p.name().to_string(),
             fmt_ms(summarize(compile).median),
             fmt_ms(summarize(instantiate).median),
-            format!("{:.0}", mb / total),
-            format!("{:.0}", code as f64 / 1e6 / total),
+            fmt_rate(mb / total),
+            fmt_rate(code as f64 / 1e6 / total),
             fmt_ms(summarize(first).median),
         ]);
     }
