@@ -127,6 +127,7 @@ struct EngineInner {
     config: Config,
     signatures: RwLock<SignatureRegistry>,
     /// Engine-wide per-tier data (compiled component trampolines).
+    #[cfg_attr(not(all(feature = "jit", feature = "component")), allow(dead_code))]
     tiers: crate::tiering::EngineTiers,
 }
 
@@ -179,6 +180,7 @@ impl Engine {
     }
 
     /// Engine-wide per-tier data.
+    #[cfg_attr(not(all(feature = "jit", feature = "component")), allow(dead_code))]
     pub(crate) fn tiers(&self) -> &crate::tiering::EngineTiers {
         &self.inner.tiers
     }

@@ -66,7 +66,7 @@ impl Func {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
-        let mut ctx = store.as_context_mut();
+        let ctx = store.as_context_mut();
         ctx.opaque().check(self.store_id)?;
         let ty = self.ty(&ctx)?;
         if params.len() != ty.params.len() {
@@ -87,7 +87,9 @@ impl Func {
             v.typecheck(t)
                 .map_err(|e| anyhow::anyhow!("argument {i} (`{name}`): {e}"))?;
         }
-        let store = NonNull::from(ctx.opaque_mut());
+        // The store's own pointer (not one derived from a reference): host functions
+        // called meanwhile make their own accesses through it.
+        let store = ctx.raw().cast::<StoreOpaque>();
         let out = with_scope(store, ty.needs_scope, |scope| {
             call_lifted(store, self.index, params, scope, false)
         })?;
@@ -598,12 +600,13 @@ pub(crate) fn memory_definition(store: &StoreOpaque, m: &crate::Memory) -> *mut 
     store.memories[m.index].as_ptr().cast()
 }
 
-/// The lowering callee and its data for `target`.
+/// The lowering callee and its data for `target`, which lives at `at`.
 pub(crate) fn lowering_callee(
     target: &LoweringTarget,
+    at: *const LoweringTarget,
 ) -> (crate::vm::component::VMLoweringCallee, *const ()) {
     match target {
         LoweringTarget::Host(h) => (h.entrypoint, Arc::as_ptr(h).cast()),
-        LoweringTarget::Func(_) => (lifted_entry, (target as *const LoweringTarget).cast()),
+        LoweringTarget::Func(_) => (lifted_entry, at.cast()),
     }
 }

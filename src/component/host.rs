@@ -30,17 +30,24 @@ pub(crate) type Typecheck = Box<dyn Fn(&FuncType, ResourceLookup<'_>) -> Result<
 pub struct HostFunc {
     pub(crate) entrypoint: VMLoweringCallee,
     pub(crate) typecheck: Typecheck,
-    /// Owns the closure.
-    _func: Box<dyn Any + Send + Sync>,
-    /// The closure's boxed trait object inside `_func`, of the type `entrypoint` was
-    /// made for (saves a type check per call).
-    pub(crate) closure: *const (),
+    /// The closure, of the type `entrypoint` was made for (known statically there, so
+    /// no type check per call). Owned: freed when the function is dropped. A raw
+    /// pointer, not a `Box`, so that moving the `HostFunc` does not invalidate the
+    /// pointers calls use.
+    closure: NonNull<dyn Any + Send + Sync>,
 }
 
-// SAFETY: `closure` points into `_func`, which is `Send + Sync`.
+// SAFETY: the closure is `Send + Sync` and owned by the `HostFunc`.
 unsafe impl Send for HostFunc {}
 // SAFETY: see `Send`.
 unsafe impl Sync for HostFunc {}
+
+impl Drop for HostFunc {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `Box::into_raw` in `from_parts`, freed once here.
+        drop(unsafe { Box::from_raw(self.closure.as_ptr()) });
+    }
+}
 
 impl HostFunc {
     /// A host function with entrypoint `entrypoint`, which expects its closure to be a
@@ -51,12 +58,10 @@ impl HostFunc {
         closure: C,
     ) -> HostFunc {
         let func: Box<dyn Any + Send + Sync> = Box::new(closure);
-        let closure = (&*func as *const (dyn Any + Send + Sync)).cast::<()>();
         HostFunc {
             entrypoint,
             typecheck,
-            _func: func,
-            closure,
+            closure: NonNull::from(Box::leak(func)),
         }
     }
 
@@ -65,8 +70,8 @@ impl HostFunc {
     /// # Safety
     /// `C` must be the type given to [`HostFunc::from_parts`].
     pub(crate) unsafe fn closure<C>(&self) -> &C {
-        // SAFETY: forwarded to the caller.
-        unsafe { &*self.closure.cast::<C>() }
+        // SAFETY: forwarded to the caller; the closure lives as long as `self`.
+        unsafe { &*self.closure.as_ptr().cast::<C>() }
     }
 }
 

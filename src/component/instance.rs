@@ -14,7 +14,7 @@ use super::store::{ComponentInstanceData, FuncData, GuestResource, LoweringInfo,
 use super::types::{FlatType, ResourceKey};
 use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreId};
 use crate::vm::component::{VMComponentContextBox, VMLowering, VMTrampolineContext};
-use crate::vm::{VMArrayCallFn, VMFuncRef, VMOpaqueContext, VmPtr};
+use crate::vm::{VMArrayCallFn, VMFuncRef, VMOpaqueContext, VmBox, VmPtr};
 use crate::{Extern, Module};
 use anyhow::{Context, Result, anyhow, bail};
 use core::ptr::NonNull;
@@ -658,14 +658,16 @@ fn run_init<T>(
                         }
                         FuncData::Lifted { .. } => LoweringTarget::Func(func),
                     };
-                    let target = Box::new(target);
-                    let (callee, data) = lowering_callee(&target);
-                    let store_ptr = NonNull::from(store.opaque_mut());
+                    let target = VmBox::new(target);
+                    // SAFETY: the `VmBox` keeps the target alive and in place.
+                    let (callee, data) =
+                        lowering_callee(unsafe { &*target.as_ptr() }, target.as_ptr());
+                    let store_ptr = store.raw().cast::<crate::store::StoreOpaque>();
                     // SAFETY: `vmctx` is this instance's live context, whose option slots
                     // `fill_options` just filled.
                     let cx =
                         unsafe { abi_cx(store_ptr, index, vmctx, offsets, &ldef.options, false) };
-                    let info = Box::new(LoweringInfo {
+                    let info = VmBox::new(LoweringInfo {
                         ty: ldef.ty.clone(),
                         cx,
                     });
@@ -677,7 +679,7 @@ fn run_init<T>(
                         l.write(VMLowering {
                             callee,
                             data,
-                            info: (&*info as *const LoweringInfo).cast(),
+                            info: info.as_ptr().cast_const().cast(),
                         });
                         let ctx = VMComponentContextBox::field::<VMTrampolineContext>(
                             vmctx,

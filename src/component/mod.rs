@@ -43,6 +43,8 @@ mod linker;
 mod parse;
 mod resources;
 pub(crate) mod store;
+#[cfg(test)]
+mod tests;
 mod typed;
 mod types;
 mod values;

@@ -245,6 +245,7 @@ impl ResourceAny {
     /// component's, or the host's for a host-defined type).
     pub fn resource_drop(self, mut store: impl crate::AsContextMut) -> Result<()> {
         let mut ctx = store.as_context_mut();
+        let raw = ctx.raw().cast::<crate::store::StoreOpaque>();
         let o = ctx.opaque_mut();
         if o.id != self.store {
             bail!("resource used with the wrong store");
@@ -260,8 +261,7 @@ impl ResourceAny {
         if !self.own {
             return Ok(());
         }
-        let store = core::ptr::NonNull::from(o);
-        super::func::run_dtor(store, self.ty, h.rep, None)
+        super::func::run_dtor(raw, self.ty, h.rep, None)
     }
 }
 

@@ -8,8 +8,8 @@ use super::parse::ComponentDef;
 use super::resources::{CallScope, HandleTable, ResourceType};
 use super::types::{FuncType, ResourceKey};
 use crate::store::StoreOpaque;
-use crate::vm::VMFuncRef;
 use crate::vm::component::VMComponentContextBox;
+use crate::vm::{VMFuncRef, VmBox};
 use anyhow::Result;
 use core::ptr::NonNull;
 use std::collections::HashMap;
@@ -39,14 +39,12 @@ pub(crate) struct ComponentInstanceData {
     pub(crate) handles: HandleTable,
     /// What each abstract resource of `def`'s types is in this instance.
     pub(crate) resources: HashMap<ResourceKey, ResourceType>,
-    /// Callee data of this instance's lowerings (kept alive here). Boxed: `VMLowering`
-    /// holds their addresses, which must not move when the vector grows.
-    #[allow(clippy::vec_box)]
-    pub(crate) lowering_data: Vec<Box<LoweringTarget>>,
-    /// Type and resolved options of each lowering (`VMLowering::info`). Boxed for stable
-    /// addresses.
-    #[allow(clippy::vec_box)]
-    pub(crate) lowering_info: Vec<Box<LoweringInfo>>,
+    /// Callee data of this instance's lowerings (kept alive here). In `VmBox`es:
+    /// `VMLowering` holds their addresses, which must stay valid (and not be
+    /// invalidated by moves of a unique owner) as the vector grows.
+    pub(crate) lowering_data: Vec<VmBox<LoweringTarget>>,
+    /// Type and resolved options of each lowering (`VMLowering::info`).
+    pub(crate) lowering_info: Vec<VmBox<LoweringInfo>>,
     /// The exports, once instantiation has finished.
     pub(crate) exports: Option<Arc<super::instance::Exports>>,
 }

@@ -893,9 +893,10 @@ where
 
     /// Calls the function. Post-return runs before this returns.
     pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
-        let mut ctx = store.as_context_mut();
+        let ctx = store.as_context_mut();
         ctx.opaque().check(self.func.store_id)?;
-        let store = NonNull::from(ctx.opaque_mut());
+        // The store's own pointer (see `Func::call`).
+        let store = ctx.raw().cast::<crate::store::StoreOpaque>();
         with_scope(store, self.ty.needs_scope, |scope| {
             call_lifted_with(
                 store,
