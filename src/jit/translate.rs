@@ -6,6 +6,16 @@
 //! to a cold block that calls `raise_trap` and returns. After every call the callee may
 //! have trapped: the trap flag is checked and, when set, this function returns too.
 //!
+//! Linear memory has no guard pages and no signal handler, so each access is checked
+//! against the current length, unless the check is known to pass. Memories never shrink,
+//! so a check that dominates an access of the same address covers it (facts are kept per
+//! SSA value and per local and version of its value, and forgotten where control flow
+//! joins); an access also needs no check when the memory's minimum size covers every
+//! value the address can have (constants, masks, narrow loads, shifts, and bounds from
+//! the conditions of the branches that lead to it); and a check is raised to cover a
+//! later access of the same address when nothing observable happens between the two.
+//! The length lives in a variable reloaded after calls (which may grow the memory).
+//!
 //! Fuel is charged per basic block exactly where the interpreter charges it (function
 //! entry, loop header, then/else arms, joins, the fall-through of a conditional branch),
 //! so both tiers consume the same fuel.
