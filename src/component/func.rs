@@ -42,9 +42,7 @@ impl Func {
                 .lifts[*lift as usize]
                 .ty
                 .clone()),
-            FuncData::Host(_) => {
-                bail!("unsupported: the type of a host function passed through a component")
-            }
+            FuncData::Host(_, ty) => Ok(ty.clone()),
         }
     }
 
@@ -271,8 +269,10 @@ pub(crate) fn call_lifted_with<R>(
                 lift,
                 core,
             } => (*instance, *lift, *core),
-            FuncData::Host(_) => {
-                bail!("unsupported: calling a host function that a component re-exports")
+            FuncData::Host(..) => {
+                bail!(
+                    "unsupported: calling, from the host, a host function that a component re-exports"
+                )
             }
         };
         let data = &c.instances[instance as usize];

@@ -647,7 +647,7 @@ fn run_init<T>(
                         .get(ldef.func as usize)
                         .ok_or_else(|| anyhow!("function index out of range"))?;
                     let target = match &store.opaque().components.funcs[func as usize] {
-                        FuncData::Host(h) => {
+                        FuncData::Host(h, _) => {
                             let o = store.opaque();
                             let resources = &o.components.instances[index as usize].resources;
                             super::host::typecheck_func(h, &ldef.ty, &|k| {

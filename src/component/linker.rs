@@ -156,9 +156,9 @@ fn resolve<T: 'static>(
         bail!("import `{name}` has not been defined in the linker");
     };
     Ok(match (ty, def) {
-        (EntityTy::Func(_), Definition::Func(h)) => {
+        (EntityTy::Func(f), Definition::Func(h)) => {
             let c = &mut store.opaque_mut().components;
-            c.funcs.push(FuncData::Host(h.clone()));
+            c.funcs.push(FuncData::Host(h.clone(), f.clone()));
             Item::Func(c.funcs.len() as u32 - 1)
         }
         (EntityTy::Instance(exports), Definition::Instance(map)) => {

@@ -82,8 +82,8 @@ pub(crate) enum FuncData {
         lift: u32,
         core: NonNull<VMFuncRef>,
     },
-    /// A host function (imported from a linker).
-    Host(Arc<HostFunc>),
+    /// A host function (imported from a linker), with the type it was imported at.
+    Host(Arc<HostFunc>, Arc<FuncType>),
 }
 
 /// A resource type a component instance defined.
