@@ -96,9 +96,13 @@ macro_rules! primitive {
                 cx.store_bytes(ptr, &self.to_le_bytes())
             }
             fn store_list(items: &[Self], cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
-                // Little-endian in memory, as on every host tierwasm supports.
-                let bytes: Vec<u8> = items.iter().flat_map(|v| v.to_le_bytes()).collect();
-                cx.store_bytes(ptr, &bytes)
+                // SAFETY: a slice of plain integers is also a slice of their bytes, with
+                // no padding; tierwasm only runs on little-endian hosts (`vm` refuses to
+                // build elsewhere), the canonical ABI's byte order.
+                let bytes = unsafe {
+                    core::slice::from_raw_parts(items.as_ptr().cast::<u8>(), size_of_val(items))
+                };
+                cx.store_bytes(ptr, bytes)
             }
         }
         impl Lift for $rust {
@@ -113,10 +117,19 @@ macro_rules! primitive {
             fn load_list(cx: &mut AbiCx, _: &Type, ptr: u32, len: u32) -> Result<Vec<Self>> {
                 let mem = cx.mem()?;
                 let raw = &mem[ptr as usize..ptr as usize + len as usize * $size];
-                Ok(raw
-                    .chunks_exact($size)
-                    .map(|c| <$rust>::from_le_bytes(c.try_into().expect("chunk size")))
-                    .collect())
+                let mut out = Vec::<$rust>::with_capacity(len as usize);
+                // SAFETY: `out` has room for `len` values, `raw` holds exactly their
+                // bytes (bounds checked by the caller), every bit pattern is a valid
+                // integer, and the host is little-endian like the canonical ABI.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        raw.as_ptr(),
+                        out.as_mut_ptr().cast::<u8>(),
+                        raw.len(),
+                    );
+                    out.set_len(len as usize);
+                }
+                Ok(out)
             }
         }
     )*};
