@@ -109,7 +109,18 @@ const LIBCALLS: &[(&str, *const u8)] = &[
 ];
 
 fn host_isa() -> Result<OwnedTargetIsa> {
+    host_isa_with(false)
+}
+
+/// The host's ISA; with `pinned`, Cranelift's pinned register is reserved (see
+/// `translate::Env::pinned_isa`).
+fn host_isa_with(pinned: bool) -> Result<OwnedTargetIsa> {
     let mut flags = settings::builder();
+    if pinned {
+        flags
+            .set("enable_pinned_reg", "true")
+            .map_err(|e| anyhow!("{e}"))?;
+    }
     flags
         .set("opt_level", "speed")
         .map_err(|e| anyhow!("{e}"))?;
@@ -205,6 +216,12 @@ fn compile_inner(
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
     let isa = host_isa()?;
+    // The backends whose pinned register this tier has been tested with.
+    let pinned_isa = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+        host_isa_with(true).ok()
+    } else {
+        None
+    };
     let mut builder = JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
     // One contiguous reservation for the module's code, so that direct calls between its
     // functions (32-bit relative) always reach. Only what is used is committed.
@@ -254,6 +271,7 @@ fn compile_inner(
         frontend,
         decls: jit.declarations(),
         isa: &*isa,
+        pinned_isa: pinned_isa.as_deref(),
     };
     let artifacts = compile_parallel(&env, &ids)?;
     let code_size = artifacts.iter().map(|(_, f, _)| f.bytes.len()).sum();
@@ -405,7 +423,11 @@ fn compile_guarded(
         // The contexts may be half-way through anything.
         *ctx = cranelift_codegen::Context::new();
         *fctx = cranelift_frontend::FunctionBuilderContext::new();
-        Err(panic_error(panic))
+        let module = env.module;
+        Err(panic_error(panic).context(format!(
+            "compiling function {}",
+            module.func_display_name(module.num_imported_funcs + d)
+        )))
     })
 }
 

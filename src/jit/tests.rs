@@ -284,3 +284,123 @@ fn branch_conditions_bound_addresses() {
         ]
     );
 }
+
+/// A function with enough loads and stores to keep the memory length in the pinned
+/// register (`translate::PIN_MIN_HEAP_OPS`): sums `n` words at `p` into a local, storing
+/// the running sum behind each, then runs `tail` (wat instructions) and returns the sum.
+fn pinned_func(name: &str, n: usize, tail: &str) -> String {
+    let mut body = String::new();
+    for i in 0..n {
+        body.push_str(&format!(
+            "(local.set $acc (i32.add (local.get $acc) (i32.load offset={} (local.get $p))))
+             (i32.store offset={} (local.get $p) (local.get $acc))\n",
+            i * 8,
+            i * 8 + 4
+        ));
+    }
+    format!(
+        r#"(func ${name} (export "{name}") (param $p i32) (result i32) (local $acc i32)
+             {body} {tail} (local.get $acc))"#
+    )
+}
+
+#[test]
+fn pinned_memory_length_is_reloaded_and_given_back() {
+    let grow_then_read = pinned_func(
+        "grow_then_read",
+        256,
+        // After a call that grows the memory, the new page is in bounds.
+        "(drop (call $grow)) (local.set $acc (i32.add (local.get $acc)
+           (i32.load (i32.const 65540))))",
+    );
+    let oob = pinned_func("oob", 256, "(drop (i32.load (i32.const 200000)))");
+    let recurse = pinned_func("recurse", 256, "(drop (call $recurse (local.get $p)))");
+    // Eight values live across the call sit in callee-saved registers, the pinned one
+    // among them: the pinned callee must give it back.
+    let caller = r#"
+      (func (export "caller") (param $x i32) (result i32)
+        (local $a i32) (local $b i32) (local $c i32) (local $d i32)
+        (local $e i32) (local $f i32) (local $g i32) (local $h i32)
+        (local.set $a (i32.mul (local.get $x) (i32.const 3)))
+        (local.set $b (i32.add (local.get $x) (i32.const 5)))
+        (local.set $c (i32.xor (local.get $x) (i32.const 77)))
+        (local.set $d (i32.shl (local.get $x) (i32.const 2)))
+        (local.set $e (i32.sub (local.get $x) (i32.const 9)))
+        (local.set $f (i32.or (local.get $x) (i32.const 1024)))
+        (local.set $g (i32.rotl (local.get $x) (i32.const 7)))
+        (local.set $h (i32.mul (local.get $x) (local.get $x)))
+        (drop (call $grow_then_read (i32.const 64)))
+        (i32.add (i32.add (i32.add (local.get $a) (local.get $b))
+                          (i32.add (local.get $c) (local.get $d)))
+                 (i32.add (i32.add (local.get $e) (local.get $f))
+                          (i32.add (local.get $g) (local.get $h)))))"#;
+    let wat = format!(
+        r#"(module (memory (export "mem") 1)
+             (func $grow (result i32) (memory.grow (i32.const 1)))
+             {grow_then_read} {oob} {recurse} {caller})"#
+    );
+    let r = on_both_tiers(
+        &wat,
+        &[
+            ("caller", &[12345]),
+            ("oob", &[0]),
+            ("caller", &[7]),
+            ("recurse", &[0]),
+            ("caller", &[99]),
+            ("grow_then_read", &[8]),
+        ],
+    );
+    assert_eq!(r[1], OOB);
+    assert_eq!(r[3], Err(Trap::StackOverflow));
+    assert!(r[0].is_ok() && r[2].is_ok() && r[4].is_ok() && r[5].is_ok());
+}
+
+#[test]
+fn pinned_function_reentered_from_the_host() {
+    use crate::{Caller, Extern};
+    let inner = pinned_func("inner", 256, "");
+    let outer = pinned_func(
+        "outer",
+        256,
+        "(local.set $acc (i32.add (local.get $acc) (call $host (local.get $p))))",
+    );
+    let wat = format!(
+        r#"(module (import "env" "host" (func $host (param i32) (result i32)))
+             (memory (export "mem") 1) {inner} {outer})"#
+    );
+    let mut results = Vec::new();
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut config = Config::new();
+        config.tier(tier);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let mut linker = Linker::new(&engine);
+        linker
+            .func_wrap(
+                "env",
+                "host",
+                |mut caller: Caller<'_, ()>, p: i32| -> anyhow::Result<i32> {
+                    let inner = caller
+                        .get_export("inner")
+                        .and_then(Extern::into_func)
+                        .unwrap()
+                        .typed::<i32, i32>(&caller)?;
+                    Ok(inner.call(&mut caller, p + 4096)? ^ 0x5a5a)
+                },
+            )
+            .unwrap();
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        let outer = instance
+            .get_typed_func::<i32, i32>(&mut store, "outer")
+            .unwrap();
+        let mem = instance.get_memory(&store, "mem").unwrap();
+        mem.data_mut(&mut store)[..64].copy_from_slice(&[3; 64]);
+        let r = (
+            outer.call(&mut store, 0).unwrap(),
+            outer.call(&mut store, 16).unwrap(),
+        );
+        results.push((r, mem.data(&store).to_vec()));
+    }
+    assert!(results[0] == results[1], "tiers differ");
+}

@@ -14,7 +14,9 @@
 //! value the address can have (constants, masks, narrow loads, shifts, and bounds from
 //! the conditions of the branches that lead to it); and a check is raised to cover a
 //! later access of the same address when nothing observable happens between the two.
-//! The length lives in a variable reloaded after calls (which may grow the memory).
+//! The length lives in a variable reloaded after calls (which may grow the memory), or,
+//! in functions with many accesses, in Cranelift's pinned register (`Env::pinned_isa`).
+//! Small functions that call nothing skip the stack-limit check, as with Cranelift's own.
 //!
 //! Fuel is charged per basic block exactly where the interpreter charges it (function
 //! entry, loop header, then/else arms, joins, the fall-through of a conditional branch),
@@ -109,7 +111,18 @@ pub(crate) struct Env<'a> {
     /// compile.
     pub(crate) decls: &'a ModuleDeclarations,
     pub(crate) isa: &'a dyn TargetIsa,
+    /// The same target with Cranelift's pinned register reserved (x86_64: r15, aarch64:
+    /// x21), if it has one. Functions compiled with it keep memory 0's length there
+    /// instead of in a variable (one register less for everything else, but no reload
+    /// from the stack before each bounds check); they save the caller's value on entry
+    /// and restore it on return, so to every other function the register is just
+    /// callee-saved, as the platform ABI has it.
+    pub(crate) pinned_isa: Option<&'a dyn TargetIsa>,
 }
+
+/// A function with at least this many loads and stores keeps memory 0's length in the
+/// pinned register (`Env::pinned_isa`).
+const PIN_MIN_HEAP_OPS: usize = 400;
 
 /// One function compiled to machine code, to be placed in the JIT module.
 pub(crate) struct Artifact {
@@ -137,8 +150,12 @@ fn declare_func(env: &Env<'_>, func: &mut Function, id: FuncId) -> FuncRef {
 }
 
 /// Compiles the function in `ctx` to machine code and clears `ctx` for the next one.
-fn compile(env: &Env<'_>, ctx: &mut Context, id: FuncId) -> Result<Artifact> {
-    ctx.compile(env.isa, &mut ControlPlane::default())
+fn compile(env: &Env<'_>, ctx: &mut Context, id: FuncId, pinned: bool) -> Result<Artifact> {
+    let isa = match env.pinned_isa {
+        Some(isa) if pinned => isa,
+        _ => env.isa,
+    };
+    ctx.compile(isa, &mut ControlPlane::default())
         .map_err(|e| anyhow!("Cranelift: {:?}", e.inner))?;
     let code = ctx.compiled_code().expect("just compiled");
     let artifact = Artifact {
@@ -271,6 +288,13 @@ struct Translator<'e, 'b> {
     widenable: HashMap<AddrKey, (cranelift_codegen::ir::Inst, u64)>,
     /// Advances at everything a widened check must not move before (`transparent`).
     epoch: u64,
+    /// The comparison of the prologue's stack check, and whether the function calls
+    /// anything (other than `raise_trap` on the way out).
+    stack_check: Option<cranelift_codegen::ir::Inst>,
+    calls: bool,
+    /// When memory 0's length lives in the pinned register: where the register's value
+    /// on entry is kept, which belongs to the caller and is put back before returning.
+    pin: Option<StackSlot>,
     /// Memoized `upper_bound` results.
     bounds: HashMap<Value, Option<u64>>,
     /// Bytes memory 0 always has (its minimum size).
@@ -304,6 +328,15 @@ pub(crate) fn translate_function(
         &module.bytes[range.clone()],
         range.start as u64,
     ));
+    let mut num_locals = ty.params().len();
+    for local in body.get_locals_reader()? {
+        num_locals = num_locals.saturating_add(local?.0 as usize);
+    }
+    let (assigns, heap_ops) = loop_assignments(&body, num_locals)?;
+    // Functions with many memory accesses keep the memory's length in the pinned register
+    // (see `Env::pinned_isa`); the others in a variable, leaving that register free.
+    let pin =
+        env.pinned_isa.is_some() && !module.memories.is_empty() && heap_ops >= PIN_MIN_HEAP_OPS;
     {
         let b = FunctionBuilder::new(&mut ctx.func, fctx);
         let mut t = Translator {
@@ -340,6 +373,9 @@ pub(crate) fn translate_function(
             loop_assigns: Vec::new(),
             loops_seen: 0,
             bounds: HashMap::new(),
+            stack_check: None,
+            calls: false,
+            pin: pin.then_some(StackSlot::from_u32(0)),
             widenable: HashMap::new(),
             epoch: 0,
             min_mem_bytes: module
@@ -351,7 +387,7 @@ pub(crate) fn translate_function(
                 .with_alias_region(Some(heap_region)),
         };
         t.prologue(&ty, &body)?;
-        if let Some(assigns) = loop_assignments(&body, t.locals.len())? {
+        if let Some(assigns) = assigns {
             t.versions = Some(vec![0; t.locals.len()]);
             t.next_version = 1;
             t.loop_assigns = assigns;
@@ -364,18 +400,24 @@ pub(crate) fn translate_function(
                 .map_err(|e| anyhow!("{e} (at offset {offset:#x})"))?;
         }
         t.close_fuel();
+        t.drop_leaf_stack_check(range.end - range.start);
         t.fill_cold_blocks();
         t.b.seal_all_blocks();
         t.b.finalize(env.frontend);
     }
-    compile(env, ctx, id)
+    compile(env, ctx, id, pin)
 }
 
 /// Which locals each loop of `body` assigns (its nested loops included), in the order the
-/// loops appear; `None` when the answer would cost more than a small multiple of the
-/// body's size to compute (deeply nested loops assigning many locals).
-fn loop_assignments(body: &FunctionBody<'_>, num_locals: usize) -> Result<Option<Vec<Vec<u32>>>> {
+/// loops appear (`None` when the answer would cost more than a small multiple of the
+/// body's size to compute: deeply nested loops assigning many locals); and how many
+/// loads and stores the body has.
+fn loop_assignments(
+    body: &FunctionBody<'_>,
+    num_locals: usize,
+) -> Result<(Option<Vec<Vec<u32>>>, usize)> {
     let range = body.range();
+    let mut heap_ops = 0;
     let mut budget = (range.end - range.start) as usize * 4 + 1024;
     let mut loops: Vec<Vec<u32>> = Vec::new();
     // Per open frame: the loop's index when it is a loop.
@@ -399,7 +441,7 @@ fn loop_assignments(body: &FunctionBody<'_>, num_locals: usize) -> Result<Option
                     if let Some(&parent) = open_loops.last() {
                         budget = match budget.checked_sub(set.len()) {
                             Some(b) => b,
-                            None => return Ok(None),
+                            None => return Ok((None, heap_ops)),
                         };
                         loops[parent].extend_from_slice(&set);
                     }
@@ -413,10 +455,33 @@ fn loop_assignments(body: &FunctionBody<'_>, num_locals: usize) -> Result<Option
                     loops[l].push(local_index);
                 }
             }
+            O::I32Load { .. }
+            | O::I64Load { .. }
+            | O::F32Load { .. }
+            | O::F64Load { .. }
+            | O::I32Load8S { .. }
+            | O::I32Load8U { .. }
+            | O::I32Load16S { .. }
+            | O::I32Load16U { .. }
+            | O::I64Load8S { .. }
+            | O::I64Load8U { .. }
+            | O::I64Load16S { .. }
+            | O::I64Load16U { .. }
+            | O::I64Load32S { .. }
+            | O::I64Load32U { .. }
+            | O::I32Store { .. }
+            | O::I64Store { .. }
+            | O::F32Store { .. }
+            | O::F64Store { .. }
+            | O::I32Store8 { .. }
+            | O::I32Store16 { .. }
+            | O::I64Store8 { .. }
+            | O::I64Store16 { .. }
+            | O::I64Store32 { .. } => heap_ops += 1,
             _ => {}
         }
     }
-    Ok(Some(loops))
+    Ok((Some(loops), heap_ops))
 }
 
 /// The array-call trampoline of compiled function `d`.
@@ -483,7 +548,7 @@ pub(crate) fn array_trampoline(
     b.ins().return_(&[t]);
     b.seal_all_blocks();
     b.finalize(env.frontend);
-    compile(env, ctx, id)
+    compile(env, ctx, id, false)
 }
 
 impl<'e, 'b> Translator<'e, 'b> {
@@ -505,6 +570,19 @@ impl<'e, 'b> Translator<'e, 'b> {
             self.vmctx,
             VMContextHeader::STORE_CONTEXT as i32,
         );
+        if self.pin.is_some() {
+            // The caller's value, put back by every return (the stack-overflow one too).
+            // Kept in a stack slot rather than a value: the optimizer must not move the
+            // read of the register past the function's own writes to it.
+            let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                ptr.bytes(),
+                3,
+            ));
+            let saved = self.b.ins().get_pinned_reg(ptr);
+            self.b.ins().stack_store(ptr, saved, slot, 0);
+            self.pin = Some(slot);
+        }
         // Deep recursion: compare the stack pointer with the store's limit.
         let sp = self.b.ins().get_stack_pointer(ptr);
         let limit = self.b.ins().load(
@@ -514,6 +592,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             VMStoreContext::STACK_LIMIT as i32,
         );
         let overflow = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        self.stack_check = Some(self.b.func.dfg.value_def(overflow).unwrap_inst());
         self.trap_if(overflow, Trap::StackOverflow);
         if !self.env.module.memories.is_empty() {
             // Loaded where first needed (they are pure), so a path that touches no
@@ -568,6 +647,23 @@ impl<'e, 'b> Translator<'e, 'b> {
         });
         self.fuel_block();
         Ok(())
+    }
+
+    /// A small function that calls nothing cannot recurse, and its frame is small: like
+    /// Cranelift's own stack checks, it goes without one (its caller checked). The
+    /// comparison becomes `false`; the optimizer then drops the branch and the loads.
+    fn drop_leaf_stack_check(&mut self, body_len: usize) {
+        /// Largest body (in bytes of wasm) whose frame is surely small.
+        const SMALL_BODY: usize = 1024;
+        if self.calls || body_len > SMALL_BODY || self.locals.len() > 64 {
+            return;
+        }
+        if let Some(inst) = self.stack_check.take() {
+            self.b.func.dfg.insts[inst] = InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm: Imm64::new(0),
+            };
+        }
     }
 
     fn zero(&mut self, t: Type) -> Value {
@@ -656,7 +752,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                 .into_iter()
                 .map(|t| self.zero(t))
                 .collect();
-            self.b.ins().return_(&zeros);
+            self.ret(&zeros);
         }
     }
 
@@ -745,6 +841,7 @@ impl<'e, 'b> Translator<'e, 'b> {
     }
 
     fn libcall(&mut self, f: FuncId, args: &[Value]) -> Option<Value> {
+        self.calls = true;
         let fref = self.func_ref(f);
         let mut all = vec![self.vmctx];
         all.extend_from_slice(args);
@@ -1001,7 +1098,7 @@ impl<'e, 'b> Translator<'e, 'b> {
     fn emit_return(&mut self) {
         let n = self.results.len();
         let vals = self.peekn(n).to_vec();
-        self.b.ins().return_(&vals);
+        self.ret(&vals);
     }
 
     fn operator(&mut self, op: O<'_>) -> Result<()> {
@@ -1577,6 +1674,7 @@ impl<'e, 'b> Translator<'e, 'b> {
     // ---- calls ----
 
     fn call(&mut self, func: u32) -> Result<()> {
+        self.calls = true;
         let module = self.env.module;
         let ty = module.func_type(func).clone();
         let args = self.popn(ty.params().len());
@@ -1655,6 +1753,7 @@ impl<'e, 'b> Translator<'e, 'b> {
     /// Calls any function through its `VMFuncRef`: its native wasm entry if it has one,
     /// else the array-call ABI through a stack buffer.
     fn call_funcref(&mut self, fref: Value, type_index: u32, args: &[Value]) -> Vec<Value> {
+        self.calls = true;
         let ptr = self.ptr();
         let ty = &self.env.module.types[type_index as usize];
         let result_types: Vec<Type> = ty.results().iter().map(|t| clif_type(*t, ptr)).collect();
@@ -2029,6 +2128,9 @@ impl<'e, 'b> Translator<'e, 'b> {
     }
 
     fn mem_len(&mut self) -> Value {
+        if self.pin.is_some() {
+            return self.b.ins().get_pinned_reg(self.env.ptr);
+        }
         let var = self.mem_len.expect("validated: a memory exists");
         self.b.use_var(var)
     }
@@ -2050,8 +2152,21 @@ impl<'e, 'b> Translator<'e, 'b> {
                 def,
                 VMMemoryDefinition::CURRENT_LENGTH as i32,
             );
-            self.b.def_var(var, len);
+            if self.pin.is_some() {
+                self.b.ins().set_pinned_reg(len);
+            } else {
+                self.b.def_var(var, len);
+            }
         }
+    }
+
+    /// Returns `vals`, giving the caller its pinned register back.
+    fn ret(&mut self, vals: &[Value]) {
+        if let Some(slot) = self.pin {
+            let saved = self.b.ins().stack_load(self.env.ptr, self.env.ptr, slot, 0);
+            self.b.ins().set_pinned_reg(saved);
+        }
+        self.b.ins().return_(vals);
     }
 
     /// The native address of a `size`-byte access at wasm address `addr` + `offset`,
