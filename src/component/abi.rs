@@ -102,7 +102,8 @@ impl FlatSrc<'_> {
     }
 }
 
-fn canon_f32(bits: u32) -> f32 {
+/// An `f32` from its bits, with any NaN made the canonical one.
+pub(crate) fn canon_f32(bits: u32) -> f32 {
     let f = f32::from_bits(bits);
     if f.is_nan() {
         f32::from_bits(0x7fc0_0000)
@@ -111,7 +112,8 @@ fn canon_f32(bits: u32) -> f32 {
     }
 }
 
-fn canon_f64(bits: u64) -> f64 {
+/// An `f64` from its bits, with any NaN made the canonical one.
+pub(crate) fn canon_f64(bits: u64) -> f64 {
     let f = f64::from_bits(bits);
     if f.is_nan() {
         f64::from_bits(0x7ff8_0000_0000_0000)
@@ -825,16 +827,26 @@ impl AbiCx {
         }
     }
 
+    /// The run-time type of `key` here, which the host's resource `r` must have.
+    fn resource_for(
+        &self,
+        key: super::types::ResourceKey,
+        r: &ResourceAny,
+    ) -> Result<super::ResourceType> {
+        let ty = self.opaque().components.instances[self.instance as usize].resource(key)?;
+        if r.ty != ty {
+            bail!("resource type mismatch: expected {ty:?}, found {:?}", r.ty);
+        }
+        Ok(ty)
+    }
+
     pub(crate) fn lower_own(
         &mut self,
         key: super::types::ResourceKey,
         r: &ResourceAny,
     ) -> Result<u32> {
         let inst = self.instance;
-        let ty = self.opaque().components.instances[inst as usize].resource(key)?;
-        if r.ty != ty {
-            bail!("resource type mismatch: expected {ty:?}, found {:?}", r.ty);
-        }
+        let ty = self.resource_for(key, r)?;
         let h = self.take_host_handle(r, true)?;
         let c = &mut self.opaque_mut().components;
         c.instances[inst as usize]
@@ -848,10 +860,7 @@ impl AbiCx {
         r: &ResourceAny,
     ) -> Result<u32> {
         let inst = self.instance;
-        let ty = self.opaque().components.instances[inst as usize].resource(key)?;
-        if r.ty != ty {
-            bail!("resource type mismatch: expected {ty:?}, found {:?}", r.ty);
-        }
+        let ty = self.resource_for(key, r)?;
         let h = self.take_host_handle(r, false)?;
         let scope = self.scope;
         let c = &mut self.opaque_mut().components;

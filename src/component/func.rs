@@ -4,7 +4,7 @@
 //! post-return.
 
 use super::abi::{AbiCx, FlatDst, FlatSrc};
-use super::host::{LoweringCall, entry_guard};
+use super::host::lowering_entry;
 use super::parse::{CanonOptions, TrampolineDef};
 use super::resources::{CallScope, trap};
 use super::store::{FuncData, LoweringTarget};
@@ -380,16 +380,10 @@ pub(crate) unsafe extern "C" fn lifted_entry(
         let LoweringTarget::Func(func) = *(*lowering.as_ptr()).data.cast::<LoweringTarget>() else {
             unreachable!("lifted_entry is only used for component functions")
         };
-        let mut call = LoweringCall::new(lowering, true);
-        let store = call.store;
-        entry_guard(store, || {
-            let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
-            with_scope(store, call.ty().needs_scope, |scope| {
-                call.cx.scope = scope;
-                let params = call.lift_params(args)?;
-                let result = call_lifted(store, func, &params, scope, true)?;
-                call.lower_result(result.as_ref(), args)
-            })
+        lowering_entry(lowering, args, len, true, |call, args, scope| {
+            let params = call.lift_params(args)?;
+            let result = call_lifted(call.store, func, &params, scope, true)?;
+            call.lower_result(result.as_ref(), args)
         })
     }
 }
@@ -425,36 +419,6 @@ unsafe fn resource_builtin(
     }
 }
 
-/// `resource.new`: a new owned handle for a representation.
-pub(crate) unsafe extern "C" fn resource_new_trampoline(
-    callee: NonNull<VMOpaqueContext>,
-    _caller: NonNull<VMContext>,
-    args: NonNull<ValRaw>,
-    _len: usize,
-) -> bool {
-    // SAFETY: as `lowering_trampoline`; `args` holds at least one value.
-    unsafe {
-        let (vmctx, store, inst, ty) = resource_builtin(callee);
-        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
-            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
-        }
-        let rep = (*args.as_ptr()).get_i32() as u32;
-        let r = ty.and_then(|ty| {
-            let c: &mut super::store::ComponentStore = &mut (*store).components;
-            c.instances[inst as usize]
-                .handles
-                .add(super::resources::Handle::own(ty, rep))
-        });
-        match r {
-            Ok(i) => {
-                *args.as_ptr() = ValRaw::i32(i as i32);
-                true
-            }
-            Err(e) => fail(vmctx, e),
-        }
-    }
-}
-
 /// A built-in of a later feature: traps with an `unsupported` error.
 pub(crate) unsafe extern "C" fn unsupported_trampoline(
     callee: NonNull<VMOpaqueContext>,
@@ -483,6 +447,54 @@ pub(crate) unsafe extern "C" fn unsupported_trampoline(
     }
 }
 
+/// The body shared by the resource built-ins: decodes the trampoline context, checks
+/// may-leave when `leaves`, runs `f` with the store, the instance, the resource's type
+/// and the `i32` argument, and writes its `i32` result back (if any).
+///
+/// # Safety
+/// `callee` must be a resource built-in's trampoline context; `args` holds one value.
+unsafe fn resource_builtin_call(
+    callee: NonNull<VMOpaqueContext>,
+    args: NonNull<ValRaw>,
+    leaves: bool,
+    f: impl FnOnce(NonNull<StoreOpaque>, u32, super::ResourceType, u32) -> Result<Option<u32>>,
+) -> bool {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        let (vmctx, store, inst, ty) = resource_builtin(callee);
+        if leaves && vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
+            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
+        }
+        let arg = (*args.as_ptr()).get_i32() as u32;
+        match ty.and_then(|ty| f(NonNull::new_unchecked(store), inst, ty, arg)) {
+            Ok(Some(result)) => {
+                *args.as_ptr() = ValRaw::i32(result as i32);
+                true
+            }
+            Ok(None) => true,
+            Err(e) => fail(vmctx, e),
+        }
+    }
+}
+
+/// `resource.new`: a new owned handle for a representation.
+pub(crate) unsafe extern "C" fn resource_new_trampoline(
+    callee: NonNull<VMOpaqueContext>,
+    _caller: NonNull<VMContext>,
+    args: NonNull<ValRaw>,
+    _len: usize,
+) -> bool {
+    // SAFETY: `callee` is this built-in's context and `args` holds one value; the store
+    // borrow ends before anything else runs.
+    unsafe {
+        resource_builtin_call(callee, args, true, |store, inst, ty, rep| {
+            let c = &mut (*store.as_ptr()).components;
+            let h = super::resources::Handle::own(ty, rep);
+            Ok(Some(c.instances[inst as usize].handles.add(h)?))
+        })
+    }
+}
+
 /// `resource.rep`: the representation behind a handle.
 pub(crate) unsafe extern "C" fn resource_rep_trampoline(
     callee: NonNull<VMOpaqueContext>,
@@ -492,22 +504,12 @@ pub(crate) unsafe extern "C" fn resource_rep_trampoline(
 ) -> bool {
     // SAFETY: as `resource_new_trampoline`.
     unsafe {
-        let (vmctx, store, inst, ty) = resource_builtin(callee);
-        let i = (*args.as_ptr()).get_i32() as u32;
-        let r = ty.and_then(|ty| {
-            let c: &super::store::ComponentStore = &(*store).components;
-            c.instances[inst as usize]
-                .handles
-                .get_typed(i, ty)
-                .map(|h| h.rep)
-        });
-        match r {
-            Ok(rep) => {
-                *args.as_ptr() = ValRaw::i32(rep as i32);
-                true
-            }
-            Err(e) => fail(vmctx, e),
-        }
+        resource_builtin_call(callee, args, false, |store, inst, ty, i| {
+            let c = &(*store.as_ptr()).components;
+            Ok(Some(
+                c.instances[inst as usize].handles.get_typed(i, ty)?.rep,
+            ))
+        })
     }
 }
 
@@ -520,17 +522,9 @@ pub(crate) unsafe extern "C" fn resource_drop_trampoline(
 ) -> bool {
     // SAFETY: as `resource_new_trampoline`.
     unsafe {
-        let (vmctx, store, inst, ty) = resource_builtin(callee);
-        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
-            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
-        }
-        let i = (*args.as_ptr()).get_i32() as u32;
-        let store = NonNull::new_unchecked(store);
-        let r = ty.and_then(|ty| drop_handle(store, inst, i, ty));
-        match r {
-            Ok(()) => true,
-            Err(e) => fail(vmctx, e),
-        }
+        resource_builtin_call(callee, args, true, |store, inst, ty, i| {
+            drop_handle(store, inst, i, ty).map(|()| None)
+        })
     }
 }
 

@@ -161,6 +161,43 @@ impl LoweringCall {
     }
 }
 
+/// The frame of every lowering entrypoint: reads the lowering, then runs `body` with
+/// the call (its context in a call scope when the type has handles), the arguments and
+/// the scope, inside [`entry_guard`].
+///
+/// # Safety
+/// `lowering` must be a live lowering of a component instance, and `args` hold `len`
+/// values.
+pub(crate) unsafe fn lowering_entry(
+    lowering: NonNull<VMLowering>,
+    args: NonNull<ValRaw>,
+    len: usize,
+    adapter: bool,
+    body: impl FnOnce(&mut LoweringCall, &mut [ValRaw], usize) -> Result<()>,
+) -> bool {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        let mut call = LoweringCall::new(lowering, adapter);
+        let store = call.store;
+        entry_guard(store, || {
+            let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
+            super::func::with_scope(store, call.ty().needs_scope, |scope| {
+                call.cx.scope = scope;
+                body(&mut call, args, scope)
+            })
+        })
+    }
+}
+
+/// The host function a lowering calls.
+///
+/// # Safety
+/// `lowering` must be a live lowering whose `data` is a `HostFunc`.
+pub(crate) unsafe fn host_of<'a>(lowering: NonNull<VMLowering>) -> &'a HostFunc {
+    // SAFETY: forwarded; the lowering instance keeps the function alive.
+    unsafe { &*(*lowering.as_ptr()).data.cast::<HostFunc>() }
+}
+
 /// Runs `f` as the body of an entrypoint: an error or panic is recorded in the store
 /// and reported as `false`, as the array-call ABI asks.
 ///
@@ -215,23 +252,13 @@ unsafe extern "C" fn dynamic_entry<T: 'static>(
     // SAFETY: the lowering's `data` is the `HostFunc` this entrypoint was made for, kept
     // alive by the lowering instance; `args` holds `len` values.
     unsafe {
-        let host = &*(*lowering.as_ptr()).data.cast::<HostFunc>();
-        let mut call = LoweringCall::new(lowering, false);
-        let store = call.store;
-        entry_guard(store, || {
-            let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
-            let func = host.closure::<Box<DynamicFn<T>>>();
-            super::func::with_scope(store, call.ty().needs_scope, |scope| {
-                call.cx.scope = scope;
-                let params = call.lift_params(args)?;
-                let mut results = placeholder(call.ty().result.is_some() as usize);
-                func(
-                    StoreContextMut::from_raw(store.cast::<StoreInner<T>>()),
-                    &params,
-                    &mut results,
-                )?;
-                call.lower_result(results.first(), args)
-            })
+        let func = host_of(lowering).closure::<Box<DynamicFn<T>>>();
+        lowering_entry(lowering, args, len, false, |call, args, _| {
+            let params = call.lift_params(args)?;
+            let mut results = placeholder(call.ty().result.is_some() as usize);
+            let store = StoreContextMut::from_raw(call.store.cast::<StoreInner<T>>());
+            func(store, &params, &mut results)?;
+            call.lower_result(results.first(), args)
         })
     }
 }

@@ -7,7 +7,7 @@
 
 use super::abi::{AbiCx, FlatDst, FlatSrc};
 use super::func::{Func, alloc_params, call_lifted_with, with_scope};
-use super::host::{HostFunc, LoweringCall, ResourceLookup, entry_guard};
+use super::host::{HostFunc, ResourceLookup, host_of, lowering_entry};
 use super::resources::{Handle, Resource, ResourceAny, ResourceType, trap};
 use super::types::{FuncType, Type};
 use super::values::Val;
@@ -146,79 +146,44 @@ primitive! {
     i64 => S64, 8, get_i64, i64, i64;
 }
 
-fn canon_f32(f: f32) -> f32 {
-    if f.is_nan() {
-        f32::from_bits(0x7fc0_0000)
-    } else {
-        f
-    }
-}
-fn canon_f64(f: f64) -> f64 {
-    if f.is_nan() {
-        f64::from_bits(0x7ff8_0000_0000_0000)
-    } else {
-        f
-    }
+macro_rules! float {
+    ($($rust:ty => $variant:ident, $bits:ty, $size:expr, $get:ident, $new:ident, $canon:path;)*) => {$(
+        impl ComponentType for $rust {
+            fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
+                match ty {
+                    Type::$variant => Ok(()),
+                    _ => Err(mismatch(ty, stringify!($rust))),
+                }
+            }
+        }
+        impl Lower for $rust {
+            #[inline]
+            fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+                out.push(ValRaw::$new($canon(self.to_bits()).to_bits()));
+                Ok(())
+            }
+            #[inline]
+            fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+                cx.store_bytes(ptr, &$canon(self.to_bits()).to_bits().to_le_bytes())
+            }
+        }
+        impl Lift for $rust {
+            #[inline]
+            fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+                Ok($canon(src.next()?.$get()))
+            }
+            #[inline]
+            fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+                Ok($canon(<$bits>::from_le_bytes(cx.load_bytes::<$size>(ptr)?)))
+            }
+        }
+    )*};
 }
 
-impl ComponentType for f32 {
-    fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
-        match ty {
-            Type::Float32 => Ok(()),
-            _ => Err(mismatch(ty, "f32")),
-        }
-    }
-}
-impl Lower for f32 {
-    #[inline]
-    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
-        out.push(ValRaw::f32(canon_f32(*self).to_bits()));
-        Ok(())
-    }
-    #[inline]
-    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
-        cx.store_bytes(ptr, &canon_f32(*self).to_bits().to_le_bytes())
-    }
-}
-impl Lift for f32 {
-    #[inline]
-    fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
-        Ok(canon_f32(f32::from_bits(src.next()?.get_f32())))
-    }
-    #[inline]
-    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
-        Ok(canon_f32(f32::from_le_bytes(cx.load_bytes::<4>(ptr)?)))
-    }
-}
-
-impl ComponentType for f64 {
-    fn typecheck(ty: &Type, _: ResourceLookup<'_>) -> Result<()> {
-        match ty {
-            Type::Float64 => Ok(()),
-            _ => Err(mismatch(ty, "f64")),
-        }
-    }
-}
-impl Lower for f64 {
-    #[inline]
-    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
-        out.push(ValRaw::f64(canon_f64(*self).to_bits()));
-        Ok(())
-    }
-    #[inline]
-    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
-        cx.store_bytes(ptr, &canon_f64(*self).to_bits().to_le_bytes())
-    }
-}
-impl Lift for f64 {
-    #[inline]
-    fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
-        Ok(canon_f64(f64::from_bits(src.next()?.get_f64())))
-    }
-    #[inline]
-    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
-        Ok(canon_f64(f64::from_le_bytes(cx.load_bytes::<8>(ptr)?)))
-    }
+// NaNs are canonicalised both ways, as the canonical ABI allows.
+float! {
+    f32 => Float32, u32, 4, get_f32, f32, super::abi::canon_f32;
+    f64 => Float64, u64, 8, get_f64, f64, super::abi::canon_f64;
 }
 
 impl ComponentType for bool {
@@ -982,41 +947,29 @@ where
     // SAFETY: the lowering's `data` is the `HostFunc` this entrypoint was made for,
     // kept alive by the lowering instance; `args` holds `len` values.
     unsafe {
-        let host = &*(*lowering.as_ptr()).data.cast::<HostFunc>();
-        let mut call = LoweringCall::new(lowering, false);
-        let store = call.store;
-        entry_guard(store, || {
-            let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
-            let func = host.closure::<Box<TypedFn<T, P, R>>>();
+        let func = host_of(lowering).closure::<Box<TypedFn<T, P, R>>>();
+        lowering_entry(lowering, args, len, false, |call, args, _| {
             let ty = call.ty();
-            with_scope(store, ty.needs_scope, |scope| {
-                call.cx.scope = scope;
-                let params = if ty.params_in_memory() {
-                    let ptr = args[0].get_i32() as u32;
-                    call.cx.check_ptr(ptr, &ty.params_tuple)?;
-                    P::load(&mut call.cx, &ty.params_tuple, ptr)?
-                } else {
-                    P::lift_flat(
-                        &mut call.cx,
-                        &ty.params_tuple,
-                        &mut FlatSrc { vals: args, pos: 0 },
-                    )?
-                };
-                let r = func(
-                    StoreContextMut::from_raw(store.cast::<StoreInner<T>>()),
-                    params,
-                )?;
-                if ty.results_in_memory() {
-                    let n = ty.lowered_core_signature().0.len();
-                    let ptr = args[n - 1].get_i32() as u32;
-                    call.cx.check_ptr(ptr, &ty.results_tuple)?;
-                    r.store(&mut call.cx, &ty.results_tuple, ptr)
-                } else {
-                    let mut out = FlatDst::new(args);
-                    r.lower_flat(&mut call.cx, &ty.results_tuple, &mut out)?;
-                    out.check(ty.flat_results.len())
-                }
-            })
+            let params = if ty.params_in_memory() {
+                let ptr = args[0].get_i32() as u32;
+                call.cx.check_ptr(ptr, &ty.params_tuple)?;
+                P::load(&mut call.cx, &ty.params_tuple, ptr)?
+            } else {
+                let mut src = FlatSrc { vals: args, pos: 0 };
+                P::lift_flat(&mut call.cx, &ty.params_tuple, &mut src)?
+            };
+            let store = StoreContextMut::from_raw(call.store.cast::<StoreInner<T>>());
+            let r = func(store, params)?;
+            if ty.results_in_memory() {
+                let n = ty.lowered_core_signature().0.len();
+                let ptr = args[n - 1].get_i32() as u32;
+                call.cx.check_ptr(ptr, &ty.results_tuple)?;
+                r.store(&mut call.cx, &ty.results_tuple, ptr)
+            } else {
+                let mut out = FlatDst::new(args);
+                r.lower_flat(&mut call.cx, &ty.results_tuple, &mut out)?;
+                out.check(ty.flat_results.len())
+            }
         })
     }
 }
