@@ -803,21 +803,27 @@ fn guest(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// A linker whose `log` import appends to the store's data.
+fn logging_linker(engine: &Engine) -> Linker<Vec<String>> {
+    let mut linker = Linker::<Vec<String>>::new(engine);
+    linker
+        .root()
+        .func_wrap(
+            "log",
+            |mut store: StoreContextMut<'_, Vec<String>>, (msg,): (String,)| {
+                store.data_mut().push(msg);
+                Ok(())
+            },
+        )
+        .unwrap();
+    linker
+}
+
 #[test]
 fn wit_bindgen_guest() {
     for engine in engines() {
         let component = Component::from_binary(&engine, &guest("greeter")).unwrap();
-        let mut linker = Linker::<Vec<String>>::new(&engine);
-        linker
-            .root()
-            .func_wrap(
-                "log",
-                |mut store: StoreContextMut<'_, Vec<String>>, (msg,): (String,)| {
-                    store.data_mut().push(msg);
-                    Ok(())
-                },
-            )
-            .unwrap();
+        let linker = logging_linker(&engine);
         let mut store = Store::new(&engine, Vec::new());
         let instance = linker.instantiate(&mut store, &component).unwrap();
         let iface = "tierwasm:guests/greeter";
@@ -922,17 +928,7 @@ fn composed_wit_bindgen_guests() {
     let bytes = compose_guests();
     for engine in engines() {
         let component = Component::from_binary(&engine, &bytes).unwrap();
-        let mut linker = Linker::<Vec<String>>::new(&engine);
-        linker
-            .root()
-            .func_wrap(
-                "log",
-                |mut store: StoreContextMut<'_, Vec<String>>, (msg,): (String,)| {
-                    store.data_mut().push(msg);
-                    Ok(())
-                },
-            )
-            .unwrap();
+        let linker = logging_linker(&engine);
         let mut store = Store::new(&engine, Vec::new());
         let instance = linker.instantiate(&mut store, &component).unwrap();
         let run = instance
