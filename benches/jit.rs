@@ -68,7 +68,11 @@ fn execution(c: &mut Criterion) {
             .get_typed_func::<i32, i64>(&mut store, "run")
             .unwrap();
         // The default sizes, as `benches/peers` runs them: the checksum is checked once.
-        assert_eq!(run.call(&mut store, n).unwrap(), sum, "{name}: wrong result");
+        assert_eq!(
+            run.call(&mut store, n).unwrap(),
+            sum,
+            "{name}: wrong result"
+        );
         g.bench_function(&name, |b| b.iter(|| run.call(&mut store, n).unwrap()));
     }
     g.finish();
