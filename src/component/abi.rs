@@ -8,7 +8,7 @@
 
 use super::parse::StringEncoding;
 use super::resources::{Handle, ResourceAny, trap};
-use super::types::{FlatType, Type};
+use super::types::Type;
 use super::values::Val;
 use crate::store::StoreOpaque;
 use crate::vm::{VMFuncRef, VMMemoryDefinition, ValRaw};
@@ -746,6 +746,22 @@ impl AbiCx {
         Ok((ptr, items.len() as u32))
     }
 
+    /// Writes `s` as UTF-16: allocates the worst case (two bytes per UTF-8 byte), then
+    /// shrinks to what it took; returns pointer and code units.
+    fn store_utf16(&mut self, s: &str) -> Result<(u32, u32)> {
+        let worst = 2 * s.len() as u32;
+        let ptr = self.realloc(0, 0, 2, worst, "string")?;
+        let bytes: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        self.store_bytes(ptr, &bytes)?;
+        let len = bytes.len() as u32;
+        let ptr = if len < worst {
+            self.realloc(ptr, worst, 2, len, "string")?
+        } else {
+            ptr
+        };
+        Ok((ptr, len / 2))
+    }
+
     /// Writes `s` into memory in this side's encoding; returns pointer and length.
     pub(crate) fn lower_string(&mut self, s: &str) -> Result<(u32, u32)> {
         let src_len = s.len() as u32;
@@ -758,19 +774,7 @@ impl AbiCx {
                 self.store_bytes(ptr, s.as_bytes())?;
                 Ok((ptr, src_len))
             }
-            StringEncoding::Utf16 => {
-                let worst = 2 * src_len;
-                let ptr = self.realloc(0, 0, 2, worst, "string")?;
-                let bytes: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
-                self.store_bytes(ptr, &bytes)?;
-                let len = bytes.len() as u32;
-                let ptr = if len < worst {
-                    self.realloc(ptr, worst, 2, len, "string")?
-                } else {
-                    ptr
-                };
-                Ok((ptr, len / 2))
-            }
+            StringEncoding::Utf16 => self.store_utf16(s),
             StringEncoding::CompactUtf16 => {
                 if s.chars().all(|c| (c as u32) < 256) {
                     let latin1: Vec<u8> = s.chars().map(|c| c as u8).collect();
@@ -784,17 +788,8 @@ impl AbiCx {
                     };
                     Ok((ptr, len))
                 } else {
-                    let worst = 2 * src_len;
-                    let ptr = self.realloc(0, 0, 2, worst, "string")?;
-                    let bytes: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
-                    self.store_bytes(ptr, &bytes)?;
-                    let len = bytes.len() as u32;
-                    let ptr = if len < worst {
-                        self.realloc(ptr, worst, 2, len, "string")?
-                    } else {
-                        ptr
-                    };
-                    Ok((ptr, (len / 2) | UTF16_TAG))
+                    let (ptr, units) = self.store_utf16(s)?;
+                    Ok((ptr, units | UTF16_TAG))
                 }
             }
         }
@@ -956,10 +951,4 @@ fn case_of<'a>(ty: &'a Type, val: &'a Val) -> Result<(u32, Option<(&'a Type, &'a
         },
         _ => return Err(mismatch()),
     })
-}
-
-/// The flat types of values, for sizing buffers.
-#[allow(dead_code)]
-pub(crate) fn flat_len(types: &[FlatType]) -> usize {
-    types.len()
 }

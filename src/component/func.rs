@@ -15,7 +15,7 @@ use crate::vm::component::{
     self as vmc, FLAG_MAY_ENTER, FLAG_MAY_LEAVE, VMComponentContext, VMComponentContextBox,
     VMComponentOffsets, VMLowering,
 };
-use crate::vm::{VMContext, VMFuncRef, VMMemoryDefinition, VMOpaqueContext, ValRaw};
+use crate::vm::{VMContext, VMFuncRef, VMOpaqueContext, ValRaw};
 use anyhow::{Result, bail};
 use core::ptr::NonNull;
 use smallvec::{SmallVec, smallvec};
@@ -347,6 +347,44 @@ unsafe fn fail(vmctx: NonNull<VMComponentContext>, e: anyhow::Error) -> bool {
     false
 }
 
+/// `Err(false)`, with the trap recorded, when the instance may not call out now.
+///
+/// # Safety
+/// `vmctx` must be live.
+unsafe fn check_may_leave(vmctx: NonNull<VMComponentContext>) -> Result<(), bool> {
+    // SAFETY: forwarded.
+    unsafe {
+        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
+            return Err(fail(
+                vmctx,
+                anyhow::Error::new(crate::Trap::CannotLeaveComponent),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The store, index and data of the component instance of a trampoline's context.
+///
+/// # Safety
+/// `vmctx` must be a live component context.
+unsafe fn instance_of<'a>(
+    vmctx: NonNull<VMComponentContext>,
+) -> (
+    *mut StoreOpaque,
+    u32,
+    &'a super::store::ComponentInstanceData,
+) {
+    // SAFETY: forwarded; the instance lives as long as its store, and no `&mut` to the
+    // store is live while a trampoline starts.
+    unsafe {
+        let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
+        let inst = (*vmctx.as_ptr()).header.instance;
+        let c: &super::store::ComponentStore = &(*store).components;
+        (store, inst, &c.instances[inst as usize])
+    }
+}
+
 /// The array-call entry of every lowered function: checks that the instance may call
 /// out, then calls the lowering's callee through its `VMLowering`.
 pub(crate) unsafe extern "C" fn lowering_trampoline(
@@ -359,8 +397,8 @@ pub(crate) unsafe extern "C" fn lowering_trampoline(
     // instance (set up by instantiation); the lowering's callee has the fixed signature.
     unsafe {
         let (vmctx, lowering) = vmc::trampoline_lowering(callee);
-        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
-            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
+        if let Err(ok) = check_may_leave(vmctx) {
+            return ok;
         }
         ((*lowering.as_ptr()).callee)(vmctx, lowering, args, len)
     }
@@ -403,10 +441,7 @@ unsafe fn resource_builtin(
     // SAFETY: forwarded.
     unsafe {
         let (vmctx, index) = vmc::trampoline_context(callee);
-        let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
-        let inst = (*vmctx.as_ptr()).header.instance;
-        let c: &super::store::ComponentStore = &(*store).components;
-        let data = &c.instances[inst as usize];
+        let (store, inst, data) = instance_of(vmctx);
         let key = match data.def.trampolines[index as usize] {
             TrampolineDef::ResourceNew(k)
             | TrampolineDef::ResourceDrop(k)
@@ -429,13 +464,10 @@ pub(crate) unsafe extern "C" fn unsupported_trampoline(
     // SAFETY: `callee` is the context of a trampoline of a live component instance.
     unsafe {
         let (vmctx, index) = vmc::trampoline_context(callee);
-        if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
-            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
+        if let Err(ok) = check_may_leave(vmctx) {
+            return ok;
         }
-        let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
-        let inst = (*vmctx.as_ptr()).header.instance;
-        let c: &super::store::ComponentStore = &(*store).components;
-        let def = &c.instances[inst as usize].def;
+        let def = &instance_of(vmctx).2.def;
         let what = match def.trampolines[index as usize] {
             TrampolineDef::Unsupported(u) => def.unsupported[u as usize].0.clone(),
             _ => unreachable!("an unsupported built-in"),
@@ -462,8 +494,8 @@ unsafe fn resource_builtin_call(
     // SAFETY: forwarded to the caller.
     unsafe {
         let (vmctx, store, inst, ty) = resource_builtin(callee);
-        if leaves && vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
-            return fail(vmctx, anyhow::Error::new(crate::Trap::CannotLeaveComponent));
+        if leaves && let Err(ok) = check_may_leave(vmctx) {
+            return ok;
         }
         let arg = (*args.as_ptr()).get_i32() as u32;
         match ty.and_then(|ty| f(NonNull::new_unchecked(store), inst, ty, arg)) {
@@ -587,11 +619,6 @@ pub(crate) fn run_dtor(
             },
         }
     }
-}
-
-/// The memory definition behind a core memory of the store.
-pub(crate) fn memory_definition(store: &StoreOpaque, m: &crate::Memory) -> *mut VMMemoryDefinition {
-    store.memories[m.index].as_ptr().cast()
 }
 
 /// The lowering callee and its data for `target`, which lives at `at`.

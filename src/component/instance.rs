@@ -4,15 +4,14 @@
 //! types, and laying out the instance's `VMComponentContext`.
 
 use super::func::{
-    Func, abi_cx, lowering_callee, lowering_trampoline, memory_definition,
-    resource_drop_trampoline, resource_new_trampoline, resource_rep_trampoline,
-    unsupported_trampoline,
+    Func, abi_cx, lowering_callee, lowering_trampoline, resource_drop_trampoline,
+    resource_new_trampoline, resource_rep_trampoline, unsupported_trampoline,
 };
 use super::parse::{ComponentDef, CoreKind, EntityTy, Init, ItemRef, Kind, TrampolineDef};
 use super::resources::ResourceType;
 use super::store::{ComponentInstanceData, FuncData, GuestResource, LoweringInfo, LoweringTarget};
 use super::types::{FlatType, ResourceKey};
-use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreId};
+use crate::store::{AsContext, StoreContextMut, StoreId};
 use crate::vm::component::{VMComponentContextBox, VMLowering, VMTrampolineContext};
 use crate::vm::{VMArrayCallFn, VMFuncRef, VMOpaqueContext, VmBox, VmPtr};
 use crate::{Extern, Module};
@@ -802,7 +801,7 @@ fn fill_options<T>(
             *VMComponentContextBox::field::<*mut crate::vm::VMMemoryDefinition>(
                 vmctx,
                 offsets.memory(m),
-            ) = memory_definition(store.opaque(), mem);
+            ) = mem.ptr(store.opaque())?.as_ptr().cast(); // `def` is its first field
         }
         if let Some(r) = options.realloc {
             let f = env
@@ -829,7 +828,3 @@ fn fill_options<T>(
     }
     Ok(())
 }
-
-/// Keeps `AsContextMut` in scope for callers that pass contexts by value.
-#[allow(dead_code)]
-fn _assert_context<C: AsContextMut>(_: C) {}

@@ -11,7 +11,7 @@ use super::typed::{ComponentNamedList, Lift, Lower};
 use super::values::Val;
 use crate::store::{AsContextMut, StoreContextMut, StoreInner, StoreOpaque};
 use crate::{Engine, Module};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use core::ptr::NonNull;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -272,10 +272,4 @@ impl<T: 'static> LinkerInstance<'_, T> {
             _marker: core::marker::PhantomData,
         })
     }
-}
-
-/// A readable error for a missing export.
-#[allow(dead_code)]
-pub(crate) fn missing(name: &str) -> anyhow::Error {
-    anyhow!("no export named `{name}`")
 }

@@ -9,7 +9,7 @@
 //! are converted once into [`super::types`] form, with resources left abstract
 //! ([`ResourceKey`]) for each instance to bind.
 
-use super::types::{FuncType, ResourceKey, Type, TypeConverter};
+use super::types::{FuncType, ResourceKey, TypeConverter};
 use crate::vm::component::VMComponentOffsets;
 use crate::{Engine, Module};
 use anyhow::{Context, Result, anyhow, bail};
@@ -1019,10 +1019,4 @@ pub(crate) fn describe(ty: &EntityTy) -> String {
         EntityTy::Module => "core module".into(),
         EntityTy::Component => "component".into(),
     }
-}
-
-/// A short name for a value type, for messages.
-#[allow(dead_code)]
-pub(crate) fn type_name(ty: &Type) -> String {
-    ty.to_string()
 }

@@ -177,6 +177,36 @@ fn block_args(vals: &[Value]) -> Vec<BlockArg> {
     vals.iter().map(|v| BlockArg::Value(*v)).collect()
 }
 
+/// True for the loads and stores of linear memory.
+fn is_memory_access(op: &O<'_>) -> bool {
+    matches!(
+        op,
+        O::I32Load { .. }
+            | O::I64Load { .. }
+            | O::F32Load { .. }
+            | O::F64Load { .. }
+            | O::I32Load8S { .. }
+            | O::I32Load8U { .. }
+            | O::I32Load16S { .. }
+            | O::I32Load16U { .. }
+            | O::I64Load8S { .. }
+            | O::I64Load8U { .. }
+            | O::I64Load16S { .. }
+            | O::I64Load16U { .. }
+            | O::I64Load32S { .. }
+            | O::I64Load32U { .. }
+            | O::I32Store { .. }
+            | O::I64Store { .. }
+            | O::F32Store { .. }
+            | O::F64Store { .. }
+            | O::I32Store8 { .. }
+            | O::I32Store16 { .. }
+            | O::I64Store8 { .. }
+            | O::I64Store16 { .. }
+            | O::I64Store32 { .. }
+    )
+}
+
 /// Flags of accesses to VM structures: aligned, never trapping.
 fn vm_flags() -> MemFlagsData {
     MemFlagsData::trusted()
@@ -455,29 +485,7 @@ fn loop_assignments(
                     loops[l].push(local_index);
                 }
             }
-            O::I32Load { .. }
-            | O::I64Load { .. }
-            | O::F32Load { .. }
-            | O::F64Load { .. }
-            | O::I32Load8S { .. }
-            | O::I32Load8U { .. }
-            | O::I32Load16S { .. }
-            | O::I32Load16U { .. }
-            | O::I64Load8S { .. }
-            | O::I64Load8U { .. }
-            | O::I64Load16S { .. }
-            | O::I64Load16U { .. }
-            | O::I64Load32S { .. }
-            | O::I64Load32U { .. }
-            | O::I32Store { .. }
-            | O::I64Store { .. }
-            | O::F32Store { .. }
-            | O::F64Store { .. }
-            | O::I32Store8 { .. }
-            | O::I32Store16 { .. }
-            | O::I64Store8 { .. }
-            | O::I64Store16 { .. }
-            | O::I64Store32 { .. } => heap_ops += 1,
+            op if is_memory_access(&op) => heap_ops += 1,
             _ => {}
         }
     }
@@ -902,29 +910,6 @@ impl<'e, 'b> Translator<'e, 'b> {
                 | O::LocalSet { .. }
                 | O::LocalTee { .. }
                 | O::GlobalGet { .. }
-                | O::I32Load { .. }
-                | O::I64Load { .. }
-                | O::F32Load { .. }
-                | O::F64Load { .. }
-                | O::I32Load8S { .. }
-                | O::I32Load8U { .. }
-                | O::I32Load16S { .. }
-                | O::I32Load16U { .. }
-                | O::I64Load8S { .. }
-                | O::I64Load8U { .. }
-                | O::I64Load16S { .. }
-                | O::I64Load16U { .. }
-                | O::I64Load32S { .. }
-                | O::I64Load32U { .. }
-                | O::I32Store { .. }
-                | O::I64Store { .. }
-                | O::F32Store { .. }
-                | O::F64Store { .. }
-                | O::I32Store8 { .. }
-                | O::I32Store16 { .. }
-                | O::I64Store8 { .. }
-                | O::I64Store16 { .. }
-                | O::I64Store32 { .. }
                 | O::I32Const { .. }
                 | O::I64Const { .. }
                 | O::F32Const { .. }
@@ -1033,7 +1018,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                 | O::I64ReinterpretF64
                 | O::F32ReinterpretI32
                 | O::F64ReinterpretI64
-        )
+        ) || is_memory_access(op)
     }
 
     fn fuel_cost(op: &O<'_>) -> i64 {
