@@ -26,6 +26,7 @@ use super::encode::Encoder;
 use super::ops::{OpCode, op};
 use crate::module::ModuleInfo;
 use anyhow::{Context, Result, anyhow, bail};
+use smallvec::SmallVec;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
 
 /// Choices that change the emitted code.
@@ -1077,6 +1078,9 @@ impl<'a> Translator<'a> {
             _ => {
                 // Results go to slots 0..n, which may be locals still to be read: first
                 // gather every result in its temp, then shift them down in order.
+                // The gathering moves run on this path alone (a `br_if` falls through
+                // past them), so the operand view is put back afterwards.
+                let view: SmallVec<[Operand; 8]> = self.stack[len - n..].into();
                 self.materialize_top(n);
                 for j in 0..n {
                     let src = self.slot_at(len - n + j);
@@ -1085,6 +1089,12 @@ impl<'a> Translator<'a> {
                     }
                 }
                 self.enc.ret();
+                for (j, v) in view.into_iter().enumerate() {
+                    if let Operand::Local(l) = v {
+                        self.local_refs[l as usize] += 1;
+                    }
+                    self.stack[len - n + j] = v;
+                }
             }
         }
     }

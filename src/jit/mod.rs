@@ -125,6 +125,11 @@ fn host_isa_with(pinned: bool) -> Result<OwnedTargetIsa> {
         .set("opt_level", "speed")
         .map_err(|e| anyhow!("{e}"))?;
     flags.set("is_pic", "false").map_err(|e| anyhow!("{e}"))?;
+    // Functions with more results than return registers (valid since multi-value) return
+    // the rest through a hidden area in the caller's frame; every caller is ours.
+    flags
+        .set("enable_multi_ret_implicit_sret", "true")
+        .map_err(|e| anyhow!("{e}"))?;
     // Nothing unwinds through compiled code (traps return through every frame), so no
     // unwind tables.
     flags

@@ -1366,7 +1366,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(1, &memarg),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(2, &memarg),
             O::MemorySize { .. } => {
-                let len = self.mem_len();
+                let len = self.current_mem_len();
                 let pages = self.b.ins().ushr_imm_u(len, 16);
                 let v = self.b.ins().ireduce(types::I32, pages);
                 self.push(v);
@@ -1809,6 +1809,8 @@ impl<'e, 'b> Translator<'e, 'b> {
         let unwind = self.unwind_block();
         self.b.ins().jump(unwind, &[]);
         self.b.switch_to_block(fine);
+        // The callee (a host function, or wasm it called) may have grown memory.
+        self.reload_mem_len();
         let results: Vec<Value> = result_types
             .iter()
             .enumerate()
@@ -2118,6 +2120,21 @@ impl<'e, 'b> Translator<'e, 'b> {
         }
         let var = self.mem_len.expect("validated: a memory exists");
         self.b.use_var(var)
+    }
+
+    /// Memory 0's length now, for `memory.size`. The cached value will not do: outside
+    /// the pinned register it may be the entry load, which is pure, so the optimizer may
+    /// place it (and the size computed from it) after a later `memory.grow` or call.
+    fn current_mem_len(&mut self) -> Value {
+        match (self.pin, self.mem_def) {
+            (None, Some(def)) => self.b.ins().load(
+                self.env.ptr,
+                vm_flags(),
+                def,
+                VMMemoryDefinition::CURRENT_LENGTH as i32,
+            ),
+            _ => self.mem_len(),
+        }
     }
 
     /// Reloads the cached memory length (after a call or `memory.grow`).
