@@ -13,6 +13,7 @@ mod global;
 mod instance;
 pub mod libcalls;
 mod memory;
+pub mod stack_limit;
 mod table;
 mod trap;
 mod val_raw;

@@ -1,0 +1,98 @@
+//! The native stack limit of running wasm, one for both tiers: `Config::max_wasm_stack`
+//! below the outermost host → wasm entry, but never closer than [`HOST_STACK_RESERVE`] to
+//! the end of the calling thread's real stack (queried, not assumed), so runaway
+//! recursion traps with `StackOverflow` instead of hitting the guard page and aborting.
+//! Host → wasm re-entries are also counted ([`MAX_HOST_DEPTH`]), the same on both tiers.
+
+/// Native stack kept free below the limit: for a host function called by wasm at the
+/// limit, the trap path, and the Rust frames of a re-entry that is then refused.
+pub const HOST_STACK_RESERVE: usize = 64 << 10;
+
+/// Native stack wasm may use when the thread's stack cannot be queried (an unsupported
+/// platform): what the smallest common thread stacks still have room for.
+pub const UNKNOWN_THREAD_BUDGET: usize = 512 << 10;
+
+/// Host → wasm entries that may be active at once in a store (a host function calling
+/// wasm that calls the host ...); the next one traps with `StackOverflow`.
+pub const MAX_HOST_DEPTH: u32 = 500;
+
+/// An approximation of the native stack pointer: the address of a local.
+#[inline(always)]
+pub fn native_sp() -> usize {
+    let marker = 0u8;
+    core::hint::black_box(&marker as *const u8).addr()
+}
+
+/// The lowest native stack address wasm may use when entered from the host at `sp` on
+/// the current thread with `max_wasm_stack`; `None` when the thread has no room left at
+/// all (the entry must trap).
+pub fn wasm_stack_limit(sp: usize, max_wasm_stack: usize) -> Option<usize> {
+    if cfg!(miri) {
+        // Miri has no native stack to overflow (nor meaningful local addresses): only
+        // the re-entry count bounds recursion through the host.
+        return Some(0);
+    }
+    let thread_end = stacker::remaining_stack().map(|left| native_sp().saturating_sub(left));
+    limit_for(sp, max_wasm_stack, thread_end)
+}
+
+/// [`wasm_stack_limit`] given the lowest address of the thread's stack, if known.
+fn limit_for(sp: usize, max_wasm_stack: usize, thread_end: Option<usize>) -> Option<usize> {
+    match thread_end {
+        Some(end) => {
+            let floor = end.checked_add(HOST_STACK_RESERVE)?;
+            (sp > floor).then(|| sp.saturating_sub(max_wasm_stack).max(floor))
+        }
+        None => Some(sp.saturating_sub(max_wasm_stack.min(UNKNOWN_THREAD_BUDGET))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: usize = 1 << 20;
+
+    #[test]
+    fn the_configured_budget_applies_when_the_thread_has_more() {
+        let end = 0x7000_0000;
+        let sp = end + 8 * MIB;
+        assert_eq!(limit_for(sp, MIB, Some(end)), Some(sp - MIB));
+    }
+
+    #[test]
+    fn the_thread_end_minus_the_reserve_caps_a_larger_budget() {
+        let end = 0x7000_0000;
+        let sp = end + 256 * 1024;
+        let floor = end + HOST_STACK_RESERVE;
+        assert_eq!(limit_for(sp, MIB, Some(end)), Some(floor));
+        assert_eq!(limit_for(sp, usize::MAX, Some(end)), Some(floor));
+    }
+
+    #[test]
+    fn no_room_left_means_no_limit_to_run_with() {
+        let end = 0x7000_0000;
+        assert_eq!(limit_for(end + HOST_STACK_RESERVE, MIB, Some(end)), None);
+        assert_eq!(limit_for(end + 100, MIB, Some(end)), None);
+        assert_eq!(limit_for(100, MIB, Some(usize::MAX - 10)), None);
+    }
+
+    #[test]
+    fn an_unknown_thread_gets_a_modest_budget() {
+        let sp = 64 * MIB;
+        assert_eq!(limit_for(sp, MIB, None), Some(sp - UNKNOWN_THREAD_BUDGET));
+        assert_eq!(limit_for(sp, 4096, None), Some(sp - 4096));
+        assert_eq!(limit_for(100, MIB, None), Some(0));
+    }
+
+    #[test]
+    fn the_current_thread_is_queried() {
+        let sp = native_sp();
+        let limit = wasm_stack_limit(sp, usize::MAX).expect("room on a test thread");
+        if !cfg!(miri) {
+            // Far below `sp`, but not below the thread's stack: a test thread has a few
+            // MiB at most.
+            assert!(limit < sp && sp - limit < 64 * MIB, "{sp:#x} {limit:#x}");
+        }
+    }
+}
