@@ -77,7 +77,7 @@ fn why(stderr: &str) -> String {
     let mut lines = stderr.lines().filter(|l| !l.trim().is_empty());
     match lines.clone().position(|l| l.contains("panicked")) {
         Some(i) => lines.nth(i + 1).unwrap_or("").to_owned(),
-        None => lines.last().unwrap_or("").to_owned(),
+        None => lines.next_back().unwrap_or("").to_owned(),
     }
 }
 
@@ -313,5 +313,77 @@ fn component_with_two_unbounded_memories_runs_under_an_address_space_limit() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert_eq!(String::from_utf8_lossy(&o.stdout), "42\n");
     }
+    // The knob reaches the CLI: reserving the whole 4 GiB range for each memory does not
+    // fit twice under the limit, and fails cleanly.
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {AS_LIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_tierwasm"))
+        .args(["run", "--memory-reservation", "4294967296"])
+        .arg(&path)
+        .args(["--invoke", "answer()"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot reserve 4294967296 bytes"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `memory.grow` fails (-1) past `Config::memory_reservation`, on both tiers, and so does
+/// `Memory::grow`; a larger minimum is still granted; a smaller maximum still applies.
+#[test]
+fn memories_grow_up_to_the_reservation() {
+    for tier in tiers() {
+        let mut config = Config::new();
+        config.tier(tier).memory_reservation(3 * 65536);
+        let engine = Engine::new(&config).unwrap();
+        let mut store = Store::new(&engine, ());
+        let grow = |store: &mut Store<()>, memory: &str| {
+            let module = Module::new(
+                &engine,
+                format!(
+                    r#"(module (memory (export "mem") {memory})
+                    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+                    (func (export "last") (result i32)
+                      (i32.store8 (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 1))
+                                  (i32.const 7))
+                      (i32.load8_u (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 1)))))"#
+                ),
+            )
+            .unwrap();
+            let instance = Linker::new(&engine)
+                .instantiate(&mut *store, &module)
+                .unwrap();
+            let grow = instance
+                .get_typed_func::<i32, i32>(&*store, "grow")
+                .unwrap();
+            let last = instance.get_typed_func::<(), i32>(&*store, "last").unwrap();
+            let mem = instance.get_memory(&*store, "mem").unwrap();
+            (grow, last, mem)
+        };
+        let (g, last, mem) = grow(&mut store, "1");
+        assert_eq!(g.call(&mut store, 2).unwrap(), 1);
+        assert_eq!(last.call(&mut store, ()).unwrap(), 7);
+        assert_eq!(g.call(&mut store, 1).unwrap(), -1, "{tier:?}");
+        assert!(mem.grow(&mut store, 1).is_err());
+        assert_eq!(mem.size(&store), 3);
+        assert_eq!(g.call(&mut store, 0).unwrap(), 3);
+        // A minimum past the reservation is reserved in full, and cannot grow.
+        let (g, last, mem) = grow(&mut store, "5");
+        assert_eq!(mem.size(&store), 5);
+        assert_eq!(last.call(&mut store, ()).unwrap(), 7);
+        assert_eq!(g.call(&mut store, 1).unwrap(), -1);
+        // A maximum below the reservation is the limit.
+        let (g, _, _) = grow(&mut store, "1 2");
+        assert_eq!(g.call(&mut store, 1).unwrap(), 1);
+        assert_eq!(g.call(&mut store, 1).unwrap(), -1);
+        // Host memories follow the same rule.
+        let host = Memory::new(&mut store, MemoryType::new(0, None)).unwrap();
+        assert_eq!(host.grow(&mut store, 3).unwrap(), 0);
+        assert!(host.grow(&mut store, 1).is_err());
+    }
 }
