@@ -142,8 +142,7 @@ struct SignatureRegistry {
 struct EngineInner {
     config: Config,
     signatures: RwLock<SignatureRegistry>,
-    /// Engine-wide per-tier data (compiled component trampolines).
-    #[cfg_attr(not(all(feature = "jit", feature = "component")), allow(dead_code))]
+    /// Engine-wide per-tier data (compiled component trampolines, largest frame).
     tiers: crate::tiering::EngineTiers,
 }
 
@@ -196,7 +195,6 @@ impl Engine {
     }
 
     /// Engine-wide per-tier data.
-    #[cfg_attr(not(all(feature = "jit", feature = "component")), allow(dead_code))]
     pub(crate) fn tiers(&self) -> &crate::tiering::EngineTiers {
         &self.inner.tiers
     }

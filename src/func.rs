@@ -120,8 +120,9 @@ pub(crate) fn invoke(
         if (*context).entry_depth == 0 {
             // The outermost entry bounds how deep wasm may recurse natively, on this
             // thread's real stack; re-entries share that limit.
-            let max = (*store.as_ptr()).engine.config().max_wasm_stack;
-            match stack_limit::wasm_stack_limit(sp, max) {
+            let engine = &(*store.as_ptr()).engine;
+            let max = engine.config().max_wasm_stack;
+            match stack_limit::wasm_stack_limit(sp, max, engine.tiers().largest_frame()) {
                 Some(limit) => (*context).stack_limit = limit,
                 None => return Err(anyhow::Error::new(Trap::StackOverflow)),
             }

@@ -1,7 +1,9 @@
 //! The native stack limit of running wasm, one for both tiers: `Config::max_wasm_stack`
-//! below the outermost host → wasm entry, but never closer than [`HOST_STACK_RESERVE`] to
-//! the end of the calling thread's real stack (queried, not assumed), so runaway
-//! recursion traps with `StackOverflow` instead of hitting the guard page and aborting.
+//! below the outermost host → wasm entry, but never closer than [`HOST_STACK_RESERVE`]
+//! plus the largest compiled frame to the end of the calling thread's real stack
+//! (queried, not assumed), so runaway recursion traps with `StackOverflow` instead of
+//! hitting the guard page and aborting. (A compiled function checks the limit after its
+//! frame is allocated, so its frame may reach below the limit.)
 //! Host → wasm re-entries are also counted ([`MAX_HOST_DEPTH`]), the same on both tiers.
 
 /// Native stack kept free below the limit: for a host function called by wasm at the
@@ -23,20 +25,25 @@ pub fn native_sp() -> usize {
     core::hint::black_box(&marker as *const u8).addr()
 }
 
-/// The lowest native stack address wasm may use when entered from the host at `sp` on
-/// the current thread with `max_wasm_stack`; `None` when the thread has no room left at
-/// all (the entry must trap).
-pub fn wasm_stack_limit(sp: usize, max_wasm_stack: usize) -> Option<usize> {
+/// The stack limit for wasm entered from the host at `sp` on the current thread with
+/// `max_wasm_stack`, when compiled frames are at most `largest_frame` bytes; `None` when
+/// the thread has no room left at all (the entry must trap).
+pub fn wasm_stack_limit(sp: usize, max_wasm_stack: usize, largest_frame: usize) -> Option<usize> {
     if cfg!(miri) {
         // Miri has no native stack to overflow (nor meaningful local addresses): only
         // the re-entry count bounds recursion through the host.
         return Some(0);
     }
     let thread_end = stacker::remaining_stack().map(|left| native_sp().saturating_sub(left));
-    limit_for(sp, max_wasm_stack, thread_end)
+    limit_for(
+        sp,
+        max_wasm_stack,
+        thread_end.map(|end| end.saturating_add(largest_frame)),
+    )
 }
 
-/// [`wasm_stack_limit`] given the lowest address of the thread's stack, if known.
+/// [`wasm_stack_limit`] given the lowest address a frame may start at (the end of the
+/// thread's stack plus the largest frame), if known.
 fn limit_for(sp: usize, max_wasm_stack: usize, thread_end: Option<usize>) -> Option<usize> {
     match thread_end {
         Some(end) => {
@@ -88,11 +95,17 @@ mod tests {
     #[test]
     fn the_current_thread_is_queried() {
         let sp = native_sp();
-        let limit = wasm_stack_limit(sp, usize::MAX).expect("room on a test thread");
+        let limit = wasm_stack_limit(sp, usize::MAX, 0).expect("room on a test thread");
         if !cfg!(miri) {
             // Far below `sp`, but not below the thread's stack: a test thread has a few
             // MiB at most.
             assert!(limit < sp && sp - limit < 64 * MIB, "{sp:#x} {limit:#x}");
+            // A large frame moves the limit up by its size.
+            let framed = wasm_stack_limit(sp, usize::MAX, 100_000).unwrap();
+            assert!(
+                framed.abs_diff(limit + 100_000) < 4096,
+                "{framed:#x} {limit:#x}"
+            );
         }
     }
 }
