@@ -76,8 +76,8 @@ impl Config {
     /// 1 MiB. The interpreter keeps wasm frames in a per-store stack of this size; on
     /// both tiers, native stack used from the outermost host → wasm entry (compiled
     /// frames, host functions and re-entries) is bounded by it too, and never comes
-    /// closer than 64 KiB to the end of the calling thread's real stack, whatever this
-    /// says. Host → wasm re-entries nest at most 500 deep.
+    /// closer to the end of the calling thread's real stack than 64 KiB plus the largest
+    /// compiled frame, whatever this says. Host → wasm re-entries nest at most 500 deep.
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes;
         self
