@@ -15,6 +15,7 @@ use tierwasm::{
 const CASE: &str = "TIERWASM_LIMITS_CASE";
 
 /// Address-space limit of the memory cases, in KiB (`ulimit -v`): about 8 GB.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 const AS_LIMIT_KIB: u64 = 8_000_000;
 
 fn tiers() -> Vec<Tier> {
@@ -347,6 +348,8 @@ fn unbounded_memories(tier: Tier) -> u64 {
     pages + host.size(&store)
 }
 
+// `ulimit -v` (RLIMIT_AS) is enforced on Linux.
+#[cfg(target_os = "linux")]
 #[test]
 fn unbounded_memories_fit_under_an_address_space_limit() {
     for tier in tiers() {
@@ -361,7 +364,7 @@ fn unbounded_memories_fit_under_an_address_space_limit() {
 
 /// A component whose two core instances each have a memory without maximum, run by the
 /// CLI under the address-space limit.
-#[cfg(feature = "component")]
+#[cfg(all(feature = "component", target_os = "linux"))]
 #[test]
 fn component_with_two_unbounded_memories_runs_under_an_address_space_limit() {
     let dir = std::env::temp_dir().join(format!("tierwasm-limits-{}", std::process::id()));
