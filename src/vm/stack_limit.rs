@@ -6,6 +6,8 @@
 //! frame is allocated, so its frame may reach below the limit.)
 //! Host → wasm re-entries are also counted ([`MAX_HOST_DEPTH`]), the same on both tiers.
 
+use std::cell::Cell;
+
 /// Native stack kept free below the limit: for a host function called by wasm at the
 /// limit, the trap path, and the Rust frames of a re-entry that is then refused.
 pub const HOST_STACK_RESERVE: usize = 64 << 10;
@@ -34,12 +36,41 @@ pub fn wasm_stack_limit(sp: usize, max_wasm_stack: usize, largest_frame: usize) 
         // the re-entry count bounds recursion through the host.
         return Some(0);
     }
-    let thread_end = stacker::remaining_stack().map(|left| native_sp().saturating_sub(left));
+    let thread_end = thread_stack_end(sp);
     limit_for(
         sp,
         max_wasm_stack,
         thread_end.map(|end| end.saturating_add(largest_frame)),
     )
+}
+
+thread_local! {
+    /// The end of the stack this thread last queried, and the highest stack pointer seen
+    /// on that stack since; `(0, 0)` before the first query.
+    static KNOWN_STACK: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// The lowest address of the stack `sp` is on. The query costs about as much as a call
+/// into wasm, so its answer is kept per thread and reused while `sp` lies between that
+/// end and a stack pointer seen above it (memory of this thread's stack all along); a
+/// stack pointer elsewhere (a stack switched to by `stacker::grow`, a coroutine) asks
+/// again.
+fn thread_stack_end(sp: usize) -> Option<usize> {
+    KNOWN_STACK.with(|known| {
+        let (end, high) = known.get();
+        if end < sp && sp <= high {
+            return Some(end);
+        }
+        let new_end = native_sp().checked_sub(stacker::remaining_stack()?)?;
+        // The query is relative to its own stack pointer: a few bytes off each time.
+        let same_stack = new_end.abs_diff(end) < 4096;
+        known.set(if same_stack {
+            (end, high.max(sp))
+        } else {
+            (new_end, sp)
+        });
+        Some(if same_stack { end } else { new_end })
+    })
 }
 
 /// [`wasm_stack_limit`] given the lowest address a frame may start at (the end of the
@@ -90,6 +121,20 @@ mod tests {
         assert_eq!(limit_for(sp, MIB, None), Some(sp - UNKNOWN_THREAD_BUDGET));
         assert_eq!(limit_for(sp, 4096, None), Some(sp - 4096));
         assert_eq!(limit_for(100, MIB, None), Some(0));
+    }
+
+    #[test]
+    fn the_stack_end_is_kept_per_thread() {
+        let here = thread_stack_end(native_sp());
+        assert_eq!(thread_stack_end(native_sp()), here);
+        // Deeper on the same stack: the same end, without asking again.
+        assert_eq!(thread_stack_end(native_sp() - 4096), here);
+        let there = std::thread::spawn(|| thread_stack_end(native_sp()))
+            .join()
+            .unwrap();
+        if here.is_some() {
+            assert_ne!(there, here, "another thread, another stack");
+        }
     }
 
     #[test]
