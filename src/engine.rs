@@ -35,6 +35,7 @@ impl std::str::FromStr for Tier {
 pub struct Config {
     pub(crate) tier: Tier,
     pub(crate) max_wasm_stack: usize,
+    pub(crate) memory_reservation: usize,
     pub(crate) consume_fuel: bool,
     pub(crate) eager_translation: bool,
     pub(crate) count_loops: bool,
@@ -47,6 +48,7 @@ impl Default for Config {
         Config {
             tier: Tier::Auto,
             max_wasm_stack: 1 << 20,
+            memory_reservation: crate::vm::DEFAULT_MEMORY_RESERVATION,
             consume_fuel: false,
             eager_translation: false,
             count_loops: false,
@@ -70,10 +72,24 @@ impl Config {
         self
     }
 
-    /// Bytes of wasm stack a call may use (value slots and call frames) before it traps
-    /// with `StackOverflow`. Default 1 MiB.
+    /// Bytes of wasm stack a call may use before it traps with `StackOverflow`. Default
+    /// 1 MiB. The interpreter keeps wasm frames in a per-store stack of this size; on
+    /// both tiers, native stack used from the outermost host → wasm entry (compiled
+    /// frames, host functions and re-entries) is bounded by it too, and never comes
+    /// closer to the end of the calling thread's real stack than 64 KiB plus the largest
+    /// compiled frame, whatever this says. Host → wasm re-entries nest at most 500 deep.
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// Bytes of address space each linear memory reserves, and so the most it can grow
+    /// to when its type allows more: a memory reserves its maximum capped by this (but at
+    /// least its minimum), and `memory.grow` past it fails (returns -1). Memories never
+    /// move, and both tiers check bounds explicitly, so no guard region is reserved.
+    /// Default 1 GiB (16384 pages); up to 4 GiB reaches the whole 32-bit index space.
+    pub fn memory_reservation(&mut self, bytes: usize) -> &mut Self {
+        self.memory_reservation = bytes;
         self
     }
 
@@ -126,8 +142,7 @@ struct SignatureRegistry {
 struct EngineInner {
     config: Config,
     signatures: RwLock<SignatureRegistry>,
-    /// Engine-wide per-tier data (compiled component trampolines).
-    #[cfg_attr(not(all(feature = "jit", feature = "component")), allow(dead_code))]
+    /// Engine-wide per-tier data (compiled component trampolines, largest frame).
     tiers: crate::tiering::EngineTiers,
 }
 
@@ -180,7 +195,6 @@ impl Engine {
     }
 
     /// Engine-wide per-tier data.
-    #[cfg_attr(not(all(feature = "jit", feature = "component")), allow(dead_code))]
     pub(crate) fn tiers(&self) -> &crate::tiering::EngineTiers {
         &self.inner.tiers
     }

@@ -98,7 +98,9 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let mut ctx = store.as_context_mut();
         let o = ctx.opaque_mut();
-        o.memories.push(VmBox::new(vm::Memory::new(ty)?));
+        let reservation = o.engine.config().memory_reservation;
+        o.memories
+            .push(VmBox::new(vm::Memory::new(ty, reservation)?));
         Ok(Memory {
             store_id: o.id,
             index: o.memories.len() - 1,
@@ -149,7 +151,8 @@ impl Memory {
         }
     }
 
-    /// Grows by `delta` pages; returns the previous size.
+    /// Grows by `delta` pages; returns the previous size. Fails past the maximum, or past
+    /// `Config::memory_reservation` for a memory without a (smaller) maximum.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let mut ctx = store.as_context_mut();
         let o = ctx.opaque_mut();

@@ -10,8 +10,8 @@ use crate::store::{
 };
 use crate::values::{ExternRef, Val, func_to_ref, ref_to_func};
 use crate::vm::{
-    HOST_CONTEXT_MAGIC, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMFuncRef, VMOpaqueContext,
-    ValRaw, VmBox, VmPtr,
+    HOST_CONTEXT_MAGIC, Trap, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMFuncRef,
+    VMOpaqueContext, ValRaw, VmBox, VmPtr, stack_limit,
 };
 use anyhow::{Result, bail};
 use core::marker::PhantomData;
@@ -116,10 +116,20 @@ pub(crate) fn invoke(
     unsafe {
         let caller = (*store.as_ptr()).default_caller();
         let context = (*store.as_ptr()).context.as_ptr();
+        let sp = stack_limit::native_sp();
         if (*context).entry_depth == 0 {
-            // The outermost entry bounds how deep compiled code may recurse natively.
-            let max = (*store.as_ptr()).engine.config().max_wasm_stack;
-            (*context).stack_limit = crate::interp::stack::native_sp().saturating_sub(max);
+            // The outermost entry bounds how deep wasm may recurse natively, on this
+            // thread's real stack; re-entries share that limit.
+            let engine = &(*store.as_ptr()).engine;
+            let max = engine.config().max_wasm_stack;
+            match stack_limit::wasm_stack_limit(sp, max, engine.tiers().largest_frame()) {
+                Some(limit) => (*context).stack_limit = limit,
+                None => return Err(anyhow::Error::new(Trap::StackOverflow)),
+            }
+        } else if (*context).entry_depth >= stack_limit::MAX_HOST_DEPTH
+            || sp < (*context).stack_limit
+        {
+            return Err(anyhow::Error::new(Trap::StackOverflow));
         }
         (*context).entry_depth += 1;
         let f = funcref.as_ptr();

@@ -329,6 +329,7 @@ pub(crate) fn instantiate<T>(
         native: &native,
     });
     let inst = handle.get_mut();
+    let reservation = o.engine.config().memory_reservation;
     for (i, p) in memories.iter().enumerate() {
         inst.set_memory(i as u32, *p);
     }
@@ -344,7 +345,7 @@ pub(crate) fn instantiate<T>(
         .enumerate()
         .skip(info.num_imported_memories as usize)
     {
-        let mem = VmBox::new(vm::Memory::new(*ty)?);
+        let mem = VmBox::new(vm::Memory::new(*ty, reservation)?);
         // SAFETY: `VmBox` pointers are never null.
         inst.set_memory(i as u32, unsafe { NonNull::new_unchecked(mem.as_ptr()) });
         o.memories.push(mem);

@@ -68,6 +68,34 @@ fn a_trap_exits_1_with_its_kind() {
     assert_eq!(stderr(&o), "error: wasm trap: all fuel consumed\n");
 }
 
+/// Runaway recursion on the main thread (8 MiB) traps whatever `--max-wasm-stack` says,
+/// even far more than the thread has, on both tiers: never an abort.
+#[test]
+fn runaway_recursion_on_the_main_thread_traps_with_any_stack_limit() {
+    let tiers: &[&str] = if cfg!(feature = "jit") {
+        &["interp", "jit"]
+    } else {
+        &["interp"]
+    };
+    for tier in tiers {
+        for max in ["65536", "8388608", "1073741824"] {
+            let o = tierwasm(&[
+                "run",
+                "--tier",
+                tier,
+                "--max-wasm-stack",
+                max,
+                "tests/fixtures/fac.wat",
+                "--invoke",
+                "recurse",
+                "0",
+            ]);
+            assert_eq!(o.status.code(), Some(1), "{tier} {max}: {}", stderr(&o));
+            assert_eq!(stderr(&o), "error: wasm trap: call stack exhausted\n");
+        }
+    }
+}
+
 #[test]
 fn bad_input_exits_2_without_panicking() {
     let dir = std::env::temp_dir().join(format!("tierwasm-cli-{}", std::process::id()));

@@ -31,9 +31,14 @@ struct EngineArgs {
     /// Run with this much fuel (each wasm instruction costs 1); out of fuel traps.
     #[arg(long)]
     fuel: Option<u64>,
-    /// Wasm stack limit in bytes.
+    /// Wasm stack limit in bytes (default 1 MiB; always kept 64 KiB short of the
+    /// thread's real stack).
     #[arg(long)]
     max_wasm_stack: Option<usize>,
+    /// Address space each memory reserves, in bytes: the most a memory can grow to
+    /// (default 1 GiB; 4294967296 for the whole 32-bit range).
+    #[arg(long)]
+    memory_reservation: Option<usize>,
     /// Translate for the interpreter without optimisations (for debugging the translator).
     #[arg(long, hide = true)]
     plain: bool,
@@ -48,6 +53,9 @@ impl EngineArgs {
             .plain_translation(self.plain);
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
+        }
+        if let Some(bytes) = self.memory_reservation {
+            config.memory_reservation(bytes);
         }
         Engine::new(&config)
     }

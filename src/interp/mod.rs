@@ -27,7 +27,9 @@ pub use code::{FuncCode, ModuleCode};
 pub use stack::InterpStack;
 pub use translate::TranslateOptions;
 
-use crate::vm::{Trap, VMContext, VMFunctionContext, VMOpaqueContext, VMStoreContext, ValRaw};
+use crate::vm::{
+    Trap, VMContext, VMFunctionContext, VMOpaqueContext, VMStoreContext, ValRaw, stack_limit,
+};
 use core::ptr::NonNull;
 use exec::{Cx, Exit, InstCache};
 use stack::Slot;
@@ -82,13 +84,10 @@ unsafe fn execute(
     let stack_ptr = unsafe { (*store).interp_state.cast::<InterpStack>() };
     // SAFETY: no other borrow of the interpreter state is live during this setup.
     let stack = unsafe { &mut *stack_ptr };
-    let sp = stack::native_sp();
-    if stack.nesting == 0 {
-        stack.native_base = sp;
-    }
-    if stack.nesting >= stack::MAX_NESTING
-        || stack.native_base.saturating_sub(sp) > stack::MAX_NATIVE_REENTRY_BYTES
-    {
+    // Every activation (from the host, or from compiled code) uses native stack: the
+    // store's limit is the one compiled code checks too.
+    // SAFETY: `store` is live.
+    if stack_limit::native_sp() < unsafe { (*store).stack_limit } {
         // SAFETY: `store` is live.
         unsafe { (*store).set_pending_error(anyhow::Error::new(Trap::StackOverflow)) };
         return false;
@@ -126,8 +125,6 @@ unsafe fn execute(
     let stack_top: *mut usize = unsafe { &raw mut (*stack_ptr).top };
     // SAFETY: as above.
     let frame_top: *mut usize = unsafe { &raw mut (*stack_ptr).frame_top };
-    // SAFETY: as above.
-    unsafe { (*stack_ptr).nesting += 1 };
     // SAFETY: the frame fits; the arguments are `num_params` values per the ABI; locals
     // are zeroed as wasm requires.
     unsafe {
@@ -165,7 +162,6 @@ unsafe fn execute(
     let stack = unsafe { &mut *stack_ptr };
     stack.top = entry_top;
     stack.frame_top = entry_frame_top;
-    stack.nesting -= 1;
     match exit {
         Exit::Done => {
             let _ = len;

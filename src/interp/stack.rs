@@ -127,7 +127,7 @@ impl SlotValue for f64 {
     }
 }
 
-/// The per-store interpreter state: the value stack and how deep the host has re-entered.
+/// The per-store interpreter state: the value stack and the frame stack.
 pub struct InterpStack {
     slots: *mut Slot,
     capacity: usize,
@@ -138,24 +138,6 @@ pub struct InterpStack {
     frames: *mut super::exec::Frame,
     /// First free frame: where a new (re-entrant) activation starts its frames.
     pub frame_top: usize,
-    /// Host → wasm re-entries currently on the native stack.
-    pub nesting: u32,
-    /// Native stack address at the outermost entry (to bound re-entry by bytes).
-    pub native_base: usize,
-}
-
-/// Re-entries from host functions into wasm allowed at once (each uses native stack).
-pub const MAX_NESTING: u32 = 500;
-
-/// Native stack the chain of host → wasm → host re-entries may use before the next
-/// re-entry traps with `StackOverflow`. Small enough for a 2 MiB thread in a debug build.
-pub const MAX_NATIVE_REENTRY_BYTES: usize = 384 << 10;
-
-/// An approximation of the native stack pointer: the address of a local.
-#[inline(always)]
-pub fn native_sp() -> usize {
-    let marker = 0u8;
-    core::hint::black_box(&marker as *const u8).addr()
 }
 
 impl InterpStack {
@@ -169,8 +151,6 @@ impl InterpStack {
             max_frames: (max_bytes / 32).max(16),
             frames: core::ptr::null_mut(),
             frame_top: 0,
-            nesting: 0,
-            native_base: 0,
         }
     }
 

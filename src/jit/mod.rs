@@ -59,6 +59,10 @@ pub struct CompiledModule {
     pub funcs: Box<[Option<CompiledFunc>]>,
     /// Bytes of machine code emitted.
     pub code_size: usize,
+    /// The largest native frame of its functions and trampolines, return address and
+    /// saved frame pointer included: how far below the stack limit a frame may reach
+    /// before its stack check runs.
+    pub largest_frame: usize,
     jit: Option<JITModule>,
 }
 
@@ -280,6 +284,11 @@ fn compile_inner(
     };
     let artifacts = compile_parallel(&env, &ids)?;
     let code_size = artifacts.iter().map(|(_, f, _)| f.bytes.len()).sum();
+    let largest_frame = artifacts
+        .iter()
+        .map(|(_, f, a)| f.frame_size.max(a.frame_size) as usize + 2 * size_of::<usize>())
+        .max()
+        .unwrap_or(0);
     for (_, f, a) in artifacts {
         for art in [f, a] {
             jit.define_function_bytes(art.id, art.align, &art.bytes, &art.relocs)?;
@@ -301,6 +310,7 @@ fn compile_inner(
     Ok(CompiledModule {
         funcs,
         code_size,
+        largest_frame,
         jit: Some(jit),
     })
 }

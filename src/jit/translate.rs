@@ -130,6 +130,8 @@ pub(crate) struct Artifact {
     pub(crate) align: u64,
     pub(crate) bytes: Vec<u8>,
     pub(crate) relocs: Vec<ModuleReloc>,
+    /// Bytes of its native frame below the saved frame pointer.
+    pub(crate) frame_size: u32,
 }
 
 /// Imports function `id` of the JIT module into `func` (what `Module::declare_func_in_func`
@@ -168,6 +170,10 @@ fn compile(env: &Env<'_>, ctx: &mut Context, id: FuncId, pinned: bool) -> Result
             .iter()
             .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
             .collect(),
+        frame_size: code
+            .buffer
+            .frame_layout()
+            .map_or(0, |l| l.frame_to_fp_offset),
     };
     ctx.clear();
     Ok(artifact)

@@ -9,6 +9,7 @@ use crate::module::ModuleInfo;
 use crate::vm::{VMArrayCallFn, VMSharedTypeIndex};
 use anyhow::Result;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A module's data for every tier.
 pub(crate) struct ModuleTiers {
@@ -38,13 +39,14 @@ impl ModuleTiers {
             let options = crate::jit::JitOptions {
                 fuel: engine.config().consume_fuel,
             };
-            Some(crate::jit::compile_module(
-                &info,
-                offsets,
-                &sig_ids,
-                &options,
-                |d| !mixed || d % 2 == 0,
-            )?)
+            let compiled = crate::jit::compile_module(&info, offsets, &sig_ids, &options, |d| {
+                !mixed || d % 2 == 0
+            })?;
+            engine
+                .tiers()
+                .largest_frame
+                .fetch_max(compiled.largest_frame, Ordering::Relaxed);
+            Some(compiled)
         } else {
             None
         };
@@ -92,11 +94,22 @@ impl ModuleTiers {
 }
 
 /// What the tiers keep per engine: the compiled lowering trampolines of components
-/// (one per core signature, made on first use).
+/// (one per core signature, made on first use), and the largest compiled frame.
 #[derive(Default)]
 pub(crate) struct EngineTiers {
+    /// The largest native frame of any module the engine compiled: the stack limit is
+    /// kept that much (more) above the end of the thread's stack, since a frame is
+    /// allocated before its stack check runs.
+    largest_frame: AtomicUsize,
     #[cfg(all(feature = "jit", feature = "component"))]
     lowering_trampolines: std::sync::OnceLock<Option<crate::jit::component::LoweringTrampolines>>,
+}
+
+impl EngineTiers {
+    /// The largest native frame of compiled code run by this engine (0 without any).
+    pub(crate) fn largest_frame(&self) -> usize {
+        self.largest_frame.load(Ordering::Relaxed)
+    }
 }
 
 /// The compiled (wasm-call) lowering trampoline for lowered core signature `ty`, when

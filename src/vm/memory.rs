@@ -1,4 +1,10 @@
 //! Linear memories: a reservation made once (so the base never moves), grown in place.
+//!
+//! Both tiers check every access against the current length (no guard pages), so a
+//! memory reserves only what it may grow to: its maximum, capped by
+//! `Config::memory_reservation` (but never less than its minimum). Compiled code keeps
+//! the base across calls, so a memory is never moved: growing past the reservation fails
+//! (`memory.grow` returns -1), as the spec allows.
 
 use super::VmSafe;
 use crate::module::MemoryType;
@@ -8,6 +14,23 @@ use anyhow::{Result, bail};
 pub const WASM_PAGE_SIZE: usize = 65536;
 /// Pages in a 32-bit memory's full index space.
 const MAX_PAGES_32: u64 = 65536;
+
+/// Default of `Config::memory_reservation`: 1 GiB, so several memories without a
+/// maximum fit in a process under an address-space limit (7 under 8 GB), while a program
+/// can still grow one to 16384 pages.
+pub const DEFAULT_MEMORY_RESERVATION: usize = 1 << 30;
+
+/// The pages a memory of type `ty` may reach with `reservation` bytes of address space:
+/// its maximum (or the 32-bit index space) capped by the reservation, but at least its
+/// minimum.
+pub fn reachable_pages(ty: &MemoryType, reservation: usize) -> Result<u64> {
+    let max_pages = ty.maximum.unwrap_or(MAX_PAGES_32).min(MAX_PAGES_32);
+    if ty.minimum > max_pages {
+        bail!("memory minimum of {} pages exceeds the maximum", ty.minimum);
+    }
+    let reserved = (reservation / WASM_PAGE_SIZE) as u64;
+    Ok(max_pages.min(reserved).max(ty.minimum))
+}
 
 /// What running code reads to access a memory: base address and current size in bytes.
 #[repr(C)]
@@ -35,6 +58,8 @@ pub struct Memory {
     /// Read by running code.
     pub def: VMMemoryDefinition,
     ty: MemoryType,
+    /// Pages it may grow to (see [`reachable_pages`]).
+    reach: u64,
     storage: Storage,
 }
 // SAFETY: repr(C); running code only reads `def`.
@@ -53,18 +78,16 @@ enum Storage {
 }
 
 impl Memory {
-    /// Creates a memory of `ty.minimum` pages, able to grow to its maximum.
-    pub fn new(ty: MemoryType) -> Result<Memory> {
-        let max_pages = ty.maximum.unwrap_or(MAX_PAGES_32).min(MAX_PAGES_32);
-        if ty.minimum > max_pages {
-            bail!("memory minimum of {} pages exceeds the maximum", ty.minimum);
-        }
+    /// Creates a memory of `ty.minimum` pages, able to grow as far as
+    /// [`reachable_pages`] says for `reservation` bytes.
+    pub fn new(ty: MemoryType, reservation: usize) -> Result<Memory> {
+        let reach = reachable_pages(&ty, reservation)?;
         let initial = ty.minimum as usize * WASM_PAGE_SIZE;
         #[cfg(not(miri))]
         {
-            // Reserve the whole range up front so the base never moves; at least one page
-            // so the base is a real mapping even for empty memories.
-            let reserve = (max_pages as usize * WASM_PAGE_SIZE).max(WASM_PAGE_SIZE);
+            // Reserve the whole reachable range up front so the base never moves; at
+            // least one page so the base is a real mapping even for empty memories.
+            let reserve = (reach as usize * WASM_PAGE_SIZE).max(WASM_PAGE_SIZE);
             let mut allocation = region::alloc(reserve, region::Protection::NONE)
                 .map_err(|e| anyhow::anyhow!("cannot reserve {reserve} bytes for a memory: {e}"))?;
             let base = allocation.as_mut_ptr::<u8>();
@@ -79,6 +102,7 @@ impl Memory {
                     current_length: initial,
                 },
                 ty,
+                reach,
                 storage: Storage::Reserved {
                     _allocation: allocation,
                     committed: initial,
@@ -99,6 +123,7 @@ impl Memory {
                     current_length: initial,
                 },
                 ty,
+                reach,
                 storage: Storage::Heap { layout },
             })
         }
@@ -122,11 +147,16 @@ impl Memory {
         self.def.current_length
     }
 
-    /// `memory.grow`: the previous size in pages, or `None` if it cannot grow.
+    /// Pages the memory may grow to: its maximum, capped by its reservation.
+    pub fn reachable_pages(&self) -> u64 {
+        self.reach
+    }
+
+    /// `memory.grow`: the previous size in pages, or `None` if it cannot grow (past its
+    /// maximum or its reservation).
     pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
         let old = self.pages();
-        let max = self.ty.maximum.unwrap_or(MAX_PAGES_32).min(MAX_PAGES_32);
-        let new = old.checked_add(delta_pages).filter(|&n| n <= max)?;
+        let new = old.checked_add(delta_pages).filter(|&n| n <= self.reach)?;
         if delta_pages == 0 {
             return Some(old);
         }
@@ -134,7 +164,7 @@ impl Memory {
         match &mut self.storage {
             #[cfg(not(miri))]
             Storage::Reserved { committed, .. } => {
-                // SAFETY: `new_len <= max * page`, which is inside the reservation.
+                // SAFETY: `new_len <= reach * page`, which is inside the reservation.
                 unsafe {
                     region::protect(
                         self.def.base.add(*committed),
@@ -272,7 +302,7 @@ mod tests {
 
     #[test]
     fn grows_in_place_within_maximum() {
-        let mut m = Memory::new(MemoryType::new(1, Some(3))).unwrap();
+        let mut m = Memory::new(MemoryType::new(1, Some(3)), DEFAULT_MEMORY_RESERVATION).unwrap();
         let base = m.def.base;
         m.data_mut()[65535] = 7;
         assert_eq!(m.grow(1), Some(1));
@@ -287,8 +317,41 @@ mod tests {
     }
 
     #[test]
+    fn reservation_caps_what_a_memory_can_reach() {
+        const P: usize = WASM_PAGE_SIZE;
+        let reach =
+            |min, max, reservation| reachable_pages(&MemoryType::new(min, max), reservation);
+        // No maximum: the reservation decides (whole pages only).
+        assert_eq!(reach(1, None, 10 * P).unwrap(), 10);
+        assert_eq!(reach(1, None, 10 * P + P / 2).unwrap(), 10);
+        assert_eq!(reach(0, None, DEFAULT_MEMORY_RESERVATION).unwrap(), 16384);
+        // A smaller maximum reserves only the maximum.
+        assert_eq!(reach(1, Some(3), 10 * P).unwrap(), 3);
+        // Never beyond the 32-bit index space, whatever the reservation.
+        assert_eq!(reach(1, None, usize::MAX).unwrap(), MAX_PAGES_32);
+        assert_eq!(reach(1, Some(1 << 20), usize::MAX).unwrap(), MAX_PAGES_32);
+        // The minimum is always there, even past the reservation.
+        assert_eq!(reach(20, None, 10 * P).unwrap(), 20);
+        assert_eq!(reach(2, Some(5), 0).unwrap(), 2);
+        assert!(reach(5, Some(2), 10 * P).is_err());
+    }
+
+    #[test]
+    fn grow_stops_at_the_reservation() {
+        let mut m = Memory::new(MemoryType::new(1, None), 3 * WASM_PAGE_SIZE).unwrap();
+        assert_eq!(m.reachable_pages(), 3);
+        assert_eq!(m.grow(2), Some(1));
+        m.data_mut()[3 * WASM_PAGE_SIZE - 1] = 9;
+        assert_eq!(m.grow(1), None);
+        assert_eq!(m.pages(), 3);
+        assert_eq!(m.ty().maximum, None, "the type keeps its declared maximum");
+        let big = Memory::new(MemoryType::new(4, None), WASM_PAGE_SIZE).unwrap();
+        assert_eq!((big.pages(), big.reachable_pages()), (4, 4));
+    }
+
+    #[test]
     fn bulk_ops_check_bounds() {
-        let mut m = Memory::new(MemoryType::new(1, None)).unwrap();
+        let mut m = Memory::new(MemoryType::new(1, None), DEFAULT_MEMORY_RESERVATION).unwrap();
         let p: *mut Memory = &mut m;
         // SAFETY: `p` points at `m`, alive for the whole test.
         unsafe {

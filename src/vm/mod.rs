@@ -13,6 +13,7 @@ mod global;
 mod instance;
 pub mod libcalls;
 mod memory;
+pub mod stack_limit;
 mod table;
 mod trap;
 mod val_raw;
@@ -25,7 +26,9 @@ pub use func_ref::{
 };
 pub use global::{Global, VMGlobalDefinition};
 pub use instance::{Instance, InstanceParts};
-pub use memory::{Memory, VMMemoryDefinition, WASM_PAGE_SIZE};
+pub use memory::{
+    DEFAULT_MEMORY_RESERVATION, Memory, VMMemoryDefinition, WASM_PAGE_SIZE, reachable_pages,
+};
 pub use table::{Table, VMTableDefinition};
 pub use trap::{Trap, TrapCode};
 pub use val_raw::{VMRef, ValRaw};
