@@ -986,3 +986,91 @@ fn post_return_may_not_call_out_on_any_tier() {
         assert_eq!(*store.data(), 1, "the call itself reached the host once");
     }
 }
+
+#[test]
+fn truncated_nested_module_is_an_error_not_a_panic() {
+    // Preamble, then a core-module section that declares 32 bytes but has 8.
+    let mut bytes = b"\0asm\x0d\x00\x01\x00".to_vec();
+    bytes.extend_from_slice(&[1, 32]);
+    bytes.extend_from_slice(b"\0asm\x01\0\0\0");
+    assert_eq!(bytes.len(), 18);
+    // A nested component declaring more than it has.
+    let mut nested = b"\0asm\x0d\x00\x01\x00".to_vec();
+    nested.extend_from_slice(&[4, 40]);
+    nested.extend_from_slice(b"\0asm\x0d\x00\x01\x00");
+    for bytes in [bytes, nested] {
+        let engine = Engine::default();
+        let r = std::panic::catch_unwind(|| Component::new(&engine, &bytes).map(|_| ()));
+        let err = r.expect("no panic").unwrap_err();
+        assert!(!format!("{err:#}").is_empty());
+    }
+}
+
+#[test]
+fn wast_assert_unlinkable_takes_components() {
+    let script = r#"
+      (assert_unlinkable
+        (component (import "missing" (func)))
+        "missing")
+      (assert_unlinkable
+        (module (import "spectest" "nope" (func)))
+        "unknown import")
+    "#;
+    let report = tierwasm::wast::run_wast(&Engine::default(), "unlinkable.wast", script);
+    assert_eq!(report.failures, Vec::<String>::new());
+    assert_eq!(report.passed, 2);
+}
+
+#[test]
+fn extended_constant_expressions_in_a_nested_core_module() {
+    // What CPython and QuickJS components do: a data segment offset and a global
+    // initialiser computed from an imported global (the memory base).
+    let wat = r#"(component
+      (core module $base (global (export "base") i32 (i32.const 1000)))
+      (core instance $b (instantiate $base))
+      (core module $m
+        (import "env" "base" (global $base i32))
+        (memory 1)
+        (global $end i32 (i32.add (global.get $base) (i32.mul (i32.const 2) (i32.const 12))))
+        (global $wide i64 (i64.sub (i64.const 50) (i64.const 8)))
+        (data (i32.add (global.get $base) (i32.const 8)) "\2a")
+        (func (export "run") (result i32)
+          (i32.add
+            (i32.add (global.get $end) (i32.wrap_i64 (global.get $wide)))
+            (i32.load8_u (i32.const 1008)))))
+      (core instance $i (instantiate $m (with "env" (instance $b))))
+      (func (export "run") (result u32) (canon lift (core func $i "run"))))"#;
+    for engine in engines() {
+        let component = Component::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::<()>::new(&engine)
+            .instantiate(&mut store, &component)
+            .unwrap();
+        let run = instance
+            .get_typed_func::<(), (u32,)>(&store, "run")
+            .unwrap();
+        assert_eq!(run.call(&mut store, ()).unwrap(), (1024 + 42 + 42,));
+    }
+}
+
+#[test]
+fn unsupported_proposals_in_components_are_reported_unsupported() {
+    let engine = Engine::default();
+    for (core, feature) in [
+        ("(func return_call 0)", "tail calls"),
+        ("(memory 1) (memory 1)", "multi-memory"),
+        ("(func (param v128))", "SIMD"),
+        ("(type (struct))", "GC"),
+    ] {
+        let wat = format!("(component (core module {core}))");
+        let err = format!("{:#}", Component::new(&engine, &wat).unwrap_err());
+        assert!(
+            err.contains(&format!("unsupported: {feature}")),
+            "{core}: {err}"
+        );
+    }
+    // Still invalid, whatever the features: the validator's own error.
+    let err = Component::new(&engine, "(component (core module (func (result i32))))").unwrap_err();
+    let err = format!("{err:#}");
+    assert!(!err.contains("unsupported"), "{err}");
+}
