@@ -227,7 +227,7 @@ pub(crate) fn explain_invalid(
     // Several at once: name each proposal the module cannot do without.
     let mut needed: Vec<&str> = UNSUPPORTED
         .iter()
-        .filter(|(_, f)| !valid(all - *f | supported))
+        .filter(|(_, f)| !valid((all - *f) | supported))
         .map(|(name, _)| *name)
         .collect();
     if needed.is_empty() {
