@@ -1,7 +1,7 @@
 //! The canonical ABI on dynamic values: lifting core values (flat, or in linear memory)
 //! to [`Val`]s and lowering `Val`s back, for every component value type, with the
 //! spec's checks (bounds, alignment, `char` and discriminant validity, UTF-8/UTF-16
-//! validity, realloc results) and string transcoding between the three encodings.
+//! validity, string lengths, realloc results); strings are stored by `transcode`.
 //!
 //! An [`AbiCx`] is one side of a call: a component instance (its handle table and
 //! resource bindings), a memory, a `realloc` and a string encoding, or the host.
