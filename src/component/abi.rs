@@ -455,10 +455,10 @@ impl AbiCx {
         })
     }
 
-    /// Checks the string at `ptr` with `len` code units (tagged for `latin1+utf16`) as
-    /// the spec's `load_string_from_range` does (length limit, alignment, bounds,
-    /// encoding), without copying it.
-    pub(crate) fn lift_string_src(&self, ptr: u32, len: u32) -> Result<LiftedStr> {
+    /// The code units and encoding of the string at `ptr` with `len` code units (tagged
+    /// for `latin1+utf16`), with the checks of the spec's `load_string_from_range` but
+    /// the encoding's (length limit, alignment, bounds).
+    fn string_range(&self, ptr: u32, len: u32) -> Result<(u32, Units)> {
         let (units, encoding) = match self.encoding {
             StringEncoding::Utf8 => (len, Units::Utf8),
             StringEncoding::Utf16 => (len, Units::Utf16),
@@ -478,46 +478,45 @@ impl AbiCx {
             return Err(trap("unaligned pointer"));
         }
         self.check_range(ptr, bytes, "string")?;
+        Ok((units, encoding))
+    }
+
+    /// Checks the string at `ptr` with `len` code units (tagged for `latin1+utf16`) as
+    /// lifting does, encoding included, without copying it.
+    pub(crate) fn lift_string_src(&self, ptr: u32, len: u32) -> Result<LiftedStr> {
+        let (units, encoding) = self.string_range(ptr, len)?;
         let Some(memory) = self.memory else {
             bail!("canonical option `memory` is required for this type")
         };
-        let mem = self.mem()?;
-        super::transcode::validate(
-            &mem[ptr as usize..(u64::from(ptr) + bytes) as usize],
-            encoding,
-        )?;
-        Ok(LiftedStr {
+        let s = LiftedStr {
             memory,
             ptr,
             units,
             encoding,
             compact: self.encoding == StringEncoding::CompactUtf16,
-        })
+        };
+        let mem = self.mem()?;
+        super::transcode::validate(&mem[ptr as usize..][..s.byte_len()], encoding)?;
+        Ok(s)
     }
 
-    /// Lifts a string at `ptr` with `len` code units (tagged for `latin1+utf16`).
+    /// Lifts a string at `ptr` with `len` code units (tagged for `latin1+utf16`) into a
+    /// host `String` (decoding checks the encoding).
     pub(crate) fn lift_string(&mut self, ptr: u32, len: u32) -> Result<String> {
-        let s = self.lift_string_src(ptr, len)?;
-        let mem = self.mem()?;
-        let start = ptr as usize;
-        Ok(match s.encoding {
-            Units::Utf8 => {
-                let raw = &mem[start..start + s.units as usize];
-                // Validated by `lift_string_src`.
-                std::str::from_utf8(raw)
-                    .map_err(|e| trap(e.to_string()))?
-                    .to_string()
-            }
-            Units::Utf16 => {
-                let raw = &mem[start..start + 2 * s.units as usize];
-                char::decode_utf16(
-                    raw.chunks_exact(2)
-                        .map(|c| u16::from_le_bytes([c[0], c[1]])),
-                )
-                .collect::<Result<String, _>>()
-                .map_err(|e| trap(format!("invalid utf-16: {e}")))?
-            }
-            Units::Latin1 => mem[start..start + s.units as usize]
+        let (units, encoding) = self.string_range(ptr, len)?;
+        let raw = &self.mem()?[ptr as usize..];
+        Ok(match encoding {
+            Units::Utf8 => std::str::from_utf8(&raw[..units as usize])
+                .map_err(|e| trap(e.to_string()))?
+                .to_owned(),
+            Units::Utf16 => char::decode_utf16(
+                raw[..2 * units as usize]
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]])),
+            )
+            .collect::<Result<String, _>>()
+            .map_err(|e| trap(format!("invalid utf-16: {e}")))?,
+            Units::Latin1 => raw[..units as usize]
                 .iter()
                 .map(|&b| char::from(b))
                 .collect(),

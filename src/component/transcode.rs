@@ -42,7 +42,7 @@ pub(crate) struct LiftedStr {
 }
 
 impl LiftedStr {
-    fn byte_len(&self) -> usize {
+    pub(crate) fn byte_len(&self) -> usize {
         match self.encoding {
             Units::Utf16 => 2 * self.units as usize,
             Units::Utf8 | Units::Latin1 => self.units as usize,
@@ -140,15 +140,6 @@ fn u16s(raw: &[u8]) -> impl Iterator<Item = u16> + '_ {
 /// Writes `u` at `dst[at..at + 2]`.
 fn put_u16(dst: &mut [u8], at: usize, u: u16) {
     dst[at..at + 2].copy_from_slice(&u.to_le_bytes());
-}
-
-/// Writes `c` in UTF-16 at byte `at` of `dst`; returns where the next one goes.
-fn put_char_utf16(dst: &mut [u8], mut at: usize, c: char) -> usize {
-    for u in c.encode_utf16(&mut [0; 2]) {
-        put_u16(dst, at, *u);
-        at += 2;
-    }
-    at
 }
 
 /// Calls `f(unit, c)` for each character `c` of `raw` (`encoding`) from code unit
@@ -314,16 +305,18 @@ impl AbiCx {
         let worst = 2 * src.units;
         let mut ptr = self.realloc(0, 0, 2, worst, "string")?;
         let dst = self.dst(ptr, worst)?;
-        let mut len = 0;
-        scan(src.bytes.get(), Units::Utf8, 0, |_, c| {
-            len = put_char_utf16(dst, len, c);
-            true
-        })?;
-        let len = len as u32;
+        let text = std::str::from_utf8(src.bytes.get()).map_err(|e| trap(e.to_string()))?;
+        let mut units = 0;
+        // At most one UTF-16 unit per UTF-8 byte: `dst` has room for every unit.
+        for (slot, u) in dst.chunks_exact_mut(2).zip(text.encode_utf16()) {
+            slot.copy_from_slice(&u.to_le_bytes());
+            units += 1;
+        }
+        let len = 2 * units;
         if len < worst {
             ptr = self.realloc(ptr, worst, 2, len, "string")?;
         }
-        Ok((ptr, len / 2))
+        Ok((ptr, units))
     }
 
     /// `store_string_to_latin1_or_utf16` (from UTF-8 or UTF-16): latin1 into one byte
@@ -355,11 +348,21 @@ impl AbiCx {
         for j in (0..latin1).rev() {
             put_u16(dst, 2 * j, u16::from(dst[j]));
         }
+        // The rest in UTF-16, which takes at most two bytes per source code unit.
+        let raw = src.bytes.get();
         let mut len = 2 * latin1;
-        scan(src.bytes.get(), src.encoding, at, |_, c| {
-            len = put_char_utf16(dst, len, c);
-            true
-        })?;
+        if src.encoding == Units::Utf16 {
+            let rest = raw.get(2 * at..).unwrap_or_default();
+            dst[len..len + rest.len()].copy_from_slice(rest);
+            len += rest.len();
+        } else {
+            let text = std::str::from_utf8(raw.get(at..).unwrap_or_default())
+                .map_err(|e| trap(e.to_string()))?;
+            for (slot, u) in dst[len..].chunks_exact_mut(2).zip(text.encode_utf16()) {
+                slot.copy_from_slice(&u.to_le_bytes());
+                len += 2;
+            }
+        }
         let len = len as u32;
         if worst > len {
             ptr = self.realloc(ptr, worst, 2, len, "string")?;
