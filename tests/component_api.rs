@@ -1129,11 +1129,13 @@ fn echo_pair(caller: &str, callee: &str) -> String {
         (core func $echo' (canon lower (func $echo) string-encoding={caller}
           (memory (core memory $libc "mem")) (realloc (core func $libc "realloc"))))
         (core module $m
+          (import "libc" "mem" (memory 1))
           (import "" "echo" (func $echo (param i32 i32 i32)))
           (func (export "run") (param i32 i32) (result i32)
             (call $echo (local.get 0) (local.get 1) (i32.const 16))
             (i32.const 16)))
-        (core instance $i (instantiate $m (with "" (instance (export "echo" (func $echo'))))))
+        (core instance $i (instantiate $m (with "libc" (instance $libc))
+          (with "" (instance (export "echo" (func $echo'))))))
         (func (export "run") (param "s" string) (result string)
           (canon lift (core func $i "run") string-encoding={caller}
             (memory (core memory $libc "mem")) (realloc (core func $libc "realloc")))))
@@ -1544,6 +1546,42 @@ fn string_transcoding_makes_the_specs_realloc_calls() {
                 realloc_log(&mut store, &instance, "caller-log"),
                 want_caller,
                 "{case}: caller"
+            );
+        }
+    }
+}
+
+#[test]
+fn latin1_text_in_utf16_form_is_transcoded_as_the_spec_says() {
+    // latin1+utf16 may hold latin1-only text in its UTF-16 form (the host never
+    // lowers it so): the caller passes "Ëñ" tagged as UTF-16.
+    for (callee, want) in [
+        (
+            "utf8",
+            &[(false, 0, 1, 2), (true, 2, 1, 6), (true, 6, 1, 4)][..],
+        ),
+        ("utf16", &[(false, 0, 2, 4)]),
+        ("latin1+utf16", &[(false, 0, 2, 4), (true, 4, 1, 2)]),
+    ] {
+        let wat = echo_pair("latin1+utf16", callee).replace(
+            "(call $echo (local.get 0) (local.get 1) (i32.const 16))",
+            "(i32.store (i32.const 32) (i32.const 0x00f100cb))
+             (call $echo (i32.const 32) (i32.const 0x80000002) (i32.const 16))",
+        );
+        for engine in engines() {
+            let component = Component::new(&engine, &wat).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::<()>::new(&engine)
+                .instantiate(&mut store, &component)
+                .unwrap();
+            let run = instance
+                .get_typed_func::<(&str,), (String,)>(&store, "run")
+                .unwrap();
+            assert_eq!(run.call(&mut store, ("",)).unwrap().0, "Ëñ", "{callee}");
+            assert_eq!(
+                realloc_log(&mut store, &instance, "callee-log"),
+                want,
+                "{callee}"
             );
         }
     }
