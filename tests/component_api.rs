@@ -1639,3 +1639,36 @@ fn strings_longer_than_the_maximum_trap_before_any_realloc() {
         }
     }
 }
+
+#[test]
+fn the_host_lifts_no_string_longer_than_the_maximum() {
+    // The length is checked before the bounds: one page of memory is enough.
+    let wat = r#"(component
+      (core module $m
+        (memory (export "mem") 1)
+        (func (export "f") (result i32)
+          (i32.store (i32.const 4) (i32.const 0x10000000))
+          (i32.const 0)))
+      (core instance $i (instantiate $m))
+      (func (export "f") (result string)
+        (canon lift (core func $i "f") (memory (core memory $i "mem")))))"#;
+    for engine in engines() {
+        let component = Component::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::<()>::new(&engine)
+            .instantiate(&mut store, &component)
+            .unwrap();
+        let typed = instance
+            .get_typed_func::<(), (String,)>(&store, "f")
+            .unwrap();
+        let err = typed.call(&mut store, ()).unwrap_err();
+        assert!(format!("{err:#}").contains("maximum"), "{err:#}");
+        let mut out = [Val::Bool(false)];
+        let err = instance
+            .get_func(&store, "f")
+            .unwrap()
+            .call(&mut store, &[], &mut out)
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("maximum"), "{err:#}");
+    }
+}
