@@ -199,19 +199,15 @@ impl AbiCx {
 
     /// Stores a string lifted from another component's memory into this side's.
     pub(crate) fn store_lifted_string(&mut self, s: LiftedStr) -> Result<(u32, u32)> {
+        let guest = SrcBytes::Guest {
+            memory: s.memory,
+            ptr: s.ptr,
+            len: s.byte_len(),
+        };
         let bytes = if Some(s.memory) == self.memory {
-            let guest = SrcBytes::Guest {
-                memory: s.memory,
-                ptr: s.ptr,
-                len: s.byte_len(),
-            };
             SrcBytes::Owned(guest.get().to_vec())
         } else {
-            SrcBytes::Guest {
-                memory: s.memory,
-                ptr: s.ptr,
-                len: s.byte_len(),
-            }
+            guest
         };
         self.store_string(Src {
             bytes,
