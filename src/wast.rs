@@ -277,15 +277,11 @@ impl WastContext {
                 }
             }
             WastDirective::AssertUnlinkable {
-                mut module,
-                message,
-                ..
+                module, message, ..
             } => {
-                let bytes = module
-                    .encode()
-                    .map_err(|e| anyhow!("text does not encode: {e}"))?;
-                let module = Module::new(&self.engine, bytes)?;
-                match self.linker.instantiate(&mut self.store, &module) {
+                // A module or a component: `compile` tells them apart.
+                let def = self.compile(&mut QuoteWat::Wat(module))?;
+                match self.instantiate(&def) {
                     Ok(_) => bail!("expected unlinkable module (`{message}`), but it linked"),
                     Err(e) => {
                         let text = format!("{e:#}");

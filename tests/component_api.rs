@@ -986,3 +986,689 @@ fn post_return_may_not_call_out_on_any_tier() {
         assert_eq!(*store.data(), 1, "the call itself reached the host once");
     }
 }
+
+#[test]
+fn truncated_nested_module_is_an_error_not_a_panic() {
+    // Preamble, then a core-module section that declares 32 bytes but has 8.
+    let mut bytes = b"\0asm\x0d\x00\x01\x00".to_vec();
+    bytes.extend_from_slice(&[1, 32]);
+    bytes.extend_from_slice(b"\0asm\x01\0\0\0");
+    assert_eq!(bytes.len(), 18);
+    // A nested component declaring more than it has.
+    let mut nested = b"\0asm\x0d\x00\x01\x00".to_vec();
+    nested.extend_from_slice(&[4, 40]);
+    nested.extend_from_slice(b"\0asm\x0d\x00\x01\x00");
+    for bytes in [bytes, nested] {
+        let engine = Engine::default();
+        let r = std::panic::catch_unwind(|| Component::new(&engine, &bytes).map(|_| ()));
+        let err = r.expect("no panic").unwrap_err();
+        assert!(!format!("{err:#}").is_empty());
+    }
+}
+
+#[test]
+fn wast_assert_unlinkable_takes_components() {
+    let script = r#"
+      (assert_unlinkable
+        (component (import "missing" (func)))
+        "missing")
+      (assert_unlinkable
+        (module (import "spectest" "nope" (func)))
+        "unknown import")
+    "#;
+    let report = tierwasm::wast::run_wast(&Engine::default(), "unlinkable.wast", script);
+    assert_eq!(report.failures, Vec::<String>::new());
+    assert_eq!(report.passed, 2);
+}
+
+#[test]
+fn extended_constant_expressions_in_a_nested_core_module() {
+    // What CPython and QuickJS components do: a data segment offset and a global
+    // initialiser computed from an imported global (the memory base).
+    let wat = r#"(component
+      (core module $base (global (export "base") i32 (i32.const 1000)))
+      (core instance $b (instantiate $base))
+      (core module $m
+        (import "env" "base" (global $base i32))
+        (memory 1)
+        (global $end i32 (i32.add (global.get $base) (i32.mul (i32.const 2) (i32.const 12))))
+        (global $wide i64 (i64.sub (i64.const 50) (i64.const 8)))
+        (data (i32.add (global.get $base) (i32.const 8)) "\2a")
+        (func (export "run") (result i32)
+          (i32.add
+            (i32.add (global.get $end) (i32.wrap_i64 (global.get $wide)))
+            (i32.load8_u (i32.const 1008)))))
+      (core instance $i (instantiate $m (with "env" (instance $b))))
+      (func (export "run") (result u32) (canon lift (core func $i "run"))))"#;
+    for engine in engines() {
+        let component = Component::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::<()>::new(&engine)
+            .instantiate(&mut store, &component)
+            .unwrap();
+        let run = instance
+            .get_typed_func::<(), (u32,)>(&store, "run")
+            .unwrap();
+        assert_eq!(run.call(&mut store, ()).unwrap(), (1024 + 42 + 42,));
+    }
+}
+
+#[test]
+fn unsupported_proposals_in_components_are_reported_unsupported() {
+    let engine = Engine::default();
+    for (core, feature) in [
+        ("(func return_call 0)", "tail calls"),
+        ("(memory 1) (memory 1)", "multi-memory"),
+        ("(func (param v128))", "SIMD"),
+        ("(type (struct))", "GC"),
+    ] {
+        let wat = format!("(component (core module {core}))");
+        let err = format!("{:#}", Component::new(&engine, &wat).unwrap_err());
+        assert!(
+            err.contains(&format!("unsupported: {feature}")),
+            "{core}: {err}"
+        );
+    }
+    // Still invalid, whatever the features: the validator's own error.
+    let err = Component::new(&engine, "(component (core module (func (result i32))))").unwrap_err();
+    let err = format!("{err:#}");
+    assert!(!err.contains("unsupported"), "{err}");
+}
+
+/// A core module whose `realloc` (a bump allocator) appends `(old, old size, align,
+/// new size, result)` to a log at 64..1024, and whose `log` returns the log as a
+/// `list<u32>` (written at 8).
+const LOGGING_LIBC: &str = r#"
+  (core module $libc
+    (memory (export "mem") 1)
+    (global $next (mut i32) (i32.const 1024))
+    (global $log (mut i32) (i32.const 64))
+    (func (export "realloc") (param $old i32) (param $old-size i32) (param $align i32) (param $size i32) (result i32)
+      (local $r i32)
+      (local.set $r (i32.and (i32.add (global.get $next) (i32.const 7)) (i32.const -8)))
+      (global.set $next (i32.add (local.get $r) (local.get $size)))
+      (if (local.get $old) (then (memory.copy (local.get $r) (local.get $old) (local.get $old-size))))
+      (i32.store (global.get $log) (local.get $old))
+      (i32.store offset=4 (global.get $log) (local.get $old-size))
+      (i32.store offset=8 (global.get $log) (local.get $align))
+      (i32.store offset=12 (global.get $log) (local.get $size))
+      (i32.store offset=16 (global.get $log) (local.get $r))
+      (global.set $log (i32.add (global.get $log) (i32.const 20)))
+      (local.get $r))
+    (func (export "log") (result i32)
+      (i32.store (i32.const 8) (i32.const 64))
+      (i32.store (i32.const 12) (i32.shr_u (i32.sub (global.get $log) (i32.const 64)) (i32.const 2)))
+      (i32.const 8)))
+  (core instance $libc (instantiate $libc))
+  (func (export "log") (result (list u32))
+    (canon lift (core func $libc "log") (memory (core memory $libc "mem"))))
+"#;
+
+/// A callee component `$C` (strings in `callee`) exporting `echo: func(s: string) ->
+/// string`, called by a component `$D` (strings in `caller`) that exports `run` (passes
+/// its argument to `echo`, returns what it returns); both export their `realloc`
+/// logs, as `callee-log` and `caller-log`.
+fn echo_pair(caller: &str, callee: &str) -> String {
+    format!(
+        r#"(component
+      (component $C
+        {LOGGING_LIBC}
+        (core module $echo
+          (import "libc" "mem" (memory 1))
+          (func (export "echo") (param $p i32) (param $n i32) (result i32)
+            (i32.store (i32.const 0) (local.get $p))
+            (i32.store (i32.const 4) (local.get $n))
+            (i32.const 0)))
+        (core instance $e (instantiate $echo (with "libc" (instance $libc))))
+        (func (export "echo") (param "s" string) (result string)
+          (canon lift (core func $e "echo") string-encoding={callee}
+            (memory (core memory $libc "mem")) (realloc (core func $libc "realloc")))))
+      (component $D
+        (import "echo" (func $echo (param "s" string) (result string)))
+        {LOGGING_LIBC}
+        (core func $echo' (canon lower (func $echo) string-encoding={caller}
+          (memory (core memory $libc "mem")) (realloc (core func $libc "realloc"))))
+        (core module $m
+          (import "libc" "mem" (memory 1))
+          (import "" "echo" (func $echo (param i32 i32 i32)))
+          (func (export "run") (param i32 i32) (result i32)
+            (call $echo (local.get 0) (local.get 1) (i32.const 16))
+            (i32.const 16)))
+        (core instance $i (instantiate $m (with "libc" (instance $libc))
+          (with "" (instance (export "echo" (func $echo'))))))
+        (func (export "run") (param "s" string) (result string)
+          (canon lift (core func $i "run") string-encoding={caller}
+            (memory (core memory $libc "mem")) (realloc (core func $libc "realloc")))))
+      (instance $c (instantiate $C))
+      (instance $d (instantiate $D (with "echo" (func $c "echo"))))
+      (export "run" (func $d "run"))
+      (export "callee-log" (func $c "log"))
+      (export "caller-log" (func $d "log")))"#
+    )
+}
+
+/// One `realloc` call: (old pointer is the previous result, old size, align, new size).
+type Realloc = (bool, u32, u32, u32);
+
+/// Caller encoding, callee encoding, string, the callee's `realloc` calls, the caller's.
+type TranscodeCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [Realloc],
+    &'static [Realloc],
+);
+
+/// The `realloc` log of export `name`, each old pointer checked against the previous
+/// result (0 for a fresh allocation).
+fn realloc_log(
+    store: &mut Store<()>,
+    instance: &tierwasm::component::Instance,
+    name: &str,
+) -> Vec<Realloc> {
+    let log = instance
+        .get_typed_func::<(), (Vec<u32>,)>(&*store, name)
+        .unwrap();
+    let (log,) = log.call(&mut *store, ()).unwrap();
+    let mut prev = 0;
+    log.chunks(5)
+        .map(|e| {
+            assert!(
+                e[0] == 0 || e[0] == prev,
+                "{name}: old pointer {} is not the last result {prev}",
+                e[0]
+            );
+            prev = e[4];
+            (e[0] != 0, e[1], e[2], e[3])
+        })
+        .collect()
+}
+
+#[test]
+fn string_transcoding_makes_the_specs_realloc_calls() {
+    // (caller encoding, callee encoding, string, the callee's realloc calls for the
+    // argument, the caller's for the host's argument then for the result), as the
+    // Component Model's reference `definitions.py` makes them.
+    let cases: &[TranscodeCase] = &[
+        (
+            "utf8",
+            "utf8",
+            "hi!",
+            &[(false, 0, 1, 3)],
+            &[(false, 0, 1, 3), (false, 0, 1, 3)],
+        ),
+        (
+            "utf8",
+            "utf8",
+            "Ëñ",
+            &[(false, 0, 1, 4)],
+            &[(false, 0, 1, 4), (false, 0, 1, 4)],
+        ),
+        (
+            "utf8",
+            "utf8",
+            "Ë┛",
+            &[(false, 0, 1, 5)],
+            &[(false, 0, 1, 5), (false, 0, 1, 5)],
+        ),
+        (
+            "utf8",
+            "utf8",
+            "a🍰",
+            &[(false, 0, 1, 5)],
+            &[(false, 0, 1, 5), (false, 0, 1, 5)],
+        ),
+        (
+            "utf8",
+            "utf16",
+            "hi!",
+            &[(false, 0, 2, 6)],
+            &[(false, 0, 1, 3), (false, 0, 1, 3)],
+        ),
+        (
+            "utf8",
+            "utf16",
+            "Ëñ",
+            &[(false, 0, 2, 8), (true, 8, 2, 4)],
+            &[
+                (false, 0, 1, 4),
+                (false, 0, 1, 2),
+                (true, 2, 1, 6),
+                (true, 6, 1, 4),
+            ],
+        ),
+        (
+            "utf8",
+            "utf16",
+            "Ë┛",
+            &[(false, 0, 2, 10), (true, 10, 2, 4)],
+            &[
+                (false, 0, 1, 5),
+                (false, 0, 1, 2),
+                (true, 2, 1, 6),
+                (true, 6, 1, 5),
+            ],
+        ),
+        (
+            "utf8",
+            "utf16",
+            "a🍰",
+            &[(false, 0, 2, 10), (true, 10, 2, 6)],
+            &[
+                (false, 0, 1, 5),
+                (false, 0, 1, 3),
+                (true, 3, 1, 9),
+                (true, 9, 1, 5),
+            ],
+        ),
+        (
+            "utf8",
+            "latin1+utf16",
+            "hi!",
+            &[(false, 0, 2, 3)],
+            &[(false, 0, 1, 3), (false, 0, 1, 3)],
+        ),
+        (
+            "utf8",
+            "latin1+utf16",
+            "Ëñ",
+            &[(false, 0, 2, 4), (true, 4, 2, 2)],
+            &[(false, 0, 1, 4), (false, 0, 1, 2), (true, 2, 1, 4)],
+        ),
+        (
+            "utf8",
+            "latin1+utf16",
+            "Ë┛",
+            &[(false, 0, 2, 5), (true, 5, 2, 10), (true, 10, 2, 4)],
+            &[
+                (false, 0, 1, 5),
+                (false, 0, 1, 2),
+                (true, 2, 1, 6),
+                (true, 6, 1, 5),
+            ],
+        ),
+        (
+            "utf8",
+            "latin1+utf16",
+            "a🍰",
+            &[(false, 0, 2, 5), (true, 5, 2, 10), (true, 10, 2, 6)],
+            &[
+                (false, 0, 1, 5),
+                (false, 0, 1, 3),
+                (true, 3, 1, 9),
+                (true, 9, 1, 5),
+            ],
+        ),
+        (
+            "utf16",
+            "utf8",
+            "hi!",
+            &[(false, 0, 1, 3)],
+            &[(false, 0, 2, 6), (false, 0, 2, 6)],
+        ),
+        (
+            "utf16",
+            "utf8",
+            "Ëñ",
+            &[(false, 0, 1, 2), (true, 2, 1, 6), (true, 6, 1, 4)],
+            &[
+                (false, 0, 2, 8),
+                (true, 8, 2, 4),
+                (false, 0, 2, 8),
+                (true, 8, 2, 4),
+            ],
+        ),
+        (
+            "utf16",
+            "utf8",
+            "Ë┛",
+            &[(false, 0, 1, 2), (true, 2, 1, 6), (true, 6, 1, 5)],
+            &[
+                (false, 0, 2, 10),
+                (true, 10, 2, 4),
+                (false, 0, 2, 10),
+                (true, 10, 2, 4),
+            ],
+        ),
+        (
+            "utf16",
+            "utf8",
+            "a🍰",
+            &[(false, 0, 1, 3), (true, 3, 1, 9), (true, 9, 1, 5)],
+            &[
+                (false, 0, 2, 10),
+                (true, 10, 2, 6),
+                (false, 0, 2, 10),
+                (true, 10, 2, 6),
+            ],
+        ),
+        (
+            "utf16",
+            "utf16",
+            "hi!",
+            &[(false, 0, 2, 6)],
+            &[(false, 0, 2, 6), (false, 0, 2, 6)],
+        ),
+        (
+            "utf16",
+            "utf16",
+            "Ëñ",
+            &[(false, 0, 2, 4)],
+            &[(false, 0, 2, 8), (true, 8, 2, 4), (false, 0, 2, 4)],
+        ),
+        (
+            "utf16",
+            "utf16",
+            "Ë┛",
+            &[(false, 0, 2, 4)],
+            &[(false, 0, 2, 10), (true, 10, 2, 4), (false, 0, 2, 4)],
+        ),
+        (
+            "utf16",
+            "utf16",
+            "a🍰",
+            &[(false, 0, 2, 6)],
+            &[(false, 0, 2, 10), (true, 10, 2, 6), (false, 0, 2, 6)],
+        ),
+        (
+            "utf16",
+            "latin1+utf16",
+            "hi!",
+            &[(false, 0, 2, 3)],
+            &[(false, 0, 2, 6), (false, 0, 2, 6)],
+        ),
+        (
+            "utf16",
+            "latin1+utf16",
+            "Ëñ",
+            &[(false, 0, 2, 2)],
+            &[(false, 0, 2, 8), (true, 8, 2, 4), (false, 0, 2, 4)],
+        ),
+        (
+            "utf16",
+            "latin1+utf16",
+            "Ë┛",
+            &[(false, 0, 2, 2), (true, 2, 2, 4)],
+            &[(false, 0, 2, 10), (true, 10, 2, 4), (false, 0, 2, 4)],
+        ),
+        (
+            "utf16",
+            "latin1+utf16",
+            "a🍰",
+            &[(false, 0, 2, 3), (true, 3, 2, 6)],
+            &[(false, 0, 2, 10), (true, 10, 2, 6), (false, 0, 2, 6)],
+        ),
+        (
+            "latin1+utf16",
+            "utf8",
+            "hi!",
+            &[(false, 0, 1, 3)],
+            &[(false, 0, 2, 3), (false, 0, 2, 3)],
+        ),
+        (
+            "latin1+utf16",
+            "utf8",
+            "Ëñ",
+            &[(false, 0, 1, 2), (true, 2, 1, 4)],
+            &[
+                (false, 0, 2, 4),
+                (true, 4, 2, 2),
+                (false, 0, 2, 4),
+                (true, 4, 2, 2),
+            ],
+        ),
+        (
+            "latin1+utf16",
+            "utf8",
+            "Ë┛",
+            &[(false, 0, 1, 2), (true, 2, 1, 6), (true, 6, 1, 5)],
+            &[
+                (false, 0, 2, 5),
+                (true, 5, 2, 10),
+                (true, 10, 2, 4),
+                (false, 0, 2, 5),
+                (true, 5, 2, 10),
+                (true, 10, 2, 4),
+            ],
+        ),
+        (
+            "latin1+utf16",
+            "utf8",
+            "a🍰",
+            &[(false, 0, 1, 3), (true, 3, 1, 9), (true, 9, 1, 5)],
+            &[
+                (false, 0, 2, 5),
+                (true, 5, 2, 10),
+                (true, 10, 2, 6),
+                (false, 0, 2, 5),
+                (true, 5, 2, 10),
+                (true, 10, 2, 6),
+            ],
+        ),
+        (
+            "latin1+utf16",
+            "utf16",
+            "hi!",
+            &[(false, 0, 2, 6)],
+            &[(false, 0, 2, 3), (false, 0, 2, 3)],
+        ),
+        (
+            "latin1+utf16",
+            "utf16",
+            "Ëñ",
+            &[(false, 0, 2, 4)],
+            &[(false, 0, 2, 4), (true, 4, 2, 2), (false, 0, 2, 2)],
+        ),
+        (
+            "latin1+utf16",
+            "utf16",
+            "Ë┛",
+            &[(false, 0, 2, 4)],
+            &[
+                (false, 0, 2, 5),
+                (true, 5, 2, 10),
+                (true, 10, 2, 4),
+                (false, 0, 2, 2),
+                (true, 2, 2, 4),
+            ],
+        ),
+        (
+            "latin1+utf16",
+            "utf16",
+            "a🍰",
+            &[(false, 0, 2, 6)],
+            &[
+                (false, 0, 2, 5),
+                (true, 5, 2, 10),
+                (true, 10, 2, 6),
+                (false, 0, 2, 3),
+                (true, 3, 2, 6),
+            ],
+        ),
+        (
+            "latin1+utf16",
+            "latin1+utf16",
+            "hi!",
+            &[(false, 0, 2, 3)],
+            &[(false, 0, 2, 3), (false, 0, 2, 3)],
+        ),
+        (
+            "latin1+utf16",
+            "latin1+utf16",
+            "Ëñ",
+            &[(false, 0, 2, 2)],
+            &[(false, 0, 2, 4), (true, 4, 2, 2), (false, 0, 2, 2)],
+        ),
+        (
+            "latin1+utf16",
+            "latin1+utf16",
+            "Ë┛",
+            &[(false, 0, 2, 4)],
+            &[
+                (false, 0, 2, 5),
+                (true, 5, 2, 10),
+                (true, 10, 2, 4),
+                (false, 0, 2, 4),
+            ],
+        ),
+        (
+            "latin1+utf16",
+            "latin1+utf16",
+            "a🍰",
+            &[(false, 0, 2, 6)],
+            &[
+                (false, 0, 2, 5),
+                (true, 5, 2, 10),
+                (true, 10, 2, 6),
+                (false, 0, 2, 6),
+            ],
+        ),
+    ];
+    for engine in engines() {
+        for &(caller, callee, text, want_callee, want_caller) in cases {
+            let component = Component::new(&engine, echo_pair(caller, callee)).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::<()>::new(&engine)
+                .instantiate(&mut store, &component)
+                .unwrap();
+            let run = instance
+                .get_typed_func::<(&str,), (String,)>(&store, "run")
+                .unwrap();
+            let (back,) = run.call(&mut store, (text,)).unwrap();
+            let case = format!("{caller} -> {callee} {text:?}");
+            assert_eq!(back, text, "{case}");
+            assert_eq!(
+                realloc_log(&mut store, &instance, "callee-log"),
+                want_callee,
+                "{case}: callee"
+            );
+            assert_eq!(
+                realloc_log(&mut store, &instance, "caller-log"),
+                want_caller,
+                "{case}: caller"
+            );
+        }
+    }
+}
+
+#[test]
+fn latin1_text_in_utf16_form_is_transcoded_as_the_spec_says() {
+    // latin1+utf16 may hold latin1-only text in its UTF-16 form (the host never
+    // lowers it so): the caller passes "Ëñ" tagged as UTF-16.
+    for (callee, want) in [
+        (
+            "utf8",
+            &[(false, 0, 1, 2), (true, 2, 1, 6), (true, 6, 1, 4)][..],
+        ),
+        ("utf16", &[(false, 0, 2, 4)]),
+        ("latin1+utf16", &[(false, 0, 2, 4), (true, 4, 1, 2)]),
+    ] {
+        let wat = echo_pair("latin1+utf16", callee).replace(
+            "(call $echo (local.get 0) (local.get 1) (i32.const 16))",
+            "(i32.store (i32.const 32) (i32.const 0x00f100cb))
+             (call $echo (i32.const 32) (i32.const 0x80000002) (i32.const 16))",
+        );
+        for engine in engines() {
+            let component = Component::new(&engine, &wat).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::<()>::new(&engine)
+                .instantiate(&mut store, &component)
+                .unwrap();
+            let run = instance
+                .get_typed_func::<(&str,), (String,)>(&store, "run")
+                .unwrap();
+            assert_eq!(run.call(&mut store, ("",)).unwrap().0, "Ëñ", "{callee}");
+            assert_eq!(
+                realloc_log(&mut store, &instance, "callee-log"),
+                want,
+                "{callee}"
+            );
+        }
+    }
+}
+
+#[test]
+fn strings_longer_than_the_maximum_trap_before_any_realloc() {
+    // The caller passes 2^28 bytes (zeros: valid in every encoding), one more than the
+    // canonical ABI's maximum string length: lifting traps, the callee's realloc is
+    // never asked for the worst case (2^28, 2^29 or 3 * 2^28 bytes).
+    for (caller, callee, len) in [
+        ("utf8", "utf8", 1u32 << 28),
+        ("utf8", "utf16", 1 << 28),
+        ("utf16", "utf8", 1 << 27),
+        ("latin1+utf16", "utf8", 1 << 28),
+        ("latin1+utf16", "utf16", (1 << 27) | (1 << 31)),
+    ] {
+        let wat = echo_pair(caller, callee)
+            .replace(
+                "(call $echo (local.get 0) (local.get 1) (i32.const 16))",
+                &format!(
+                    "(call $echo (i32.const 0) (i32.const {}) (i32.const 16))",
+                    len as i32
+                ),
+            )
+            .replace(
+                "(memory (export \"mem\") 1)",
+                "(memory (export \"mem\") 4097)",
+            );
+        for engine in engines() {
+            let component = Component::new(&engine, &wat).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::<()>::new(&engine)
+                .instantiate(&mut store, &component)
+                .unwrap();
+            let run = instance
+                .get_typed_func::<(&str,), (String,)>(&store, "run")
+                .unwrap();
+            let case = format!("{caller} -> {callee} ({len:#x})");
+            // (Not `unwrap_err`: it would print the 256 MiB result.)
+            let Err(err) = run.call(&mut store, ("x",)) else {
+                panic!("{case}: the call completed");
+            };
+            assert_eq!(
+                err.downcast_ref::<tierwasm::Trap>(),
+                Some(&tierwasm::Trap::CanonicalAbi),
+                "{case}: {err:#}"
+            );
+            assert!(format!("{err:#}").contains("maximum"), "{case}: {err:#}");
+            assert_eq!(
+                realloc_log(&mut store, &instance, "callee-log"),
+                vec![],
+                "{case}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_host_lifts_no_string_longer_than_the_maximum() {
+    // The length is checked before the bounds: one page of memory is enough.
+    let wat = r#"(component
+      (core module $m
+        (memory (export "mem") 1)
+        (func (export "f") (result i32)
+          (i32.store (i32.const 4) (i32.const 0x10000000))
+          (i32.const 0)))
+      (core instance $i (instantiate $m))
+      (func (export "f") (result string)
+        (canon lift (core func $i "f") (memory (core memory $i "mem")))))"#;
+    for engine in engines() {
+        let component = Component::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::<()>::new(&engine)
+            .instantiate(&mut store, &component)
+            .unwrap();
+        let typed = instance
+            .get_typed_func::<(), (String,)>(&store, "f")
+            .unwrap();
+        let err = typed.call(&mut store, ()).unwrap_err();
+        assert!(format!("{err:#}").contains("maximum"), "{err:#}");
+        let mut out = [Val::Bool(false)];
+        let err = instance
+            .get_func(&store, "f")
+            .unwrap()
+            .call(&mut store, &[], &mut out)
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("maximum"), "{err:#}");
+    }
+}

@@ -1,24 +1,20 @@
 //! The canonical ABI on dynamic values: lifting core values (flat, or in linear memory)
 //! to [`Val`]s and lowering `Val`s back, for every component value type, with the
 //! spec's checks (bounds, alignment, `char` and discriminant validity, UTF-8/UTF-16
-//! validity, realloc results) and string transcoding between the three encodings.
+//! validity, string lengths, realloc results); strings are stored by `transcode`.
 //!
 //! An [`AbiCx`] is one side of a call: a component instance (its handle table and
 //! resource bindings), a memory, a `realloc` and a string encoding, or the host.
 
 use super::parse::StringEncoding;
 use super::resources::{Handle, ResourceAny, trap};
+use super::transcode::{LiftedStr, MAX_STRING_BYTE_LENGTH, StringBridge, UTF16_TAG, Units};
 use super::types::Type;
 use super::values::Val;
 use crate::store::StoreOpaque;
 use crate::vm::{VMFuncRef, VMMemoryDefinition, ValRaw};
 use anyhow::{Result, bail};
 use core::ptr::NonNull;
-
-/// Tag bit of a `latin1+utf16` string length that says the string is UTF-16.
-const UTF16_TAG: u32 = 1 << 31;
-/// Longest string, in bytes, the canonical ABI allows.
-const MAX_STRING_BYTE_LENGTH: u32 = (1 << 31) - 1;
 
 /// One side of a call, for lifting and lowering (opaque to users: the typed traits
 /// receive it).
@@ -35,6 +31,9 @@ pub struct AbiCx {
     pub(crate) adapter: bool,
     /// The call scope that borrows lowered into this side belong to.
     pub(crate) scope: usize,
+    /// Between two components: strings lifted on one side wait here, in their memory,
+    /// for the other side to lower them (see `transcode`).
+    pub(crate) bridge: Option<NonNull<StringBridge>>,
 }
 
 /// Where lowered flat core values go: a buffer filled in order (opaque to users).
@@ -265,7 +264,7 @@ impl AbiCx {
             Type::String => {
                 let ptr = src.next()?.get_i32() as u32;
                 let len = src.next()?.get_i32() as u32;
-                Val::String(self.lift_string(ptr, len)?)
+                self.lift_string_val(ptr, len)?
             }
             Type::List(t) => {
                 let ptr = src.next()?.get_i32() as u32;
@@ -386,7 +385,7 @@ impl AbiCx {
             Type::String => {
                 let p = u32::from_le_bytes(self.load_bytes(ptr)?);
                 let len = u32::from_le_bytes(self.load_bytes(ptr + 4)?);
-                Val::String(self.lift_string(p, len)?)
+                self.lift_string_val(p, len)?
             }
             Type::List(t) => {
                 let p = u32::from_le_bytes(self.load_bytes(ptr)?);
@@ -456,39 +455,85 @@ impl AbiCx {
         })
     }
 
-    /// Lifts a string at `ptr` with `len` code units (tagged for `latin1+utf16`).
-    pub(crate) fn lift_string(&mut self, ptr: u32, len: u32) -> Result<String> {
-        let (bytes, utf16) = match self.encoding {
-            StringEncoding::Utf8 => (u64::from(len), false),
-            StringEncoding::Utf16 => (2 * u64::from(len), true),
-            StringEncoding::CompactUtf16 => {
-                if len & UTF16_TAG != 0 {
-                    (2 * u64::from(len ^ UTF16_TAG), true)
-                } else {
-                    (u64::from(len), false)
-                }
-            }
+    /// The code units and encoding of the string at `ptr` with `len` code units (tagged
+    /// for `latin1+utf16`), with the checks of the spec's `load_string_from_range` but
+    /// the encoding's (length limit, alignment, bounds).
+    fn string_range(&self, ptr: u32, len: u32) -> Result<(u32, Units)> {
+        let (units, encoding) = match self.encoding {
+            StringEncoding::Utf8 => (len, Units::Utf8),
+            StringEncoding::Utf16 => (len, Units::Utf16),
+            StringEncoding::CompactUtf16 if len & UTF16_TAG != 0 => (len ^ UTF16_TAG, Units::Utf16),
+            StringEncoding::CompactUtf16 => (len, Units::Latin1),
         };
+        let bytes = match encoding {
+            Units::Utf16 => 2 * u64::from(units),
+            Units::Utf8 | Units::Latin1 => u64::from(units),
+        };
+        if bytes > u64::from(MAX_STRING_BYTE_LENGTH) {
+            return Err(trap(
+                "string byte length exceeds the maximum of (1 << 28) - 1",
+            ));
+        }
         if self.encoding != StringEncoding::Utf8 && !ptr.is_multiple_of(2) {
             return Err(trap("unaligned pointer"));
         }
         self.check_range(ptr, bytes, "string")?;
+        Ok((units, encoding))
+    }
+
+    /// Checks the string at `ptr` with `len` code units (tagged for `latin1+utf16`) as
+    /// lifting does, encoding included, without copying it.
+    pub(crate) fn lift_string_src(&self, ptr: u32, len: u32) -> Result<LiftedStr> {
+        let (units, encoding) = self.string_range(ptr, len)?;
+        let Some(memory) = self.memory else {
+            bail!("canonical option `memory` is required for this type")
+        };
+        let s = LiftedStr {
+            memory,
+            ptr,
+            units,
+            encoding,
+            compact: self.encoding == StringEncoding::CompactUtf16,
+        };
         let mem = self.mem()?;
-        let raw = &mem[ptr as usize..(u64::from(ptr) + bytes) as usize];
-        match (self.encoding, utf16) {
-            (StringEncoding::Utf8, _) => match std::str::from_utf8(raw) {
-                Ok(s) => Ok(s.to_string()),
-                Err(e) => Err(trap(e.to_string())),
-            },
-            (_, true) => {
-                let units = raw
+        super::transcode::validate(&mem[ptr as usize..][..s.byte_len()], encoding)?;
+        Ok(s)
+    }
+
+    /// Lifts a string at `ptr` with `len` code units (tagged for `latin1+utf16`) into a
+    /// host `String` (decoding checks the encoding).
+    pub(crate) fn lift_string(&mut self, ptr: u32, len: u32) -> Result<String> {
+        let (units, encoding) = self.string_range(ptr, len)?;
+        let raw = &self.mem()?[ptr as usize..];
+        Ok(match encoding {
+            Units::Utf8 => std::str::from_utf8(&raw[..units as usize])
+                .map_err(|e| trap(e.to_string()))?
+                .to_owned(),
+            Units::Utf16 => char::decode_utf16(
+                raw[..2 * units as usize]
                     .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]));
-                char::decode_utf16(units)
-                    .collect::<Result<String, _>>()
-                    .map_err(|e| trap(format!("invalid utf-16: {e}")))
+                    .map(|c| u16::from_le_bytes([c[0], c[1]])),
+            )
+            .collect::<Result<String, _>>()
+            .map_err(|e| trap(format!("invalid utf-16: {e}")))?,
+            Units::Latin1 => raw[..units as usize]
+                .iter()
+                .map(|&b| char::from(b))
+                .collect(),
+        })
+    }
+
+    /// Lifts a string as a `Val`: between two components, an empty placeholder whose
+    /// contents wait in the bridge (lowered straight from this memory).
+    fn lift_string_val(&mut self, ptr: u32, len: u32) -> Result<Val> {
+        match self.bridge {
+            Some(bridge) => {
+                let s = self.lift_string_src(ptr, len)?;
+                // SAFETY: the bridge outlives the adapter call that set it.
+                unsafe { bridge.as_ref() }.push(s);
+                Ok(Val::String(String::new()))
             }
-            (_, false) => Ok(raw.iter().map(|&b| char::from(b)).collect()),
+            None => Ok(Val::String(self.lift_string(ptr, len)?)),
         }
     }
 
@@ -746,52 +791,13 @@ impl AbiCx {
         Ok((ptr, items.len() as u32))
     }
 
-    /// Writes `s` as UTF-16: allocates the worst case (two bytes per UTF-8 byte), then
-    /// shrinks to what it took; returns pointer and code units.
-    fn store_utf16(&mut self, s: &str) -> Result<(u32, u32)> {
-        let worst = 2 * s.len() as u32;
-        let ptr = self.realloc(0, 0, 2, worst, "string")?;
-        let bytes: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        self.store_bytes(ptr, &bytes)?;
-        let len = bytes.len() as u32;
-        let ptr = if len < worst {
-            self.realloc(ptr, worst, 2, len, "string")?
-        } else {
-            ptr
-        };
-        Ok((ptr, len / 2))
-    }
-
-    /// Writes `s` into memory in this side's encoding; returns pointer and length.
+    /// Writes a string into memory in this side's encoding; returns pointer and
+    /// (tagged) length. Between two components `s` is a placeholder and the string
+    /// comes from the bridge, straight from the other side's memory.
     pub(crate) fn lower_string(&mut self, s: &str) -> Result<(u32, u32)> {
-        let src_len = s.len() as u32;
-        if s.len() as u64 > u64::from(MAX_STRING_BYTE_LENGTH) {
-            return Err(trap("string too large"));
-        }
-        match self.encoding {
-            StringEncoding::Utf8 => {
-                let ptr = self.realloc(0, 0, 1, src_len, "string")?;
-                self.store_bytes(ptr, s.as_bytes())?;
-                Ok((ptr, src_len))
-            }
-            StringEncoding::Utf16 => self.store_utf16(s),
-            StringEncoding::CompactUtf16 => {
-                if s.chars().all(|c| (c as u32) < 256) {
-                    let latin1: Vec<u8> = s.chars().map(|c| c as u8).collect();
-                    let ptr = self.realloc(0, 0, 2, src_len, "string")?;
-                    self.store_bytes(ptr, &latin1)?;
-                    let len = latin1.len() as u32;
-                    let ptr = if len < src_len {
-                        self.realloc(ptr, src_len, 2, len, "string")?
-                    } else {
-                        ptr
-                    };
-                    Ok((ptr, len))
-                } else {
-                    let (ptr, units) = self.store_utf16(s)?;
-                    Ok((ptr, units | UTF16_TAG))
-                }
-            }
+        match self.bridge {
+            Some(bridge) => self.store_bridged_string(bridge),
+            None => self.store_host_string(s),
         }
     }
 

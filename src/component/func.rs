@@ -8,6 +8,7 @@ use super::host::lowering_entry;
 use super::parse::{CanonOptions, TrampolineDef};
 use super::resources::{CallScope, trap};
 use super::store::{FuncData, LoweringTarget};
+use super::transcode::StringBridge;
 use super::types::{FuncType, Type};
 use super::values::Val;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreOpaque};
@@ -89,7 +90,7 @@ impl Func {
         // called meanwhile make their own accesses through it.
         let store = ctx.raw().cast::<StoreOpaque>();
         let out = with_scope(store, ty.needs_scope, |scope| {
-            call_lifted(store, self.index, params, scope, false)
+            call_lifted(store, self.index, params, scope)
         })?;
         if let (Some(slot), Some(v)) = (results.first_mut(), out) {
             *slot = v;
@@ -136,6 +137,7 @@ pub(crate) unsafe fn abi_cx(
             encoding: options.encoding,
             adapter,
             scope: 0,
+            bridge: None,
         }
     }
 }
@@ -199,47 +201,54 @@ pub(crate) fn pop_scope<R>(
     Ok(result)
 }
 
-/// Calls component function `func` with `args` (lowered into the callee) inside call
-/// scope `scope`; returns its result, lifted.
+/// Calls component function `func` from the host with `args` (lowered into the
+/// callee) inside call scope `scope`; returns its result, lifted.
 pub(crate) fn call_lifted(
     store: NonNull<StoreOpaque>,
     func: u32,
     args: &[Val],
     scope: usize,
-    adapter: bool,
 ) -> Result<Option<Val>> {
     call_lifted_with(
         store,
         func,
         scope,
-        adapter,
-        |cx, ty, flat| {
-            if ty.params_in_memory() {
-                let ptr = alloc_params(cx, ty)?;
-                let Type::Tuple(t) = &ty.params_tuple else {
-                    unreachable!("params are a tuple")
-                };
-                for (e, v) in t.elems.iter().zip(args) {
-                    cx.store(&e.ty, v, ptr + e.offset)?;
-                }
-                flat.push(ValRaw::i32(ptr as i32));
-            } else {
-                for ((_, t), v) in ty.params.iter().zip(args) {
-                    cx.lower_flat(t, v, flat)?;
-                }
-            }
-            Ok(())
-        },
-        |cx, ty, flat| match &ty.result {
-            None => Ok(None),
-            Some(rt) if ty.results_in_memory() => {
-                let ptr = flat[0].get_i32() as u32;
-                cx.check_ptr(ptr, rt)?;
-                Ok(Some(cx.load(rt, ptr)?))
-            }
-            Some(rt) => Ok(Some(cx.lift_flat(rt, &mut FlatSrc { vals: flat, pos: 0 })?)),
-        },
+        None,
+        |cx, ty, flat| lower_args(cx, ty, args, flat),
+        lift_result,
     )
+}
+
+/// Lowers `args` into the callee of a call of type `ty`.
+fn lower_args(cx: &mut AbiCx, ty: &FuncType, args: &[Val], flat: &mut FlatDst<'_>) -> Result<()> {
+    if ty.params_in_memory() {
+        let ptr = alloc_params(cx, ty)?;
+        let Type::Tuple(t) = &ty.params_tuple else {
+            unreachable!("params are a tuple")
+        };
+        for (e, v) in t.elems.iter().zip(args) {
+            cx.store(&e.ty, v, ptr + e.offset)?;
+        }
+        flat.push(ValRaw::i32(ptr as i32));
+    } else {
+        for ((_, t), v) in ty.params.iter().zip(args) {
+            cx.lower_flat(t, v, flat)?;
+        }
+    }
+    Ok(())
+}
+
+/// Lifts the result of a call of type `ty` from the callee's core results.
+fn lift_result(cx: &mut AbiCx, ty: &FuncType, flat: &[ValRaw]) -> Result<Option<Val>> {
+    match &ty.result {
+        None => Ok(None),
+        Some(rt) if ty.results_in_memory() => {
+            let ptr = flat[0].get_i32() as u32;
+            cx.check_ptr(ptr, rt)?;
+            Ok(Some(cx.load(rt, ptr)?))
+        }
+        Some(rt) => Ok(Some(cx.lift_flat(rt, &mut FlatSrc { vals: flat, pos: 0 })?)),
+    }
 }
 
 /// Allocates the argument area of a call whose parameters go through memory.
@@ -250,12 +259,13 @@ pub(crate) fn alloc_params(cx: &mut AbiCx, ty: &FuncType) -> Result<u32> {
 
 /// The call protocol of a lifted function, with the lowering of the arguments and the
 /// lifting of the result supplied by the caller (dynamic `Val`s or Rust types):
-/// enter (may-enter check), lower, call, lift, post-return.
+/// enter (may-enter check), lower, call, lift, post-return. `bridge` is set for a call
+/// from another component (an adapter): the callee's strings go through it.
 pub(crate) fn call_lifted_with<R>(
     store: NonNull<StoreOpaque>,
     func: u32,
     scope: usize,
-    adapter: bool,
+    bridge: Option<NonNull<StringBridge>>,
     lower: impl FnOnce(&mut AbiCx, &FuncType, &mut FlatDst<'_>) -> Result<()>,
     lift: impl FnOnce(&mut AbiCx, &FuncType, &[ValRaw]) -> Result<R>,
 ) -> Result<R> {
@@ -289,8 +299,10 @@ pub(crate) fn call_lifted_with<R>(
         if vmc::flags(vmctx) & FLAG_MAY_ENTER == 0 {
             return Err(trap("cannot enter component instance"));
         }
+        let adapter = bridge.is_some();
         let mut cx = abi_cx(store, instance, vmctx, &def.offsets, &l.options, adapter);
         cx.scope = scope;
+        cx.bridge = bridge;
 
         let n_params = if ty.params_in_memory() {
             1
@@ -419,9 +431,23 @@ pub(crate) unsafe extern "C" fn lifted_entry(
             unreachable!("lifted_entry is only used for component functions")
         };
         lowering_entry(lowering, args, len, true, |call, args, scope| {
+            // Strings go from one memory to the other through the bridge; the result
+            // reaches the caller before the callee's post-return runs.
+            let bridge = StringBridge::default();
+            let bridge_ptr = NonNull::from(&bridge);
+            call.cx.bridge = Some(bridge_ptr);
             let params = call.lift_params(args)?;
-            let result = call_lifted(call.store, func, &params, scope, true)?;
-            call.lower_result(result.as_ref(), args)
+            call_lifted_with(
+                call.store,
+                func,
+                scope,
+                Some(bridge_ptr),
+                |cx, ty, flat| lower_args(cx, ty, &params, flat),
+                |cx, ty, flat| {
+                    let result = lift_result(cx, ty, flat)?;
+                    call.lower_result(result.as_ref(), args)
+                },
+            )
         })
     }
 }

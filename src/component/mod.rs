@@ -45,6 +45,7 @@ mod resources;
 pub(crate) mod store;
 #[cfg(test)]
 mod tests;
+mod transcode;
 mod typed;
 mod types;
 mod values;

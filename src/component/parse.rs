@@ -507,11 +507,10 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ComponentDef> {
     parser.set_features(features);
     let mut stack: Vec<Frame> = Vec::new();
     let mut root = None;
+    let explain = |e| crate::module::explain_invalid(bytes, features, e);
     for payload in parser.parse_all(bytes) {
-        let payload = payload?;
-        validator
-            .payload(&payload)
-            .map_err(crate::module::simd_unsupported)?;
+        let payload = payload.map_err(explain)?;
+        validator.payload(&payload).map_err(explain)?;
         if let Payload::Version { encoding, .. } = &payload {
             match encoding {
                 Encoding::Component => stack.push(Frame::Component(Box::new(Builder::new()))),
@@ -725,11 +724,12 @@ fn section(
         Payload::ModuleSection {
             unchecked_range, ..
         } => {
-            let module = Module::from_binary(
-                engine,
-                &bytes[unchecked_range.start as usize..unchecked_range.end as usize],
-            )
-            .context("in a core module of the component")?;
+            // wasmparser reports a nested module before checking that it fits.
+            let module_bytes = bytes
+                .get(unchecked_range.start as usize..unchecked_range.end as usize)
+                .ok_or_else(|| anyhow!("core module section extends past the end of the input"))?;
+            let module = Module::from_binary(engine, module_bytes)
+                .context("in a core module of the component")?;
             b.def.modules.push(module);
             let i = b.def.modules.len() as u32 - 1;
             b.spaces.push(Kind::Module);

@@ -1,6 +1,7 @@
 //! End-to-end component calls small enough for Miri: strings both ways through a typed
 //! host function and a typed export, a dynamic call with a record, and a guest-defined
-//! resource through the host. (The full API tests are in `tests/component_api.rs`.)
+//! resource through the host, strings between two components of different encodings.
+//! (The full API tests are in `tests/component_api.rs`.)
 
 use super::{Component, Linker, ResourceAny, Val};
 use crate::{Config, Engine, Store, StoreContextMut, Tier};
@@ -99,4 +100,68 @@ fn strings_records_and_resources_round_trip() {
     let (r,) = make.call(&mut store, (7,)).unwrap();
     assert_eq!(take.call(&mut store, (r,)).unwrap(), (7,));
     assert!(take.call(&mut store, (r,)).is_err(), "the handle moved");
+}
+
+/// Two components with different string encodings: strings go from one memory to the
+/// other through the bridge (`transcode`), in both directions.
+const PAIR: &str = r#"(component
+  (component $inner
+    (core module $m
+      (memory (export "mem") 1)
+      (global $next (mut i32) (i32.const 1024))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $r i32)
+        (local.set $r (global.get $next))
+        (global.set $next (i32.add (global.get $next) (i32.const 64)))
+        (if (local.get 0) (then (memory.copy (local.get $r) (local.get 0) (local.get 1))))
+        (local.get $r))
+      (func (export "echo") (param i32 i32) (result i32)
+        (i32.store (i32.const 0) (local.get 0))
+        (i32.store (i32.const 4) (local.get 1))
+        (i32.const 0)))
+    (core instance $i (instantiate $m))
+    (func (export "echo") (param "s" string) (result string)
+      (canon lift (core func $i "echo") string-encoding=latin1+utf16
+        (memory (core memory $i "mem")) (realloc (core func $i "realloc")))))
+  (component $outer
+    (import "echo" (func $echo (param "s" string) (result string)))
+    (core module $libc
+      (memory (export "mem") 1)
+      (global $next (mut i32) (i32.const 1024))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $r i32)
+        (local.set $r (global.get $next))
+        (global.set $next (i32.add (global.get $next) (i32.const 64)))
+        (if (local.get 0) (then (memory.copy (local.get $r) (local.get 0) (local.get 1))))
+        (local.get $r)))
+    (core instance $libc (instantiate $libc))
+    (core func $echo' (canon lower (func $echo) string-encoding=utf16
+      (memory (core memory $libc "mem")) (realloc (core func $libc "realloc"))))
+    (core module $m
+      (import "" "echo" (func $echo (param i32 i32 i32)))
+      (func (export "run") (param i32 i32) (result i32)
+        (call $echo (local.get 0) (local.get 1) (i32.const 16))
+        (i32.const 16)))
+    (core instance $i (instantiate $m (with "" (instance (export "echo" (func $echo'))))))
+    (func (export "run") (param "s" string) (result string)
+      (canon lift (core func $i "run") string-encoding=utf16
+        (memory (core memory $libc "mem")) (realloc (core func $libc "realloc")))))
+  (instance $in (instantiate $inner))
+  (instance $out (instantiate $outer (with "echo" (func $in "echo"))))
+  (export "run" (func $out "run")))"#;
+
+#[test]
+fn strings_cross_between_component_memories() {
+    let engine = engine();
+    let component = Component::new(&engine, PAIR).unwrap();
+    let mut store = Store::new(&engine, 0u32);
+    let instance = Linker::<u32>::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let run = instance
+        .get_typed_func::<(&str,), (String,)>(&store, "run")
+        .unwrap();
+    for s in ["hi", "Ëñ", "Ë┛", "a🍰", ""] {
+        assert_eq!(run.call(&mut store, (s,)).unwrap().0, s);
+    }
 }

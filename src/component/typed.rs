@@ -880,7 +880,7 @@ where
                 store,
                 self.func.index,
                 scope,
-                false,
+                None,
                 |cx, ty, flat| {
                     if ty.params_in_memory() {
                         let ptr = alloc_params(cx, ty)?;

@@ -162,11 +162,81 @@ pub struct ModuleInfo {
     pub bytes: Arc<[u8]>,
 }
 
-/// The wasm features tierwasm validates against: WebAssembly 2.0.
+/// The wasm features tierwasm validates against: WebAssembly 2.0 without SIMD (not
+/// executable yet), plus the 3.0 proposals it runs (extended constant expressions).
 pub fn wasm_features() -> WasmFeatures {
-    // SIMD is part of 2.0 but not executable yet; validating without it lets us give a
-    // clear "unsupported" error instead of failing later.
-    WasmFeatures::WASM2 - WasmFeatures::SIMD
+    (WasmFeatures::WASM2 - WasmFeatures::SIMD) | WasmFeatures::EXTENDED_CONST
+}
+
+/// Standard proposals tierwasm does not run, with the name its error gives and the
+/// features each needs on top of the supported ones.
+const UNSUPPORTED: &[(&str, WasmFeatures)] = &[
+    ("SIMD (v128)", WasmFeatures::SIMD),
+    (
+        "relaxed SIMD",
+        WasmFeatures::SIMD.union(WasmFeatures::RELAXED_SIMD),
+    ),
+    ("threads (shared memories, atomics)", WasmFeatures::THREADS),
+    ("tail calls", WasmFeatures::TAIL_CALL),
+    ("multi-memory", WasmFeatures::MULTI_MEMORY),
+    ("exception handling", WasmFeatures::EXCEPTIONS),
+    ("legacy exception handling", WasmFeatures::LEGACY_EXCEPTIONS),
+    ("memory64", WasmFeatures::MEMORY64),
+    (
+        "typed function references",
+        WasmFeatures::FUNCTION_REFERENCES,
+    ),
+    (
+        "GC",
+        WasmFeatures::GC
+            .union(WasmFeatures::GC_TYPES)
+            .union(WasmFeatures::FUNCTION_REFERENCES),
+    ),
+    ("custom page sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
+    ("wide arithmetic", WasmFeatures::WIDE_ARITHMETIC),
+    (
+        "stack switching",
+        WasmFeatures::STACK_SWITCHING
+            .union(WasmFeatures::EXCEPTIONS)
+            .union(WasmFeatures::FUNCTION_REFERENCES),
+    ),
+    (
+        "shared-everything threads",
+        WasmFeatures::SHARED_EVERYTHING_THREADS.union(WasmFeatures::THREADS),
+    ),
+    ("compact imports", WasmFeatures::COMPACT_IMPORTS),
+];
+
+/// The error for `bytes` (a module or component), which failed to validate with
+/// `supported` features with `err`: `unsupported: <proposal>` when it validates once
+/// standard proposals tierwasm does not run are enabled, else `err` itself. Only runs
+/// on the error path, so validating again costs nothing in the common case.
+pub(crate) fn explain_invalid(
+    bytes: &[u8],
+    supported: WasmFeatures,
+    err: wasmparser::BinaryReaderError,
+) -> anyhow::Error {
+    let valid = |f: WasmFeatures| Validator::new_with_features(f).validate_all(bytes).is_ok();
+    if let Some((name, _)) = UNSUPPORTED.iter().find(|(_, f)| valid(supported | *f)) {
+        return anyhow!("unsupported: {name} is not implemented ({err})");
+    }
+    let all = UNSUPPORTED.iter().fold(supported, |a, (_, f)| a | *f);
+    if !valid(all) {
+        return anyhow::Error::new(err);
+    }
+    // Several at once: name each proposal the module cannot do without.
+    let mut needed: Vec<&str> = UNSUPPORTED
+        .iter()
+        .filter(|(_, f)| !valid((all - *f) | supported))
+        .map(|(name, _)| *name)
+        .collect();
+    if needed.is_empty() {
+        needed.push("a combination of proposals");
+    }
+    anyhow!(
+        "unsupported: {} are not implemented ({err})",
+        needed.join(", ")
+    )
 }
 
 impl ModuleInfo {
@@ -200,14 +270,15 @@ impl ModuleInfo {
         let mut defined_index = 0u32;
         let mut parser = Parser::new(0);
         parser.set_features(wasm_features());
+        let explain = |e| explain_invalid(&bytes, wasm_features(), e);
         for payload in parser.parse_all(&bytes) {
-            let payload = payload.map_err(simd_unsupported)?;
-            let valid = validator.payload(&payload).map_err(simd_unsupported)?;
+            let payload = payload.map_err(explain)?;
+            let valid = validator.payload(&payload).map_err(explain)?;
             if let wasmparser::ValidPayload::Func(to_validate, body) = valid {
                 let func_index = info.num_imported_funcs + defined_index;
                 let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
                 fv.validate(&body)
-                    .map_err(simd_unsupported)
+                    .map_err(explain)
                     .with_context(|| format!("invalid function #{func_index}"))?;
                 allocs = fv.into_allocations();
                 defined_index += 1;
@@ -404,15 +475,6 @@ impl ModuleInfo {
     }
 }
 
-pub(crate) fn simd_unsupported(e: wasmparser::BinaryReaderError) -> anyhow::Error {
-    let msg = e.to_string();
-    if msg.contains("SIMD support is not enabled") {
-        anyhow!("unsupported: SIMD (v128) is not implemented yet ({msg})")
-    } else {
-        anyhow::Error::new(e)
-    }
-}
-
 fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
     ConstExpr::from_wasmparser(e).map_err(|e| anyhow!(e))
 }
@@ -494,5 +556,52 @@ mod tests {
         let wasm = wat::parse_str(r#"(module (func (param v128)))"#).unwrap();
         let err = format!("{:#}", ModuleInfo::parse(&wasm).unwrap_err());
         assert!(err.contains("unsupported: SIMD"), "{err}");
+    }
+
+    #[test]
+    fn extended_constant_expressions_validate() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "a" (global $a i32))
+                (global i32 (i32.mul (i32.add (global.get $a) (i32.const 1)) (i32.const 6)))
+                (global i64 (i64.sub (i64.const 1) (i64.const 2))))"#,
+        )
+        .unwrap();
+        let info = ModuleInfo::parse(&wasm).unwrap();
+        assert_eq!(info.global_inits[0].ops.len(), 5);
+    }
+
+    #[test]
+    fn standard_proposals_not_implemented_are_reported_unsupported() {
+        for (wat, feature) in [
+            ("(func return_call 0)", "tail calls"),
+            ("(memory 1) (memory 1)", "multi-memory"),
+            ("(memory i64 1)", "memory64"),
+            ("(memory 1 1 shared)", "threads"),
+            ("(tag)", "exception handling"),
+            ("(func try_table end)", "exception handling"),
+            ("(type (struct))", "GC"),
+            ("(func (param (ref func)))", "typed function references"),
+            (
+                "(func (param v128) (result v128) local.get 0 local.get 0 i8x16.relaxed_swizzle)",
+                "relaxed SIMD",
+            ),
+            ("(memory 1 (pagesize 1))", "custom page sizes"),
+            (
+                "(func (param i64 i64 i64 i64) (result i64 i64) local.get 0 local.get 1 local.get 2 local.get 3 i64.add128)",
+                "wide arithmetic",
+            ),
+            (
+                "(memory 1) (memory 1) (func return_call 0)",
+                "tail calls, multi-memory are",
+            ),
+        ] {
+            let wasm = wat::parse_str(format!("(module {wat})")).unwrap();
+            let err = format!("{:#}", ModuleInfo::parse(&wasm).unwrap_err());
+            assert!(
+                err.contains(&format!("unsupported: {feature}")),
+                "{wat}: {err}"
+            );
+        }
     }
 }
