@@ -7,21 +7,8 @@ use tierwasm::{
     Val, ValType,
 };
 
-/// One engine per tier this build has: each test runs on all of them.
-fn engines() -> Vec<Engine> {
-    let mut tiers = vec![Tier::Interp];
-    if cfg!(feature = "jit") {
-        tiers.push(Tier::Jit);
-    }
-    tiers
-        .into_iter()
-        .map(|t| {
-            let mut c = Config::new();
-            c.tier(t);
-            Engine::new(&c).unwrap()
-        })
-        .collect()
-}
+mod common;
+use common::engines;
 
 fn instantiate(engine: &Engine, store: &mut Store<()>, wat: &str) -> Instance {
     let module = Module::new(engine, wat).unwrap();

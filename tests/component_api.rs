@@ -7,22 +7,10 @@
 use tierwasm::component::{
     Component, Linker, Resource, ResourceAny, ResourceTable, ResourceType, Val,
 };
-use tierwasm::{Config, Engine, Store, StoreContextMut, Tier};
+use tierwasm::{Engine, Store, StoreContextMut};
 
-fn engines() -> Vec<Engine> {
-    let mut tiers = vec![Tier::Interp];
-    if cfg!(feature = "jit") {
-        tiers.push(Tier::Jit);
-    }
-    tiers
-        .into_iter()
-        .map(|t| {
-            let mut c = Config::new();
-            c.tier(t);
-            Engine::new(&c).unwrap()
-        })
-        .collect()
-}
+mod common;
+use common::engines;
 
 /// A bump allocator module shared by the components below (memory + realloc).
 const LIBC: &str = r#"

@@ -1,23 +1,10 @@
 //! Bugs that users and fuzzers found, one test each, run on every tier: each failed
 //! before its fix.
 
-use tierwasm::{Caller, Config, Engine, Extern, Linker, Module, Store, Tier, Val};
+use tierwasm::{Caller, Engine, Extern, Linker, Module, Store, Val};
 
-/// One engine per tier this build has.
-fn engines() -> Vec<Engine> {
-    let mut tiers = vec![Tier::Interp];
-    if cfg!(feature = "jit") {
-        tiers.push(Tier::Jit);
-    }
-    tiers
-        .into_iter()
-        .map(|t| {
-            let mut c = Config::new();
-            c.tier(t);
-            Engine::new(&c).unwrap()
-        })
-        .collect()
-}
+mod common;
+use common::engines;
 
 /// Calls export `name` of a fresh instance of `wat` and returns its results.
 fn call(engine: &Engine, store: &mut Store<()>, wat: &str, name: &str, args: &[Val]) -> Vec<Val> {
