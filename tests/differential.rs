@@ -9,9 +9,13 @@
 //!   wasmi 2, an independent engine (fuel only as a bound: see the oracle).
 //!
 //! `TIERWASM_DIFF_SEEDS=N` runs N seeds (default 1000), `TIERWASM_DIFF_FIRST=K` starts at
-//! seed K, `TIERWASM_DIFF_DEBUG=SEED` prints every step of one seed on every engine.
+//! seed K, `TIERWASM_DIFF_DEBUG=SEED` prints every step of one seed on every engine,
+//! `TIERWASM_DIFF_FILE=PATH` runs one module (`.wasm` or `.wat`) and fails if any
+//! engine differs.
 //! Prints `differential fused-vs-plain: N passed, M failed` and
-//! `differential interp-vs-jit-vs-wasmi: N passed, M failed`.
+//! `differential interp-vs-jit-vs-wasmi: N passed, M failed`; a failure that is the
+//! signature of a known bug (`oracle::modules::known_signature`) is counted apart
+//! unless `TIERWASM_FUZZ_STRICT=1`.
 
 mod oracle;
 
@@ -26,6 +30,9 @@ fn main() -> ExitCode {
     let seeds = env_u64("TIERWASM_DIFF_SEEDS").unwrap_or(1000);
     let first = env_u64("TIERWASM_DIFF_FIRST").unwrap_or(0);
     let diff = Differential::new();
+    if let Some(path) = std::env::var_os("TIERWASM_DIFF_FILE") {
+        return check_file(&diff, std::path::Path::new(&path));
+    }
     if let Some(seed) = env_u64("TIERWASM_DIFF_DEBUG") {
         debug_one(&diff, seed);
         return ExitCode::SUCCESS;
@@ -36,6 +43,7 @@ fn main() -> ExitCode {
     let engines: Vec<&str> = diff.runners[1..].iter().map(|r| r.name()).collect();
     let (mut plain, mut others) = ((0u64, 0u64), (0u64, 0u64));
     let mut skipped = 0;
+    let mut known: std::collections::BTreeMap<u32, u64> = Default::default();
     let progress = env_u64("TIERWASM_DIFF_PROGRESS");
     for seed in first..first + seeds {
         if progress.is_some_and(|p| seed > first && (seed - first) % p == 0) {
@@ -50,31 +58,29 @@ fn main() -> ExitCode {
             skipped += 1;
             continue;
         };
-        let mut other_failed = false;
+        let mut other_failures = Vec::new();
         for (name, result) in diff.check(&wasm, seed) {
-            let counter = if name == "plain" {
-                &mut plain
-            } else {
-                &mut others
-            };
-            if let Err(e) = result {
-                println!("differential interp vs {name}: seed {seed} differs: {e}");
-                let path = std::env::temp_dir().join(format!("tierwasm-diff-{seed}.wasm"));
-                let _ = std::fs::write(&path, &wasm);
-                println!("    module saved to {}", path.display());
-                if name == "plain" {
-                    counter.1 += 1;
-                } else {
-                    other_failed = true;
+            match (name, result) {
+                ("plain", Ok(())) => plain.0 += 1,
+                ("plain", Err(e)) => {
+                    plain.1 += 1;
+                    report(seed, &wasm, &format!("interp vs plain: {e}"));
                 }
-            } else if name == "plain" {
-                counter.0 += 1;
+                (_, Ok(())) => {}
+                (name, Err(e)) => other_failures.push(format!("interp vs {name}: {e}")),
             }
         }
-        if other_failed {
-            others.1 += 1;
-        } else {
+        if other_failures.is_empty() {
             others.0 += 1;
+        } else {
+            let msg = other_failures.join("; ");
+            match oracle::modules::known_signature(&msg, &wasm).filter(|b| oracle::known(*b)) {
+                Some(bug) => *known.entry(bug).or_default() += 1,
+                None => {
+                    others.1 += 1;
+                    report(seed, &wasm, &msg);
+                }
+            }
         }
     }
     if skipped > 0 {
@@ -88,13 +94,57 @@ fn main() -> ExitCode {
         "differential fused-vs-plain: {} passed, {} failed",
         plain.0, plain.1
     );
+    let known_note = if known.is_empty() {
+        String::new()
+    } else {
+        let hits: Vec<String> = known.iter().map(|(b, n)| format!("bug {b} x{n}")).collect();
+        format!(" (known bugs hit, not counted: {})", hits.join(", "))
+    };
     println!(
-        "differential interp-vs-{}: {} passed, {} failed",
+        "differential interp-vs-{}: {} passed, {} failed{known_note}",
         engines[1..].join("-vs-"),
         others.0,
         others.1
     );
     if plain.1 == 0 && others.1 == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn report(seed: u64, wasm: &[u8], msg: &str) {
+    println!("differential: seed {seed} differs: {msg}");
+    let path = std::env::temp_dir().join(format!("tierwasm-diff-{seed}.wasm"));
+    let _ = std::fs::write(&path, wasm);
+    println!("    module saved to {}", path.display());
+}
+
+/// One module (binary or text) on every engine, every step printed; fails if any
+/// engine differs (a predicate for `wasm-tools shrink`).
+fn check_file(diff: &Differential, path: &std::path::Path) -> ExitCode {
+    let wasm = match wat::parse_file(path) {
+        Ok(w) => w,
+        Err(e) => {
+            println!("{}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let results = diff.check_logged(&wasm, 0, |engine, step| {
+        println!(
+            "{engine:>6} {}: {:?} fuel {:?}",
+            step.name, step.outcome, step.fuel
+        );
+        for line in &step.state {
+            println!("           {line}");
+        }
+    });
+    let mut ok = true;
+    for (engine, r) in results {
+        println!("interp vs {engine}: {r:?}");
+        ok &= r.is_ok();
+    }
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

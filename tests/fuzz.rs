@@ -187,6 +187,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     oracle::bytes::quiet_panics();
+    oracle::self_check();
     let mut ok = true;
     if enabled("compile") {
         let engines = oracle::bytes::Engines::new();
