@@ -38,9 +38,14 @@ fn run(name: &str, cases: u64, len: usize, mut target: impl FnMut(&[u8]) -> Verd
         match target(&data) {
             Verdict::Pass => ran += 1,
             Verdict::Skip => skipped += 1,
-            Verdict::Known(bug, _) => {
+            Verdict::Known(bug, msg) => {
                 ran += 1;
-                *known.entry(bug).or_default() += 1;
+                let hits = known.entry(bug).or_default();
+                if *hits == 0 {
+                    let msg: String = msg.chars().take(300).collect();
+                    println!("fuzz {name}: seed {seed}: known bug {bug} (shown once): {msg}");
+                }
+                *hits += 1;
             }
             Verdict::Fail(msg) => {
                 ran += 1;
@@ -76,12 +81,63 @@ fn env_u64(name: &str) -> Option<u64> {
 /// A different seed stream per target.
 fn fxhash(s: &str) -> u64 {
     s.bytes().fold(0u64, |h, b| {
-        (h.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7cc1_b727_220a_95)
+        (h.rotate_left(5) ^ b as u64).wrapping_mul(0x517c_c1b7_2722_0a95)
     })
 }
 
 fn enabled(name: &str) -> bool {
     std::env::var("TIERWASM_FUZZ_TARGETS").map_or(true, |t| t.split(',').any(|x| x == name))
+}
+
+/// The minimal reproductions of the bugs the fuzzing found (`tests/oracle/repros`,
+/// `bugN-….wat` modules through the differential, `bugN-….wasm` components through the
+/// compile target), each aimed at its bug: they pass once it is fixed.
+fn repros() -> bool {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/repros");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/oracle/repros")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let diff = oracle::modules::Differential::new();
+    let engines = oracle::bytes::Engines::new();
+    let (mut ran, mut failed) = (0, 0);
+    let mut known: BTreeMap<u32, u64> = BTreeMap::new();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let bug = name
+            .strip_prefix("bug")
+            .and_then(|r| r.split('-').next())
+            .and_then(|n| n.parse().ok());
+        let verdict = match path.extension().and_then(|e| e.to_str()) {
+            Some("wat") => {
+                let wasm = wat::parse_file(&path).expect("repro parses");
+                diff.verdict(&wasm, 0, bug)
+            }
+            Some("wasm") => {
+                let wasm = std::fs::read(&path).expect("repro reads");
+                oracle::bytes::no_panic(&engines, &wasm, bug)
+            }
+            _ => continue,
+        };
+        ran += 1;
+        match verdict {
+            Verdict::Known(b, _) => *known.entry(b).or_default() += 1,
+            Verdict::Fail(msg) => {
+                failed += 1;
+                println!("fuzz repros: {name}: {msg}");
+            }
+            Verdict::Pass | Verdict::Skip => {}
+        }
+    }
+    let hits: Vec<String> = known.keys().map(|b| format!("bug {b}")).collect();
+    let note = if hits.is_empty() {
+        String::new()
+    } else {
+        format!(" (known bugs still reproduced: {})", hits.join(", "))
+    };
+    println!("fuzz repros: {ran} cases, {failed} failures{note}");
+    failed == 0
 }
 
 /// The small-thread recursion cases run in child processes (this binary again, with
@@ -208,7 +264,7 @@ fn main() -> ExitCode {
             let Ok(case) = oracle::weak::template(&mut u) else {
                 return Verdict::Skip;
             };
-            diff.verdict(&case.wasm, d.len() as u64).aimed_at(case.bug)
+            diff.verdict(&case.wasm, d.len() as u64, case.bug)
         });
     }
     #[cfg(feature = "component")]
@@ -217,6 +273,9 @@ fn main() -> ExitCode {
         ok &= run("component-abi", 2000, 512, |d| {
             oracle::abi::abi_target(&engines, d)
         });
+    }
+    if enabled("repros") {
+        ok &= repros();
     }
     if enabled("small-thread-recursion") {
         ok &= recursion_cases(200);

@@ -791,21 +791,21 @@ impl Differential {
         self.check_logged(wasm, seed, |_, _| {})
     }
 
-    /// One verdict for all engines; a failure whose message is the signature of a known
-    /// bug counts as that bug (see [`known_signature`]).
-    pub fn verdict(&self, wasm: &[u8], seed: u64) -> super::Verdict {
+    /// One verdict for all engines: a failure of a case aimed at known bug `aim` counts
+    /// as that bug, and any other failure whose shape is the signature of a known bug
+    /// counts as that one (see [`known_signature`]).
+    pub fn verdict(&self, wasm: &[u8], seed: u64, aim: Option<u32>) -> super::Verdict {
         let fails: Vec<String> = self
             .check(wasm, seed)
             .into_iter()
             .filter_map(|(n, r)| r.err().map(|e| format!("interp vs {n}: {e}")))
             .collect();
         if fails.is_empty() {
-            super::Verdict::Pass
-        } else {
-            let msg = fails.join("; ");
-            let bug = known_signature(&msg, wasm);
-            super::Verdict::Fail(msg).aimed_at(bug)
+            return super::Verdict::Pass;
         }
+        let msg = fails.join("; ");
+        let bug = known_signature(&msg, wasm);
+        super::Verdict::Fail(msg).aimed_at(aim).aimed_at(bug)
     }
 }
 
@@ -924,10 +924,10 @@ pub fn differential_target(diff: &Differential, data: &[u8]) -> super::Verdict {
         let Ok(case) = super::weak::template(&mut u) else {
             return super::Verdict::Skip;
         };
-        return diff.verdict(&case.wasm, seed).aimed_at(case.bug);
+        return diff.verdict(&case.wasm, seed, case.bug);
     }
     let Some(wasm) = smith_module(data) else {
         return super::Verdict::Skip;
     };
-    diff.verdict(&wasm, seed)
+    diff.verdict(&wasm, seed, None)
 }
