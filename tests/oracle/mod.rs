@@ -10,7 +10,8 @@
 //!   results, branches carrying values, deep recursion on small threads);
 //! * [`bytes`]: arbitrary and mutated bytes into `Module::new`, `Component::new` and
 //!   instantiation, which must never panic;
-//! * [`abi`]: random component types and values through host functions both ways.
+//! * [`abi`]: random component types and values through host functions both ways;
+//! * `repros/`: a minimal reproduction of each bug found (run by `tests/fuzz.rs`).
 //!
 //! Every target takes raw fuzzer bytes, so libFuzzer and the deterministic runs in
 //! `cargo test` drive the same code.
