@@ -30,6 +30,8 @@ fn main() -> ExitCode {
     let seeds = env_u64("TIERWASM_DIFF_SEEDS").unwrap_or(1000);
     let first = env_u64("TIERWASM_DIFF_FIRST").unwrap_or(0);
     let diff = Differential::new();
+    // Panics caught by the oracle (wasmi's) are reported, not printed with a backtrace.
+    oracle::bytes::quiet_panics();
     if let Some(path) = std::env::var_os("TIERWASM_DIFF_FILE") {
         return check_file(&diff, std::path::Path::new(&path));
     }

@@ -49,6 +49,10 @@ pub const KNOWN_BUGS: &[(u32, &str)] = &[
         7,
         "wasmi 2.0.0: a local read before an `if` with parameters and written inside it reads a wrong value",
     ),
+    (
+        8,
+        "wasmi 2.0.0: panics translating some valid modules (a store, translator/func/mod.rs:2583)",
+    ),
 ];
 
 /// Whether failures aimed at known bug `n` count as known rather than as failures.

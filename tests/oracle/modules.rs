@@ -115,8 +115,8 @@ pub trait Session {
 pub enum Runner {
     /// One of tierwasm's configurations.
     Tierwasm { name: &'static str, engine: Engine },
-    /// wasmi, the independent oracle.
-    Wasmi(wasmi::Engine),
+    /// wasmi, the independent oracle (its configuration: an engine per module).
+    Wasmi(wasmi::Config),
 }
 
 impl Runner {
@@ -139,7 +139,7 @@ impl Runner {
         c.consume_fuel(true)
             .compilation_mode(wasmi::CompilationMode::Eager)
             .set_max_recursion_depth(2000);
-        Runner::Wasmi(wasmi::Engine::new(&c))
+        Runner::Wasmi(c)
     }
 
     /// The runner's name in reports.
@@ -166,8 +166,16 @@ impl Runner {
                     live: None,
                 }))
             }
-            Runner::Wasmi(engine) => {
-                let module = wasmi::Module::new(engine, wasm).map_err(|e| e.to_string())?;
+            Runner::Wasmi(config) => {
+                // wasmi 2.0.0 panics translating some valid modules (known bug 8). A
+                // fresh engine per module: one a panic interrupted is not used again.
+                let engine = &wasmi::Engine::new(config);
+                let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    wasmi::Module::new(engine, wasm)
+                }));
+                let module = compiled
+                    .map_err(|_| "wasmi panicked translating it".to_string())?
+                    .map_err(|e| e.to_string())?;
                 Ok(Box::new(WasmiSession {
                     engine: engine.clone(),
                     module,
@@ -815,7 +823,7 @@ impl Differential {
 /// 4); a difference of the interpreter alone (the JIT and wasmi agree) in a module with a
 /// `br_if` to a function's own label with 2 or more results (bug 1); a difference of
 /// wasmi alone in a module that writes a local inside an `if` with parameters (bug 7,
-/// wasmi's). `msg` is the
+/// wasmi's); wasmi panicking while translating a module (bug 8, wasmi's). `msg` is the
 /// joined failures, `interp vs <engine>: …` each.
 pub fn known_signature(msg: &str, wasm: &[u8]) -> Option<u32> {
     let jit = msg.contains("interp vs jit: ");
@@ -832,6 +840,9 @@ pub fn known_signature(msg: &str, wasm: &[u8]) -> Option<u32> {
     }
     if !jit && wasmi && shapes.local_set_in_param_if {
         return Some(7);
+    }
+    if !jit && wasmi && msg.contains("wasmi panicked translating it") {
+        return Some(8);
     }
     None
 }
