@@ -20,10 +20,10 @@
 //!
 //! Fuel is charged per basic block exactly where the interpreter charges it (function
 //! entry, loop header, then/else arms, joins, the fall-through of a conditional branch),
-//! so both tiers consume the same fuel.
+//! at the cost per operator of `module::fuel`, so both tiers consume the same fuel.
 
 use super::{JitOptions, array_signature, clif_type, wasm_signature};
-use crate::module::{FuncType, ModuleInfo, ValType};
+use crate::module::{FuncType, ModuleInfo, ValType, fuel};
 use crate::vm::{
     Trap, VMContextHeader, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMOffsets,
     VMSharedTypeIndex, VMStoreContext, VMTableDefinition, WASM_PAGE_SIZE,
@@ -1027,20 +1027,6 @@ impl<'e, 'b> Translator<'e, 'b> {
         ) || is_memory_access(op)
     }
 
-    fn fuel_cost(op: &O<'_>) -> i64 {
-        match op {
-            O::Nop
-            | O::Drop
-            | O::Block { .. }
-            | O::Loop { .. }
-            | O::Unreachable
-            | O::Return
-            | O::Else
-            | O::End => 0,
-            _ => 1,
-        }
-    }
-
     // ---- control ----
 
     fn block_type(&self, bt: BlockType) -> (Vec<Type>, Vec<Type>) {
@@ -1121,7 +1107,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             }
         }
         if self.env.options.fuel {
-            self.fuel += Self::fuel_cost(&op);
+            self.fuel += i64::from(fuel::cost(&op));
         }
         if !Self::transparent(&op) {
             self.epoch += 1;
