@@ -11,7 +11,7 @@ use crate::store::{
 use crate::values::{ExternRef, Val, func_to_ref, ref_to_func};
 use crate::vm::{
     HOST_CONTEXT_MAGIC, Trap, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMFuncRef,
-    VMOpaqueContext, ValRaw, VmBox, VmPtr, stack_limit,
+    VMOpaqueContext, ValRaw, VmBox, VmPtr, catch_unwind_and_record, stack_limit,
 };
 use anyhow::{Result, bail};
 use core::marker::PhantomData;
@@ -65,25 +65,14 @@ unsafe extern "C" fn host_trampoline<T: 'static>(
         let store = (*ctx).store;
         let def: &HostFuncDef<T> = &(*ctx).def;
         let caller_instance = instance_of(caller, (*store.as_ptr()).opaque.id);
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let context = (*store.as_ptr()).opaque.context.as_ptr();
+        catch_unwind_and_record(context, || {
             let caller = Caller {
                 store: StoreContextMut::from_raw(store),
                 instance: caller_instance,
             };
             (def.func)(caller, core::slice::from_raw_parts_mut(args.as_ptr(), len))
-        }));
-        let context = (*store.as_ptr()).opaque.context.as_ptr();
-        match result {
-            Ok(Ok(())) => true,
-            Ok(Err(e)) => {
-                (*context).set_pending_error(e);
-                false
-            }
-            Err(panic) => {
-                (*context).pending_panic = Some(panic);
-                false
-            }
-        }
+        })
     }
 }
 

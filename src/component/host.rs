@@ -163,7 +163,7 @@ impl LoweringCall {
 
 /// The frame of every lowering entrypoint: reads the lowering, then runs `body` with
 /// the call (its context in a call scope when the type has handles), the arguments and
-/// the scope, inside [`entry_guard`].
+/// the scope, inside `vm::catch_unwind_and_record`.
 ///
 /// # Safety
 /// `lowering` must be a live lowering of a component instance, and `args` hold `len`
@@ -179,7 +179,9 @@ pub(crate) unsafe fn lowering_entry(
     unsafe {
         let mut call = LoweringCall::new(lowering, adapter);
         let store = call.store;
-        entry_guard(store, || {
+        // The context is boxed in the store, and no borrow of it is live when the body
+        // returns.
+        crate::vm::catch_unwind_and_record((*store.as_ptr()).context.as_ptr(), || {
             let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
             super::func::with_scope(store, call.ty().needs_scope, |scope| {
                 call.cx.scope = scope;
@@ -196,33 +198,6 @@ pub(crate) unsafe fn lowering_entry(
 pub(crate) unsafe fn host_of<'a>(lowering: NonNull<VMLowering>) -> &'a HostFunc {
     // SAFETY: forwarded; the lowering instance keeps the function alive.
     unsafe { &*(*lowering.as_ptr()).data.cast::<HostFunc>() }
-}
-
-/// Runs `f` as the body of an entrypoint: an error or panic is recorded in the store
-/// and reported as `false`, as the array-call ABI asks.
-///
-/// # Safety
-/// `store` must be live.
-pub(crate) unsafe fn entry_guard(
-    store: NonNull<StoreOpaque>,
-    f: impl FnOnce() -> Result<()>,
-) -> bool {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    // SAFETY: forwarded; no other borrow of the store's context is live here.
-    unsafe {
-        let context = (*store.as_ptr()).context.as_ptr();
-        match result {
-            Ok(Ok(())) => true,
-            Ok(Err(e)) => {
-                (*context).set_pending_error(e);
-                false
-            }
-            Err(panic) => {
-                (*context).pending_panic = Some(panic);
-                false
-            }
-        }
-    }
 }
 
 /// The closure of a `func_new` host function.

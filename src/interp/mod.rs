@@ -28,7 +28,8 @@ pub use stack::InterpStack;
 pub use translate::TranslateOptions;
 
 use crate::vm::{
-    Trap, VMContext, VMFunctionContext, VMOpaqueContext, VMStoreContext, ValRaw, stack_limit,
+    Trap, VMContext, VMFunctionContext, VMOpaqueContext, VMStoreContext, ValRaw,
+    catch_unwind_and_record, stack_limit,
 };
 use core::ptr::NonNull;
 use exec::{Cx, Exit, InstCache};
@@ -53,17 +54,12 @@ pub unsafe extern "C" fn array_call_entry(
     };
     // SAFETY: the instance's header is initialised before any function can be called.
     let store = unsafe { (*vmctx).header.store_context };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: forwarded from the caller.
-        unsafe { execute(store, vmctx, func_index, args.as_ptr(), len) }
-    }));
-    match result {
-        Ok(ok) => ok,
-        Err(panic) => {
-            // SAFETY: the store context outlives every call into its instances.
-            unsafe { (*store).pending_panic = Some(panic) };
-            false
-        }
+    // SAFETY: forwarded from the caller; the store context outlives every call into its
+    // instances, and `execute` records its own errors.
+    unsafe {
+        catch_unwind_and_record(store, || {
+            execute(store, vmctx, func_index, args.as_ptr(), len)
+        })
     }
 }
 

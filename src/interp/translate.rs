@@ -24,7 +24,7 @@
 use super::code::FuncCode;
 use super::encode::Encoder;
 use super::ops::{OpCode, op};
-use crate::module::ModuleInfo;
+use crate::module::{ModuleInfo, fuel};
 use anyhow::{Context, Result, anyhow, bail};
 use smallvec::SmallVec;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
@@ -1945,20 +1945,6 @@ impl<'a> Translator<'a> {
         self.max_height = self.max_height.max(base_pos + nr);
     }
 
-    fn fuel_cost(op: &O<'_>) -> u32 {
-        match op {
-            O::Nop
-            | O::Drop
-            | O::Block { .. }
-            | O::Loop { .. }
-            | O::Unreachable
-            | O::Return
-            | O::Else
-            | O::End => 0,
-            _ => 1,
-        }
-    }
-
     /// Translates one operator. Inlined into each `visit_*` method, where the operator's
     /// variant is known, so each method keeps only its own arm (and drops nothing).
     #[inline(always)]
@@ -1975,7 +1961,7 @@ impl<'a> Translator<'a> {
             }
         }
         if self.options.fuel {
-            self.fuel += Self::fuel_cost(&op);
+            self.fuel += fuel::cost(&op);
         }
         match op {
             O::Nop => self.keep_last(),

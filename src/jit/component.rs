@@ -10,6 +10,7 @@
 //! (`VMTrampolineContext`, `VMComponentContextHeader`, `VMLowering`), so one per
 //! signature serves every component and instance of an engine.
 
+use super::libcalls::{Libcalls, symbols};
 use super::{array_signature, clif_type, host_isa, wasm_signature};
 use crate::module::{FuncType, ValType};
 use crate::vm::VMStoreContext;
@@ -18,12 +19,11 @@ use crate::vm::component::{
 };
 use anyhow::{Result, anyhow, bail};
 use cranelift_codegen::ir::{
-    AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Type, Value,
-    types,
+    InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, types,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{FuncId, Linkage, Module};
+use cranelift_module::{Linkage, Module};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -36,8 +36,8 @@ pub struct LoweringTrampolines {
 struct Inner {
     /// `None` only while being dropped.
     jit: Option<JITModule>,
-    /// `raise_cannot_leave`, declared in the module.
-    cannot_leave: FuncId,
+    /// The libcalls, declared in the module (trampolines call `raise_cannot_leave`).
+    libcalls: Libcalls,
     /// Entry address of each signature's trampoline.
     compiled: HashMap<FuncType, usize>,
 }
@@ -53,19 +53,15 @@ impl LoweringTrampolines {
     pub fn new() -> Result<LoweringTrampolines> {
         let isa = host_isa()?;
         let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-        builder.symbol(
-            "tierwasm_cannot_leave",
-            crate::vm::component::raise_cannot_leave as *const u8,
-        );
+        symbols(&mut builder);
         let mut jit = JITModule::new(builder);
         let ptr = jit.target_config().pointer_type();
-        let mut sig = Signature::new(jit.isa().default_call_conv());
-        sig.params.push(AbiParam::new(ptr));
-        let cannot_leave = jit.declare_function("tierwasm_cannot_leave", Linkage::Import, &sig)?;
+        let call_conv = jit.isa().default_call_conv();
+        let libcalls = Libcalls::declare(&mut jit, call_conv, ptr)?;
         Ok(LoweringTrampolines {
             inner: Mutex::new(Inner {
                 jit: Some(jit),
-                cannot_leave,
+                libcalls,
                 compiled: HashMap::new(),
             }),
         })
@@ -159,7 +155,7 @@ fn compile(inner: &mut Inner, ty: &FuncType) -> Result<*const u8> {
         b.seal_block(leave);
 
         b.switch_to_block(leave);
-        let f = jit.declare_func_in_func(inner.cannot_leave, b.func);
+        let f = jit.declare_func_in_func(inner.libcalls.raise_cannot_leave, b.func);
         b.ins().call(f, &[vmctx]);
         let zeros: Vec<Value> = result_types.iter().map(|t| zero(&mut b, *t)).collect();
         b.ins().return_(&zeros);

@@ -22,12 +22,13 @@
 
 #[cfg(feature = "component")]
 pub mod component;
+mod libcalls;
 #[cfg(test)]
 mod tests;
 mod translate;
 
 use crate::module::{FuncType, ModuleInfo, ValType};
-use crate::vm::{self, VMArrayCallFn, VMOffsets, VMSharedTypeIndex};
+use crate::vm::{VMArrayCallFn, VMOffsets, VMSharedTypeIndex};
 use anyhow::{Context as _, Result, anyhow};
 use cranelift_codegen::ir::{AbiParam, Signature, types};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
@@ -81,36 +82,6 @@ impl Drop for CompiledModule {
 unsafe impl Send for CompiledModule {}
 // SAFETY: see `Send`.
 unsafe impl Sync for CompiledModule {}
-
-/// The runtime functions compiled code calls, by symbol name.
-const LIBCALLS: &[(&str, *const u8)] = &[
-    ("tierwasm_raise_trap", vm::libcalls::raise_trap as *const u8),
-    (
-        "tierwasm_memory_grow",
-        vm::libcalls::memory_grow as *const u8,
-    ),
-    (
-        "tierwasm_memory_fill",
-        vm::libcalls::memory_fill as *const u8,
-    ),
-    (
-        "tierwasm_memory_copy",
-        vm::libcalls::memory_copy as *const u8,
-    ),
-    (
-        "tierwasm_memory_init",
-        vm::libcalls::memory_init as *const u8,
-    ),
-    ("tierwasm_data_drop", vm::libcalls::data_drop as *const u8),
-    ("tierwasm_table_get", vm::libcalls::table_get as *const u8),
-    ("tierwasm_table_set", vm::libcalls::table_set as *const u8),
-    ("tierwasm_table_size", vm::libcalls::table_size as *const u8),
-    ("tierwasm_table_grow", vm::libcalls::table_grow as *const u8),
-    ("tierwasm_table_fill", vm::libcalls::table_fill as *const u8),
-    ("tierwasm_table_copy", vm::libcalls::table_copy as *const u8),
-    ("tierwasm_table_init", vm::libcalls::table_init as *const u8),
-    ("tierwasm_elem_drop", vm::libcalls::elem_drop as *const u8),
-];
 
 fn host_isa() -> Result<OwnedTargetIsa> {
     host_isa_with(false)
@@ -239,9 +210,7 @@ fn compile_inner(
     let arena = cranelift_jit::ArenaMemoryProvider::new_with_size(reserve)
         .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
     builder.memory_provider(Box::new(arena));
-    for (name, ptr) in LIBCALLS {
-        builder.symbol(*name, *ptr);
-    }
+    libcalls::symbols(&mut builder);
     let mut jit = JITModule::new(builder);
     let ptr = jit.target_config().pointer_type();
     let call_conv = jit.isa().default_call_conv();
@@ -266,7 +235,7 @@ fn compile_inner(
         )?;
         ids.push(Some((f, a)));
     }
-    let libcalls = translate::Libcalls::declare(&mut jit, call_conv, ptr)?;
+    let libcalls = libcalls::Libcalls::declare(&mut jit, call_conv, ptr)?;
     let frontend = jit.target_config();
     let env = translate::Env {
         module,

@@ -20,10 +20,10 @@
 //!
 //! Fuel is charged per basic block exactly where the interpreter charges it (function
 //! entry, loop header, then/else arms, joins, the fall-through of a conditional branch),
-//! so both tiers consume the same fuel.
+//! at the cost per operator of `module::fuel`, so both tiers consume the same fuel.
 
 use super::{JitOptions, array_signature, clif_type, wasm_signature};
-use crate::module::{FuncType, ModuleInfo, ValType};
+use crate::module::{FuncType, ModuleInfo, ValType, fuel};
 use crate::vm::{
     Trap, VMContextHeader, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMOffsets,
     VMSharedTypeIndex, VMStoreContext, VMTableDefinition, WASM_PAGE_SIZE,
@@ -34,9 +34,9 @@ use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::{CondCode, FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::{
-    AbiParam, AliasRegionData, Block, BlockArg, BlockCall, Function, InstBuilder, InstructionData,
-    JumpTableData, MemFlagsData, Opcode, Signature, StackSlotData, StackSlotKind, Type,
-    UserFuncName, Value, types,
+    AliasRegionData, Block, BlockArg, BlockCall, Function, InstBuilder, InstructionData,
+    JumpTableData, MemFlagsData, Opcode, StackSlotData, StackSlotKind, Type, UserFuncName, Value,
+    types,
 };
 use cranelift_codegen::ir::{
     ExtFuncData, ExternalName, FuncRef, SigRef, StackSlot, UserExternalName,
@@ -44,56 +44,9 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use cranelift_module::{FuncId, Linkage, Module, ModuleDeclarations, ModuleReloc};
+use cranelift_module::{FuncId, ModuleDeclarations, ModuleReloc};
 use std::collections::HashMap;
 use wasmparser::{BinaryReader, BlockType, FunctionBody, Operator as O};
-
-/// The runtime functions, declared in the JIT module.
-pub(crate) struct Libcalls {
-    raise_trap: FuncId,
-    memory_grow: FuncId,
-    memory_fill: FuncId,
-    memory_copy: FuncId,
-    memory_init: FuncId,
-    data_drop: FuncId,
-    table_get: FuncId,
-    table_set: FuncId,
-    table_size: FuncId,
-    table_grow: FuncId,
-    table_fill: FuncId,
-    table_copy: FuncId,
-    table_init: FuncId,
-    elem_drop: FuncId,
-}
-
-impl Libcalls {
-    pub(crate) fn declare(jit: &mut impl Module, cc: CallConv, ptr: Type) -> Result<Libcalls> {
-        let mut decl = |name: &str, params: &[Type], ret: Option<Type>| -> Result<FuncId> {
-            let mut sig = Signature::new(cc);
-            sig.params.push(AbiParam::new(ptr));
-            sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-            sig.returns.extend(ret.map(AbiParam::new));
-            Ok(jit.declare_function(name, Linkage::Import, &sig)?)
-        };
-        let i32 = types::I32;
-        Ok(Libcalls {
-            raise_trap: decl("tierwasm_raise_trap", &[i32], None)?,
-            memory_grow: decl("tierwasm_memory_grow", &[i32, i32], Some(i32))?,
-            memory_fill: decl("tierwasm_memory_fill", &[i32, i32, i32, i32], None)?,
-            memory_copy: decl("tierwasm_memory_copy", &[i32, i32, i32, i32], None)?,
-            memory_init: decl("tierwasm_memory_init", &[i32, i32, i32, i32, i32], None)?,
-            data_drop: decl("tierwasm_data_drop", &[i32], None)?,
-            table_get: decl("tierwasm_table_get", &[i32, i32], Some(ptr))?,
-            table_set: decl("tierwasm_table_set", &[i32, i32, ptr], None)?,
-            table_size: decl("tierwasm_table_size", &[i32], Some(i32))?,
-            table_grow: decl("tierwasm_table_grow", &[i32, ptr, i32], Some(i32))?,
-            table_fill: decl("tierwasm_table_fill", &[i32, i32, ptr, i32], None)?,
-            table_copy: decl("tierwasm_table_copy", &[i32, i32, i32, i32, i32], None)?,
-            table_init: decl("tierwasm_table_init", &[i32, i32, i32, i32, i32], None)?,
-            elem_drop: decl("tierwasm_elem_drop", &[i32], None)?,
-        })
-    }
-}
 
 /// Everything a function translation needs to know about its module.
 pub(crate) struct Env<'a> {
@@ -103,7 +56,7 @@ pub(crate) struct Env<'a> {
     pub(crate) options: &'a JitOptions,
     /// Per defined function: (wasm entry, array trampoline) when compiled.
     pub(crate) ids: &'a [Option<(FuncId, FuncId)>],
-    pub(crate) libcalls: &'a Libcalls,
+    pub(crate) libcalls: &'a super::libcalls::Libcalls,
     pub(crate) call_conv: CallConv,
     pub(crate) ptr: Type,
     pub(crate) frontend: cranelift_codegen::isa::TargetFrontendConfig,
@@ -1027,20 +980,6 @@ impl<'e, 'b> Translator<'e, 'b> {
         ) || is_memory_access(op)
     }
 
-    fn fuel_cost(op: &O<'_>) -> i64 {
-        match op {
-            O::Nop
-            | O::Drop
-            | O::Block { .. }
-            | O::Loop { .. }
-            | O::Unreachable
-            | O::Return
-            | O::Else
-            | O::End => 0,
-            _ => 1,
-        }
-    }
-
     // ---- control ----
 
     fn block_type(&self, bt: BlockType) -> (Vec<Type>, Vec<Type>) {
@@ -1121,7 +1060,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             }
         }
         if self.env.options.fuel {
-            self.fuel += Self::fuel_cost(&op);
+            self.fuel += i64::from(fuel::cost(&op));
         }
         if !Self::transparent(&op) {
             self.epoch += 1;

@@ -5,6 +5,7 @@
 //! layer instantiates and the tiers translate.
 
 mod const_expr;
+pub mod fuel;
 mod types;
 
 pub use const_expr::{ConstExpr, ConstOp};

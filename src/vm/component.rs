@@ -309,20 +309,6 @@ impl Drop for VMComponentContextBox {
     }
 }
 
-/// Records the trap of a component instance that called out while it may not leave
-/// (compiled lowering trampolines call this), and raises the store's trap flag.
-///
-/// # Safety
-/// `vmctx` must be a live component context.
-pub unsafe extern "C" fn raise_cannot_leave(vmctx: *mut VMComponentContext) {
-    // SAFETY: forwarded; the store context outlives its component instances.
-    unsafe {
-        let store = (*vmctx).header.store_context;
-        (*store).set_pending_error(anyhow::Error::new(super::Trap::CannotLeaveComponent));
-        (*store).trap_flag = 1;
-    }
-}
-
 /// Reads the flags of a context.
 ///
 /// # Safety

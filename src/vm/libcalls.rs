@@ -1,11 +1,64 @@
 //! Runtime functions compiled code calls for what is not worth inlining: raising traps,
 //! growing and bulk-copying memories and tables, segment operations.
 //!
-//! Every function takes the calling instance's `VMContext` first. A function that can
-//! trap records the trap in the store (`pending_error`, `trap_flag`) and returns; the
-//! compiled caller checks `trap_flag` afterwards.
+//! Every function takes the calling context first: the instance's `VMContext`, or for
+//! the component trampolines' `raise_cannot_leave` the `VMComponentContext`. A function
+//! that can trap records the trap in the store (`pending_error`, `trap_flag`) and
+//! returns; the compiled caller checks `trap_flag` afterwards.
+//!
+//! `for_each_libcall!` is the one list of them: the JIT derives its symbol table and
+//! its Cranelift declarations from it, so adding a libcall is one line there plus its
+//! function here.
 
+use super::component::VMComponentContext;
 use super::{Instance, Memory, Table, Trap, VMContext, VMRef};
+
+/// Calls `$mac!` with every libcall as `name(param: kind, ...) -> kind;`, where a kind
+/// is `vmctx` (`*mut VMContext`), `cvmctx` (`*mut VMComponentContext`), `i32` (`u32`)
+/// or `ptr` (`*mut u8`). `name` is the function of this module; its symbol is
+/// `tierwasm_<name>`. Users check each function's type against its line, so the list
+/// and the functions cannot drift apart.
+#[cfg_attr(
+    not(feature = "jit"),
+    allow(unused_macros, reason = "only the JIT derives code from the list")
+)]
+macro_rules! for_each_libcall {
+    ($mac:ident) => {
+        $mac! {
+            raise_trap(vmctx: vmctx, code: i32);
+            memory_grow(vmctx: vmctx, mem: i32, delta: i32) -> i32;
+            memory_fill(vmctx: vmctx, mem: i32, dst: i32, val: i32, len: i32);
+            memory_copy(vmctx: vmctx, mem: i32, dst: i32, src: i32, len: i32);
+            memory_init(vmctx: vmctx, mem: i32, data: i32, dst: i32, src: i32, len: i32);
+            data_drop(vmctx: vmctx, data: i32);
+            table_get(vmctx: vmctx, table: i32, index: i32) -> ptr;
+            table_set(vmctx: vmctx, table: i32, index: i32, value: ptr);
+            table_size(vmctx: vmctx, table: i32) -> i32;
+            table_grow(vmctx: vmctx, table: i32, init: ptr, delta: i32) -> i32;
+            table_fill(vmctx: vmctx, table: i32, dst: i32, value: ptr, len: i32);
+            table_copy(vmctx: vmctx, dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32);
+            table_init(vmctx: vmctx, table: i32, elem: i32, dst: i32, src: i32, len: i32);
+            elem_drop(vmctx: vmctx, elem: i32);
+            raise_cannot_leave(vmctx: cvmctx);
+        }
+    };
+}
+#[cfg(feature = "jit")]
+pub(crate) use for_each_libcall;
+
+/// The Rust type of a libcall parameter or result kind of `for_each_libcall!`.
+#[cfg_attr(
+    not(feature = "jit"),
+    allow(unused_macros, reason = "only the JIT derives code from the list")
+)]
+macro_rules! libcall_rust_type {
+    (vmctx) => { *mut $crate::vm::VMContext };
+    (cvmctx) => { *mut $crate::vm::component::VMComponentContext };
+    (i32) => { u32 };
+    (ptr) => { *mut u8 };
+}
+#[cfg(feature = "jit")]
+pub(crate) use libcall_rust_type;
 
 /// The instance of a context.
 ///
@@ -47,6 +100,20 @@ pub unsafe extern "C" fn raise_trap(vmctx: *mut VMContext, code: u32) {
             vmctx,
             Trap::from_code(code).unwrap_or(Trap::UnreachableCodeReached),
         )
+    }
+}
+
+/// Records the trap of a component instance that called out while it may not leave
+/// (compiled lowering trampolines call this), and raises the store's trap flag.
+///
+/// # Safety
+/// `vmctx` must be a live component context.
+pub unsafe extern "C" fn raise_cannot_leave(vmctx: *mut VMComponentContext) {
+    // SAFETY: forwarded; the store context outlives its component instances.
+    unsafe {
+        let store = (*vmctx).header.store_context;
+        (*store).set_pending_error(anyhow::Error::new(Trap::CannotLeaveComponent));
+        (*store).trap_flag = 1;
     }
 }
 

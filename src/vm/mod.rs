@@ -7,6 +7,7 @@
 //! codes. The interpreter and the JIT both depend on this module and on nothing of each
 //! other, so a function can change tier without any state being copied.
 
+mod boundary;
 pub mod component;
 mod func_ref;
 mod global;
@@ -20,6 +21,7 @@ mod val_raw;
 mod vm_ptr;
 mod vmctx;
 
+pub use boundary::{EntryResult, catch_unwind_and_record};
 pub use func_ref::{
     FUNCTION_CONTEXT_MAGIC, HOST_CONTEXT_MAGIC, VMArrayCallFn, VMFuncRef, VMFunctionContext,
     VMOpaqueContext, VMSharedTypeIndex, VMWasmCallFunction,
