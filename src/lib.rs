@@ -1,5 +1,5 @@
 //! tierwasm: a WebAssembly engine that starts running code at once on a register-bytecode
-//! interpreter and (soon) compiles hot code with Cranelift. Both tiers share one runtime
+//! interpreter and compiles hot code with Cranelift. Both tiers share one runtime
 //! layout, so calls cross tiers freely.
 //!
 //! The API follows wasmtime's shape:
@@ -28,8 +28,6 @@
 //! # Ok(())
 //! # }
 //! ```
-
-#![warn(missing_docs)]
 
 #[cfg(feature = "component")]
 pub mod component;
