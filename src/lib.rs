@@ -45,6 +45,7 @@ mod store;
 pub mod tiering;
 mod values;
 pub mod vm;
+#[cfg(feature = "wast")]
 pub mod wast;
 
 pub use engine::{Config, Engine, Tier};
