@@ -1,6 +1,6 @@
-//! tierwasm: a WebAssembly engine that starts running code at once on a register-bytecode
-//! interpreter and compiles hot code with Cranelift. Both tiers share one runtime
-//! layout, so calls cross tiers freely.
+//! tierwasm: a WebAssembly engine with two tiers, a register-bytecode interpreter that
+//! starts running code at once and a Cranelift compiler (`Tier::Jit`). Both tiers share
+//! one runtime layout, so calls cross tiers freely.
 //!
 //! The API follows wasmtime's shape:
 //!

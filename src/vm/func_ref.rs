@@ -47,7 +47,7 @@ unsafe impl VmSafe for VMWasmCallFunction {}
 /// A function reference: what tables, `ref.func`, exports and imports hold.
 ///
 /// `array_call` is always callable native code: the interpreter's shared entry, a host
-/// function's trampoline, or (later) the JIT's array-to-wasm trampoline. `wasm_call` is
+/// function's trampoline, or the JIT's array-to-wasm trampoline. `wasm_call` is
 /// the native wasm-convention entry once one exists. `vmctx` is the callee context given
 /// as first argument to either.
 #[repr(C)]
