@@ -16,7 +16,7 @@ pub struct VMOpaqueContext {
     /// What kind of context this is.
     pub magic: u32,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMOpaqueContext {}
 
 /// Magic of a [`VMFunctionContext`].
@@ -85,7 +85,7 @@ pub struct VMFunctionContext {
     /// The instance that defines the function.
     pub vmctx: VmPtr<VMContext>,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMFunctionContext {}
 
 const _: () = assert!(core::mem::offset_of!(VMFunctionContext, magic) == 0);
