@@ -10,6 +10,9 @@
 //! `cargo bench --bench component`; measure, do not assert. `benches/peers` compares
 //! the same component with wasmtime's component API.
 
+// `criterion_main!` defines an undocumented `pub fn main`.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
 use tierwasm::component::{Component, Linker, TypedFunc};

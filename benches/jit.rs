@@ -5,6 +5,9 @@
 //!
 //! `cargo bench --bench jit`; measure, do not assert.
 
+// `criterion_main!` defines an undocumented `pub fn main`.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -14,7 +14,8 @@ pub enum Tier {
     Interp,
     /// Compile every function with Cranelift before it runs.
     Jit,
-    /// Start in the interpreter and compile hot code (the default).
+    /// Start in the interpreter and compile hot code (the default). No tier-up
+    /// controller exists yet, so today this runs on the interpreter alone.
     Auto,
 }
 

@@ -27,7 +27,8 @@ pub struct Func {
 
 // SAFETY: a `Func` is a handle into its store; using it requires the store.
 unsafe impl Send for Func {}
-// SAFETY: see `Send`.
+// SAFETY: `&Func` gives only the handle; every access to the function goes through the
+// store, which enforces the borrow rules.
 unsafe impl Sync for Func {}
 
 /// What a host function does with its arguments (read from the buffer) and results
@@ -81,7 +82,8 @@ unsafe extern "C" fn host_trampoline<T: 'static>(
 /// # Safety
 /// `vmctx` must be a live context header.
 unsafe fn instance_of(vmctx: NonNull<VMContext>, store_id: StoreId) -> Option<Instance> {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees a live context header; `instance` is read only after
+    // the magic says it is an instance's context.
     unsafe {
         let header = vmctx.cast::<VMContextHeader>().as_ptr();
         if (*header).magic != VMCONTEXT_MAGIC || (*header).instance.is_null() {

@@ -409,14 +409,16 @@ pub(crate) fn instantiate<T>(
                     (*vm_inst).elem_drop(i as u32);
                 }
             }
-            // SAFETY: as above.
+            // SAFETY: the instance is registered in the store and fully attached; `i` is a
+            // segment of its module.
             ElemMode::Declared => unsafe { (*vm_inst).elem_drop(i as u32) },
             ElemMode::Passive => {}
         }
     }
     for (i, seg) in info.data.iter().enumerate() {
         if let DataMode::Active { memory, offset } = &seg.mode {
-            // SAFETY: as above.
+            // SAFETY: as for the element segments: the instance is registered and fully
+            // attached, `memory` and `i` are validated indices of its module.
             unsafe {
                 let offset = eval_const(offset, &*vm_inst)?.get_i32() as u32 as u64;
                 let len = seg.range.len() as u64;

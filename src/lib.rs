@@ -1,6 +1,6 @@
-//! tierwasm: a WebAssembly engine that starts running code at once on a register-bytecode
-//! interpreter and (soon) compiles hot code with Cranelift. Both tiers share one runtime
-//! layout, so calls cross tiers freely.
+//! tierwasm: a WebAssembly engine with two tiers, a register-bytecode interpreter that
+//! starts running code at once and a Cranelift compiler (`Tier::Jit`). Both tiers share
+//! one runtime layout, so calls cross tiers freely.
 //!
 //! The API follows wasmtime's shape:
 //!
@@ -29,8 +29,6 @@
 //! # }
 //! ```
 
-#![warn(missing_docs)]
-
 #[cfg(feature = "component")]
 pub mod component;
 mod engine;
@@ -47,6 +45,7 @@ mod store;
 pub mod tiering;
 mod values;
 pub mod vm;
+#[cfg(feature = "wast")]
 pub mod wast;
 
 pub use engine::{Config, Engine, Tier};

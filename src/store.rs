@@ -154,7 +154,7 @@ impl<T> Store<T> {
 
     /// The embedder's data.
     pub fn data(&self) -> &T {
-        // SAFETY: as `engine`.
+        // SAFETY: the store is alive while `self` is.
         unsafe { &(*self.inner.as_ptr()).data }
     }
 
@@ -219,7 +219,7 @@ impl<'a, T> StoreContext<'a, T> {
 
     /// The embedder's data.
     pub fn data(&self) -> &'a T {
-        // SAFETY: as `opaque`.
+        // SAFETY: shared access for `'a`, guaranteed by how the context was made.
         unsafe { &(*self.inner.as_ptr()).data }
     }
 
@@ -270,13 +270,13 @@ impl<'a, T> StoreContextMut<'a, T> {
 
     /// The embedder's data.
     pub fn data(&self) -> &T {
-        // SAFETY: as `opaque`.
+        // SAFETY: the context grants exclusive access, so a shared borrow of `self` is sound.
         unsafe { &(*self.inner.as_ptr()).data }
     }
 
     /// The embedder's data, mutably.
     pub fn data_mut(&mut self) -> &mut T {
-        // SAFETY: as `opaque_mut`.
+        // SAFETY: the context grants exclusive access while `self` is borrowed mutably.
         unsafe { &mut (*self.inner.as_ptr()).data }
     }
 

@@ -204,7 +204,8 @@ pub struct ExternRef {
 // SAFETY: the handle is an index-like pointer into data the store owns; using it needs
 // the store, which enforces access rules.
 unsafe impl Send for ExternRef {}
-// SAFETY: see `Send`.
+// SAFETY: `&ExternRef` gives no access to the data by itself; reading it goes through
+// the store, as for `Send`.
 unsafe impl Sync for ExternRef {}
 
 impl ExternRef {

@@ -994,6 +994,7 @@ fn truncated_nested_module_is_an_error_not_a_panic() {
     }
 }
 
+#[cfg(feature = "wast")]
 #[test]
 fn wast_assert_unlinkable_takes_components() {
     let script = r#"

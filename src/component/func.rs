@@ -351,7 +351,8 @@ pub(crate) fn call_lifted_with<R>(
 /// # Safety
 /// `vmctx` must be live.
 unsafe fn fail(vmctx: NonNull<VMComponentContext>, e: anyhow::Error) -> bool {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees `vmctx` is live, and a live context's store context
+    // outlives it.
     unsafe {
         let ctx = (*vmctx.as_ptr()).header.store_context;
         (*ctx).set_pending_error(e);
@@ -364,7 +365,7 @@ unsafe fn fail(vmctx: NonNull<VMComponentContext>, e: anyhow::Error) -> bool {
 /// # Safety
 /// `vmctx` must be live.
 unsafe fn check_may_leave(vmctx: NonNull<VMComponentContext>) -> Result<(), bool> {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees `vmctx` is live, all `flags` and `fail` need.
     unsafe {
         if vmc::flags(vmctx) & FLAG_MAY_LEAVE == 0 {
             return Err(fail(
@@ -464,7 +465,8 @@ unsafe fn resource_builtin(
     u32,
     Result<super::ResourceType>,
 ) {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees `callee` is a resource built-in's trampoline context,
+    // whose component context is live while the built-in runs.
     unsafe {
         let (vmctx, index) = vmc::trampoline_context(callee);
         let (store, inst, data) = instance_of(vmctx);

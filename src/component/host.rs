@@ -39,7 +39,7 @@ pub struct HostFunc {
 
 // SAFETY: the closure is `Send + Sync` and owned by the `HostFunc`.
 unsafe impl Send for HostFunc {}
-// SAFETY: see `Send`.
+// SAFETY: the closure is `Sync`; `&HostFunc` only calls it through `&`.
 unsafe impl Sync for HostFunc {}
 
 impl Drop for HostFunc {

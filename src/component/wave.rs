@@ -11,7 +11,7 @@
 //! * [`invocation_name`] and [`parse_invocation`]: a call written `name(arg, ...)`, as
 //!   `tierwasm run --invoke` takes it; argument errors name the parameter;
 //! * [`parse_args`]: arguments given one WAVE value each (the CLI's `--invoke NAME ARGS…`);
-//! * [`format`]: a value as WAVE text.
+//! * [`format()`]: a value as WAVE text.
 //!
 //! ```
 //! use tierwasm::component::{Type, Val, wave};

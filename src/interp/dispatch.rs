@@ -90,7 +90,7 @@ pub unsafe fn dispatch(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret
 pub unsafe fn run(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Exit {
     #[cfg(tierwasm_tail_dispatch)]
     {
-        // SAFETY: forwarded.
+        // SAFETY: `run` and `dispatch` share `exec`'s invariants, which the caller upholds.
         unsafe { dispatch(pc, fp, cx, mem, len) }
     }
     #[cfg(not(tierwasm_tail_dispatch))]
@@ -175,7 +175,7 @@ pub mod op_stats {
         let prev = unsafe { PREV };
         c[op] += 1;
         c[NUM_OPS + prev * NUM_OPS + op] += 1;
-        // SAFETY: as above.
+        // SAFETY: single-threaded statistics for tuning runs, as for the read above.
         unsafe { PREV = op };
     }
 

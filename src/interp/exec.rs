@@ -127,13 +127,13 @@ unsafe fn rd<T: SlotValue>(fp: Fp, s: u16) -> T {
 
 #[inline(always)]
 unsafe fn wr<T: SlotValue>(fp: Fp, s: u16, v: T) {
-    // SAFETY: as `rd`.
+    // SAFETY: the translator only emits slots inside the frame, and the frame is ours.
     unsafe { (*fp.add(s as usize)).bits = v.to_bits() }
 }
 
 #[inline(always)]
 unsafe fn slot(fp: Fp, s: u16) -> *mut Slot {
-    // SAFETY: as `rd`.
+    // SAFETY: the translator only emits slots inside the frame, so the offset stays in it.
     unsafe { fp.add(s as usize) }
 }
 
@@ -717,7 +717,8 @@ pub(crate) unsafe fn zero_slots(p: Fp, n: usize) {
             }
         }
     } else {
-        // SAFETY: as above.
+        // SAFETY: the caller guarantees `n` writable slots at `p`, `zero_slots_slow`'s
+        // contract too.
         unsafe { zero_slots_slow(p, n) };
     }
 }

@@ -119,7 +119,7 @@ unsafe fn execute(
     }
     // SAFETY: a raw place projection: no reference to the state is created.
     let stack_top: *mut usize = unsafe { &raw mut (*stack_ptr).top };
-    // SAFETY: as above.
+    // SAFETY: a raw place projection of the same live state: no reference is created.
     let frame_top: *mut usize = unsafe { &raw mut (*stack_ptr).frame_top };
     // SAFETY: the frame fits; the arguments are `num_params` values per the ABI; locals
     // are zeroed as wasm requires.

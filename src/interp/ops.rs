@@ -1,4 +1,4 @@
-//! The op table: every interpreter op is defined once, in [`for_each_op!`], and the
+//! The op table: every interpreter op is defined once, in `for_each_op!`, and the
 //! opcode enum, operand structs, decoder, encoder and disassembler are derived from it
 //! here (the executor's handler table is derived from it in `dispatch`).
 //!

@@ -40,7 +40,8 @@ impl Slot {
     #[inline]
     pub fn from_raw(raw: &ValRaw) -> Slot {
         let mut slot = Slot::ZERO;
-        // SAFETY: as `to_raw`.
+        // SAFETY: both are plain bytes and `ValRaw` has at least 8; a byte copy keeps any
+        // pointer provenance.
         unsafe {
             core::ptr::copy_nonoverlapping(
                 (raw as *const ValRaw).cast::<u8>(),

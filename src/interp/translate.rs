@@ -2,7 +2,7 @@
 //!
 //! The wasm operand stack is resolved to frame slots while reading: slot `i` of a frame
 //! is parameter/local `i` for `i < num_locals`, and the operand-stack entry at height `h`
-//! lives in slot `num_locals + h`. The translator keeps a virtual stack of [`Operand`]s:
+//! lives in slot `num_locals + h`. The translator keeps a virtual stack of `Operand`s:
 //! `local.get` and constants push references instead of emitting copies, so
 //! `local.get a; local.get b; i32.add` becomes one op reading `a` and `b` directly, and a
 //! constant operand becomes an immediate. An op's result goes to the temp slot of its

@@ -45,7 +45,7 @@ struct Inner {
 // SAFETY: the JIT module is only used under the mutex; the code it owns is immutable
 // once finalized and callable from any thread.
 unsafe impl Send for LoweringTrampolines {}
-// SAFETY: see `Send`.
+// SAFETY: all state is behind the mutex, so shared access from threads is serialised.
 unsafe impl Sync for LoweringTrampolines {}
 
 impl LoweringTrampolines {

@@ -80,7 +80,8 @@ impl Drop for CompiledModule {
 // SAFETY: after `finalize_definitions` the JIT module is only kept to own its memory;
 // the code pointers are immutable machine code, callable from any thread.
 unsafe impl Send for CompiledModule {}
-// SAFETY: see `Send`.
+// SAFETY: shared access only reads the code pointers and sizes; the JIT module is
+// touched only by `drop`, which has `&mut self`.
 unsafe impl Sync for CompiledModule {}
 
 fn host_isa() -> Result<OwnedTargetIsa> {

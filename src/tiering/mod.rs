@@ -1,7 +1,8 @@
 //! Tiering: decides which tier runs a module's functions and owns each module's per-tier
-//! data. It is the only part that knows every tier; today only the interpreter exists,
-//! so every function runs there (`Tier::Auto` included), and the entry and loop counters
-//! the interpreter keeps are collected for the JIT to come.
+//! data. It is the only part that knows every tier: with `Tier::Jit` every function is
+//! compiled when the module is created; otherwise (`Tier::Auto` included, until there is
+//! a tier-up controller) functions run on the interpreter, whose entry and loop counters
+//! `Instance::tier_stats` reports.
 
 use crate::engine::Engine;
 use crate::interp::{self, ModuleCode, TranslateOptions};

@@ -39,7 +39,7 @@ pub struct VMComponentContext {
     /// The fixed header; the arrays follow at `VMComponentOffsets`.
     pub header: VMComponentContextHeader,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMComponentContext {}
 
 /// The fixed start of every `VMComponentContext`.
@@ -93,7 +93,7 @@ pub struct VMLowering {
     /// The lowering's type and resolved canonical options, opaque to this layer.
     pub info: *const (),
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMLowering {}
 
 impl VMLowering {
@@ -118,7 +118,7 @@ pub struct VMTrampolineContext {
     /// For a lowering: its `VMLowering` in the same context (null otherwise).
     pub lowering: *mut VMLowering,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMTrampolineContext {}
 
 impl VMTrampolineContext {
@@ -314,7 +314,7 @@ impl Drop for VMComponentContextBox {
 /// # Safety
 /// `vmctx` must be live.
 pub unsafe fn flags(vmctx: NonNull<VMComponentContext>) -> u32 {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees `vmctx` is live, so its header can be read.
     unsafe { (*vmctx.as_ptr()).header.flags }
 }
 
@@ -323,7 +323,7 @@ pub unsafe fn flags(vmctx: NonNull<VMComponentContext>) -> u32 {
 /// # Safety
 /// `vmctx` must be live.
 pub unsafe fn set_flag(vmctx: NonNull<VMComponentContext>, bit: u32, on: bool) {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees `vmctx` is live; the borrow of `flags` ends here.
     unsafe {
         let f = &mut (*vmctx.as_ptr()).header.flags;
         if on {
@@ -343,7 +343,8 @@ pub unsafe fn memory(
     offsets: &VMComponentOffsets,
     i: u32,
 ) -> *mut VMMemoryDefinition {
-    // SAFETY: forwarded.
+    // SAFETY: the caller guarantees a live context laid out by `offsets` and
+    // `i < num_memories`, so the field is in bounds and initialised.
     unsafe { *VMComponentContextBox::field::<*mut VMMemoryDefinition>(vmctx, offsets.memory(i)) }
 }
 

@@ -16,7 +16,7 @@ pub struct VMOpaqueContext {
     /// What kind of context this is.
     pub magic: u32,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMOpaqueContext {}
 
 /// Magic of a [`VMFunctionContext`].
@@ -47,7 +47,7 @@ unsafe impl VmSafe for VMWasmCallFunction {}
 /// A function reference: what tables, `ref.func`, exports and imports hold.
 ///
 /// `array_call` is always callable native code: the interpreter's shared entry, a host
-/// function's trampoline, or (later) the JIT's array-to-wasm trampoline. `wasm_call` is
+/// function's trampoline, or the JIT's array-to-wasm trampoline. `wasm_call` is
 /// the native wasm-convention entry once one exists. `vmctx` is the callee context given
 /// as first argument to either.
 #[repr(C)]
@@ -85,7 +85,7 @@ pub struct VMFunctionContext {
     /// The instance that defines the function.
     pub vmctx: VmPtr<VMContext>,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMFunctionContext {}
 
 const _: () = assert!(core::mem::offset_of!(VMFunctionContext, magic) == 0);

@@ -9,7 +9,7 @@ pub struct VMGlobalDefinition {
     /// The value.
     pub value: ValRaw,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMGlobalDefinition {}
 
 /// A global. `def` is the first field: the pointer in a `VMContext` is also a pointer to
@@ -21,7 +21,8 @@ pub struct Global {
     /// The type.
     pub ty: GlobalType,
 }
-// SAFETY: repr(C).
+// SAFETY: repr(C) with `def` first (the layout the JIT reads); `GlobalType` is plain
+// data with no drop glue.
 unsafe impl VmSafe for Global {}
 
 impl Global {

@@ -94,7 +94,7 @@ fn check(vmctx: *mut VMContext, r: Result<(), Trap>) {
 /// # Safety
 /// `vmctx` must be a live instance context.
 pub unsafe extern "C" fn raise_trap(vmctx: *mut VMContext, code: u32) {
-    // SAFETY: forwarded.
+    // SAFETY: this function's contract (a live instance context) is `record_trap`'s.
     unsafe {
         record_trap(
             vmctx,
@@ -141,7 +141,8 @@ pub unsafe extern "C" fn memory_fill(
     val: u32,
     len: u32,
 ) {
-    // SAFETY: forwarded.
+    // SAFETY: `vmctx` is live with memory `mem` (the contract), and the store owns that
+    // memory, unborrowed during a libcall; `fill` checks the bounds.
     let r = unsafe {
         Memory::fill(
             instance(vmctx).memory(mem),
@@ -164,7 +165,8 @@ pub unsafe extern "C" fn memory_copy(
     src: u32,
     len: u32,
 ) {
-    // SAFETY: forwarded.
+    // SAFETY: `vmctx` is live with memory `mem` (the contract), so `m` is a live memory;
+    // `copy` checks the bounds and handles the overlap.
     let r = unsafe {
         let m = instance(vmctx).memory(mem);
         Memory::copy(m, dst as u64, m, src as u64, len as u64)
@@ -184,7 +186,8 @@ pub unsafe extern "C" fn memory_init(
     src: u32,
     len: u32,
 ) {
-    // SAFETY: forwarded.
+    // SAFETY: the contract gives a live instance with memory `mem` and data segment
+    // `data`, and the store keeps its memories live; `memory_init` checks the bounds.
     let r = unsafe {
         Instance::memory_init(
             (*vmctx).header.instance,
@@ -203,7 +206,8 @@ pub unsafe extern "C" fn memory_init(
 /// # Safety
 /// As `memory_init`.
 pub unsafe extern "C" fn data_drop(vmctx: *mut VMContext, data: u32) {
-    // SAFETY: forwarded.
+    // SAFETY: `vmctx` is a live instance context (the contract), and nothing else
+    // borrows its instance during a libcall.
     unsafe { instance(vmctx).data_drop(data) }
 }
 
@@ -212,11 +216,12 @@ pub unsafe extern "C" fn data_drop(vmctx: *mut VMContext, data: u32) {
 /// # Safety
 /// `vmctx` must be a live instance context with table `table`.
 pub unsafe extern "C" fn table_get(vmctx: *mut VMContext, table: u32, index: u32) -> *mut u8 {
-    // SAFETY: forwarded.
+    // SAFETY: the contract gives a live instance with table `table`, whose `Table`
+    // the store owns; `get` checks the index.
     match unsafe { (*instance(vmctx).table(table)).get(index as u64) } {
         Ok(r) => r.0.cast(),
         Err(t) => {
-            // SAFETY: forwarded.
+            // SAFETY: `vmctx` is the live context this libcall was called with.
             unsafe { record_trap(vmctx, t) };
             core::ptr::null_mut()
         }
@@ -228,7 +233,7 @@ pub unsafe extern "C" fn table_get(vmctx: *mut VMContext, table: u32, index: u32
 /// # Safety
 /// As `table_get`.
 pub unsafe extern "C" fn table_set(vmctx: *mut VMContext, table: u32, index: u32, value: *mut u8) {
-    // SAFETY: forwarded.
+    // SAFETY: as in `table_get`: `table(table)` is a live table, `set` checks the index.
     let r = unsafe { (*instance(vmctx).table(table)).set(index as u64, VMRef(value.cast())) };
     check(vmctx, r);
 }
@@ -238,7 +243,7 @@ pub unsafe extern "C" fn table_set(vmctx: *mut VMContext, table: u32, index: u32
 /// # Safety
 /// As `table_get`.
 pub unsafe extern "C" fn table_size(vmctx: *mut VMContext, table: u32) -> u32 {
-    // SAFETY: forwarded.
+    // SAFETY: as in `table_get`: `table(table)` is a live table.
     unsafe { (*instance(vmctx).table(table)).size() as u32 }
 }
 
@@ -252,7 +257,8 @@ pub unsafe extern "C" fn table_grow(
     init: *mut u8,
     delta: u32,
 ) -> u32 {
-    // SAFETY: forwarded.
+    // SAFETY: as in `table_get`: `table(table)` is a live table, not borrowed elsewhere
+    // during a libcall.
     unsafe {
         (*instance(vmctx).table(table))
             .grow(delta as u64, VMRef(init.cast()))
@@ -271,7 +277,8 @@ pub unsafe extern "C" fn table_fill(
     value: *mut u8,
     len: u32,
 ) {
-    // SAFETY: forwarded.
+    // SAFETY: as in `table_get`: `table(table)` is a live table; `fill` checks the
+    // bounds.
     let r = unsafe {
         Table::fill(
             instance(vmctx).table(table),
@@ -295,7 +302,8 @@ pub unsafe extern "C" fn table_copy(
     src: u32,
     len: u32,
 ) {
-    // SAFETY: forwarded.
+    // SAFETY: the contract gives both tables of a live instance; `copy` checks the
+    // bounds and handles the two being one table.
     let r = unsafe {
         let i = instance(vmctx);
         Table::copy(
@@ -321,7 +329,8 @@ pub unsafe extern "C" fn table_init(
     src: u32,
     len: u32,
 ) {
-    // SAFETY: forwarded.
+    // SAFETY: the contract gives a live instance with table `table` and element
+    // segment `elem`, whose tables the store keeps live; `table_init` checks the bounds.
     let r = unsafe {
         Instance::table_init(
             (*vmctx).header.instance,
@@ -340,6 +349,7 @@ pub unsafe extern "C" fn table_init(
 /// # Safety
 /// As `table_init`.
 pub unsafe extern "C" fn elem_drop(vmctx: *mut VMContext, elem: u32) {
-    // SAFETY: forwarded.
+    // SAFETY: `vmctx` is a live instance context (the contract), and nothing else
+    // borrows its instance during a libcall.
     unsafe { instance(vmctx).elem_drop(elem) }
 }

@@ -41,7 +41,7 @@ pub struct VMMemoryDefinition {
     /// Accessible bytes.
     pub current_length: usize,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMMemoryDefinition {}
 
 impl VMMemoryDefinition {

@@ -16,7 +16,7 @@ pub struct VMTableDefinition {
     /// Number of elements.
     pub current_elements: usize,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMTableDefinition {}
 
 impl VMTableDefinition {
@@ -97,7 +97,7 @@ impl Table {
         if i >= self.size() {
             return Err(Trap::TableOutOfBounds);
         }
-        // SAFETY: bounds checked.
+        // SAFETY: `i < size()` was checked above, and `base` points to `size()` elements.
         unsafe { *self.def.base.add(i as usize) = r };
         Ok(())
     }
@@ -114,7 +114,7 @@ impl Table {
             return Err(Trap::TableOutOfBounds);
         }
         for i in dst..end {
-            // SAFETY: bounds checked.
+            // SAFETY: `i < end <= current_elements` (checked above), elements `base` owns.
             unsafe { *def.base.add(i as usize) = r };
         }
         Ok(())

@@ -23,7 +23,8 @@ pub union ValRaw {
 // SAFETY: `ValRaw` is plain data; the references it may hold belong to the store that
 // moves with it.
 unsafe impl Send for ValRaw {}
-// SAFETY: see `Send`.
+// SAFETY: shared `&ValRaw` only reads the bits; a reference in it is dereferenced only
+// through its store.
 unsafe impl Sync for ValRaw {}
 
 const _: () = assert!(size_of::<ValRaw>() == 16);
@@ -154,7 +155,7 @@ impl VMRef {
 
 // SAFETY: a `VMRef` is a plain address into structures owned by one store.
 unsafe impl Send for VMRef {}
-// SAFETY: see `Send`.
+// SAFETY: `&VMRef` gives only the address; dereferencing it needs the owning store.
 unsafe impl Sync for VMRef {}
 // SAFETY: `VMRef` is `repr(transparent)` over a pointer.
 unsafe impl super::VmSafe for VMRef {}

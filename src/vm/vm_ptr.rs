@@ -131,7 +131,7 @@ impl<T: ?Sized> Drop for VmBox<T> {
 
 // SAFETY: a `VmBox<T>` owns its `T` like a `Box<T>` does.
 unsafe impl<T: ?Sized + Send> Send for VmBox<T> {}
-// SAFETY: see `Send`.
+// SAFETY: `&VmBox<T>` gives only `&T`, as `&Box<T>` does, so `T: Sync` suffices.
 unsafe impl<T: ?Sized + Sync> Sync for VmBox<T> {}
 
 #[cfg(test)]

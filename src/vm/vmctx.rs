@@ -25,7 +25,7 @@ pub struct VMContext {
     /// The fixed header; the arrays follow at `VMOffsets`.
     pub header: VMContextHeader,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMContext {}
 
 /// Magic in every `VMContextHeader`.
@@ -130,7 +130,7 @@ pub struct VMFuncCounters {
     /// Loop back-edges taken inside the function.
     pub loop_iterations: u64,
 }
-// SAFETY: repr(C) plain data.
+// SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMFuncCounters {}
 
 /// Where each array of a module's `VMContext` lives.
@@ -285,7 +285,8 @@ impl VMContext {
     /// As [`VMContext::field`], with `i < num_funcs`.
     #[inline]
     pub unsafe fn func_ref(vmctx: *mut VMContext, offsets: &VMOffsets, i: u32) -> *mut VMFuncRef {
-        // SAFETY: forwarded.
+        // SAFETY: the caller guarantees a live context and `i < num_funcs`, so the slot is
+        // in bounds and holds an initialised `VmPtr`.
         unsafe { (*Self::field::<VmPtr<VMFuncRef>>(vmctx, offsets.func(i))).as_ptr() }
     }
 }
