@@ -12,22 +12,8 @@ use tierwasm::{Engine, Store, StoreContextMut};
 mod common;
 use common::engines;
 
-/// A bump allocator module shared by the components below (memory + realloc).
-const LIBC: &str = r#"
-  (core module $libc
-    (memory (export "mem") 1)
-    (global $next (mut i32) (i32.const 1024))
-    (func (export "realloc") (param $old i32) (param $old-size i32) (param $align i32) (param $size i32) (result i32)
-      (local $r i32)
-      (local.set $r (i32.and (i32.add (global.get $next) (i32.sub (local.get $align) (i32.const 1)))
-                             (i32.sub (i32.const 0) (local.get $align))))
-      (global.set $next (i32.add (local.get $r) (local.get $size)))
-      (if (i32.gt_u (global.get $next) (i32.mul (memory.size) (i32.const 65536)))
-        (then (drop (memory.grow (i32.const 4)))))
-      (if (local.get $old) (then (memory.copy (local.get $r) (local.get $old) (local.get $old-size))))
-      (local.get $r)))
-  (core instance $libc (instantiate $libc))
-"#;
+/// A bump allocator (memory + realloc) shared by the components below.
+const LIBC: &str = include_str!("common/libc.wat");
 
 /// A component exporting `f: func(x: T) -> T` whose core code passes `x` to the
 /// imported `host: func(x: T) -> T` and returns what it returns. `flat` lists the core
