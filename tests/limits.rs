@@ -364,7 +364,8 @@ fn unbounded_memories_fit_under_an_address_space_limit() {
 
 /// A component whose two core instances each have a memory without maximum, run by the
 /// CLI under the address-space limit.
-#[cfg(all(feature = "component", target_os = "linux"))]
+// Runs the `tierwasm` binary, which needs the `cli` feature.
+#[cfg(all(feature = "component", feature = "cli", target_os = "linux"))]
 #[test]
 fn component_with_two_unbounded_memories_runs_under_an_address_space_limit() {
     let dir = std::env::temp_dir().join(format!("tierwasm-limits-{}", std::process::id()));
