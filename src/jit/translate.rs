@@ -2072,14 +2072,19 @@ impl<'e, 'b> Translator<'e, 'b> {
     /// place it (and the size computed from it) after a later `memory.grow` or call.
     fn current_mem_len(&mut self) -> Value {
         match (self.pin, self.mem_def) {
-            (None, Some(def)) => self.b.ins().load(
-                self.env.ptr,
-                vm_flags(),
-                def,
-                VMMemoryDefinition::CURRENT_LENGTH as i32,
-            ),
+            (None, Some(def)) => self.load_len(def, vm_flags()),
             _ => self.mem_len(),
         }
+    }
+
+    /// Loads the length field of memory definition `def`.
+    fn load_len(&mut self, def: Value, flags: MemFlagsData) -> Value {
+        self.b.ins().load(
+            self.env.ptr,
+            flags,
+            def,
+            VMMemoryDefinition::CURRENT_LENGTH as i32,
+        )
     }
 
     /// Reloads the cached memory length (after a call or `memory.grow`).
@@ -2093,12 +2098,7 @@ impl<'e, 'b> Translator<'e, 'b> {
     /// it if there is none.
     fn load_mem_len(&mut self, entry: bool) {
         if let (Some(def), Some(var)) = (self.mem_def, self.mem_len) {
-            let len = self.b.ins().load(
-                self.env.ptr,
-                if entry { fixed_flags() } else { vm_flags() },
-                def,
-                VMMemoryDefinition::CURRENT_LENGTH as i32,
-            );
+            let len = self.load_len(def, if entry { fixed_flags() } else { vm_flags() });
             if self.pin.is_some() {
                 self.b.ins().set_pinned_reg(len);
             } else {
