@@ -6,9 +6,11 @@
 
 mod const_expr;
 pub mod fuel;
+mod index;
 mod types;
 
 pub use const_expr::{ConstExpr, ConstOp};
+pub use index::{DefinedFuncIndex, FuncIndex};
 pub use types::{
     EntityType, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType,
 };
