@@ -109,10 +109,10 @@ impl Instance {
         let data = self.data(ctx.opaque());
         let info = data.module.info();
         let inst = data.handle.get();
-        (0..info.num_defined_funcs())
+        info.defined_funcs()
             .map(|d| {
-                let c = inst.counters(d);
-                let func_index = info.num_imported_funcs + d;
+                let c = inst.counters(d.as_u32());
+                let func_index = info.func_index(d).as_u32();
                 FuncStats {
                     func_index,
                     name: info.func_names.get(&func_index).cloned(),
@@ -284,6 +284,61 @@ pub(crate) fn instantiate<T>(
     if !crate::Engine::same(&m.engine, &o.engine) {
         bail!("module was compiled for a different engine than the store's");
     }
+    let resolved = resolve_imports(o, &info, imports)?;
+    let store_context = o.context.as_ptr();
+    let store_ptr = store.raw().as_ptr().cast::<()>();
+    let o = store.opaque_mut();
+    let mut handle = vm::Instance::new(InstanceParts {
+        module: info.clone(),
+        offsets: m.offsets.clone(),
+        sig_ids: &m.sig_ids,
+        imported_funcs: &resolved.funcs,
+        array_call: m.tiers.array_call(),
+        store_context,
+        store: store_ptr,
+        interp_code: m.tiers.interp_code(),
+        tier_data: m.tiers.clone(),
+        func_slots: &m.tiers.slots,
+    });
+    let inst = handle.get_mut();
+    define_entities(o, inst, &info, &resolved)?;
+    let index = o.instances.len();
+    inst.handle = index;
+    let vm_inst = handle.as_ptr();
+    o.instances.push(crate::instance::InstanceData {
+        handle,
+        module: module.clone(),
+    });
+    let instance = Instance {
+        store_id: o.id,
+        index,
+    };
+
+    // From here on, effects are visible to other instances even if a later step traps.
+    // SAFETY: the instance is registered in the store and fully attached.
+    unsafe { init_active_segments(vm_inst, &info)? };
+    if let Some(start) = info.start {
+        // SAFETY: the instance is live in the store.
+        let funcref = unsafe { (*vm_inst).func_ref(start) };
+        invoke(store.raw().cast(), funcref, &mut [])?;
+    }
+    Ok(instance)
+}
+
+/// The store objects a module's imports resolve to, by kind in import order.
+struct ResolvedImports {
+    funcs: Vec<NonNull<VMFuncRef>>,
+    memories: Vec<NonNull<vm::Memory>>,
+    tables: Vec<NonNull<vm::Table>>,
+    globals: Vec<NonNull<vm::Global>>,
+}
+
+/// Checks each import against its type and resolves it to the store's object.
+fn resolve_imports(
+    o: &StoreOpaque,
+    info: &ModuleInfo,
+    imports: &[Extern],
+) -> Result<ResolvedImports> {
     if imports.len() != info.imports.len() {
         bail!(
             "expected {} imports, found {}",
@@ -291,12 +346,14 @@ pub(crate) fn instantiate<T>(
             imports.len()
         );
     }
-    let mut funcs: Vec<NonNull<VMFuncRef>> = Vec::new();
-    let mut memories = Vec::new();
-    let mut tables = Vec::new();
-    let mut globals = Vec::new();
+    let mut r = ResolvedImports {
+        funcs: Vec::new(),
+        memories: Vec::new(),
+        tables: Vec::new(),
+        globals: Vec::new(),
+    };
     for (import, item) in info.imports.iter().zip(imports) {
-        check_import(o, &info, &import.ty, item).map_err(|e| {
+        check_import(o, info, &import.ty, item).map_err(|e| {
             anyhow!(
                 "incompatible import type for `{}::{}`: {e}",
                 import.module,
@@ -304,39 +361,31 @@ pub(crate) fn instantiate<T>(
             )
         })?;
         match item {
-            Extern::Func(f) => funcs.push(f.funcref),
-            Extern::Memory(mem) => memories.push(mem.ptr(o)?),
-            Extern::Table(t) => tables.push(t.ptr(o)?),
-            Extern::Global(g) => globals.push(g.ptr(o)?),
+            Extern::Func(f) => r.funcs.push(f.funcref),
+            Extern::Memory(mem) => r.memories.push(mem.ptr(o)?),
+            Extern::Table(t) => r.tables.push(t.ptr(o)?),
+            Extern::Global(g) => r.globals.push(g.ptr(o)?),
         }
     }
-    let store_context = o.context.as_ptr();
-    let store_ptr = store.raw().as_ptr().cast::<()>();
-    let native: Vec<_> = (0..info.num_defined_funcs())
-        .map(|d| m.tiers.native(d))
-        .collect();
-    let o = store.opaque_mut();
-    let mut handle = vm::Instance::new(InstanceParts {
-        module: info.clone(),
-        offsets: m.offsets.clone(),
-        sig_ids: &m.sig_ids,
-        imported_funcs: &funcs,
-        array_call: m.tiers.array_call(),
-        store_context,
-        store: store_ptr,
-        interp_code: m.tiers.interp_code(),
-        tier_data: m.tiers.clone(),
-        native: &native,
-    });
-    let inst = handle.get_mut();
+    Ok(r)
+}
+
+/// Attaches the imported memories, tables and globals to `inst`, creates the defined
+/// ones in the store, and evaluates the element segments.
+fn define_entities(
+    o: &mut StoreOpaque,
+    inst: &mut vm::Instance,
+    info: &ModuleInfo,
+    imports: &ResolvedImports,
+) -> Result<()> {
     let reservation = o.engine.config().memory_reservation;
-    for (i, p) in memories.iter().enumerate() {
+    for (i, p) in imports.memories.iter().enumerate() {
         inst.set_memory(i as u32, *p);
     }
-    for (i, p) in tables.iter().enumerate() {
+    for (i, p) in imports.tables.iter().enumerate() {
         inst.set_table(i as u32, *p);
     }
-    for (i, p) in globals.iter().enumerate() {
+    for (i, p) in imports.globals.iter().enumerate() {
         inst.set_global(i as u32, *p);
     }
     for (i, ty) in info
@@ -384,23 +433,20 @@ pub(crate) fn instantiate<T>(
         elements.push(items);
     }
     inst.set_elements(elements);
-    let index = o.instances.len();
-    inst.handle = index;
-    let vm_inst = handle.as_ptr();
-    o.instances.push(crate::instance::InstanceData {
-        handle,
-        module: module.clone(),
-    });
-    let instance = Instance {
-        store_id: o.id,
-        index,
-    };
+    Ok(())
+}
 
-    // From here on, effects are visible to other instances even if a later step traps.
+/// Copies the active element and data segments into their tables and memories, and drops
+/// them (and the declared ones).
+///
+/// # Safety
+/// `vm_inst` is registered in its store and fully attached.
+unsafe fn init_active_segments(vm_inst: *mut vm::Instance, info: &ModuleInfo) -> Result<()> {
     for (i, seg) in info.elements.iter().enumerate() {
         match &seg.mode {
             ElemMode::Active { table, offset } => {
-                // SAFETY: the instance is registered in the store and fully attached.
+                // SAFETY: the caller guarantees a live, attached instance; `table` and `i`
+                // are validated indices of its module.
                 unsafe {
                     let offset = eval_const(offset, &*vm_inst)?.get_i32() as u32 as u64;
                     let len = seg.items.len() as u64;
@@ -409,16 +455,15 @@ pub(crate) fn instantiate<T>(
                     (*vm_inst).elem_drop(i as u32);
                 }
             }
-            // SAFETY: the instance is registered in the store and fully attached; `i` is a
-            // segment of its module.
+            // SAFETY: as above; `i` is a segment of its module.
             ElemMode::Declared => unsafe { (*vm_inst).elem_drop(i as u32) },
             ElemMode::Passive => {}
         }
     }
     for (i, seg) in info.data.iter().enumerate() {
         if let DataMode::Active { memory, offset } = &seg.mode {
-            // SAFETY: as for the element segments: the instance is registered and fully
-            // attached, `memory` and `i` are validated indices of its module.
+            // SAFETY: as for the element segments: `memory` and `i` are validated indices
+            // of the module of a live, attached instance.
             unsafe {
                 let offset = eval_const(offset, &*vm_inst)?.get_i32() as u32 as u64;
                 let len = seg.range.len() as u64;
@@ -428,10 +473,5 @@ pub(crate) fn instantiate<T>(
             }
         }
     }
-    if let Some(start) = info.start {
-        // SAFETY: the instance is live in the store.
-        let funcref = unsafe { (*vm_inst).func_ref(start) };
-        invoke(store.raw().cast(), funcref, &mut [])?;
-    }
-    Ok(instance)
+    Ok(())
 }

@@ -35,16 +35,16 @@ mod engine;
 mod extern_;
 mod func;
 mod instance;
-pub mod interp;
+mod interp;
 #[cfg(feature = "jit")]
-pub mod jit;
+mod jit;
 mod linker;
-pub mod module;
+mod module;
 mod module_api;
 mod store;
-pub mod tiering;
+mod tiering;
 mod values;
-pub mod vm;
+mod vm;
 #[cfg(feature = "wast")]
 pub mod wast;
 
@@ -56,8 +56,16 @@ pub use linker::Linker;
 pub use module::{FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType};
 pub use module_api::{ExportType, ExternType, ImportType, Module};
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use tiering::FuncStats;
 pub use values::{ExternRef, Val};
 pub use vm::Trap;
+
+/// Dynamic op and op-pair counts of the interpreter (feature `op-stats`): the `n` most
+/// frequent, as a table.
+#[cfg(feature = "op-stats")]
+pub fn op_stats_report(n: usize) -> String {
+    interp::dispatch::op_stats::report(n)
+}
 
 /// The README's examples are compiled and run as doc tests.
 #[cfg(doctest)]

@@ -169,11 +169,6 @@ impl Module {
         if func < info.num_imported_funcs || func as usize >= info.functions.len() {
             anyhow::bail!("function {func} is not defined by this module");
         }
-        let code = self
-            .inner
-            .tiers
-            .interp
-            .translate(func - info.num_imported_funcs)?;
-        Ok(crate::interp::disasm::disassemble(&code.code))
+        self.inner.tiers.disassemble(func - info.num_imported_funcs)
     }
 }

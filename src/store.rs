@@ -9,7 +9,7 @@
 
 use crate::engine::Engine;
 use crate::instance::InstanceData;
-use crate::interp::InterpStack;
+use crate::tiering::StoreTiers;
 use crate::vm::{self, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMStoreContext, VmBox};
 use anyhow::{Result, bail};
 use core::marker::PhantomData;
@@ -39,8 +39,8 @@ pub struct StoreOpaque {
     pub(crate) id: StoreId,
     pub(crate) engine: Engine,
     pub(crate) context: VmBox<VMStoreContext>,
-    /// Owns the interpreter state that `context.interp_state` points to.
-    pub(crate) _interp: VmBox<InterpStack>,
+    /// Owns the tiers' per-store state that `context` points to.
+    pub(crate) _tiers: StoreTiers,
     pub(crate) instances: Vec<InstanceData>,
     pub(crate) memories: Vec<VmBox<vm::Memory>>,
     pub(crate) tables: Vec<VmBox<vm::Table>>,
@@ -102,9 +102,9 @@ unsafe impl<T: Sync> Sync for Store<T> {}
 impl<T> Store<T> {
     /// A new store with `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
-        let interp = VmBox::new(InterpStack::new(engine.config().max_wasm_stack));
+        let tiers = StoreTiers::new(engine);
         let context = VmBox::new(VMStoreContext {
-            interp_state: interp.as_ptr().cast(),
+            interp_state: tiers.interp_state(),
             ..Default::default()
         });
         let default_caller = VmBox::new(VMContextHeader {
@@ -114,13 +114,14 @@ impl<T> Store<T> {
             store: core::ptr::null_mut(),
             instance: core::ptr::null_mut(),
             interp_code: core::ptr::null(),
+            func_slots: core::ptr::null(),
         });
         let inner = Box::new(StoreInner {
             opaque: StoreOpaque {
                 id: StoreId::next(),
                 engine: engine.clone(),
                 context,
-                _interp: interp,
+                _tiers: tiers,
                 instances: Vec::new(),
                 memories: Vec::new(),
                 tables: Vec::new(),

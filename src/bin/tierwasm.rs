@@ -622,7 +622,7 @@ fn explain(
                 .join(", ")
         );
         #[cfg(feature = "op-stats")]
-        out!("{}", tierwasm::interp::dispatch::op_stats::report(40));
+        out!("{}", tierwasm::op_stats_report(40));
         for s in instance.tier_stats(&store) {
             let name = s.name.unwrap_or_else(|| format!("#{}", s.func_index));
             out!(

@@ -293,61 +293,8 @@ impl ModuleInfo {
 
     fn read_payload(&mut self, payload: Payload<'_>) -> Result<()> {
         match payload {
-            Payload::TypeSection(reader) => {
-                for ty in reader.into_iter_err_on_gc_types() {
-                    let ty = ty?;
-                    let params = ty.params().iter().map(|t| ValType::from_wasmparser(*t));
-                    let results = ty.results().iter().map(|t| ValType::from_wasmparser(*t));
-                    let params = params
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| anyhow!(e))?;
-                    let results = results
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| anyhow!(e))?;
-                    if params.contains(&ValType::V128) || results.contains(&ValType::V128) {
-                        bail!("unsupported: SIMD (v128) is not implemented yet");
-                    }
-                    self.types.push(FuncType::new(params, results));
-                }
-            }
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import?;
-                    let ty = match import.ty {
-                        wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
-                            self.functions.push(t);
-                            self.num_imported_funcs += 1;
-                            EntityType::Func(t)
-                        }
-                        wasmparser::TypeRef::Table(t) => {
-                            let t = table_type(t)?;
-                            self.tables.push(t);
-                            self.num_imported_tables += 1;
-                            EntityType::Table(t)
-                        }
-                        wasmparser::TypeRef::Memory(m) => {
-                            let m = memory_type(m)?;
-                            self.memories.push(m);
-                            self.num_imported_memories += 1;
-                            EntityType::Memory(m)
-                        }
-                        wasmparser::TypeRef::Global(g) => {
-                            let g = global_type(g)?;
-                            self.globals.push(g);
-                            self.num_imported_globals += 1;
-                            EntityType::Global(g)
-                        }
-                        wasmparser::TypeRef::Tag(_) => {
-                            bail!("unsupported: exception-handling tags")
-                        }
-                    };
-                    self.imports.push(Import {
-                        module: import.module.to_string(),
-                        name: import.name.to_string(),
-                        ty,
-                    });
-                }
-            }
+            Payload::TypeSection(reader) => self.read_types(reader)?,
+            Payload::ImportSection(reader) => self.read_imports(reader)?,
             Payload::FunctionSection(reader) => {
                 for t in reader {
                     self.functions.push(t?);
@@ -375,76 +322,10 @@ impl ModuleInfo {
                     self.global_inits.push(const_expr(&g.init_expr)?);
                 }
             }
-            Payload::ExportSection(reader) => {
-                for e in reader {
-                    let e = e?;
-                    let index = match e.kind {
-                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
-                            ExportIndex::Func(e.index)
-                        }
-                        wasmparser::ExternalKind::Table => ExportIndex::Table(e.index),
-                        wasmparser::ExternalKind::Memory => ExportIndex::Memory(e.index),
-                        wasmparser::ExternalKind::Global => ExportIndex::Global(e.index),
-                        wasmparser::ExternalKind::Tag => {
-                            bail!("unsupported: exception-handling tags")
-                        }
-                    };
-                    self.export_map.insert(e.name.to_string(), index);
-                    self.exports.push((e.name.to_string(), index));
-                }
-            }
+            Payload::ExportSection(reader) => self.read_exports(reader)?,
             Payload::StartSection { func, .. } => self.start = Some(func),
-            Payload::ElementSection(reader) => {
-                for elem in reader {
-                    let elem = elem?;
-                    let mode = match elem.kind {
-                        wasmparser::ElementKind::Passive => ElemMode::Passive,
-                        wasmparser::ElementKind::Declared => ElemMode::Declared,
-                        wasmparser::ElementKind::Active {
-                            table_index,
-                            offset_expr,
-                        } => ElemMode::Active {
-                            table: table_index.unwrap_or(0),
-                            offset: const_expr(&offset_expr)?,
-                        },
-                    };
-                    let (ty, items) = match elem.items {
-                        wasmparser::ElementItems::Functions(funcs) => {
-                            let funcs = funcs.into_iter().collect::<Result<Vec<_>, _>>()?;
-                            (RefType::FuncRef, ElemItems::Funcs(funcs))
-                        }
-                        wasmparser::ElementItems::Expressions(ty, exprs) => {
-                            let ty = RefType::from_wasmparser(ty).map_err(|e| anyhow!(e))?;
-                            let mut items = Vec::new();
-                            for e in exprs {
-                                items.push(const_expr(&e?)?);
-                            }
-                            (ty, ElemItems::Exprs(items))
-                        }
-                    };
-                    self.elements.push(ElementSegment { mode, ty, items });
-                }
-            }
-            Payload::DataSection(reader) => {
-                for data in reader {
-                    let data = data?;
-                    let mode = match data.kind {
-                        wasmparser::DataKind::Passive => DataMode::Passive,
-                        wasmparser::DataKind::Active {
-                            memory_index,
-                            offset_expr,
-                        } => DataMode::Active {
-                            memory: memory_index,
-                            offset: const_expr(&offset_expr)?,
-                        },
-                    };
-                    let start = data.data.as_ptr() as usize - self.bytes.as_ptr() as usize;
-                    self.data.push(DataSegment {
-                        mode,
-                        range: start..start + data.data.len(),
-                    });
-                }
-            }
+            Payload::ElementSection(reader) => self.read_elements(reader)?,
+            Payload::DataSection(reader) => self.read_data(reader)?,
             Payload::CodeSectionEntry(body) => {
                 let range = body.range();
                 self.bodies.push(range.start as usize..range.end as usize);
@@ -456,6 +337,140 @@ impl ModuleInfo {
                 }
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    fn read_types(&mut self, reader: wasmparser::TypeSectionReader<'_>) -> Result<()> {
+        for ty in reader.into_iter_err_on_gc_types() {
+            let ty = ty?;
+            let params = ty.params().iter().map(|t| ValType::from_wasmparser(*t));
+            let results = ty.results().iter().map(|t| ValType::from_wasmparser(*t));
+            let params = params
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow!(e))?;
+            let results = results
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow!(e))?;
+            if params.contains(&ValType::V128) || results.contains(&ValType::V128) {
+                bail!("unsupported: SIMD (v128) is not implemented yet");
+            }
+            self.types.push(FuncType::new(params, results));
+        }
+        Ok(())
+    }
+
+    fn read_imports(&mut self, reader: wasmparser::ImportSectionReader<'_>) -> Result<()> {
+        for import in reader.into_imports() {
+            let import = import?;
+            let ty = match import.ty {
+                wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
+                    self.functions.push(t);
+                    self.num_imported_funcs += 1;
+                    EntityType::Func(t)
+                }
+                wasmparser::TypeRef::Table(t) => {
+                    let t = table_type(t)?;
+                    self.tables.push(t);
+                    self.num_imported_tables += 1;
+                    EntityType::Table(t)
+                }
+                wasmparser::TypeRef::Memory(m) => {
+                    let m = memory_type(m)?;
+                    self.memories.push(m);
+                    self.num_imported_memories += 1;
+                    EntityType::Memory(m)
+                }
+                wasmparser::TypeRef::Global(g) => {
+                    let g = global_type(g)?;
+                    self.globals.push(g);
+                    self.num_imported_globals += 1;
+                    EntityType::Global(g)
+                }
+                wasmparser::TypeRef::Tag(_) => {
+                    bail!("unsupported: exception-handling tags")
+                }
+            };
+            self.imports.push(Import {
+                module: import.module.to_string(),
+                name: import.name.to_string(),
+                ty,
+            });
+        }
+        Ok(())
+    }
+
+    fn read_exports(&mut self, reader: wasmparser::ExportSectionReader<'_>) -> Result<()> {
+        for e in reader {
+            let e = e?;
+            let index = match e.kind {
+                wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                    ExportIndex::Func(e.index)
+                }
+                wasmparser::ExternalKind::Table => ExportIndex::Table(e.index),
+                wasmparser::ExternalKind::Memory => ExportIndex::Memory(e.index),
+                wasmparser::ExternalKind::Global => ExportIndex::Global(e.index),
+                wasmparser::ExternalKind::Tag => {
+                    bail!("unsupported: exception-handling tags")
+                }
+            };
+            self.export_map.insert(e.name.to_string(), index);
+            self.exports.push((e.name.to_string(), index));
+        }
+        Ok(())
+    }
+
+    fn read_elements(&mut self, reader: wasmparser::ElementSectionReader<'_>) -> Result<()> {
+        for elem in reader {
+            let elem = elem?;
+            let mode = match elem.kind {
+                wasmparser::ElementKind::Passive => ElemMode::Passive,
+                wasmparser::ElementKind::Declared => ElemMode::Declared,
+                wasmparser::ElementKind::Active {
+                    table_index,
+                    offset_expr,
+                } => ElemMode::Active {
+                    table: table_index.unwrap_or(0),
+                    offset: const_expr(&offset_expr)?,
+                },
+            };
+            let (ty, items) = match elem.items {
+                wasmparser::ElementItems::Functions(funcs) => {
+                    let funcs = funcs.into_iter().collect::<Result<Vec<_>, _>>()?;
+                    (RefType::FuncRef, ElemItems::Funcs(funcs))
+                }
+                wasmparser::ElementItems::Expressions(ty, exprs) => {
+                    let ty = RefType::from_wasmparser(ty).map_err(|e| anyhow!(e))?;
+                    let mut items = Vec::new();
+                    for e in exprs {
+                        items.push(const_expr(&e?)?);
+                    }
+                    (ty, ElemItems::Exprs(items))
+                }
+            };
+            self.elements.push(ElementSegment { mode, ty, items });
+        }
+        Ok(())
+    }
+
+    fn read_data(&mut self, reader: wasmparser::DataSectionReader<'_>) -> Result<()> {
+        for data in reader {
+            let data = data?;
+            let mode = match data.kind {
+                wasmparser::DataKind::Passive => DataMode::Passive,
+                wasmparser::DataKind::Active {
+                    memory_index,
+                    offset_expr,
+                } => DataMode::Active {
+                    memory: memory_index,
+                    offset: const_expr(&offset_expr)?,
+                },
+            };
+            let start = data.data.as_ptr() as usize - self.bytes.as_ptr() as usize;
+            self.data.push(DataSegment {
+                mode,
+                range: start..start + data.data.len(),
+            });
         }
         Ok(())
     }

@@ -6,8 +6,8 @@
 
 use crate::engine::Engine;
 use crate::interp::{self, ModuleCode, TranslateOptions};
-use crate::module::ModuleInfo;
-use crate::vm::{VMArrayCallFn, VMSharedTypeIndex};
+use crate::module::{DefinedFuncIndex, ModuleInfo};
+use crate::vm::{FuncSlots, VMArrayCallFn, VMSharedTypeIndex};
 use anyhow::Result;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// A module's data for every tier.
 pub(crate) struct ModuleTiers {
     pub(crate) interp: Arc<ModuleCode>,
+    /// The tier seam: which native code runs each defined function (see
+    /// `vm::FuncSlots`). Both tiers' direct calls read it.
+    pub(crate) slots: FuncSlots,
     /// Compiled functions (with `Tier::Jit`).
     #[cfg(feature = "jit")]
     pub(crate) jit: Option<crate::jit::CompiledModule>,
@@ -53,30 +56,39 @@ impl ModuleTiers {
         };
         #[cfg(not(feature = "jit"))]
         let _ = offsets;
+        let slots = FuncSlots::new(info.num_defined_funcs());
+        #[cfg(feature = "jit")]
+        if let Some(compiled) = &jit {
+            for d in info.defined_funcs() {
+                let Some(f) = compiled.funcs[d.index()] else {
+                    continue;
+                };
+                let wasm_call = crate::vm::VmPtr::from_raw(f.wasm_call.cast_mut().cast())
+                    .expect("compiled code has an address");
+                slots.publish(
+                    d,
+                    crate::vm::VMNativeEntry {
+                        array_call: f.array_call,
+                        wasm_call,
+                    },
+                );
+            }
+        }
         let interp = Arc::new(ModuleCode::new(info, sig_ids, options));
         if engine.config().eager_translation {
             interp.translate_all()?;
         }
         Ok(ModuleTiers {
             interp,
+            slots,
             #[cfg(feature = "jit")]
             jit,
         })
     }
 
-    /// Native entries of defined function `d`, if it was compiled.
-    pub(crate) fn native(&self, d: u32) -> Option<(VMArrayCallFn, *const u8)> {
-        #[cfg(feature = "jit")]
-        if let Some(jit) = &self.jit {
-            return jit.funcs[d as usize].map(|f| (f.array_call, f.wasm_call));
-        }
-        let _ = d;
-        None
-    }
-
     /// The tier defined function `d` runs on.
-    pub(crate) fn tier_of(&self, d: u32) -> crate::Tier {
-        if self.native(d).is_some() {
+    pub(crate) fn tier_of(&self, d: DefinedFuncIndex) -> crate::Tier {
+        if self.slots.get(d).is_some() {
             crate::Tier::Jit
         } else {
             crate::Tier::Interp
@@ -88,9 +100,33 @@ impl ModuleTiers {
         interp::array_call_entry
     }
 
+    /// The interpreter bytecode of defined function `d` as text (translating it first).
+    pub(crate) fn disassemble(&self, d: u32) -> Result<String> {
+        let code = self.interp.translate(d)?;
+        Ok(interp::disasm::disassemble(&code.code))
+    }
+
     /// The opaque pointer the interpreter finds in each instance's context.
     pub(crate) fn interp_code(&self) -> *const () {
         Arc::as_ptr(&self.interp).cast()
+    }
+}
+
+/// What the tiers keep per store: the interpreter's value and frame stacks.
+pub(crate) struct StoreTiers {
+    interp: crate::vm::VmBox<interp::InterpStack>,
+}
+
+impl StoreTiers {
+    pub(crate) fn new(engine: &Engine) -> StoreTiers {
+        StoreTiers {
+            interp: crate::vm::VmBox::new(interp::InterpStack::new(engine.config().max_wasm_stack)),
+        }
+    }
+
+    /// The opaque pointer the interpreter finds in the store's `VMStoreContext`.
+    pub(crate) fn interp_state(&self) -> *mut () {
+        self.interp.as_ptr().cast()
     }
 }
 

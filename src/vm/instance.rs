@@ -2,11 +2,11 @@
 //! runtime (not compiled code) touches, such as element and data segments.
 
 use super::{
-    FUNCTION_CONTEXT_MAGIC, Global, Memory, Table, Trap, VMArrayCallFn, VMCONTEXT_MAGIC, VMContext,
-    VMContextHeader, VMFuncCounters, VMFuncRef, VMFunctionContext, VMOffsets, VMRef,
+    FUNCTION_CONTEXT_MAGIC, FuncSlots, Global, Memory, Table, Trap, VMArrayCallFn, VMCONTEXT_MAGIC,
+    VMContext, VMContextHeader, VMFuncCounters, VMFuncRef, VMFunctionContext, VMOffsets, VMRef,
     VMSharedTypeIndex, VMStoreContext, VmPtr,
 };
-use crate::module::ModuleInfo;
+use crate::module::{DefinedFuncIndex, ModuleInfo};
 use core::ptr::NonNull;
 use std::alloc::Layout;
 use std::any::Any;
@@ -33,9 +33,9 @@ pub struct InstanceParts<'a> {
     pub interp_code: *const (),
     /// Keeps the tier data behind `interp_code` (and compiled code) alive.
     pub tier_data: Arc<dyn Any + Send + Sync>,
-    /// Per defined function, its compiled entries (array call, wasm call), if any:
-    /// its `VMFuncRef` then calls the native code, with this instance's context.
-    pub native: &'a [Option<(VMArrayCallFn, *const u8)>],
+    /// The module's slot table. A function published there when the instance is made
+    /// gets a `VMFuncRef` that calls its native code, with this instance's context.
+    pub func_slots: &'a FuncSlots,
 }
 
 /// A live instance.
@@ -90,6 +90,7 @@ impl Instance {
                 store: parts.store,
                 instance: instance.as_ptr(),
                 interp_code: parts.interp_code,
+                func_slots: parts.func_slots.as_ptr(),
             };
             for (i, f) in parts.imported_funcs.iter().enumerate() {
                 *VMContext::field::<VmPtr<VMFuncRef>>(v, o.func(i as u32)) = VmPtr::new(*f);
@@ -105,10 +106,10 @@ impl Instance {
                 });
                 let type_index = parts.sig_ids[module.functions[func_index as usize] as usize];
                 let fref = VMContext::field::<VMFuncRef>(v, o.defined_func_ref(d));
-                fref.write(match parts.native.get(d as usize).copied().flatten() {
-                    Some((array_call, wasm_call)) => VMFuncRef {
-                        array_call,
-                        wasm_call: VmPtr::from_raw(wasm_call.cast_mut().cast()),
+                fref.write(match parts.func_slots.get(DefinedFuncIndex::from_u32(d)) {
+                    Some(native) => VMFuncRef {
+                        array_call: native.array_call,
+                        wasm_call: Some(native.wasm_call),
                         type_index,
                         vmctx: VmPtr::new(vmctx.cast()),
                     },
@@ -136,12 +137,6 @@ impl Instance {
     #[inline]
     pub fn offsets(&self) -> &VMOffsets {
         &self.offsets
-    }
-
-    /// The module.
-    #[inline]
-    pub fn module(&self) -> &Arc<ModuleInfo> {
-        &self.module
     }
 
     /// The function reference of function `i` (imported or defined).

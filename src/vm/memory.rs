@@ -148,6 +148,7 @@ impl Memory {
     }
 
     /// Pages the memory may grow to: its maximum, capped by its reservation.
+    #[cfg(test)]
     pub fn reachable_pages(&self) -> u64 {
         self.reach
     }

@@ -10,6 +10,7 @@
 mod boundary;
 pub mod component;
 mod func_ref;
+mod func_slots;
 mod global;
 mod instance;
 pub mod libcalls;
@@ -21,18 +22,17 @@ mod val_raw;
 mod vm_ptr;
 mod vmctx;
 
-pub use boundary::{EntryResult, catch_unwind_and_record};
+pub use boundary::catch_unwind_and_record;
 pub use func_ref::{
     FUNCTION_CONTEXT_MAGIC, HOST_CONTEXT_MAGIC, VMArrayCallFn, VMFuncRef, VMFunctionContext,
     VMOpaqueContext, VMSharedTypeIndex, VMWasmCallFunction,
 };
+pub use func_slots::{FuncSlots, VMNativeEntry, load_slot};
 pub use global::{Global, VMGlobalDefinition};
 pub use instance::{Instance, InstanceParts};
-pub use memory::{
-    DEFAULT_MEMORY_RESERVATION, Memory, VMMemoryDefinition, WASM_PAGE_SIZE, reachable_pages,
-};
+pub use memory::{DEFAULT_MEMORY_RESERVATION, Memory, VMMemoryDefinition, WASM_PAGE_SIZE};
 pub use table::{Table, VMTableDefinition};
-pub use trap::{Trap, TrapCode};
+pub use trap::Trap;
 pub use val_raw::{VMRef, ValRaw};
 pub use vm_ptr::{VmBox, VmPtr, VmSafe};
 pub use vmctx::{

@@ -73,9 +73,6 @@ impl Trap {
     }
 }
 
-/// Alias kept for readers coming from other engines.
-pub type TrapCode = Trap;
-
 impl Trap {
     /// The message the WebAssembly spec test suite uses for this trap.
     pub fn message(self) -> &'static str {

@@ -4,20 +4,21 @@
 //! Layout (all offsets from the start of the allocation, computed once per module):
 //!
 //! ```text
-//! VMContextHeader            magic, store context, store, instance back pointer, tier data
+//! VMContextHeader            magic, store context, store, instance back pointer, tier
+//!                            data, the module's slot table (see `func_slots.rs`)
 //! funcs      [VmPtr<VMFuncRef>; num_funcs]          every function, imported or defined
 //! memories   [VmPtr<VMMemoryDefinition>; n]         every memory (owned by the store)
 //! tables     [VmPtr<VMTableDefinition>; n]          every table (owned by the store)
 //! globals    [VmPtr<VMGlobalDefinition>; n]         every global (owned by the store)
 //! defined_func_refs      [VMFuncRef; num_defined]   what `funcs` points at for defined ones
 //! defined_func_contexts  [VMFunctionContext; num_defined]
-//! slots      [usize; num_funcs]                     current native entry per function (0: none)
 //! counters   [VMFuncCounters; num_defined]          tier-up counters
 //! ```
 
-use super::{VMFuncRef, VMFunctionContext, VmPtr, VmSafe};
+use super::{VMFuncRef, VMFunctionContext, VMNativeEntry, VmPtr, VmSafe};
 use crate::module::ModuleInfo;
 use core::mem::offset_of;
+use std::sync::atomic::AtomicPtr;
 
 /// Opaque type of an instance's context; always handled through pointers.
 #[repr(C)]
@@ -46,18 +47,16 @@ pub struct VMContextHeader {
     pub instance: *mut super::Instance,
     /// Per-module data of the interpreter tier, opaque to this layer.
     pub interp_code: *const (),
+    /// The module's slot table: which native code runs each defined function.
+    pub func_slots: *const AtomicPtr<VMNativeEntry>,
 }
 
 /// Offsets of the header fields, for native code.
 impl VMContextHeader {
     /// Offset of `store_context`.
     pub const STORE_CONTEXT: usize = offset_of!(VMContextHeader, store_context);
-    /// Offset of `store`.
-    pub const STORE: usize = offset_of!(VMContextHeader, store);
-    /// Offset of `instance`.
-    pub const INSTANCE: usize = offset_of!(VMContextHeader, instance);
-    /// Offset of `interp_code`.
-    pub const INTERP_CODE: usize = offset_of!(VMContextHeader, interp_code);
+    /// Offset of `func_slots`.
+    pub const FUNC_SLOTS: usize = offset_of!(VMContextHeader, func_slots);
 }
 
 /// Per-store state that running code reads and writes, shared by every instance.
@@ -158,8 +157,6 @@ pub struct VMOffsets {
     pub defined_func_refs: u32,
     /// Offset of `defined_func_contexts`.
     pub defined_func_contexts: u32,
-    /// Offset of `slots`.
-    pub slots: u32,
     /// Offset of `counters`.
     pub counters: u32,
     /// Total size in bytes.
@@ -202,7 +199,6 @@ impl VMOffsets {
         let globals = array(num_globals, PTR, PTR);
         let defined_func_refs = array(num_defined, size_of::<VMFuncRef>() as u32, PTR);
         let defined_func_contexts = array(num_defined, size_of::<VMFunctionContext>() as u32, PTR);
-        let slots = array(num_funcs, PTR, PTR);
         let counters = array(num_defined, size_of::<VMFuncCounters>() as u32, 8);
         let size = at.next_multiple_of(16);
         VMOffsets {
@@ -217,7 +213,6 @@ impl VMOffsets {
             globals,
             defined_func_refs,
             defined_func_contexts,
-            slots,
             counters,
             size,
         }
@@ -252,11 +247,6 @@ impl VMOffsets {
     #[inline]
     pub fn defined_func_context(&self, d: u32) -> u32 {
         self.defined_func_contexts + d * size_of::<VMFunctionContext>() as u32
-    }
-    /// Offset of `slots[i]`.
-    #[inline]
-    pub fn slot(&self, i: u32) -> u32 {
-        self.slots + i * PTR
     }
     /// Offset of the counters of defined function `d`.
     #[inline]
@@ -304,7 +294,7 @@ mod tests {
         assert!(o.globals >= o.tables + 2 * PTR);
         assert!(o.defined_func_refs >= o.globals + 3 * PTR);
         assert!(o.defined_func_contexts >= o.defined_func_refs + 3 * 4 * PTR);
-        assert!(o.slots >= o.defined_func_contexts + 3 * 16);
+        assert!(o.counters >= o.defined_func_contexts + 3 * 16);
         assert_eq!(o.counters % 8, 0);
         assert!(o.size >= o.counters + 3 * 16);
         assert_eq!(o.size % 16, 0);
@@ -313,9 +303,10 @@ mod tests {
     #[test]
     fn header_offsets_are_stable() {
         assert_eq!(VMContextHeader::STORE_CONTEXT, 8);
-        assert_eq!(VMContextHeader::STORE, 16);
-        assert_eq!(VMContextHeader::INSTANCE, 24);
-        assert_eq!(VMContextHeader::INTERP_CODE, 32);
+        assert_eq!(offset_of!(VMContextHeader, store), 16);
+        assert_eq!(offset_of!(VMContextHeader, instance), 24);
+        assert_eq!(offset_of!(VMContextHeader, interp_code), 32);
+        assert_eq!(VMContextHeader::FUNC_SLOTS, 40);
         assert_eq!(VMStoreContext::FUEL, 0);
         assert_eq!(VMStoreContext::STACK_LIMIT, 16);
         assert_eq!(VMStoreContext::TRAP_FLAG, 24);
