@@ -142,8 +142,8 @@ impl Instance {
     /// The function reference of function `i` (imported or defined).
     #[inline]
     pub fn func_ref(&self, i: u32) -> NonNull<VMFuncRef> {
-        // SAFETY: `i < num_funcs` (the module was validated), and every entry was written
-        // in `new`.
+        assert!(i < self.offsets.num_funcs, "function index out of range");
+        // SAFETY: `i < num_funcs` (checked), and every entry was written in `new`.
         unsafe { NonNull::new_unchecked(VMContext::func_ref(self.vmctx(), &self.offsets, i)) }
     }
 
@@ -170,7 +170,8 @@ impl Instance {
 
     /// Attaches memory `i`.
     pub fn set_memory(&mut self, i: u32, m: NonNull<Memory>) {
-        // SAFETY: `i < num_memories`; the pointer is also a pointer to its definition.
+        assert!(i < self.offsets.num_memories, "memory index out of range");
+        // SAFETY: `i < num_memories` (checked); the pointer is also a pointer to its definition.
         unsafe {
             *VMContext::field::<*mut Memory>(self.vmctx(), self.offsets.memory(i)) = m.as_ptr()
         };
@@ -178,7 +179,8 @@ impl Instance {
 
     /// Attaches table `i`.
     pub fn set_table(&mut self, i: u32, t: NonNull<Table>) {
-        // SAFETY: `i < num_tables`.
+        assert!(i < self.offsets.num_tables, "table index out of range");
+        // SAFETY: `i < num_tables` (checked).
         unsafe {
             *VMContext::field::<*mut Table>(self.vmctx(), self.offsets.table(i)) = t.as_ptr()
         };
@@ -186,7 +188,8 @@ impl Instance {
 
     /// Attaches global `i`.
     pub fn set_global(&mut self, i: u32, g: NonNull<Global>) {
-        // SAFETY: `i < num_globals`.
+        assert!(i < self.offsets.num_globals, "global index out of range");
+        // SAFETY: `i < num_globals` (checked).
         unsafe {
             *VMContext::field::<*mut Global>(self.vmctx(), self.offsets.global(i)) = g.as_ptr()
         };
@@ -199,7 +202,8 @@ impl Instance {
 
     /// The tier-up counters of defined function `d`.
     pub fn counters(&self, d: u32) -> VMFuncCounters {
-        // SAFETY: `d < num_defined`; counters are plain data inside the context.
+        assert!(d < self.offsets.num_funcs - self.offsets.num_imported_funcs);
+        // SAFETY: `d < num_defined` (checked); counters are plain data inside the context.
         unsafe { *VMContext::field::<VMFuncCounters>(self.vmctx(), self.offsets.counter(d)) }
     }
 
