@@ -189,6 +189,98 @@ pub fn compile_module(
     .unwrap_or_else(|panic| Err(panic_error(panic)))
 }
 
+/// A JIT module with every selected function (and its trampoline) and every libcall
+/// declared, ready for translation.
+struct Declared {
+    jit: JITModule,
+    isa: OwnedTargetIsa,
+    pinned_isa: Option<OwnedTargetIsa>,
+    /// Per defined function: (wasm entry, array trampoline) when selected.
+    ids: Vec<Option<(FuncId, FuncId)>>,
+    libcalls: libcalls::Libcalls,
+    ptr: types::Type,
+    call_conv: CallConv,
+}
+
+impl Declared {
+    fn new(module: &ModuleInfo, select: impl Fn(u32) -> bool) -> Result<Declared> {
+        let isa = host_isa()?;
+        // The backends whose pinned register this tier has been tested with.
+        let pinned_isa = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+            host_isa_with(true).ok()
+        } else {
+            None
+        };
+        let mut builder =
+            JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
+        // One contiguous reservation for the module's code, so that direct calls between
+        // its functions (32-bit relative) always reach. Only what is used is committed.
+        let code_bytes: usize = module.bodies.iter().map(|b| b.len()).sum();
+        let reserve = (16 << 20) + code_bytes.saturating_mul(64);
+        let arena = cranelift_jit::ArenaMemoryProvider::new_with_size(reserve)
+            .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
+        builder.memory_provider(Box::new(arena));
+        libcalls::symbols(&mut builder);
+        let mut jit = JITModule::new(builder);
+        let ptr = jit.target_config().pointer_type();
+        let call_conv = jit.isa().default_call_conv();
+
+        let mut ids = Vec::with_capacity(module.num_defined_funcs() as usize);
+        for d in module.defined_funcs() {
+            if !select(d.as_u32()) {
+                ids.push(None);
+                continue;
+            }
+            let ty = module.func_type(module.func_index(d).as_u32());
+            let f = jit.declare_function(
+                &format!("wasm{d}"),
+                Linkage::Local,
+                &wasm_signature(ty, call_conv, ptr),
+            )?;
+            let a = jit.declare_function(
+                &format!("array{d}"),
+                Linkage::Local,
+                &array_signature(call_conv, ptr),
+            )?;
+            ids.push(Some((f, a)));
+        }
+        let libcalls = libcalls::Libcalls::declare(&mut jit, call_conv, ptr)?;
+        Ok(Declared {
+            jit,
+            isa,
+            pinned_isa,
+            ids,
+            libcalls,
+            ptr,
+            call_conv,
+        })
+    }
+
+    /// What translating a function of `module` needs.
+    fn env<'a>(
+        &'a self,
+        module: &'a ModuleInfo,
+        offsets: &'a VMOffsets,
+        sig_ids: &'a [VMSharedTypeIndex],
+        options: &'a JitOptions,
+    ) -> translate::Env<'a> {
+        translate::Env {
+            module,
+            offsets,
+            sig_ids,
+            options,
+            ids: &self.ids,
+            libcalls: &self.libcalls,
+            call_conv: self.call_conv,
+            ptr: self.ptr,
+            frontend: self.jit.target_config(),
+            decls: self.jit.declarations(),
+            isa: &*self.isa,
+            pinned_isa: self.pinned_isa.as_deref(),
+        }
+    }
+}
+
 fn compile_inner(
     module: &ModuleInfo,
     offsets: &VMOffsets,
@@ -196,76 +288,26 @@ fn compile_inner(
     options: &JitOptions,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    let isa = host_isa()?;
-    // The backends whose pinned register this tier has been tested with.
-    let pinned_isa = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
-        host_isa_with(true).ok()
-    } else {
-        None
+    let mut declared = Declared::new(module, select)?;
+    let artifacts = {
+        let env = declared.env(module, offsets, sig_ids, options);
+        compile_parallel(&env, &declared.ids)?
     };
-    let mut builder = JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
-    // One contiguous reservation for the module's code, so that direct calls between its
-    // functions (32-bit relative) always reach. Only what is used is committed.
-    let code_bytes: usize = module.bodies.iter().map(|b| b.len()).sum();
-    let reserve = (16 << 20) + code_bytes.saturating_mul(64);
-    let arena = cranelift_jit::ArenaMemoryProvider::new_with_size(reserve)
-        .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
-    builder.memory_provider(Box::new(arena));
-    libcalls::symbols(&mut builder);
-    let mut jit = JITModule::new(builder);
-    let ptr = jit.target_config().pointer_type();
-    let call_conv = jit.isa().default_call_conv();
-
-    let num_defined = module.num_defined_funcs();
-    let mut ids: Vec<Option<(FuncId, FuncId)>> = Vec::with_capacity(num_defined as usize);
-    for d in 0..num_defined {
-        if !select(d) {
-            ids.push(None);
-            continue;
-        }
-        let ty = module.func_type(module.num_imported_funcs + d);
-        let f = jit.declare_function(
-            &format!("wasm{d}"),
-            Linkage::Local,
-            &wasm_signature(ty, call_conv, ptr),
-        )?;
-        let a = jit.declare_function(
-            &format!("array{d}"),
-            Linkage::Local,
-            &array_signature(call_conv, ptr),
-        )?;
-        ids.push(Some((f, a)));
-    }
-    let libcalls = libcalls::Libcalls::declare(&mut jit, call_conv, ptr)?;
-    let frontend = jit.target_config();
-    let env = translate::Env {
-        module,
-        offsets,
-        sig_ids,
-        options,
-        ids: &ids,
-        libcalls: &libcalls,
-        call_conv,
-        ptr,
-        frontend,
-        decls: jit.declarations(),
-        isa: &*isa,
-        pinned_isa: pinned_isa.as_deref(),
-    };
-    let artifacts = compile_parallel(&env, &ids)?;
     let code_size = artifacts.iter().map(|(_, f, _)| f.bytes.len()).sum();
     let largest_frame = artifacts
         .iter()
         .map(|(_, f, a)| f.frame_size.max(a.frame_size) as usize + 2 * size_of::<usize>())
         .max()
         .unwrap_or(0);
+    let jit = &mut declared.jit;
     for (_, f, a) in artifacts {
         for art in [f, a] {
             jit.define_function_bytes(art.id, art.align, &art.bytes, &art.relocs)?;
         }
     }
     jit.finalize_definitions()?;
-    let funcs = ids
+    let funcs = declared
+        .ids
         .iter()
         .map(|ids| {
             ids.map(|(f, a)| CompiledFunc {
@@ -281,8 +323,35 @@ fn compile_inner(
         funcs,
         code_size,
         largest_frame,
-        jit: Some(jit),
+        jit: Some(declared.jit),
     })
+}
+
+/// The Cranelift IR of every defined function of `module` and of its array-call
+/// trampoline, as the translator emits it (before Cranelift optimizes it), in function
+/// order: what `tests::dump_clif` writes.
+#[cfg(test)]
+pub(crate) fn clif_text(
+    module: &ModuleInfo,
+    offsets: &VMOffsets,
+    sig_ids: &[VMSharedTypeIndex],
+    options: &JitOptions,
+) -> Result<Vec<String>> {
+    let declared = Declared::new(module, |_| true)?;
+    let env = declared.env(module, offsets, sig_ids, options);
+    let mut ctx = cranelift_codegen::Context::new();
+    let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
+    let mut out = Vec::new();
+    for (d, ids) in declared.ids.iter().enumerate() {
+        let (f, _) = ids.expect("every function is selected");
+        translate::build_function(&env, &mut ctx, &mut fctx, d as u32)?;
+        out.push(ctx.func.display().to_string());
+        ctx.clear();
+        translate::build_array_trampoline(&env, &mut ctx, &mut fctx, d as u32, f);
+        out.push(ctx.func.display().to_string());
+        ctx.clear();
+    }
+    Ok(out)
 }
 
 /// Below this many bytes of function bodies a module compiles on the calling thread: a

@@ -301,6 +301,18 @@ pub(crate) fn translate_function(
     d: u32,
     id: FuncId,
 ) -> Result<Artifact> {
+    let pin = build_function(env, ctx, fctx, d)?;
+    compile(env, ctx, id, pin)
+}
+
+/// Translates defined function `d` into `ctx.func`; returns whether it keeps memory 0's
+/// length in the pinned register (and so must be compiled with `Env::pinned_isa`).
+pub(crate) fn build_function(
+    env: &Env<'_>,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    d: u32,
+) -> Result<bool> {
     let module = env.module;
     let func_index = module.num_imported_funcs + d;
     let ty = module.func_type(func_index).clone();
@@ -394,7 +406,7 @@ pub(crate) fn translate_function(
         t.b.seal_all_blocks();
         t.b.finalize(env.frontend);
     }
-    compile(env, ctx, id, pin)
+    Ok(pin)
 }
 
 /// Which locals each loop of `body` assigns (its nested loops included), in the order the
@@ -460,6 +472,18 @@ pub(crate) fn array_trampoline(
     wasm: FuncId,
     id: FuncId,
 ) -> Result<Artifact> {
+    build_array_trampoline(env, ctx, fctx, d, wasm);
+    compile(env, ctx, id, false)
+}
+
+/// Builds the array-call trampoline of compiled function `d` (entry `wasm`) in `ctx.func`.
+pub(crate) fn build_array_trampoline(
+    env: &Env<'_>,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    d: u32,
+    wasm: FuncId,
+) {
     let module = env.module;
     let ty = module.func_type(module.num_imported_funcs + d).clone();
     ctx.func = Function::with_name_signature(
@@ -515,7 +539,6 @@ pub(crate) fn array_trampoline(
     b.ins().return_(&[t]);
     b.seal_all_blocks();
     b.finalize(env.frontend);
-    compile(env, ctx, id, false)
 }
 
 impl<'e, 'b> Translator<'e, 'b> {
