@@ -27,7 +27,7 @@ mod libcalls;
 mod tests;
 mod translate;
 
-use crate::module::{FuncType, ModuleInfo, ValType};
+use crate::module::{DefinedFuncIndex, FuncType, ModuleInfo, ValType};
 use crate::vm::{VMArrayCallFn, VMOffsets, VMSharedTypeIndex};
 use anyhow::{Context as _, Result, anyhow};
 use cranelift_codegen::ir::{AbiParam, Signature, types};
@@ -342,12 +342,12 @@ pub(crate) fn clif_text(
     let mut ctx = cranelift_codegen::Context::new();
     let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
     let mut out = Vec::new();
-    for (d, ids) in declared.ids.iter().enumerate() {
-        let (f, _) = ids.expect("every function is selected");
-        translate::build_function(&env, &mut ctx, &mut fctx, d as u32)?;
+    for d in module.defined_funcs() {
+        let (f, _) = declared.ids[d.index()].expect("every function is selected");
+        translate::build_function(&env, &mut ctx, &mut fctx, d)?;
         out.push(ctx.func.display().to_string());
         ctx.clear();
-        translate::build_array_trampoline(&env, &mut ctx, &mut fctx, d as u32, f);
+        translate::build_array_trampoline(&env, &mut ctx, &mut fctx, d, f);
         out.push(ctx.func.display().to_string());
         ctx.clear();
     }
@@ -362,7 +362,7 @@ const PARALLEL_MIN_BYTES: usize = 64 << 10;
 const MAX_THREADS: usize = 16;
 
 /// A function and its array-call trampoline, compiled.
-type CompiledPair = (u32, translate::Artifact, translate::Artifact);
+type CompiledPair = (DefinedFuncIndex, translate::Artifact, translate::Artifact);
 
 /// Compiles the selected functions (and their trampolines) on several threads, each with
 /// its own Cranelift contexts. Jobs are sorted by size: one worker (a quarter of them on
@@ -375,11 +375,12 @@ fn compile_parallel(
     ids: &[Option<(FuncId, FuncId)>],
 ) -> Result<Vec<CompiledPair>> {
     let module = env.module;
-    let mut jobs: Vec<u32> = (0..ids.len() as u32)
-        .filter(|&d| ids[d as usize].is_some())
+    let mut jobs: Vec<DefinedFuncIndex> = module
+        .defined_funcs()
+        .filter(|d| ids[d.index()].is_some())
         .collect();
-    jobs.sort_by_key(|&d| core::cmp::Reverse(module.bodies[d as usize].len()));
-    let bytes: usize = jobs.iter().map(|&d| module.bodies[d as usize].len()).sum();
+    jobs.sort_by_key(|d| core::cmp::Reverse(module.bodies[d.index()].len()));
+    let bytes: usize = jobs.iter().map(|d| module.bodies[d.index()].len()).sum();
     let threads = if bytes < PARALLEL_MIN_BYTES {
         1
     } else {
@@ -394,7 +395,7 @@ fn compile_parallel(
     // The jobs no worker has taken yet: `jobs[front..back]`.
     let queue = Mutex::new((0, jobs.len()));
     let stop = AtomicBool::new(false);
-    let worker = |front: bool| -> (Vec<CompiledPair>, Vec<(u32, anyhow::Error)>) {
+    let worker = |front: bool| -> (Vec<CompiledPair>, Vec<(DefinedFuncIndex, anyhow::Error)>) {
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
         let mut done = Vec::new();
@@ -447,12 +448,12 @@ fn compile_parallel(
         // A function before `d_min` that no worker reached may fail too.
         let mut done = vec![false; ids.len()];
         for (d, _, _) in &all {
-            done[*d as usize] = true;
+            done[d.index()] = true;
         }
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
-        for d in 0..d_min {
-            if ids[d as usize].is_some() && !done[d as usize] {
+        for d in module.defined_funcs().take(d_min.index()) {
+            if ids[d.index()].is_some() && !done[d.index()] {
                 compile_guarded(env, &mut ctx, &mut fctx, d, ids)?;
             }
         }
@@ -467,7 +468,7 @@ fn compile_guarded(
     env: &translate::Env<'_>,
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut cranelift_frontend::FunctionBuilderContext,
-    d: u32,
+    d: DefinedFuncIndex,
     ids: &[Option<(FuncId, FuncId)>],
 ) -> Result<(translate::Artifact, translate::Artifact)> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -480,7 +481,7 @@ fn compile_guarded(
         let module = env.module;
         Err(panic_error(panic).context(format!(
             "compiling function {}",
-            module.func_display_name(module.num_imported_funcs + d)
+            module.func_display_name(module.func_index(d).as_u32())
         )))
     })
 }
@@ -490,12 +491,12 @@ fn compile_one(
     env: &translate::Env<'_>,
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut cranelift_frontend::FunctionBuilderContext,
-    d: u32,
+    d: DefinedFuncIndex,
     ids: &[Option<(FuncId, FuncId)>],
 ) -> Result<(translate::Artifact, translate::Artifact)> {
-    let (f, a) = ids[d as usize].expect("only selected functions are jobs");
+    let (f, a) = ids[d.index()].expect("only selected functions are jobs");
     let module = env.module;
-    let name = || module.func_display_name(module.num_imported_funcs + d);
+    let name = || module.func_display_name(module.func_index(d).as_u32());
     let wasm = translate::translate_function(env, ctx, fctx, d, f).with_context(|| {
         ctx.clear();
         format!("compiling function {}", name())
