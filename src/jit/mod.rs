@@ -19,6 +19,12 @@
 //! A module compiles on as many threads as the machine has (each with its own Cranelift
 //! contexts; the results are placed in one code arena in function order), so that a
 //! megabyte of code compiles in about the time wasmtime takes.
+//!
+//! To read the IR the translator emits (or to show that a change of the translator leaves
+//! it unchanged: dump before and after, then `diff -r`), the ignored test
+//! `jit::tests::dump_clif` writes the CLIF of every function of some modules (see
+//! `clif_text`):
+//! `TIERWASM_CLIF_DIR=/tmp/clif cargo test --release --lib dump_clif -- --ignored`.
 
 #[cfg(feature = "component")]
 pub mod component;
@@ -497,11 +503,14 @@ fn compile_one(
     let (f, a) = ids[d.index()].expect("only selected functions are jobs");
     let module = env.module;
     let name = || module.func_display_name(module.func_index(d).as_u32());
-    let wasm = translate::translate_function(env, ctx, fctx, d, f).with_context(|| {
-        ctx.clear();
-        format!("compiling function {}", name())
-    })?;
-    let array = translate::array_trampoline(env, ctx, fctx, d, f, a).with_context(|| {
+    let wasm = translate::build_function(env, ctx, fctx, d)
+        .and_then(|pinned| translate::compile(env, ctx, f, pinned))
+        .with_context(|| {
+            ctx.clear();
+            format!("compiling function {}", name())
+        })?;
+    translate::build_array_trampoline(env, ctx, fctx, d, f);
+    let array = translate::compile(env, ctx, a, false).with_context(|| {
         ctx.clear();
         format!("compiling the entry of function {}", name())
     })?;

@@ -2,6 +2,9 @@
 //! from the memory's minimum size and from how an address was computed. Each test runs
 //! the same calls on the interpreter and on the JIT and wants the same results, the same
 //! traps and the same memory afterwards.
+//!
+//! `dump_clif` (ignored; run by hand) writes the CLIF the translator emits, to read it or
+//! to diff it across a change of the translator.
 
 use crate::{Config, Engine, Instance, Linker, Module, Store, Tier, Trap, Val};
 

@@ -183,11 +183,26 @@ impl BoundsChecks {
     fn record_check(&mut self, addr: Value, end: u64) {
         let (keys, n) = self.addr_keys(addr);
         for key in &keys[..n] {
-            let old = self.checked.get(key).copied();
-            if old.is_none_or(|k| k < end) {
-                self.checked.insert(*key, end);
-                self.check_log.push((Fact::InBounds(*key), old));
-            }
+            self.learn(Fact::InBounds(*key), end, |new, old| old < new);
+        }
+    }
+
+    /// The map a fact is kept in, and its key.
+    fn entry(&mut self, fact: Fact) -> (&mut HashMap<AddrKey, u64>, AddrKey) {
+        match fact {
+            Fact::InBounds(key) => (&mut self.checked, key),
+            Fact::AtMost(key) => (&mut self.at_most, key),
+        }
+    }
+
+    /// Sets `fact` to `value` when there is none yet or `better(value, old)`, logging the
+    /// previous entry for `restore`.
+    fn learn(&mut self, fact: Fact, value: u64, better: impl Fn(u64, u64) -> bool) {
+        let (map, key) = self.entry(fact);
+        let old = map.get(&key).copied();
+        if old.is_none_or(|old| better(value, old)) {
+            map.insert(key, value);
+            self.check_log.push((fact, old));
         }
     }
 
@@ -378,10 +393,7 @@ impl BoundsChecks {
     pub(super) fn restore(&mut self, mark: usize) {
         while self.check_log.len() > mark {
             let (fact, old) = self.check_log.pop().expect("longer than mark");
-            let (map, key) = match fact {
-                Fact::InBounds(key) => (&mut self.checked, key),
-                Fact::AtMost(key) => (&mut self.at_most, key),
-            };
+            let (map, key) = self.entry(fact);
             match old {
                 Some(k) => map.insert(key, k),
                 None => map.remove(&key),
@@ -395,11 +407,7 @@ impl BoundsChecks {
         if let Some((v, max)) = condition_bound(dfg, cond, truth, 4) {
             let (keys, n) = self.addr_keys(v);
             for key in &keys[..n] {
-                let old = self.at_most.get(key).copied();
-                if old.is_none_or(|m| max < m) {
-                    self.at_most.insert(*key, max);
-                    self.check_log.push((Fact::AtMost(*key), old));
-                }
+                self.learn(Fact::AtMost(*key), max, |new, old| new < old);
             }
         }
     }

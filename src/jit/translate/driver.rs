@@ -2,10 +2,10 @@
 //! own their state: the function environment, the stacks, the bounds-check facts), the
 //! function setup and prologue, traps, fuel, returns, and the finishing touches.
 
+use super::Env;
 use super::bounds_checks::{BoundsChecks, loop_assignments};
 use super::func_env::FuncEnv;
 use super::stack::{ControlStack, Frame, FrameKind, ValueStack};
-use super::{Artifact, Env, compile};
 use crate::jit::{clif_type, wasm_signature};
 use crate::module::{DefinedFuncIndex, FuncType, ValType};
 use crate::vm::{Trap, WASM_PAGE_SIZE};
@@ -18,7 +18,6 @@ use cranelift_codegen::ir::{
     Type, UserFuncName, Value, types,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use cranelift_module::FuncId;
 use std::collections::HashMap;
 use wasmparser::{BinaryReader, FunctionBody};
 
@@ -50,18 +49,6 @@ pub(super) struct Translator<'e, 'b> {
     /// their own alias region (a store to linear memory never changes VM state, so
     /// loads of globals and the like can be reused across it).
     pub(super) heap_flags: MemFlagsData,
-}
-
-/// Translates and compiles defined function `d` (to be placed as `id`).
-pub(crate) fn translate_function(
-    env: &Env<'_>,
-    ctx: &mut Context,
-    fctx: &mut FunctionBuilderContext,
-    d: DefinedFuncIndex,
-    id: FuncId,
-) -> Result<Artifact> {
-    let pin = build_function(env, ctx, fctx, d)?;
-    compile(env, ctx, id, pin)
 }
 
 /// Translates defined function `d` into `ctx.func`; returns whether it keeps memory 0's

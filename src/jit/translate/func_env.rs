@@ -174,12 +174,7 @@ impl<'e> FuncEnv<'e> {
 
     /// The store's stack limit.
     pub(super) fn stack_limit(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
-        b.ins().load(
-            self.env.ptr,
-            vm_flags(),
-            self.store_ctx,
-            VMStoreContext::STACK_LIMIT as i32,
-        )
+        self.load_ptr(b, vm_flags(), self.store_ctx, VMStoreContext::STACK_LIMIT)
     }
 
     pub(super) fn trap_flag(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
@@ -212,20 +207,27 @@ impl<'e> FuncEnv<'e> {
     /// nothing) and its length.
     pub(super) fn enter_memory(&mut self, b: &mut FunctionBuilder<'_>) {
         let ptr = self.env.ptr;
-        let def = b.ins().load(
-            ptr,
+        let def = self.load_ptr(
+            b,
             fixed_flags(),
             self.vmctx,
-            self.env.offsets.memory(0) as i32,
+            self.env.offsets.memory(0) as usize,
         );
-        self.mem_base =
-            Some(
-                b.ins()
-                    .load(ptr, fixed_flags(), def, VMMemoryDefinition::BASE as i32),
-            );
+        self.mem_base = Some(self.load_ptr(b, fixed_flags(), def, VMMemoryDefinition::BASE));
         self.mem_def = Some(def);
         self.mem_len = Some(b.declare_var(ptr));
         self.load_mem_len(b, true);
+    }
+
+    /// Loads the pointer-sized field at `offset` of the VM structure at `base`.
+    fn load_ptr(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        flags: MemFlagsData,
+        base: Value,
+        offset: usize,
+    ) -> Value {
+        b.ins().load(self.env.ptr, flags, base, offset as i32)
     }
 
     /// Memory 0's base.
@@ -254,12 +256,7 @@ impl<'e> FuncEnv<'e> {
 
     /// Loads the length field of memory definition `def`.
     fn load_len(&mut self, b: &mut FunctionBuilder<'_>, def: Value, flags: MemFlagsData) -> Value {
-        b.ins().load(
-            self.env.ptr,
-            flags,
-            def,
-            VMMemoryDefinition::CURRENT_LENGTH as i32,
-        )
+        self.load_ptr(b, flags, def, VMMemoryDefinition::CURRENT_LENGTH)
     }
 
     /// Reloads the cached memory length (after a call or `memory.grow`).
@@ -287,11 +284,11 @@ impl<'e> FuncEnv<'e> {
     /// The `VMGlobalDefinition` of global `global`, whose value is at its start.
     fn global_ptr(&mut self, b: &mut FunctionBuilder<'_>, global: u32) -> Value {
         const _: () = assert!(core::mem::offset_of!(VMGlobalDefinition, value) == 0);
-        b.ins().load(
-            self.env.ptr,
+        self.load_ptr(
+            b,
             fixed_flags(),
             self.vmctx,
-            self.env.offsets.global(global) as i32,
+            self.env.offsets.global(global) as usize,
         )
     }
 
@@ -312,22 +309,17 @@ impl<'e> FuncEnv<'e> {
 
     /// The `VMTableDefinition` of table `table`.
     pub(super) fn table_def(&mut self, b: &mut FunctionBuilder<'_>, table: u32) -> Value {
-        b.ins().load(
-            self.env.ptr,
+        self.load_ptr(
+            b,
             fixed_flags(),
             self.vmctx,
-            self.env.offsets.table(table) as i32,
+            self.env.offsets.table(table) as usize,
         )
     }
 
     /// The number of elements of table definition `def`.
     pub(super) fn table_len(&mut self, b: &mut FunctionBuilder<'_>, def: Value) -> Value {
-        b.ins().load(
-            self.env.ptr,
-            vm_flags(),
-            def,
-            VMTableDefinition::CURRENT_ELEMENTS as i32,
-        )
+        self.load_ptr(b, vm_flags(), def, VMTableDefinition::CURRENT_ELEMENTS)
     }
 
     /// Element `index` (pointer-sized, in bounds) of table definition `def`.
@@ -338,9 +330,7 @@ impl<'e> FuncEnv<'e> {
         index: Value,
     ) -> Value {
         let ptr = self.env.ptr;
-        let base = b
-            .ins()
-            .load(ptr, vm_flags(), def, VMTableDefinition::BASE as i32);
+        let base = self.load_ptr(b, vm_flags(), def, VMTableDefinition::BASE);
         let offset = b.ins().imul_imm_s(index, ptr.bytes() as i64);
         let slot = b.ins().iadd(base, offset);
         b.ins().load(ptr, vm_flags(), slot, 0)
@@ -348,11 +338,11 @@ impl<'e> FuncEnv<'e> {
 
     /// The `VMFuncRef` of function `func` (of the module's index space).
     pub(super) fn func_ref_of(&mut self, b: &mut FunctionBuilder<'_>, func: u32) -> Value {
-        b.ins().load(
-            self.env.ptr,
+        self.load_ptr(
+            b,
             fixed_flags(),
             self.vmctx,
-            self.env.offsets.func(func) as i32,
+            self.env.offsets.func(func) as usize,
         )
     }
 
@@ -368,31 +358,26 @@ impl<'e> FuncEnv<'e> {
 
     /// The wasm-call entry of `VMFuncRef` `fref` (null when it has none).
     pub(super) fn funcref_wasm_call(&mut self, b: &mut FunctionBuilder<'_>, fref: Value) -> Value {
-        b.ins().load(
-            self.env.ptr,
+        self.load_ptr(
+            b,
             vm_flags(),
             fref,
-            core::mem::offset_of!(VMFuncRef, wasm_call) as i32,
+            core::mem::offset_of!(VMFuncRef, wasm_call),
         )
     }
 
     /// The callee `vmctx` of `VMFuncRef` `fref`.
     pub(super) fn funcref_vmctx(&mut self, b: &mut FunctionBuilder<'_>, fref: Value) -> Value {
-        b.ins().load(
-            self.env.ptr,
-            vm_flags(),
-            fref,
-            core::mem::offset_of!(VMFuncRef, vmctx) as i32,
-        )
+        self.load_ptr(b, vm_flags(), fref, core::mem::offset_of!(VMFuncRef, vmctx))
     }
 
     /// The array-call entry of `VMFuncRef` `fref`.
     pub(super) fn funcref_array_call(&mut self, b: &mut FunctionBuilder<'_>, fref: Value) -> Value {
-        b.ins().load(
-            self.env.ptr,
+        self.load_ptr(
+            b,
             vm_flags(),
             fref,
-            core::mem::offset_of!(VMFuncRef, array_call) as i32,
+            core::mem::offset_of!(VMFuncRef, array_call),
         )
     }
 

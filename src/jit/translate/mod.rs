@@ -34,11 +34,7 @@ mod stack;
 mod trampoline;
 mod visit;
 
-#[cfg(test)]
 pub(crate) use driver::build_function;
-pub(crate) use driver::translate_function;
-pub(crate) use trampoline::array_trampoline;
-#[cfg(test)]
 pub(crate) use trampoline::build_array_trampoline;
 
 use super::JitOptions;
@@ -87,8 +83,14 @@ pub(crate) struct Artifact {
     pub(crate) frame_size: u32,
 }
 
-/// Compiles the function in `ctx` to machine code and clears `ctx` for the next one.
-fn compile(env: &Env<'_>, ctx: &mut Context, id: FuncId, pinned: bool) -> Result<Artifact> {
+/// Compiles the function in `ctx` (`build_function`, with `pinned` its result, or
+/// `build_array_trampoline`) to machine code and clears `ctx` for the next one.
+pub(crate) fn compile(
+    env: &Env<'_>,
+    ctx: &mut Context,
+    id: FuncId,
+    pinned: bool,
+) -> Result<Artifact> {
     let isa = match env.pinned_isa {
         Some(isa) if pinned => isa,
         _ => env.isa,

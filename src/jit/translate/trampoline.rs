@@ -3,31 +3,17 @@
 //! trap), calling the function's wasm-call entry. The trap flag the callee raised
 //! becomes the `false` result and is cleared.
 
+use super::Env;
 use super::func_env::{
     declare_func, load_array_slot, load_store_context, load_trap_flag, store_array_slot,
     store_trap_flag,
 };
-use super::{Artifact, Env, compile};
 use crate::jit::{array_signature, clif_type};
 use crate::module::DefinedFuncIndex;
-use anyhow::Result;
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::{Function, InstBuilder, UserFuncName, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::FuncId;
-
-/// The array-call trampoline of compiled function `d`, whose wasm entry is `wasm`.
-pub(crate) fn array_trampoline(
-    env: &Env<'_>,
-    ctx: &mut Context,
-    fctx: &mut FunctionBuilderContext,
-    d: DefinedFuncIndex,
-    wasm: FuncId,
-    id: FuncId,
-) -> Result<Artifact> {
-    build_array_trampoline(env, ctx, fctx, d, wasm);
-    compile(env, ctx, id, false)
-}
 
 /// Builds the array-call trampoline of compiled function `d` (entry `wasm`) in `ctx.func`.
 pub(crate) fn build_array_trampoline(

@@ -14,18 +14,6 @@ use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::{MemArg, Operator as O};
 
-/// How a narrow load extends its value.
-#[derive(Copy, Clone)]
-enum Ext {
-    None,
-    S8,
-    U8,
-    S16,
-    U16,
-    S32,
-    U32,
-}
-
 impl<'b> Translator<'_, 'b> {
     /// Translates one operator.
     pub(super) fn operator(&mut self, op: O<'_>) -> Result<()> {
@@ -155,20 +143,20 @@ impl<'b> Translator<'_, 'b> {
     /// Loads, stores and the bulk memory operators.
     fn visit_memory(&mut self, op: &O<'_>) -> bool {
         match *op {
-            O::I32Load { memarg } => self.load(types::I32, 4, &memarg, Ext::None),
-            O::I64Load { memarg } => self.load(types::I64, 8, &memarg, Ext::None),
-            O::F32Load { memarg } => self.load(types::F32, 4, &memarg, Ext::None),
-            O::F64Load { memarg } => self.load(types::F64, 8, &memarg, Ext::None),
-            O::I32Load8S { memarg } => self.load(types::I32, 1, &memarg, Ext::S8),
-            O::I32Load8U { memarg } => self.load(types::I32, 1, &memarg, Ext::U8),
-            O::I32Load16S { memarg } => self.load(types::I32, 2, &memarg, Ext::S16),
-            O::I32Load16U { memarg } => self.load(types::I32, 2, &memarg, Ext::U16),
-            O::I64Load8S { memarg } => self.load(types::I64, 1, &memarg, Ext::S8),
-            O::I64Load8U { memarg } => self.load(types::I64, 1, &memarg, Ext::U8),
-            O::I64Load16S { memarg } => self.load(types::I64, 2, &memarg, Ext::S16),
-            O::I64Load16U { memarg } => self.load(types::I64, 2, &memarg, Ext::U16),
-            O::I64Load32S { memarg } => self.load(types::I64, 4, &memarg, Ext::S32),
-            O::I64Load32U { memarg } => self.load(types::I64, 4, &memarg, Ext::U32),
+            O::I32Load { memarg } => self.load(types::I32, 4, &memarg, false),
+            O::I64Load { memarg } => self.load(types::I64, 8, &memarg, false),
+            O::F32Load { memarg } => self.load(types::F32, 4, &memarg, false),
+            O::F64Load { memarg } => self.load(types::F64, 8, &memarg, false),
+            O::I32Load8S { memarg } => self.load(types::I32, 1, &memarg, true),
+            O::I32Load8U { memarg } => self.load(types::I32, 1, &memarg, false),
+            O::I32Load16S { memarg } => self.load(types::I32, 2, &memarg, true),
+            O::I32Load16U { memarg } => self.load(types::I32, 2, &memarg, false),
+            O::I64Load8S { memarg } => self.load(types::I64, 1, &memarg, true),
+            O::I64Load8U { memarg } => self.load(types::I64, 1, &memarg, false),
+            O::I64Load16S { memarg } => self.load(types::I64, 2, &memarg, true),
+            O::I64Load16U { memarg } => self.load(types::I64, 2, &memarg, false),
+            O::I64Load32S { memarg } => self.load(types::I64, 4, &memarg, true),
+            O::I64Load32U { memarg } => self.load(types::I64, 4, &memarg, false),
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
                 self.store(4, &memarg)
             }
@@ -191,10 +179,7 @@ impl<'b> Translator<'_, 'b> {
             O::MemoryFill { mem } => self.bulk(|l| l.memory_fill, &[mem]),
             O::MemoryCopy { dst_mem, .. } => self.bulk(|l| l.memory_copy, &[dst_mem]),
             O::MemoryInit { data_index, mem } => self.bulk(|l| l.memory_init, &[mem, data_index]),
-            O::DataDrop { data_index } => {
-                let seg = self.b.ins().iconst(types::I32, data_index as i64);
-                self.libcall(|l| l.data_drop, &[seg]);
-            }
+            O::DataDrop { data_index } => self.segment_drop(|l| l.data_drop, data_index),
             _ => return false,
         }
         true
@@ -235,10 +220,7 @@ impl<'b> Translator<'_, 'b> {
                 src_table,
             } => self.bulk(|l| l.table_copy, &[dst_table, src_table]),
             O::TableInit { elem_index, table } => self.bulk(|l| l.table_init, &[table, elem_index]),
-            O::ElemDrop { elem_index } => {
-                let e = self.b.ins().iconst(types::I32, elem_index as i64);
-                self.libcall(|l| l.elem_drop, &[e]);
-            }
+            O::ElemDrop { elem_index } => self.segment_drop(|l| l.elem_drop, elem_index),
             _ => return false,
         }
         true
@@ -250,6 +232,16 @@ impl<'b> Translator<'_, 'b> {
         args: &[Value],
     ) -> Option<Value> {
         self.vm.libcall(&mut self.b, pick, args)
+    }
+
+    /// `data.drop` or `elem.drop` of segment `index`.
+    fn segment_drop(
+        &mut self,
+        pick: impl FnOnce(&crate::jit::libcalls::Libcalls) -> cranelift_module::FuncId,
+        index: u32,
+    ) {
+        let seg = self.b.ins().iconst(types::I32, index as i64);
+        self.libcall(pick, &[seg]);
     }
 
     /// A bulk operator: a libcall with the constant indices `imm` and the three operands
@@ -356,18 +348,10 @@ impl<'b> Translator<'_, 'b> {
             O::I64ExtendI32U => self.unary(|b, a| b.ins().uextend(I64, a)),
             O::F32DemoteF64 => self.unary(|b, a| b.ins().fdemote(F32, a)),
             O::F64PromoteF32 => self.unary(|b, a| b.ins().fpromote(F64, a)),
-            O::F32ConvertI32S | O::F32ConvertI64S => {
-                self.unary(|b, a| b.ins().fcvt_from_sint(F32, a))
-            }
-            O::F32ConvertI32U | O::F32ConvertI64U => {
-                self.unary(|b, a| b.ins().fcvt_from_uint(F32, a))
-            }
-            O::F64ConvertI32S | O::F64ConvertI64S => {
-                self.unary(|b, a| b.ins().fcvt_from_sint(F64, a))
-            }
-            O::F64ConvertI32U | O::F64ConvertI64U => {
-                self.unary(|b, a| b.ins().fcvt_from_uint(F64, a))
-            }
+            O::F32ConvertI32S | O::F32ConvertI64S => self.int_to_float(F32, true),
+            O::F32ConvertI32U | O::F32ConvertI64U => self.int_to_float(F32, false),
+            O::F64ConvertI32S | O::F64ConvertI64S => self.int_to_float(F64, true),
+            O::F64ConvertI32U | O::F64ConvertI64U => self.int_to_float(F64, false),
             O::I32ReinterpretF32 => self.reinterpret(I32),
             O::I64ReinterpretF64 => self.reinterpret(I64),
             O::F32ReinterpretI32 => self.reinterpret(F32),
@@ -376,18 +360,10 @@ impl<'b> Translator<'_, 'b> {
             O::I32TruncF32U | O::I32TruncF64U => self.trunc(I32, false),
             O::I64TruncF32S | O::I64TruncF64S => self.trunc(I64, true),
             O::I64TruncF32U | O::I64TruncF64U => self.trunc(I64, false),
-            O::I32TruncSatF32S | O::I32TruncSatF64S => {
-                self.unary(|b, a| b.ins().fcvt_to_sint_sat(I32, a))
-            }
-            O::I32TruncSatF32U | O::I32TruncSatF64U => {
-                self.unary(|b, a| b.ins().fcvt_to_uint_sat(I32, a))
-            }
-            O::I64TruncSatF32S | O::I64TruncSatF64S => {
-                self.unary(|b, a| b.ins().fcvt_to_sint_sat(I64, a))
-            }
-            O::I64TruncSatF32U | O::I64TruncSatF64U => {
-                self.unary(|b, a| b.ins().fcvt_to_uint_sat(I64, a))
-            }
+            O::I32TruncSatF32S | O::I32TruncSatF64S => self.trunc_sat(I32, true),
+            O::I32TruncSatF32U | O::I32TruncSatF64U => self.trunc_sat(I32, false),
+            O::I64TruncSatF32S | O::I64TruncSatF64S => self.trunc_sat(I64, true),
+            O::I64TruncSatF32U | O::I64TruncSatF64U => self.trunc_sat(I64, false),
             _ => return false,
         }
         true
@@ -395,18 +371,20 @@ impl<'b> Translator<'_, 'b> {
 
     // ---- memory ----
 
-    fn load(&mut self, ty: Type, size: u64, memarg: &MemArg, ext: Ext) {
+    /// A load of `size` bytes as a `ty`, sign- (`signed`) or zero-extended when narrower.
+    fn load(&mut self, ty: Type, size: u64, memarg: &MemArg, signed: bool) {
         let addr = self.stack.pop();
         let at = self.heap_addr(addr, memarg.offset, size);
         let f = self.heap_flags;
-        let v = match ext {
-            Ext::None => self.b.ins().load(ty, f, at, 0),
-            Ext::S8 => self.b.ins().sload8(ty, f, at, 0),
-            Ext::U8 => self.b.ins().uload8(ty, f, at, 0),
-            Ext::S16 => self.b.ins().sload16(ty, f, at, 0),
-            Ext::U16 => self.b.ins().uload16(ty, f, at, 0),
-            Ext::S32 => self.b.ins().sload32(f, at, 0),
-            Ext::U32 => self.b.ins().uload32(f, at, 0),
+        let ins = self.b.ins();
+        let v = match (size, signed) {
+            _ if size == u64::from(ty.bytes()) => ins.load(ty, f, at, 0),
+            (1, true) => ins.sload8(ty, f, at, 0),
+            (1, false) => ins.uload8(ty, f, at, 0),
+            (2, true) => ins.sload16(ty, f, at, 0),
+            (2, false) => ins.uload16(ty, f, at, 0),
+            (_, true) => ins.sload32(f, at, 0),
+            (_, false) => ins.uload32(f, at, 0),
         };
         self.stack.push(v);
     }
@@ -437,6 +415,24 @@ impl<'b> Translator<'_, 'b> {
         let (x, y) = self.stack.pop2();
         let v = f(&mut self.b, x, y);
         self.stack.push(v);
+    }
+
+    /// Int → float, signed or not.
+    fn int_to_float(&mut self, to: Type, signed: bool) {
+        if signed {
+            self.unary(|b, a| b.ins().fcvt_from_sint(to, a));
+        } else {
+            self.unary(|b, a| b.ins().fcvt_from_uint(to, a));
+        }
+    }
+
+    /// Saturating float → int.
+    fn trunc_sat(&mut self, to: Type, signed: bool) {
+        if signed {
+            self.unary(|b, a| b.ins().fcvt_to_sint_sat(to, a));
+        } else {
+            self.unary(|b, a| b.ins().fcvt_to_uint_sat(to, a));
+        }
     }
 
     fn reinterpret(&mut self, to: Type) {
