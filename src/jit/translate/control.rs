@@ -279,7 +279,7 @@ impl Translator<'_, '_> {
                 results
             }
             None => {
-                let fref = self.vm.func_ref_of(&mut self.b, func.as_u32());
+                let fref = self.vm.func_ref_of(&mut self.b, func);
                 self.call_funcref(fref, module.functions[func.index()], &args)
             }
         };

@@ -11,6 +11,7 @@
 use super::super::libcalls::Libcalls;
 use super::super::{array_signature, wasm_signature};
 use super::Env;
+use crate::module::FuncIndex;
 use crate::vm::{
     VMContextHeader, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMSharedTypeIndex,
     VMStoreContext, VMTableDefinition,
@@ -337,12 +338,12 @@ impl<'e> FuncEnv<'e> {
     }
 
     /// The `VMFuncRef` of function `func` (of the module's index space).
-    pub(super) fn func_ref_of(&mut self, b: &mut FunctionBuilder<'_>, func: u32) -> Value {
+    pub(super) fn func_ref_of(&mut self, b: &mut FunctionBuilder<'_>, func: FuncIndex) -> Value {
         self.load_ptr(
             b,
             fixed_flags(),
             self.vmctx,
-            self.env.offsets.func(func) as usize,
+            self.env.offsets.func(func.as_u32()) as usize,
         )
     }
 

@@ -116,7 +116,9 @@ impl<'b> Translator<'_, 'b> {
             O::RefNull { .. } => self.iconst(self.env.ptr, 0),
             O::RefIsNull => self.eqz(),
             O::RefFunc { function_index } => {
-                let v = self.vm.func_ref_of(&mut self.b, function_index);
+                let v = self
+                    .vm
+                    .func_ref_of(&mut self.b, FuncIndex::from_u32(function_index));
                 self.stack.push(v);
             }
             _ => return false,
