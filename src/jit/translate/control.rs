@@ -10,14 +10,18 @@ use crate::module::{FuncIndex, ValType};
 use crate::vm::Trap;
 use anyhow::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{BlockArg, BlockCall, InstBuilder, JumpTableData, Type, Value, types};
+use cranelift_codegen::ir::{
+    Block, BlockArg, BlockCall, InstBuilder, JumpTableData, Type, Value, types,
+};
 use wasmparser::{BlockType, BrTable};
 
-pub(super) fn block_args(vals: &[Value]) -> Vec<BlockArg> {
+/// `vals` as the arguments of a jump.
+fn block_args(vals: &[Value]) -> Vec<BlockArg> {
     vals.iter().map(|v| BlockArg::Value(*v)).collect()
 }
 
 impl Translator<'_, '_> {
+    /// The parameter and result types of a block type.
     fn block_type(&self, bt: BlockType) -> (Vec<Type>, Vec<Type>) {
         let ptr = self.env.ptr;
         match bt {
@@ -40,8 +44,8 @@ impl Translator<'_, '_> {
     fn live_frame(
         &self,
         kind: FrameKind,
-        dest: cranelift_codegen::ir::Block,
-        other: cranelift_codegen::ir::Block,
+        dest: Block,
+        other: Block,
         (params, results): (Vec<Type>, Vec<Type>),
         cond: Option<Value>,
     ) -> Frame {

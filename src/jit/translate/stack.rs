@@ -61,6 +61,7 @@ impl ValueStack {
     }
 }
 
+/// What opened a frame (`Else`: an `if` past its `else`).
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub(super) enum FrameKind {
     Block,

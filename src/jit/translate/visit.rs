@@ -6,12 +6,14 @@
 use super::Translator;
 use super::bounds_checks::transparent;
 use crate::jit::clif_type;
+use crate::jit::libcalls::Libcalls;
 use crate::module::{FuncIndex, fuel};
 use crate::vm::Trap;
 use anyhow::{Result, bail};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_frontend::FunctionBuilder;
+use cranelift_module::FuncId;
 use wasmparser::{MemArg, Operator as O};
 
 impl<'b> Translator<'_, 'b> {
@@ -228,31 +230,20 @@ impl<'b> Translator<'_, 'b> {
         true
     }
 
-    fn libcall(
-        &mut self,
-        pick: impl FnOnce(&crate::jit::libcalls::Libcalls) -> cranelift_module::FuncId,
-        args: &[Value],
-    ) -> Option<Value> {
+    /// Calls the libcall `pick` chooses (see `FuncEnv::libcall`).
+    fn libcall(&mut self, pick: impl FnOnce(&Libcalls) -> FuncId, args: &[Value]) -> Option<Value> {
         self.vm.libcall(&mut self.b, pick, args)
     }
 
     /// `data.drop` or `elem.drop` of segment `index`.
-    fn segment_drop(
-        &mut self,
-        pick: impl FnOnce(&crate::jit::libcalls::Libcalls) -> cranelift_module::FuncId,
-        index: u32,
-    ) {
+    fn segment_drop(&mut self, pick: impl FnOnce(&Libcalls) -> FuncId, index: u32) {
         let seg = self.b.ins().iconst(types::I32, index as i64);
         self.libcall(pick, &[seg]);
     }
 
     /// A bulk operator: a libcall with the constant indices `imm` and the three operands
     /// (destination, source or value, length), which may trap.
-    fn bulk(
-        &mut self,
-        pick: impl FnOnce(&crate::jit::libcalls::Libcalls) -> cranelift_module::FuncId,
-        imm: &[u32],
-    ) {
+    fn bulk(&mut self, pick: impl FnOnce(&Libcalls) -> FuncId, imm: &[u32]) {
         let (d, s, n) = self.stack.pop3();
         let mut args: Vec<Value> = imm
             .iter()
