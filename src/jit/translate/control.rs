@@ -15,6 +15,15 @@ use cranelift_codegen::ir::{
 };
 use wasmparser::{BlockType, BrTable};
 
+/// Where the native entry of a callee comes from.
+#[derive(Clone, Copy)]
+enum Callee {
+    /// A `VMFuncRef`'s `wasm_call` (maybe null) and its context.
+    Funcref { wasm_call: Value, vmctx: Value },
+    /// A slot-table entry of this module (see `vm::FuncSlots`), non-null on the native path.
+    Slot(Value),
+}
+
 /// `vals` as the arguments of a jump.
 fn block_args(vals: &[Value]) -> Vec<BlockArg> {
     vals.iter().map(|v| BlockArg::Value(*v)).collect()
@@ -284,7 +293,21 @@ impl Translator<'_, '_> {
             }
             None => {
                 let fref = self.vm.func_ref_of(&mut self.b, func);
-                self.call_funcref(fref, module.functions[func.index()], &args)
+                let type_index = module.functions[func.index()];
+                match module.defined_func_index(func) {
+                    // Not compiled with this function: whatever the slot table says now.
+                    Some(d) => {
+                        let entry = self.vm.func_slot(&mut self.b, d);
+                        self.call_native_or_array(
+                            entry,
+                            Callee::Slot(entry),
+                            fref,
+                            type_index,
+                            &args,
+                        )
+                    }
+                    None => self.call_funcref(fref, type_index, &args),
+                }
             }
         };
         self.stack.extend(results);
@@ -317,22 +340,42 @@ impl Translator<'_, '_> {
     /// Calls any function through its `VMFuncRef`: its native wasm entry if it has one,
     /// else the array-call ABI through a stack buffer.
     fn call_funcref(&mut self, fref: Value, type_index: u32, args: &[Value]) -> Vec<Value> {
+        let wasm_call = self.vm.funcref_wasm_call(&mut self.b, fref);
+        let vmctx = self.vm.funcref_vmctx(&mut self.b, fref);
+        let callee = Callee::Funcref { wasm_call, vmctx };
+        self.call_native_or_array(wasm_call, callee, fref, type_index, args)
+    }
+
+    /// Calls `callee`'s native wasm-call entry when `native` is non-zero, else `fref`'s
+    /// array-call entry (host functions and interpreted callees).
+    fn call_native_or_array(
+        &mut self,
+        native: Value,
+        callee: Callee,
+        fref: Value,
+        type_index: u32,
+        args: &[Value],
+    ) -> Vec<Value> {
         self.vm.calls = true;
         let ptr = self.env.ptr;
         let ty = &self.env.module.types[type_index as usize];
         let result_types: Vec<Type> = ty.results().iter().map(|t| clif_type(*t, ptr)).collect();
-        let wasm_call = self.vm.funcref_wasm_call(&mut self.b, fref);
-        let callee_vmctx = self.vm.funcref_vmctx(&mut self.b, fref);
+        let n = ty.params().len().max(ty.results().len()).max(1);
         let direct = self.b.create_block();
         let array = self.b.create_block();
         // Host functions and interpreted callees: rare next to compiled ones.
         self.b.set_cold_block(array);
         let merge = self.new_block_with(&result_types);
-        self.b.ins().brif(wasm_call, direct, &[], array, &[]);
+        self.b.ins().brif(native, direct, &[], array, &[]);
         self.b.seal_block(direct);
         self.b.seal_block(array);
 
         self.b.switch_to_block(direct);
+        let (wasm_call, callee_vmctx) = match callee {
+            Callee::Funcref { wasm_call, vmctx } => (wasm_call, vmctx),
+            // Published code of this module runs with this instance's context.
+            Callee::Slot(entry) => (self.vm.entry_wasm_call(&mut self.b, entry), self.vm.vmctx),
+        };
         let sig = self.vm.sig_ref(&mut self.b, type_index, false);
         let mut all = vec![callee_vmctx, self.vm.vmctx];
         all.extend_from_slice(args);
@@ -342,8 +385,11 @@ impl Translator<'_, '_> {
         self.b.ins().jump(merge, &block_args(&results));
 
         self.b.switch_to_block(array);
-        let n = ty.params().len().max(ty.results().len()).max(1);
-        let results = self.array_call(fref, callee_vmctx, type_index, args, &result_types, n);
+        let array_vmctx = match callee {
+            Callee::Funcref { vmctx, .. } => vmctx,
+            Callee::Slot(_) => self.vm.funcref_vmctx(&mut self.b, fref),
+        };
+        let results = self.array_call(fref, array_vmctx, type_index, args, &result_types, n);
         self.b.ins().jump(merge, &block_args(&results));
 
         self.b.switch_to_block(merge);
@@ -351,7 +397,7 @@ impl Translator<'_, '_> {
         self.b.block_params(merge).to_vec()
     }
 
-    /// The array-call path of `call_funcref`, through a buffer of `n` values.
+    /// The array-call path of `call_native_or_array`, through a buffer of `n` values.
     fn array_call(
         &mut self,
         fref: Value,

@@ -11,10 +11,10 @@
 use super::super::libcalls::Libcalls;
 use super::super::{array_signature, wasm_signature};
 use super::Env;
-use crate::module::FuncIndex;
+use crate::module::{DefinedFuncIndex, FuncIndex};
 use crate::vm::{
-    VMContextHeader, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMSharedTypeIndex,
-    VMStoreContext, VMTableDefinition,
+    VMContextHeader, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMNativeEntry,
+    VMSharedTypeIndex, VMStoreContext, VMTableDefinition,
 };
 use cranelift_codegen::ir::{
     ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, MemFlagsData, SigRef, StackSlot,
@@ -345,6 +345,25 @@ impl<'e> FuncEnv<'e> {
             self.vmctx,
             self.env.offsets.func(func.as_u32()) as usize,
         )
+    }
+
+    /// The tier seam: the published native entry of defined function `d` (a
+    /// `*const VMNativeEntry`), null while the interpreter runs it. Read at each call, not
+    /// hoisted, since publication may happen at any time; the entry is reached through the
+    /// loaded pointer, so the address dependency orders the two loads on every target.
+    pub(super) fn func_slot(&mut self, b: &mut FunctionBuilder<'_>, d: DefinedFuncIndex) -> Value {
+        let slots = self.load_ptr(b, fixed_flags(), self.vmctx, VMContextHeader::FUNC_SLOTS);
+        self.load_ptr(
+            b,
+            vm_flags(),
+            slots,
+            d.index() * self.env.ptr.bytes() as usize,
+        )
+    }
+
+    /// The wasm-call entry of the `VMNativeEntry` at `entry`.
+    pub(super) fn entry_wasm_call(&mut self, b: &mut FunctionBuilder<'_>, entry: Value) -> Value {
+        self.load_ptr(b, vm_flags(), entry, VMNativeEntry::WASM_CALL)
     }
 
     /// The shared type index of `VMFuncRef` `fref` (i32).
