@@ -914,8 +914,10 @@ macro_rules! define_ops {
                 }
             }
 
-            /// The slot the op writes its result to, for ops that have one: `dst`, or
-            /// the second `dst` of a pair of producing ops.
+            /// The result slot of an op that produces a value: its first field when that
+            /// is `dst`, or the second op's `d2` in a pair of producing ops (`load32x2`,
+            /// `i32_add_imm2`). Ops without a result may still answer (`memory_fill`'s
+            /// `dst` is an address): ask only of an op known to produce a value.
             #[allow(unused_variables)]
             pub fn result_mut(&mut self) -> Option<&mut u16> {
                 match self {

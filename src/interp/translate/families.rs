@@ -8,6 +8,15 @@ use crate::interp::encode::{Encoder, Staged};
 use crate::interp::ops::{Op, OpCode};
 
 impl Translator<'_> {
+    /// Emits `rr` on operands `a` and `b`, popped from positions `pos` and `pos + 1`,
+    /// into a new temp; returns the op's start and the operands' slots.
+    fn emit_rr(&mut self, rr: RR, a: Operand, b: Operand, pos: usize) -> (usize, u16, u16) {
+        let a = self.slot_of(a, pos);
+        let b = self.slot_of(b, pos + 1);
+        let dst = self.push_temp();
+        (rr(&mut self.enc, dst, a, b), a, b)
+    }
+
     pub(super) fn emit_imm(&mut self, form: ImmForm, dst: u16, a: u16, imm: i32) -> usize {
         match form {
             ImmForm::Op(ri) => ri(&mut self.enc, dst, a, imm),
@@ -38,10 +47,7 @@ impl Translator<'_> {
                 return self.produced(start, None);
             }
         }
-        let a = self.slot_of(a, pos);
-        let b = self.slot_of(b, pos + 1);
-        let dst = self.push_temp();
-        let start = rr(&mut self.enc, dst, a, b);
+        let (start, ..) = self.emit_rr(rr, a, b, pos);
         self.produced(start, None);
     }
 
@@ -196,10 +202,7 @@ impl Translator<'_> {
             }
         }
         let rr = kind.rr(wide);
-        let a = self.slot_of(a, pos);
-        let b = self.slot_of(b, pos + 1);
-        let dst = self.push_temp();
-        let start = rr(&mut self.enc, dst, a, b);
+        let (start, a, b) = self.emit_rr(rr, a, b, pos);
         let cmp = cond.map(|cond| Cmp {
             ty: CmpTy::F64,
             cond,
@@ -231,10 +234,7 @@ impl Translator<'_> {
             let start = rsub_imm(&mut self.enc, dst, b, i);
             return self.produced(start, None);
         }
-        let a = self.slot_of(a, pos);
-        let b = self.slot_of(b, pos + 1);
-        let dst = self.push_temp();
-        let start = rr(&mut self.enc, dst, a, b);
+        let (start, ..) = self.emit_rr(rr, a, b, pos);
         self.produced(start, None);
     }
 
@@ -280,10 +280,7 @@ impl Translator<'_> {
                 }),
             );
         }
-        let a = self.slot_of(a, pos);
-        let b = self.slot_of(b, pos + 1);
-        let dst = self.push_temp();
-        let start = rr(&mut self.enc, dst, a, b);
+        let (start, a, b) = self.emit_rr(rr, a, b, pos);
         self.produced(
             start,
             Some(Cmp {
