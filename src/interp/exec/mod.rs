@@ -10,6 +10,11 @@
 //! at an op of the handler's kind inside a live `FuncCode`; every slot operand is inside
 //! the current frame, which lies inside the value stack; `mem..mem+len` is memory 0 of
 //! the current instance (or `len == 0`); `cx` describes the current instance.
+//!
+//! This file holds the state the handlers share, their operand helpers and the macros
+//! that define handlers; the handlers themselves are in `control` (moves, constants,
+//! globals, branches), `calls`, `memory` (memory, references, tables), `numeric`
+//! (integer and float arithmetic, conversions) and `fused` (superinstructions).
 
 use super::code::{FuncCode, ModuleCode};
 use super::dispatch::{Fp, Mem, Pc, Ret, exit, next};
@@ -388,6 +393,7 @@ macro_rules! ternop {
     };
 }
 
+// After the macros: `macro_rules!` definitions are visible only to code that follows.
 mod calls;
 mod control;
 mod fused;

@@ -297,9 +297,7 @@ impl Translator<'_> {
         self.stack.reserve(base_pos + nr);
     }
 
-    /// Translates one operator. Inlined into each `visit_*` method, where the operator's
-    /// variant is known, so each method keeps only its own arm (and drops nothing).
-
+    /// `end`: closes the innermost block (or the function, with a return).
     pub(super) fn end(&mut self) {
         let frame = self.controls.pop();
         if frame.dead {

@@ -1,6 +1,6 @@
 //! Fusion: what the previous operator produced, and the ops that replace it with a
 //! fused one. The candidates are the encoder's staged ops (see `encode`): the last op is
-//! peeked and taken back as a typed [`Op`], never decoded from the bytes.
+//! peeked and taken back as a typed `Op`, never decoded from the bytes.
 
 use super::Translator;
 use super::select::{BR_I32, BR_I32_IMM, BR_I64, BR_I64_IMM, Cmp, CmpTy, Cond, RI, Rhs};
@@ -255,8 +255,6 @@ impl Translator<'_> {
             self.emit_cmp_branch(cmp, negate, label);
         }
     }
-
-    /// `x = a + imm` right before a branch on `x cond b`: one op (the loop latch).
 
     /// `x = a + imm` right before a branch on `x cond b`: one op (the loop latch).
     fn add_imm_branch(&mut self, cmp: Cmp, negate: bool, label: usize) -> bool {

@@ -21,8 +21,8 @@
 //!
 //! The input is validated, so the translator trusts types and stack heights.
 //!
-//! The translator is a [`Translator`] driving a few parts, each in its own file:
-//! * `stack` — the operand stack of [`stack::Operand`]s and the locals they refer to;
+//! The translator is a `Translator` driving a few parts, each in its own file:
+//! * `stack` — the operand stack of `Operand`s and the locals they refer to;
 //! * `control` — the control stack (blocks, loops, ifs), branches and returns;
 //! * `labels` — branch targets and the offsets waiting for them, and fuel blocks;
 //! * `fuse` — what the previous operator produced, and the fusions that replace it

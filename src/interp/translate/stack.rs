@@ -118,13 +118,14 @@ impl OperandStack {
 }
 
 impl Translator<'_> {
+    /// Pushes a value that needs no code (a constant or a local), keeping the previous
+    /// op fusable with the op that will consume both.
     pub(super) fn push_quiet(&mut self, v: Operand) {
         self.stack.push(v);
         self.keep_last();
     }
 
-    /// Lets the previous operator's result stay fusable with the next operator (for ops
-
+    /// Pushes a temp and returns its slot.
     pub(super) fn push_temp(&mut self) -> u16 {
         self.stack.push(Operand::Temp);
         self.stack.slot_at(self.stack.len() - 1)

@@ -1,5 +1,5 @@
 //! The operator entry: `wasmparser::VisitOperator` builds each operator in place and
-//! hands it to [`Translator::operator`], which routes it to its family. Each family
+//! hands it to `Translator::operator`, which routes it to its family. Each family
 //! method is a match whose arms call one short method each.
 
 use super::Translator;
