@@ -84,9 +84,11 @@ impl Encoder {
             .filter(|s| s.start == start)
             .expect("the producer is staged");
         *staged.op.result_mut().expect("the producer has a result") = dst;
-        let mut bytes = Vec::with_capacity(16);
-        staged.op.put(&mut bytes);
-        self.code[start..start + bytes.len()].copy_from_slice(&bytes);
+        // Encode at the end, then move the bytes over the old ones (same size).
+        let end = self.code.len();
+        staged.op.put(&mut self.code);
+        self.code.copy_within(end.., start);
+        self.code.truncate(end);
     }
 
     /// Appends a raw operand (used for `br_table` targets).
