@@ -89,9 +89,7 @@ impl Translator<'_> {
             O::LocalSet { local_index } => self.local_set(local_index as u16, false),
             O::LocalTee { local_index } => self.local_set(local_index as u16, true),
             O::GlobalGet { global_index } => {
-                let dst = self.push_temp();
-                let start = self.enc.global_get(dst, global_index);
-                self.produced(start, None);
+                self.emit_result(|e, dst| e.global_get(dst, global_index));
             }
             O::GlobalSet { global_index } => {
                 let [v] = self.pop_slots::<1>();
@@ -104,9 +102,7 @@ impl Translator<'_> {
             O::RefNull { .. } => self.push_quiet(Operand::Const(0)),
             O::RefIsNull => self.unop(Encoder::ref_is_null),
             O::RefFunc { function_index } => {
-                let dst = self.push_temp();
-                let start = self.enc.ref_func(dst, function_index);
-                self.produced(start, None);
+                self.emit_result(|e, dst| e.ref_func(dst, function_index));
             }
             // i32 consumers read the low 32 bits, and floats are kept as bits: these are
             // no-ops on the slot.
@@ -157,15 +153,11 @@ impl Translator<'_> {
                 self.store(StoreKind::S16, memarg)
             }
             O::MemorySize { .. } => {
-                let dst = self.push_temp();
-                let start = self.enc.memory_size(dst);
-                self.produced(start, None);
+                self.emit_result(|e, dst| e.memory_size(dst));
             }
             O::MemoryGrow { .. } => {
                 let [delta] = self.pop_slots::<1>();
-                let dst = self.push_temp();
-                let start = self.enc.memory_grow(dst, delta);
-                self.produced(start, None);
+                self.emit_result(|e, dst| e.memory_grow(dst, delta));
             }
             O::MemoryFill { .. } => {
                 let [d, v, n] = self.pop_slots::<3>();
@@ -193,24 +185,18 @@ impl Translator<'_> {
         match *op {
             O::TableGet { table } => {
                 let [i] = self.pop_slots::<1>();
-                let dst = self.push_temp();
-                let start = self.enc.table_get(dst, table, i);
-                self.produced(start, None);
+                self.emit_result(|e, dst| e.table_get(dst, table, i));
             }
             O::TableSet { table } => {
                 let [i, v] = self.pop_slots::<2>();
                 self.enc.table_set(table, i, v);
             }
             O::TableSize { table } => {
-                let dst = self.push_temp();
-                let start = self.enc.table_size(dst, table);
-                self.produced(start, None);
+                self.emit_result(|e, dst| e.table_size(dst, table));
             }
             O::TableGrow { table } => {
                 let [init, delta] = self.pop_slots::<2>();
-                let dst = self.push_temp();
-                let start = self.enc.table_grow(dst, table, init, delta);
-                self.produced(start, None);
+                self.emit_result(|e, dst| e.table_grow(dst, table, init, delta));
             }
             O::TableFill { table } => {
                 let [d, v, n] = self.pop_slots::<3>();
@@ -422,15 +408,21 @@ impl Translator<'_> {
         self.binop(rr, ImmForm::Op(ri), Width::W64, commutative);
     }
 
+    /// Emits an op writing a new temp (`emit` gets the temp's slot) that the next
+    /// operator may fuse.
+    fn emit_result(&mut self, emit: impl FnOnce(&mut Encoder, u16) -> usize) {
+        let dst = self.push_temp();
+        let start = emit(&mut self.enc, dst);
+        self.produced(start, None);
+    }
+
     /// `select`, fused with the comparison that computed its condition when possible.
     fn select(&mut self) {
         if self.select_cmp() {
             return;
         }
         let [a, b, c] = self.pop_slots::<3>();
-        let dst = self.push_temp();
-        let start = self.enc.select(dst, c, a, b);
-        self.produced(start, None);
+        self.emit_result(|e, dst| e.select(dst, c, a, b));
     }
 
     fn block(&mut self, blockty: BlockType) {
