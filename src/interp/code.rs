@@ -1,7 +1,7 @@
 //! Per-module interpreter data: the translated code of each function, made on first call.
 
 use super::translate::{TranslateOptions, translate_function};
-use crate::module::ModuleInfo;
+use crate::module::{DefinedFuncIndex, ModuleInfo};
 use crate::vm::VMSharedTypeIndex;
 use anyhow::Result;
 use std::sync::{Arc, OnceLock};
@@ -74,7 +74,7 @@ impl ModuleCode {
         if let Some(code) = slot.get() {
             return Ok(code);
         }
-        let code = translate_function(&self.module, d, &self.options)?;
+        let code = translate_function(&self.module, DefinedFuncIndex::from_u32(d), &self.options)?;
         let _ = slot.set(code);
         Ok(slot.get().expect("just set"))
     }

@@ -111,7 +111,7 @@ pub unsafe fn run(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Exit {
 }
 
 macro_rules! all_handlers {
-    ($($name:ident $snake:ident { $($field:ident : $kind:ident),* })*) => {
+    ($($(#[$doc:meta])* $name:ident $snake:ident { $($field:ident : $kind:ident),* })*) => {
         /// Every handler, in op-table order.
         const ALL: [Handler; NUM_OPS] = [$(exec::$snake as Handler),*];
     };

@@ -27,6 +27,7 @@ pub use code::{FuncCode, ModuleCode};
 pub use stack::InterpStack;
 pub use translate::TranslateOptions;
 
+use crate::module::FuncIndex;
 use crate::vm::{
     Trap, VMContext, VMFunctionContext, VMOpaqueContext, VMStoreContext, ValRaw,
     catch_unwind_and_record, stack_limit,
@@ -96,7 +97,11 @@ unsafe fn execute(
     let inst = unsafe { InstCache::load(vmctx) };
     // SAFETY: `inst.code` is this instance's `ModuleCode`.
     let code_table = unsafe { &*inst.code };
-    let d = func_index - code_table.module().num_imported_funcs;
+    let d = code_table
+        .module()
+        .defined_func_index(FuncIndex::from_u32(func_index))
+        .expect("only defined functions have the interpreter's array_call")
+        .as_u32();
     let code = match code_table.get(d) {
         Some(c) => c,
         None => match code_table.translate(d) {

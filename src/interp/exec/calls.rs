@@ -1,0 +1,252 @@
+//! Call handlers: direct, import and indirect calls, frame entry and the array-call
+//! bridge to native code.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------
+// Calls.
+// ---------------------------------------------------------------------------------
+
+/// The translated code of defined function `d` of the current instance, translating it
+/// on first use.
+#[inline(always)]
+unsafe fn func_code<'a>(cx: &Cx, d: u32) -> Result<&'a FuncCode, anyhow::Error> {
+    // SAFETY: `cx.inst.code` is the live interpreter data of the current instance; the
+    // code it hands out lives as long as the module.
+    unsafe {
+        match (*cx.inst.code).get(d) {
+            Some(code) => Ok(code),
+            None => (*cx.inst.code).translate(d),
+        }
+    }
+}
+
+/// Enters `code` with its frame at `callee_fp`: checks the stack, saves the caller.
+#[inline(always)]
+unsafe fn enter(
+    code: &FuncCode,
+    d: u32,
+    ret_pc: Pc,
+    fp: Fp,
+    callee_fp: Fp,
+    cx: &mut Cx,
+    caller_vmctx: *mut VMContext,
+) -> Result<(), Trap> {
+    // SAFETY: `callee_fp` is inside the caller's frame, so inside the stack.
+    let room = unsafe { cx.stack_end.offset_from(callee_fp) } as usize;
+    if room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
+        return Err(Trap::StackOverflow);
+    }
+    // SAFETY: `frame_sp` is below `frames_end` (checked); the frame fits in the stack, so
+    // the locals after the parameters are inside it.
+    unsafe {
+        cx.frame_sp.write(Frame {
+            ret_pc,
+            fp,
+            vmctx: caller_vmctx,
+            counters: cx.counters,
+        });
+        cx.frame_sp = cx.frame_sp.add(1);
+        zero_slots(
+            callee_fp.add(code.num_params as usize),
+            (code.num_locals - code.num_params) as usize,
+        );
+        cx.counters = cx.inst.counters(d);
+        (*cx.counters).calls += 1;
+    }
+    Ok(())
+}
+
+/// Zeroes `n` slots (a function's declared locals) without a call for the common few.
+#[inline(always)]
+pub(crate) unsafe fn zero_slots(p: Fp, n: usize) {
+    if n <= 8 {
+        for i in 0..8 {
+            if i < n {
+                // SAFETY: the caller guarantees `n` writable slots at `p`.
+                unsafe { p.add(i).write(Slot::ZERO) };
+            }
+        }
+    } else {
+        // SAFETY: the caller guarantees `n` writable slots at `p`, `zero_slots_slow`'s
+        // contract too.
+        unsafe { zero_slots_slow(p, n) };
+    }
+}
+
+#[cold]
+#[inline(never)]
+unsafe fn zero_slots_slow(p: Fp, n: usize) {
+    // SAFETY: the caller guarantees `n` writable slots at `p`.
+    unsafe { ptr::write_bytes(p, 0, n) };
+}
+
+handler!(call(pc, fp, cx, mem, len) {
+    // Fast path: translated callee, few locals, room on both stacks. Everything else
+    // goes to `call_slow` by a tail call, so this handler needs no stack frame.
+    let o = op::Call::decode(pc);
+    let Some(code) = (*cx.inst.code).get(o.func) else {
+        return call_slow(pc, fp, cx, mem, len);
+    };
+    let callee_fp = fp.add(o.base as usize);
+    let nlocals = (code.num_locals - code.num_params) as usize;
+    let room = cx.stack_end.offset_from(callee_fp) as usize;
+    if nlocals > 8 || room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
+        return call_slow(pc, fp, cx, mem, len);
+    }
+    cx.frame_sp.write(Frame { ret_pc: pc.add(op::Call::SIZE), fp, vmctx: cx.inst.vmctx, counters: cx.counters });
+    cx.frame_sp = cx.frame_sp.add(1);
+    zero_slots(callee_fp.add(code.num_params as usize), nlocals);
+    cx.counters = cx.inst.counters(o.func);
+    (*cx.counters).calls += 1;
+    next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+});
+
+/// `call` when the callee is not translated yet, has many locals, or does not fit.
+#[inline(never)]
+unsafe fn call_slow(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+    // SAFETY: as for every handler; `pc` is a `call` op.
+    unsafe {
+        let o = op::Call::decode(pc);
+        let code = match func_code(cx, o.func) {
+            Ok(c) => c,
+            Err(e) => return fail(cx, e),
+        };
+        let callee_fp = fp.add(o.base as usize);
+        let vmctx = cx.inst.vmctx;
+        if let Err(t) = enter(
+            code,
+            o.func,
+            pc.add(op::Call::SIZE),
+            fp,
+            callee_fp,
+            cx,
+            vmctx,
+        ) {
+            return trap(cx, t);
+        }
+        next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // the handler state plus the call's shape, all in registers
+/// Calls through a function reference: in this loop when it is an interpreted wasm
+/// function (of any instance), through the array-call ABI otherwise.
+#[inline(always)]
+unsafe fn call_ref(
+    fref: *mut VMFuncRef,
+    pc: Pc,
+    size: usize,
+    fp: Fp,
+    base: u16,
+    nparams: usize,
+    nresults: usize,
+    cx: &mut Cx,
+    _mem: Mem,
+    _len: usize,
+) -> Ret {
+    // SAFETY: `fref` is a live function reference (from the instance or a table).
+    unsafe {
+        let callee = (*fref).vmctx.as_ptr();
+        let callee_fp = fp.add(base as usize);
+        if (*callee).magic == FUNCTION_CONTEXT_MAGIC && (*fref).wasm_call.is_none() {
+            let fctx = callee.cast::<VMFunctionContext>();
+            let callee_vmctx = (*fctx).vmctx.as_ptr();
+            let caller_vmctx = cx.inst.vmctx;
+            if callee_vmctx != caller_vmctx {
+                cx.inst = InstCache::load(callee_vmctx);
+            }
+            let d = (*fctx).func_index - cx.inst.num_imported_funcs;
+            let code = match func_code(cx, d) {
+                Ok(c) => c,
+                Err(e) => {
+                    cx.inst = InstCache::load(caller_vmctx);
+                    return fail(cx, e);
+                }
+            };
+            if let Err(t) = enter(code, d, pc.add(size), fp, callee_fp, cx, caller_vmctx) {
+                cx.inst = InstCache::load(caller_vmctx);
+                return trap(cx, t);
+            }
+            let (mem, len) = cx.inst.mem0();
+            next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+        }
+        if !call_native(fref, callee_fp, nparams, nresults, cx) {
+            return exit(Exit::Trap);
+        }
+        let (mem, len) = cx.inst.mem0();
+        next!(pc.add(size), fp, cx, mem, len)
+    }
+}
+
+/// Calls native code (a host function or compiled wasm) through the array-call ABI with
+/// arguments and results at `args`.
+#[inline(never)]
+unsafe fn call_native(
+    fref: *mut VMFuncRef,
+    args: Fp,
+    nparams: usize,
+    nresults: usize,
+    cx: &mut Cx,
+) -> bool {
+    const INLINE: usize = 8;
+    let n = nparams.max(nresults);
+    let mut inline = [ValRaw::zero(); INLINE];
+    let mut heap = Vec::new();
+    let buf: &mut [ValRaw] = if n <= INLINE {
+        &mut inline[..n.max(1)]
+    } else {
+        heap.resize(n, ValRaw::zero());
+        &mut heap
+    };
+    // SAFETY: `args..args+n` is inside the caller's frame (the translator reserved room
+    // for results); `fref` is live; the callee may re-enter the interpreter, which starts
+    // its frames at `stack_top`, above every live slot of this activation.
+    unsafe {
+        for (i, v) in buf.iter_mut().enumerate().take(nparams) {
+            *v = (*args.add(i)).to_raw();
+        }
+        *cx.stack_top = args.offset_from(cx.stack_base) as usize;
+        *cx.frame_top = cx.frame_sp.offset_from(cx.frames_origin) as usize;
+        let f = &*fref;
+        let ok = (f.array_call)(
+            f.vmctx.as_non_null(),
+            ptr::NonNull::new_unchecked(cx.inst.vmctx),
+            ptr::NonNull::new_unchecked(buf.as_mut_ptr()),
+            n,
+        );
+        if !ok {
+            return false;
+        }
+        for (i, v) in buf.iter().enumerate().take(nresults) {
+            *args.add(i) = Slot::from_raw(v);
+        }
+    }
+    true
+}
+
+handler!(call_import(pc, fp, cx, mem, len) {
+    let o = op::CallImport::decode(pc);
+    let fref = *cx.inst.funcs.add(o.func as usize);
+    let (np, nr) = (*cx.inst.code).func_arity(o.func);
+    call_ref(fref, pc, op::CallImport::SIZE, fp, o.base, np, nr, cx, mem, len)
+});
+
+handler!(call_indirect(pc, fp, cx, mem, len) {
+    let o = op::CallIndirect::decode(pc);
+    let table = *cx.inst.tables.add(o.table as usize);
+    let i = rd::<u32>(fp, o.idx) as usize;
+    if i >= (*table).def.current_elements {
+        return trap(cx, Trap::UndefinedElement);
+    }
+    let fref = (*(*table).def.base.add(i)).0.cast::<VMFuncRef>();
+    if fref.is_null() {
+        return trap(cx, Trap::IndirectCallToNull);
+    }
+    let code = &*cx.inst.code;
+    if (*fref).type_index != code.sig_id(o.ty) {
+        return trap(cx, Trap::BadSignature);
+    }
+    let (np, nr) = code.type_arity(o.ty);
+    call_ref(fref, pc, op::CallIndirect::SIZE, fp, o.base, np, nr, cx, mem, len)
+});

@@ -1,0 +1,332 @@
+//! Superinstruction handlers: op pairs the translator fuses because profiles show them
+//! hot (see `translate`).
+
+use super::*;
+
+// ---------------------------------------------------------------------------------
+// Superinstructions: pairs the translator fuses because profiles show them hot.
+// ---------------------------------------------------------------------------------
+
+handler!(move2(pc, fp, cx, mem, len) {
+    let o = op::Move2::decode(pc);
+    *slot(fp, o.d1) = *slot(fp, o.s1);
+    *slot(fp, o.d2) = *slot(fp, o.s2);
+    next!(pc.add(op::Move2::SIZE), fp, cx, mem, len)
+});
+
+handler!(i32_add_imm2(pc, fp, cx, mem, len) {
+    let o = op::I32AddImm2::decode(pc);
+    wr(fp, o.d1, rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32));
+    wr(fp, o.d2, rd::<u32>(fp, o.a2).wrapping_add(o.i2 as u32));
+    next!(pc.add(op::I32AddImm2::SIZE), fp, cx, mem, len)
+});
+
+handler!(i32_shr_u_and_imm(pc, fp, cx, mem, len) {
+    let o = op::I32ShrUAndImm::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_shr(o.sh as u32) & o.mask as u32);
+    next!(pc.add(op::I32ShrUAndImm::SIZE), fp, cx, mem, len)
+});
+
+// Address computed by the fused op, wrapping at 32 bits as the separate op would.
+load_fused!(
+    load32_add_imm,
+    Load32AddImm,
+    u32,
+    4,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as u64
+);
+load_fused!(
+    load64_add_imm,
+    Load64AddImm,
+    u64,
+    8,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v
+);
+load_fused!(
+    load8_u_add_imm,
+    Load8UAddImm,
+    u8,
+    1,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as u64
+);
+load_fused!(
+    load8_s_add_imm,
+    Load8SAddImm,
+    i8,
+    1,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as i64 as u64
+);
+load_fused!(
+    load16_u_add_imm,
+    Load16UAddImm,
+    u16,
+    2,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as u64
+);
+load_fused!(
+    load16_s_add_imm,
+    Load16SAddImm,
+    i16,
+    2,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(o.imm as u32),
+    |v| v as i64 as u64
+);
+load_fused!(
+    load32_add,
+    Load32Add,
+    u32,
+    4,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v as u64
+);
+load_fused!(
+    load64_add,
+    Load64Add,
+    u64,
+    8,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v
+);
+load_fused!(
+    load8_u_add,
+    Load8UAdd,
+    u8,
+    1,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v as u64
+);
+load_fused!(
+    load32_shl,
+    Load32Shl,
+    u32,
+    4,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_shl(o.sh as u32),
+    |v| v as u64
+);
+load_fused!(
+    load64_shl,
+    Load64Shl,
+    u64,
+    8,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_shl(o.sh as u32),
+    |v| v
+);
+store_fused!(store32_add_imm, Store32AddImm, u32, 4, |o, fp| rd::<u32>(
+    fp, o.addr
+)
+.wrapping_add(o.imm as u32));
+store_fused!(store64_add_imm, Store64AddImm, u64, 8, |o, fp| rd::<u32>(
+    fp, o.addr
+)
+.wrapping_add(o.imm as u32));
+store_fused!(store8_add_imm, Store8AddImm, u8, 1, |o, fp| rd::<u32>(
+    fp, o.addr
+)
+.wrapping_add(o.imm as u32));
+store_fused!(store32_add, Store32Add, u32, 4, |o, fp| rd::<u32>(
+    fp, o.addr
+)
+.wrapping_add(rd::<u32>(fp, o.b)));
+
+float_imm!(f64_add_imm, F64AddImm, f64, u64, |a, b| a + b);
+float_imm!(f64_sub_imm, F64SubImm, f64, u64, |a, b| a - b);
+float_imm!(f64_rsub_imm, F64RSubImm, f64, u64, |a, b| b - a);
+float_imm!(f64_mul_imm, F64MulImm, f64, u64, |a, b| a * b);
+float_imm!(f64_div_imm, F64DivImm, f64, u64, |a, b| a / b);
+float_imm!(f64_rdiv_imm, F64RDivImm, f64, u64, |a, b| b / a);
+float_imm!(f64_lt_imm, F64LtImm, f64, u64, |a, b| (a < b) as u32);
+float_imm!(f64_gt_imm, F64GtImm, f64, u64, |a, b| (a > b) as u32);
+float_imm!(f64_le_imm, F64LeImm, f64, u64, |a, b| (a <= b) as u32);
+float_imm!(f64_ge_imm, F64GeImm, f64, u64, |a, b| (a >= b) as u32);
+float_imm!(f32_add_imm, F32AddImm, f32, u32, |a, b| a + b);
+float_imm!(f32_sub_imm, F32SubImm, f32, u32, |a, b| a - b);
+float_imm!(f32_rsub_imm, F32RSubImm, f32, u32, |a, b| b - a);
+float_imm!(f32_mul_imm, F32MulImm, f32, u32, |a, b| a * b);
+// Two roundings, as the separate wasm ops do (no fused multiply-add).
+ternop!(f64_mul_add, F64MulAdd, f64, |a, b, c| a * b + c);
+ternop!(f64_mul_sub, F64MulSub, f64, |a, b, c| a * b - c);
+ternop!(f64_mul_rsub, F64MulRSub, f64, |a, b, c| c - a * b);
+ternop!(f32_mul_add, F32MulAdd, f32, |a, b, c| a * b + c);
+ternop!(f32_mul_sub, F32MulSub, f32, |a, b, c| a * b - c);
+ternop!(f32_mul_rsub, F32MulRSub, f32, |a, b, c| c - a * b);
+
+macro_rules! store_imm {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            // 64-bit stores sign-extend the 32-bit immediate.
+            ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), o.imm as i64 as $raw);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+store_imm!(store32_imm, Store32Imm, u32, 4);
+store_imm!(store64_imm, Store64Imm, u64, 8);
+store_imm!(store8_imm, Store8Imm, u8, 1);
+
+macro_rules! load_pair {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let ea = rd::<u32>(fp, o.a1) as u64 + o.o1 as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            wr::<u64>(fp, o.d1, ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>()) as u64);
+            // The second address may be the first result (pointer chasing): read it now.
+            let ea = rd::<u32>(fp, o.a2) as u64 + o.o2 as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            wr::<u64>(fp, o.d2, ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>()) as u64);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+load_pair!(load32x2, Load32x2, u32, 4);
+load_pair!(load64x2, Load64x2, u64, 8);
+
+macro_rules! add_imm_br {
+    ($name:ident, $Op:ident, $t:ty, |$o:ident, $fp:ident| $rhs:expr, |$x:ident, $y:ident| $cond:expr) => {
+        handler!($name(pc, $fp, cx, mem, len) {
+            let $o = op::$Op::decode(pc);
+            let v = rd::<u32>($fp, $o.a).wrapping_add($o.imm as u32);
+            wr($fp, $o.dst, v);
+            let $x = v as $t;
+            let $y: $t = $rhs;
+            let next_pc = if $cond { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
+            next!(next_pc, $fp, cx, mem, len)
+        });
+    };
+}
+add_imm_br!(
+    i32_add_imm_br_ne,
+    I32AddImmBrNe,
+    u32,
+    |o, fp| rd(fp, o.b),
+    |x, y| x != y
+);
+add_imm_br!(
+    i32_add_imm_br_eq,
+    I32AddImmBrEq,
+    u32,
+    |o, fp| rd(fp, o.b),
+    |x, y| x == y
+);
+add_imm_br!(
+    i32_add_imm_br_lt_u,
+    I32AddImmBrLtU,
+    u32,
+    |o, fp| rd(fp, o.b),
+    |x, y| x < y
+);
+add_imm_br!(
+    i32_add_imm_br_lt_s,
+    I32AddImmBrLtS,
+    i32,
+    |o, fp| rd(fp, o.b),
+    |x, y| x < y
+);
+add_imm_br!(
+    i32_add_imm_br_ne_imm,
+    I32AddImmBrNeImm,
+    u32,
+    |o, fp| o.bimm as u32,
+    |x, y| x != y
+);
+add_imm_br!(
+    i32_add_imm_br_eq_imm,
+    I32AddImmBrEqImm,
+    u32,
+    |o, fp| o.bimm as u32,
+    |x, y| x == y
+);
+
+handler!(i32_rotl_imm_xor(pc, fp, cx, mem, len) {
+    let o = op::I32RotlImmXor::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).rotate_left(o.k as u32 & 31) ^ rd::<u32>(fp, o.b));
+    next!(pc.add(op::I32RotlImmXor::SIZE), fp, cx, mem, len)
+});
+
+ternop!(i32_mul_add, I32MulAdd, u32, |a, b, c| a
+    .wrapping_mul(b)
+    .wrapping_add(c));
+
+br_cmp!(br_f64_eq, BrF64Eq, f64, |a, b| a == b);
+br_cmp!(br_f64_ne, BrF64Ne, f64, |a, b| a != b);
+br_cmp!(br_f64_lt, BrF64Lt, f64, |a, b| a < b);
+br_cmp!(br_f64_gt, BrF64Gt, f64, |a, b| a > b);
+br_cmp!(br_f64_le, BrF64Le, f64, |a, b| a <= b);
+br_cmp!(br_f64_ge, BrF64Ge, f64, |a, b| a >= b);
+// Negations for `if`: with NaN, `!(a < b)` is not `a >= b`, which is the point here.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+mod negated_f64_branches {
+    use super::*;
+    br_cmp!(br_f64_not_lt, BrF64NotLt, f64, |a, b| !(a < b));
+    br_cmp!(br_f64_not_gt, BrF64NotGt, f64, |a, b| !(a > b));
+    br_cmp!(br_f64_not_le, BrF64NotLe, f64, |a, b| !(a <= b));
+    br_cmp!(br_f64_not_ge, BrF64NotGe, f64, |a, b| !(a >= b));
+}
+pub(crate) use negated_f64_branches::*;
+
+macro_rules! br_f64_imm {
+    ($name:ident, $Op:ident, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: f64 = rd(fp, o.a);
+            let $b = f64::from_bits(o.imm as u64);
+            let next_pc = if $e { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
+            next!(next_pc, fp, cx, mem, len)
+        });
+    };
+}
+br_f64_imm!(br_f64_lt_imm, BrF64LtImm, |a, b| a < b);
+br_f64_imm!(br_f64_gt_imm, BrF64GtImm, |a, b| a > b);
+br_f64_imm!(br_f64_le_imm, BrF64LeImm, |a, b| a <= b);
+br_f64_imm!(br_f64_ge_imm, BrF64GeImm, |a, b| a >= b);
+
+handler!(loop_header(pc, fp, cx, mem, len) {
+    (*cx.counters).loop_iterations += 1;
+    next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
+});
+
+macro_rules! select_cmp {
+    ($name:ident, $Op:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $x: $t = rd(fp, o.x);
+            let $y: $t = rd(fp, o.y);
+            let src = if $e { o.a } else { o.b };
+            *slot(fp, o.dst) = *slot(fp, src);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+select_cmp!(select_i32_eq, SelectI32Eq, u32, |x, y| x == y);
+select_cmp!(select_i32_ne, SelectI32Ne, u32, |x, y| x != y);
+select_cmp!(select_i32_lt_s, SelectI32LtS, i32, |x, y| x < y);
+select_cmp!(select_i32_lt_u, SelectI32LtU, u32, |x, y| x < y);
+select_cmp!(select_i32_gt_s, SelectI32GtS, i32, |x, y| x > y);
+select_cmp!(select_i32_gt_u, SelectI32GtU, u32, |x, y| x > y);
+
+handler!(move_br(pc, fp, cx, mem, len) {
+    let o = op::MoveBr::decode(pc);
+    *slot(fp, o.dst) = *slot(fp, o.src);
+    next!(branch(pc, o.off, cx), fp, cx, mem, len)
+});
+
+handler!(move2_br(pc, fp, cx, mem, len) {
+    let o = op::Move2Br::decode(pc);
+    *slot(fp, o.d1) = *slot(fp, o.s1);
+    *slot(fp, o.d2) = *slot(fp, o.s2);
+    next!(branch(pc, o.off, cx), fp, cx, mem, len)
+});

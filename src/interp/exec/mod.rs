@@ -1,0 +1,407 @@
+//! The executor: one handler per op (the table in `dispatch` is derived from the op
+//! list), and the per-activation context they share.
+//!
+//! Every handler has the same signature, `(pc, fp, cx, mem, len) -> Ret`: the program
+//! counter, the frame pointer, the activation context, and the base and length of memory
+//! 0, all in registers. A handler decodes its own operands, does its work, and ends in
+//! `next!`, which dispatches the following op (a tail call in optimised builds).
+//!
+//! Invariants every handler relies on (they are the translator's contract): `pc` points
+//! at an op of the handler's kind inside a live `FuncCode`; every slot operand is inside
+//! the current frame, which lies inside the value stack; `mem..mem+len` is memory 0 of
+//! the current instance (or `len == 0`); `cx` describes the current instance.
+//!
+//! This file holds the state the handlers share, their operand helpers and the macros
+//! that define handlers; the handlers themselves are in `control` (moves, constants,
+//! globals, branches), `calls`, `memory` (memory, references, tables), `numeric`
+//! (integer and float arithmetic, conversions) and `fused` (superinstructions).
+
+use super::code::{FuncCode, ModuleCode};
+use super::dispatch::{Fp, Mem, Pc, Ret, exit, next};
+use super::ops::op;
+use super::stack::{Slot, SlotValue};
+use crate::vm::{
+    FUNCTION_CONTEXT_MAGIC, Global, Memory, Table, Trap, VMContext, VMFuncCounters, VMFuncRef,
+    VMFunctionContext, VMRef, VMStoreContext, ValRaw,
+};
+use core::ptr;
+
+/// Why the dispatch loop stopped.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// The activation's outermost function returned.
+    Done,
+    /// A trap or host error; it is in the store's `pending_error`.
+    Trap,
+}
+
+/// A suspended caller.
+#[derive(Copy, Clone)]
+pub struct Frame {
+    ret_pc: Pc,
+    fp: Fp,
+    vmctx: *mut VMContext,
+    counters: *mut VMFuncCounters,
+}
+
+/// What the handlers need of the current instance, loaded once when execution enters it.
+#[derive(Copy, Clone)]
+pub struct InstCache {
+    pub(crate) vmctx: *mut VMContext,
+    pub(crate) instance: *mut crate::vm::Instance,
+    pub(crate) code: *const ModuleCode,
+    funcs: *const *mut VMFuncRef,
+    globals: *const *mut Global,
+    tables: *const *mut Table,
+    mem0: *mut Memory,
+    counters: *mut VMFuncCounters,
+    num_imported_funcs: u32,
+}
+
+impl InstCache {
+    /// Loads the cache for the instance of `vmctx`.
+    ///
+    /// # Safety
+    /// `vmctx` must be a live, fully initialised instance context.
+    pub unsafe fn load(vmctx: *mut VMContext) -> InstCache {
+        // SAFETY: the caller guarantees the context is live; all fields read are inside it.
+        unsafe {
+            let instance = (*vmctx).header.instance;
+            let o = (*instance).offsets();
+            InstCache {
+                vmctx,
+                instance,
+                code: (*vmctx).header.interp_code.cast::<ModuleCode>(),
+                funcs: VMContext::field(vmctx, o.funcs),
+                globals: VMContext::field(vmctx, o.globals),
+                tables: VMContext::field(vmctx, o.tables),
+                mem0: if o.num_memories > 0 {
+                    *VMContext::field::<*mut Memory>(vmctx, o.memories)
+                } else {
+                    ptr::null_mut()
+                },
+                counters: VMContext::field(vmctx, o.counters),
+                num_imported_funcs: o.num_imported_funcs,
+            }
+        }
+    }
+
+    /// Base and length of memory 0 (null and 0 without a memory).
+    #[inline(always)]
+    pub fn mem0(&self) -> (Mem, usize) {
+        if self.mem0.is_null() {
+            (ptr::null_mut(), 0)
+        } else {
+            // SAFETY: a non-null `mem0` points at a live memory of this instance.
+            unsafe { ((*self.mem0).def.base, (*self.mem0).def.current_length) }
+        }
+    }
+
+    /// Counters of defined function `d`.
+    #[inline(always)]
+    pub fn counters(&self, d: u32) -> *mut VMFuncCounters {
+        // SAFETY: `d` is a defined function index of this instance.
+        unsafe { self.counters.add(d as usize) }
+    }
+}
+
+/// The state of one activation of the interpreter (one entry from native code).
+pub struct Cx {
+    pub(crate) inst: InstCache,
+    pub(crate) counters: *mut VMFuncCounters,
+    /// This activation's first frame; `frame_sp == frames_base` means the entry function.
+    pub(crate) frames_base: *mut Frame,
+    /// Next free frame.
+    pub(crate) frame_sp: *mut Frame,
+    pub(crate) frames_end: *mut Frame,
+    /// Start of the store's frame stack (to publish `frame_top` before host calls).
+    pub(crate) frames_origin: *mut Frame,
+    pub(crate) frame_top: *mut usize,
+    pub(crate) stack_base: *mut Slot,
+    pub(crate) stack_end: *mut Slot,
+    pub(crate) store: *mut VMStoreContext,
+    pub(crate) stack_top: *mut usize,
+}
+
+#[inline(always)]
+unsafe fn rd<T: SlotValue>(fp: Fp, s: u16) -> T {
+    // SAFETY: the translator only emits slots inside the frame.
+    T::from_bits(unsafe { (*fp.add(s as usize)).bits })
+}
+
+#[inline(always)]
+unsafe fn wr<T: SlotValue>(fp: Fp, s: u16, v: T) {
+    // SAFETY: the translator only emits slots inside the frame, and the frame is ours.
+    unsafe { (*fp.add(s as usize)).bits = v.to_bits() }
+}
+
+#[inline(always)]
+unsafe fn slot(fp: Fp, s: u16) -> *mut Slot {
+    // SAFETY: the translator only emits slots inside the frame, so the offset stays in it.
+    unsafe { fp.add(s as usize) }
+}
+
+/// Records a trap and stops.
+#[cold]
+#[inline(never)]
+pub(crate) unsafe fn trap(cx: &mut Cx, t: Trap) -> Ret {
+    // SAFETY: `cx.store` is the live store context of this activation.
+    unsafe { (*cx.store).set_pending_error(anyhow::Error::new(t)) };
+    exit(Exit::Trap)
+}
+
+/// Records an error and stops.
+#[cold]
+#[inline(never)]
+unsafe fn fail(cx: &mut Cx, e: anyhow::Error) -> Ret {
+    // SAFETY: `cx.store` is the live store context of this activation.
+    unsafe { (*cx.store).set_pending_error(e) };
+    exit(Exit::Trap)
+}
+
+/// The target of a taken conditional branch whose offset is the op's last field (the
+/// op is `size` bytes).
+///
+/// An empty `asm!` on the taken path keeps it a real branch: otherwise LLVM may turn it
+/// into a conditional move of the next `pc`, and then every following op waits for the
+/// condition's data instead of running ahead on the predicted path (seen: mandelbrot
+/// 27% slower). The asm emits no instruction.
+#[inline(always)]
+unsafe fn taken(pc: Pc, size: usize) -> Pc {
+    #[cfg(tierwasm_tail_dispatch)]
+    // SAFETY: an empty assembly block with no operands: it does nothing at run time.
+    unsafe {
+        core::arch::asm!("", options(nomem, nostack, preserves_flags))
+    };
+    // SAFETY: the op's last 4 bytes are its branch offset, resolved by the translator to
+    // an op boundary of the same function.
+    unsafe {
+        let off = ptr::read_unaligned(pc.add(size - 4).cast::<i32>());
+        pc.offset(off as isize)
+    }
+}
+
+/// The target of a taken branch.
+#[inline(always)]
+unsafe fn branch(pc: Pc, off: i32, cx: &mut Cx) -> Pc {
+    // Loop iterations are counted by `loop_header` ops, only where tiering wants them.
+    let _ = cx;
+    // SAFETY: the translator resolved `off` to an op boundary of the same function.
+    unsafe { pc.offset(off as isize) }
+}
+
+// ---------------------------------------------------------------------------------
+// Handler-defining macros. Each expands to one `unsafe fn` with the handler signature.
+// ---------------------------------------------------------------------------------
+
+macro_rules! handler {
+    ($name:ident($pc:ident, $fp:ident, $cx:ident, $mem:ident, $len:ident) $body:block) => {
+        #[allow(unused_variables, unused_mut)]
+        pub(crate) unsafe fn $name($pc: Pc, $fp: Fp, $cx: &mut Cx, $mem: Mem, $len: usize) -> Ret {
+            // SAFETY: the handler invariants in the module documentation hold for every
+            // op the translator emits; the body only touches the frame, memory 0 within
+            // bounds it checks, and VM structures of the current instance.
+            unsafe { $body }
+        }
+    };
+}
+
+macro_rules! binop {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b: $t = rd(fp, o.b);
+            wr(fp, o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! binop_imm {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b: $t = o.imm as $t;
+            wr(fp, o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! binop_trap {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b: $t = rd(fp, o.b);
+            match $e {
+                Ok(v) => wr(fp, o.dst, v),
+                Err(t) => return trap(cx, t),
+            }
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! binop_imm_trap {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b: $t = o.imm as $t;
+            match $e {
+                Ok(v) => wr(fp, o.dst, v),
+                Err(t) => return trap(cx, t),
+            }
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! unop {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            wr(fp, o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! unop_trap {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            match $e {
+                Ok(v) => wr(fp, o.dst, v),
+                Err(t) => return trap(cx, t),
+            }
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! br_cmp {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b: $t = rd(fp, o.b);
+            let next_pc = if $e { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
+            next!(next_pc, fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! br_cmp_imm {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b: $t = o.imm as $t;
+            let next_pc = if $e { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
+            next!(next_pc, fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! load {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr, |$v:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            let $v = ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>());
+            wr::<u64>(fp, o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! store {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), rd::<u64>(fp, o.src) as $raw);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! load_fused {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr, |$o:ident, $fp:ident| $addr:expr, |$v:ident| $e:expr) => {
+        handler!($name(pc, $fp, cx, mem, len) {
+            let $o = op::$Op::decode(pc);
+            let ea = ($addr) as u64 + $o.offset as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            let $v = ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>());
+            wr::<u64>($fp, $o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! store_fused {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr, |$o:ident, $fp:ident| $addr:expr) => {
+        handler!($name(pc, $fp, cx, mem, len) {
+            let $o = op::$Op::decode(pc);
+            let ea = ($addr) as u64 + $o.offset as u64;
+            if ea + $n > len as u64 {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), rd::<u64>($fp, $o.src) as $raw);
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! float_imm {
+    ($name:ident, $Op:ident, $t:ty, $bits:ty, |$a:ident, $b:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b = <$t>::from_bits(o.imm as $bits);
+            wr(fp, o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+macro_rules! ternop {
+    ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident, $c:ident| $e:expr) => {
+        handler!($name(pc, fp, cx, mem, len) {
+            let o = op::$Op::decode(pc);
+            let $a: $t = rd(fp, o.a);
+            let $b: $t = rd(fp, o.b);
+            let $c: $t = rd(fp, o.c);
+            wr(fp, o.dst, $e);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+        });
+    };
+}
+
+// After the macros: `macro_rules!` definitions are visible only to code that follows.
+mod calls;
+mod control;
+mod fused;
+mod memory;
+mod numeric;
+
+pub(crate) use calls::*;
+pub(crate) use control::*;
+pub(crate) use fused::*;
+pub(crate) use memory::*;
+pub(crate) use numeric::*;

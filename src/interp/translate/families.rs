@@ -1,0 +1,446 @@
+//! Operator families: one method per kind of operator (binary ops with their immediate
+//! and fused forms, comparisons, unary ops, loads, stores).
+
+use super::Translator;
+use super::select::*;
+use super::stack::Operand;
+use crate::interp::encode::{Encoder, Staged};
+use crate::interp::ops::{Op, OpCode};
+
+impl Translator<'_> {
+    /// Emits `rr` on operands `a` and `b`, popped from positions `pos` and `pos + 1`,
+    /// into a new temp; returns the op's start and the operands' slots.
+    fn emit_rr(&mut self, rr: RR, a: Operand, b: Operand, pos: usize) -> (usize, u16, u16) {
+        let a = self.slot_of(a, pos);
+        let b = self.slot_of(b, pos + 1);
+        let dst = self.push_temp();
+        (rr(&mut self.enc, dst, a, b), a, b)
+    }
+
+    pub(super) fn emit_imm(&mut self, form: ImmForm, dst: u16, a: u16, imm: i32) -> usize {
+        match form {
+            ImmForm::Op(ri) => ri(&mut self.enc, dst, a, imm),
+            ImmForm::I32AddImm => self.emit_i32_add_imm(dst, a, imm),
+            ImmForm::None => unreachable!("checked by the caller"),
+        }
+    }
+
+    pub(super) fn binop(&mut self, rr: RR, imm: ImmForm, width: Width, commutative: bool) {
+        let b = self.stack.pop();
+        let a = self.stack.pop();
+        let pos = self.stack.len();
+        if !matches!(imm, ImmForm::None) && !self.options.plain {
+            if let Operand::Const(c) = b
+                && let Some(i) = width.imm(c)
+            {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                let start = self.emit_imm(imm, dst, a, i);
+                return self.produced(start, None);
+            }
+            if let (true, Operand::Const(c)) = (commutative, a)
+                && let Some(i) = width.imm(c)
+            {
+                let b = self.slot_of(b, pos + 1);
+                let dst = self.push_temp();
+                let start = self.emit_imm(imm, dst, b, i);
+                return self.produced(start, None);
+            }
+        }
+        let (start, ..) = self.emit_rr(rr, a, b, pos);
+        self.produced(start, None);
+    }
+
+    /// `i32.add`: multiply-add when the product was just computed.
+    pub(super) fn i32_add(&mut self) {
+        if let Some((product, c)) = self.fuse_operand(OpCode::I32Mul) {
+            let Op::I32Mul(m) = product else {
+                unreachable!("fuse_operand returns the op asked for")
+            };
+            let dst = self.push_temp();
+            let start = self.enc.i32_mul_add(dst, m.a, m.b, c);
+            return self.produced(start, None);
+        }
+        self.binop(Encoder::i32_add, ImmForm::I32AddImm, Width::W32, true);
+    }
+
+    /// `i32.xor`: rotate-xor when one operand was just rotated by a constant.
+    pub(super) fn i32_xor(&mut self) {
+        if let Some((rotate, b)) = self.fuse_operand(OpCode::I32RotlImm) {
+            let Op::I32RotlImm(r) = rotate else {
+                unreachable!("fuse_operand returns the op asked for")
+            };
+            let dst = self.push_temp();
+            let start = self.enc.i32_rotl_imm_xor(dst, r.a, r.imm, b);
+            return self.produced(start, None);
+        }
+        self.binop(
+            Encoder::i32_xor,
+            ImmForm::Op(Encoder::i32_xor_imm),
+            Width::W32,
+            true,
+        );
+    }
+
+    /// `i32.and` with a constant mask right after `i32.shr_u` by a constant: one op.
+    pub(super) fn i32_and(&mut self) {
+        let b = self.stack.get(self.stack.len() - 1);
+        let a = self.stack.get(self.stack.len() - 2);
+        let pos = self.stack.len() - 2;
+        if let Operand::Const(mask) = b
+            && self
+                .retargetable(a, pos)
+                .is_some_and(|l| l.op == OpCode::I32ShrUImm)
+        {
+            self.stack.pop();
+            self.stack.pop();
+            let Some(Op::I32ShrUImm(shift)) = self.take_producer(a, pos, OpCode::I32ShrUImm) else {
+                unreachable!("checked")
+            };
+            let dst = self.push_temp();
+            let start = self
+                .enc
+                .i32_shr_u_and_imm(dst, shift.a, shift.imm, mask as i32);
+            return self.produced(start, None);
+        }
+        self.binop(
+            Encoder::i32_and,
+            ImmForm::Op(Encoder::i32_and_imm),
+            Width::W32,
+            true,
+        );
+    }
+
+    /// Float binary ops: constants become 64- or 32-bit immediates, and an add or
+    /// subtract of the product just computed becomes one multiply-add op.
+    pub(super) fn float_binop(&mut self, wide: bool, kind: FloatOp) {
+        let b = self.stack.pop();
+        let a = self.stack.pop();
+        let pos = self.stack.len();
+        let mul = if wide { OpCode::F64Mul } else { OpCode::F32Mul };
+        if matches!(kind, FloatOp::Add | FloatOp::Sub) {
+            // The product is one operand; the other must not need materialising (its
+            // slot could be one the product's operands still need).
+            let product = [(b, pos + 1, a, pos, false), (a, pos, b, pos + 1, true)]
+                .into_iter()
+                .find(|&(p, ppos, other, _, _)| {
+                    !matches!(other, Operand::Const(_))
+                        && self.retargetable(p, ppos).is_some_and(|l| l.op == mul)
+                });
+            if let Some((p, ppos, other, opos, product_first)) = product {
+                let (ma, mb) = match self.take_producer(p, ppos, mul) {
+                    Some(Op::F64Mul(m)) => (m.a, m.b),
+                    Some(Op::F32Mul(m)) => (m.a, m.b),
+                    _ => unreachable!("checked"),
+                };
+                let c = self.slot_of(other, opos);
+                let dst = self.push_temp();
+                let f = match (kind, product_first, wide) {
+                    (FloatOp::Add, _, true) => Encoder::f64_mul_add,
+                    (FloatOp::Sub, true, true) => Encoder::f64_mul_sub,
+                    (FloatOp::Sub, false, true) => Encoder::f64_mul_rsub,
+                    (FloatOp::Add, _, false) => Encoder::f32_mul_add,
+                    (FloatOp::Sub, true, false) => Encoder::f32_mul_sub,
+                    _ => Encoder::f32_mul_rsub,
+                };
+                let start = f(&mut self.enc, dst, ma, mb, c);
+                return self.produced(start, None);
+            }
+        }
+        // With a constant operand: (op, op with the constant on the left).
+        let imm: Option<(RI64, Option<RI64>)> = match (wide, kind) {
+            (true, FloatOp::Add) => Some((Encoder::f64_add_imm, Some(Encoder::f64_add_imm))),
+            (true, FloatOp::Sub) => Some((Encoder::f64_sub_imm, Some(Encoder::f64_rsub_imm))),
+            (true, FloatOp::Mul) => Some((Encoder::f64_mul_imm, Some(Encoder::f64_mul_imm))),
+            (true, FloatOp::Div) => Some((Encoder::f64_div_imm, Some(Encoder::f64_rdiv_imm))),
+            (true, FloatOp::Lt) => Some((Encoder::f64_lt_imm, Some(Encoder::f64_gt_imm))),
+            (true, FloatOp::Gt) => Some((Encoder::f64_gt_imm, Some(Encoder::f64_lt_imm))),
+            (true, FloatOp::Le) => Some((Encoder::f64_le_imm, Some(Encoder::f64_ge_imm))),
+            (true, FloatOp::Ge) => Some((Encoder::f64_ge_imm, Some(Encoder::f64_le_imm))),
+            (false, FloatOp::Add) => Some((f32_add_imm, Some(f32_add_imm))),
+            (false, FloatOp::Sub) => Some((f32_sub_imm, Some(f32_rsub_imm))),
+            (false, FloatOp::Mul) => Some((f32_mul_imm, Some(f32_mul_imm))),
+            _ => None,
+        };
+        // f64 comparisons can fuse with a following branch.
+        let cond = match (wide, kind) {
+            (true, FloatOp::Eq) => Some(Cond::Eq),
+            (true, FloatOp::Ne) => Some(Cond::Ne),
+            (true, FloatOp::Lt) => Some(Cond::LtS),
+            (true, FloatOp::Gt) => Some(Cond::GtS),
+            (true, FloatOp::Le) => Some(Cond::LeS),
+            (true, FloatOp::Ge) => Some(Cond::GeS),
+            _ => None,
+        };
+        let spare = self.stack.slot_at(pos + 1);
+        if let (Some((right, left)), false) = (imm, self.options.plain) {
+            if let Operand::Const(c) = b {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                let start = right(&mut self.enc, dst, a, c as i64);
+                let cmp = cond.map(|cond| Cmp {
+                    ty: CmpTy::F64,
+                    cond,
+                    a,
+                    b: Rhs::F64(c, spare),
+                });
+                return self.produced(start, cmp);
+            }
+            if let (Some(left), Operand::Const(c)) = (left, a) {
+                let b = self.slot_of(b, pos + 1);
+                let dst = self.push_temp();
+                let start = left(&mut self.enc, dst, b, c as i64);
+                // The constant was on the left: the condition swaps.
+                let cmp = cond.map(|cond| Cmp {
+                    ty: CmpTy::F64,
+                    cond: cond.swap(),
+                    a: b,
+                    // `b` may be the temp at `pos + 1`; the constant's own slot is free.
+                    b: Rhs::F64(c, self.stack.slot_at(pos)),
+                });
+                return self.produced(start, cmp);
+            }
+        }
+        let rr = kind.rr(wide);
+        let (start, a, b) = self.emit_rr(rr, a, b, pos);
+        let cmp = cond.map(|cond| Cmp {
+            ty: CmpTy::F64,
+            cond,
+            a,
+            b: Rhs::Slot(b),
+        });
+        self.produced(start, cmp);
+    }
+
+    /// `a - b`: an add of `-b`, or a reverse subtract from a constant `a`.
+    pub(super) fn sub(&mut self, rr: RR, add_imm: ImmForm, rsub_imm: RI, width: Width) {
+        let b = self.stack.pop();
+        let a = self.stack.pop();
+        let pos = self.stack.len();
+        if let (Operand::Const(c), false) = (b, self.options.plain) {
+            let neg = (c as i64).wrapping_neg() as u64;
+            if let (Some(_), Some(i)) = (width.imm(c), width.imm(neg)) {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                let start = self.emit_imm(add_imm, dst, a, i);
+                return self.produced(start, None);
+            }
+        }
+        if let (Operand::Const(c), false) = (a, self.options.plain)
+            && let Some(i) = width.imm(c)
+        {
+            let b = self.slot_of(b, pos + 1);
+            let dst = self.push_temp();
+            let start = rsub_imm(&mut self.enc, dst, b, i);
+            return self.produced(start, None);
+        }
+        let (start, ..) = self.emit_rr(rr, a, b, pos);
+        self.produced(start, None);
+    }
+
+    pub(super) fn compare(&mut self, wide: bool, cond: Cond) {
+        let (rr, ri, width) = if wide {
+            (I64_CMP[cond.index()], I64_CMP_IMM, Width::W64)
+        } else {
+            (I32_CMP[cond.index()], I32_CMP_IMM, Width::W32)
+        };
+        let b = self.stack.pop();
+        let a = self.stack.pop();
+        let pos = self.stack.len();
+        if let (Operand::Const(c), false) = (b, self.options.plain)
+            && let Some(i) = width.imm(c)
+        {
+            let a = self.slot_of(a, pos);
+            let dst = self.push_temp();
+            let start = ri[cond.index()](&mut self.enc, dst, a, i);
+            return self.produced(
+                start,
+                Some(Cmp {
+                    ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
+                    cond,
+                    a,
+                    b: Rhs::Imm(i),
+                }),
+            );
+        }
+        if let (Operand::Const(c), false) = (a, self.options.plain)
+            && let Some(i) = width.imm(c)
+        {
+            let cond = cond.swap();
+            let b = self.slot_of(b, pos + 1);
+            let dst = self.push_temp();
+            let start = ri[cond.index()](&mut self.enc, dst, b, i);
+            return self.produced(
+                start,
+                Some(Cmp {
+                    ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
+                    cond,
+                    a: b,
+                    b: Rhs::Imm(i),
+                }),
+            );
+        }
+        let (start, a, b) = self.emit_rr(rr, a, b, pos);
+        self.produced(
+            start,
+            Some(Cmp {
+                ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
+                cond,
+                a,
+                b: Rhs::Slot(b),
+            }),
+        );
+    }
+
+    pub(super) fn unop(&mut self, f: Un) {
+        let a = self.stack.pop();
+        let pos = self.stack.len();
+        let a = self.slot_of(a, pos);
+        let dst = self.push_temp();
+        let start = f(&mut self.enc, dst, a);
+        self.produced(start, None);
+    }
+
+    pub(super) fn eqz(&mut self, wide: bool) {
+        let a = self.stack.pop();
+        let pos = self.stack.len();
+        let a = self.slot_of(a, pos);
+        let dst = self.push_temp();
+        let start = if wide {
+            self.enc.i64_eqz(dst, a)
+        } else {
+            self.enc.i32_eqz(dst, a)
+        };
+        self.produced(
+            start,
+            Some(Cmp {
+                ty: if wide { CmpTy::I64 } else { CmpTy::I32 },
+                cond: Cond::Eq,
+                a,
+                b: Rhs::Imm(0),
+            }),
+        );
+    }
+
+    pub(super) fn load(&mut self, kind: LoadKind, memarg: &wasmparser::MemArg) {
+        let offset = memarg.offset as u32;
+        let addr = self.stack.pop();
+        let pos = self.stack.len();
+        // Fuse the op that computed the address, when it is the previous one.
+        if let Some(last) = self.retargetable(addr, pos) {
+            let fused = match last.op {
+                OpCode::I32AddImm => kind.add_imm().map(|f| (f, None)),
+                OpCode::I32ShlImm => kind.shl().map(|f| (f, None)),
+                OpCode::I32Add => kind
+                    .add()
+                    .map(|f| (Encoder::load32_add_imm as LoadImm, Some(f))),
+                _ => None,
+            };
+            if let Some((imm_form, rr_form)) = fused {
+                let producer = self.take_producer(addr, pos, last.op).expect("checked");
+                let dst = self.push_temp();
+                let start = match (producer, rr_form) {
+                    (Op::I32Add(add), Some(f)) => f(&mut self.enc, dst, add.a, add.b, offset),
+                    (Op::I32AddImm(p), _) => imm_form(&mut self.enc, dst, p.a, p.imm, offset),
+                    (Op::I32ShlImm(p), _) => imm_form(&mut self.enc, dst, p.a, p.imm, offset),
+                    _ => unreachable!("the fusable producers are checked above"),
+                };
+                return self.produced(start, None);
+            }
+        }
+        let addr = self.slot_of(addr, pos);
+        let dst = self.push_temp();
+        // Two plain loads in a row become one pair op.
+        let first = match (kind, self.fusable_last()) {
+            (
+                LoadKind::L32,
+                Some(Staged {
+                    start,
+                    op: Op::Load32(f),
+                }),
+            ) => Some((
+                start,
+                f.dst,
+                f.addr,
+                f.offset,
+                Encoder::load32x2 as LoadPair,
+            )),
+            (
+                LoadKind::L64,
+                Some(Staged {
+                    start,
+                    op: Op::Load64(f),
+                }),
+            ) => Some((
+                start,
+                f.dst,
+                f.addr,
+                f.offset,
+                Encoder::load64x2 as LoadPair,
+            )),
+            _ => None,
+        };
+        if let Some((at, d1, a1, o1, pair)) = first {
+            self.enc.truncate(at);
+            let start = pair(&mut self.enc, d1, a1, o1, dst, addr, offset);
+            return self.produced(start, None);
+        }
+        let start = kind.plain()(&mut self.enc, dst, addr, offset);
+        self.produced(start, None);
+    }
+
+    pub(super) fn store(&mut self, kind: StoreKind, memarg: &wasmparser::MemArg) {
+        let offset = memarg.offset as u32;
+        let val = self.stack.pop();
+        let addr = self.stack.pop();
+        let pos = self.stack.len();
+        if let (Operand::Const(c), false) = (val, self.options.plain) {
+            let imm = match kind {
+                StoreKind::S8 | StoreKind::S32 => Some(c as u32 as i32),
+                StoreKind::S64 => i32::try_from(c as i64).ok(),
+                StoreKind::S16 => None,
+            };
+            type StoreImmOp = fn(&mut Encoder, u16, u32, i32) -> usize;
+            let f: Option<StoreImmOp> = match kind {
+                StoreKind::S8 => Some(Encoder::store8_imm),
+                StoreKind::S32 => Some(Encoder::store32_imm),
+                StoreKind::S64 => Some(Encoder::store64_imm),
+                StoreKind::S16 => None,
+            };
+            if let (Some(f), Some(imm)) = (f, imm) {
+                let addr = self.slot_of(addr, pos);
+                f(&mut self.enc, addr, offset, imm);
+                return;
+            }
+        }
+        // `addr = x + imm` computed just before: fuse (the value cannot be a temp made
+        // after it, and must not need materialising over the adder's operands).
+        if let (Some(f), false) = (kind.add_imm(), matches!(val, Operand::Const(_)))
+            && self
+                .retargetable(addr, pos)
+                .is_some_and(|l| l.op == OpCode::I32AddImm)
+        {
+            let Some(Op::I32AddImm(p)) = self.take_producer(addr, pos, OpCode::I32AddImm) else {
+                unreachable!("checked")
+            };
+            let val = self.slot_of(val, pos + 1);
+            f(&mut self.enc, p.a, p.imm, offset, val);
+            return;
+        }
+        if let (StoreKind::S32, false) = (kind, matches!(val, Operand::Const(_)))
+            && self
+                .retargetable(addr, pos)
+                .is_some_and(|l| l.op == OpCode::I32Add)
+        {
+            let Some(Op::I32Add(p)) = self.take_producer(addr, pos, OpCode::I32Add) else {
+                unreachable!("checked")
+            };
+            let val = self.slot_of(val, pos + 1);
+            self.enc.store32_add(p.a, p.b, offset, val);
+            return;
+        }
+        let addr = self.slot_of(addr, pos);
+        let val = self.slot_of(val, pos + 1);
+        kind.plain()(&mut self.enc, addr, offset, val);
+    }
+}
