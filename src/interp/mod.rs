@@ -27,10 +27,10 @@ pub use code::{FuncCode, ModuleCode};
 pub use stack::InterpStack;
 pub use translate::TranslateOptions;
 
-use crate::module::FuncIndex;
+use crate::module::{DefinedFuncIndex, FuncIndex};
 use crate::vm::{
     Trap, VMContext, VMFunctionContext, VMOpaqueContext, VMStoreContext, ValRaw,
-    catch_unwind_and_record, stack_limit,
+    catch_unwind_and_record, load_slot, stack_limit,
 };
 use core::ptr::NonNull;
 use exec::{Cx, Exit, InstCache};
@@ -44,7 +44,7 @@ use stack::Slot;
 /// `ModuleCode`, and `args` must hold `len` values as the array-call ABI says.
 pub unsafe extern "C" fn array_call_entry(
     callee: NonNull<VMOpaqueContext>,
-    _caller: NonNull<VMContext>,
+    caller: NonNull<VMContext>,
     args: NonNull<ValRaw>,
     len: usize,
 ) -> bool {
@@ -53,6 +53,21 @@ pub unsafe extern "C" fn array_call_entry(
         let f = callee.cast::<VMFunctionContext>().as_ptr();
         ((*f).vmctx.as_ptr(), (*f).func_index)
     };
+    // The tier seam: a reference made before the function's native code was published
+    // still leads to that code.
+    // SAFETY: the instance and its module's slot table outlive the instance's contexts;
+    // `func_index` is a defined function of it.
+    let entry = unsafe {
+        let imported = (*(*vmctx).header.instance).offsets().num_imported_funcs;
+        let d = DefinedFuncIndex::from_u32(func_index - imported);
+        load_slot((*vmctx).header.func_slots, d)
+    };
+    if !entry.is_null() {
+        // SAFETY: published code takes its instance's context and this call's arguments.
+        return unsafe {
+            ((*entry).array_call)(NonNull::new_unchecked(vmctx).cast(), caller, args, len)
+        };
+    }
     // SAFETY: the instance's header is initialised before any function can be called.
     let store = unsafe { (*vmctx).header.store_context };
     // SAFETY: forwarded from the caller; the store context outlives every call into its

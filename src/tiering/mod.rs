@@ -18,9 +18,10 @@ pub(crate) struct ModuleTiers {
     /// The tier seam: which native code runs each defined function (see
     /// `vm::FuncSlots`). Both tiers' direct calls read it.
     pub(crate) slots: FuncSlots,
-    /// Compiled functions (with `Tier::Jit`).
+    /// Compiled functions (with `Tier::Jit`): owns the executable memory that `slots`
+    /// points into, so it lives as long as any instance of the module.
     #[cfg(feature = "jit")]
-    pub(crate) jit: Option<crate::jit::CompiledModule>,
+    _jit: Option<crate::jit::CompiledModule>,
 }
 
 impl ModuleTiers {
@@ -59,20 +60,7 @@ impl ModuleTiers {
         let slots = FuncSlots::new(info.num_defined_funcs());
         #[cfg(feature = "jit")]
         if let Some(compiled) = &jit {
-            for d in info.defined_funcs() {
-                let Some(f) = compiled.funcs[d.index()] else {
-                    continue;
-                };
-                let wasm_call = crate::vm::VmPtr::from_raw(f.wasm_call.cast_mut().cast())
-                    .expect("compiled code has an address");
-                slots.publish(
-                    d,
-                    crate::vm::VMNativeEntry {
-                        array_call: f.array_call,
-                        wasm_call,
-                    },
-                );
-            }
+            publish(&slots, &info, compiled);
         }
         let interp = Arc::new(ModuleCode::new(info, sig_ids, options));
         if engine.config().eager_translation {
@@ -82,7 +70,7 @@ impl ModuleTiers {
             interp,
             slots,
             #[cfg(feature = "jit")]
-            jit,
+            _jit: jit,
         })
     }
 
@@ -111,6 +99,30 @@ impl ModuleTiers {
         Arc::as_ptr(&self.interp).cast()
     }
 }
+
+/// Publishes every function of `compiled` in `slots`: from then on, every call of it,
+/// from either tier, runs the compiled code.
+#[cfg(feature = "jit")]
+fn publish(slots: &FuncSlots, info: &ModuleInfo, compiled: &crate::jit::CompiledModule) {
+    for d in info.defined_funcs() {
+        let Some(f) = compiled.funcs[d.index()] else {
+            continue;
+        };
+        let wasm_call = crate::vm::VmPtr::from_raw(f.wasm_call.cast_mut().cast())
+            .expect("compiled code has an address");
+        let array_call = f.array_call;
+        slots.publish(
+            d,
+            crate::vm::VMNativeEntry {
+                array_call,
+                wasm_call,
+            },
+        );
+    }
+}
+
+#[cfg(all(test, feature = "jit"))]
+mod tests;
 
 /// What the tiers keep per store: the interpreter's value and frame stacks.
 pub(crate) struct StoreTiers {

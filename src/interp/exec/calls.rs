@@ -85,6 +85,10 @@ handler!(call(pc, fp, cx, mem, len) {
     // Fast path: translated callee, few locals, room on both stacks. Everything else
     // goes to `call_slow` by a tail call, so this handler needs no stack frame.
     let o = op::Call::decode(pc);
+    // The tier seam: a callee with published native code runs that instead.
+    if !cx.inst.native_entry(o.func).is_null() {
+        return call_published(pc, fp, cx, mem, len);
+    }
     let Some(code) = (*cx.inst.code).get(o.func) else {
         return call_slow(pc, fp, cx, mem, len);
     };
@@ -129,6 +133,34 @@ unsafe fn call_slow(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
     }
 }
 
+/// `call` of a function whose native code is published: through its array-call entry,
+/// with this instance's context.
+#[inline(never)]
+unsafe fn call_published(pc: Pc, fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) -> Ret {
+    // SAFETY: as for every handler; `pc` is a `call` op whose callee's slot is published,
+    // and a published slot is never cleared.
+    unsafe {
+        let o = op::Call::decode(pc);
+        let entry = *cx.inst.native_entry(o.func);
+        let code = &*cx.inst.code;
+        let (np, nr) = code.func_arity(o.func + cx.inst.num_imported_funcs);
+        let callee = ptr::NonNull::new_unchecked(cx.inst.vmctx).cast();
+        if !call_native(
+            entry.array_call,
+            callee,
+            fp.add(o.base as usize),
+            np,
+            nr,
+            cx,
+        ) {
+            return exit(Exit::Trap);
+        }
+        // The callee may have grown memory.
+        let (mem, len) = cx.inst.mem0();
+        next!(pc.add(op::Call::SIZE), fp, cx, mem, len)
+    }
+}
+
 #[allow(clippy::too_many_arguments)] // the handler state plus the call's shape, all in registers
 /// Calls through a function reference: in this loop when it is an interpreted wasm
 /// function (of any instance), through the array-call ABI otherwise.
@@ -157,6 +189,24 @@ unsafe fn call_ref(
                 cx.inst = InstCache::load(callee_vmctx);
             }
             let d = (*fctx).func_index - cx.inst.num_imported_funcs;
+            // The tier seam, as for direct calls (the reference predates publication).
+            let entry = cx.inst.native_entry(d);
+            if !entry.is_null() {
+                cx.inst = InstCache::load(caller_vmctx);
+                let callee = ptr::NonNull::new_unchecked(callee_vmctx).cast();
+                if !call_native(
+                    (*entry).array_call,
+                    callee,
+                    callee_fp,
+                    nparams,
+                    nresults,
+                    cx,
+                ) {
+                    return exit(Exit::Trap);
+                }
+                let (mem, len) = cx.inst.mem0();
+                next!(pc.add(size), fp, cx, mem, len)
+            }
             let code = match func_code(cx, d) {
                 Ok(c) => c,
                 Err(e) => {
@@ -171,7 +221,15 @@ unsafe fn call_ref(
             let (mem, len) = cx.inst.mem0();
             next!(code.code.as_ptr(), callee_fp, cx, mem, len)
         }
-        if !call_native(fref, callee_fp, nparams, nresults, cx) {
+        let f = &*fref;
+        if !call_native(
+            f.array_call,
+            f.vmctx.as_non_null(),
+            callee_fp,
+            nparams,
+            nresults,
+            cx,
+        ) {
             return exit(Exit::Trap);
         }
         let (mem, len) = cx.inst.mem0();
@@ -183,7 +241,8 @@ unsafe fn call_ref(
 /// arguments and results at `args`.
 #[inline(never)]
 unsafe fn call_native(
-    fref: *mut VMFuncRef,
+    array_call: VMArrayCallFn,
+    callee: ptr::NonNull<VMOpaqueContext>,
     args: Fp,
     nparams: usize,
     nresults: usize,
@@ -200,7 +259,7 @@ unsafe fn call_native(
         &mut heap
     };
     // SAFETY: `args..args+n` is inside the caller's frame (the translator reserved room
-    // for results); `fref` is live; the callee may re-enter the interpreter, which starts
+    // for results); `callee` is the live context `array_call` expects; the callee may re-enter the interpreter, which starts
     // its frames at `stack_top`, above every live slot of this activation.
     unsafe {
         for (i, v) in buf.iter_mut().enumerate().take(nparams) {
@@ -208,9 +267,8 @@ unsafe fn call_native(
         }
         *cx.stack_top = args.offset_from(cx.stack_base) as usize;
         *cx.frame_top = cx.frame_sp.offset_from(cx.frames_origin) as usize;
-        let f = &*fref;
-        let ok = (f.array_call)(
-            f.vmctx.as_non_null(),
+        let ok = array_call(
+            callee,
             ptr::NonNull::new_unchecked(cx.inst.vmctx),
             ptr::NonNull::new_unchecked(buf.as_mut_ptr()),
             n,

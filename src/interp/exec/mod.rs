@@ -20,11 +20,14 @@ use super::code::{FuncCode, ModuleCode};
 use super::dispatch::{Fp, Mem, Pc, Ret, exit, next};
 use super::ops::op;
 use super::stack::{Slot, SlotValue};
+use crate::module::DefinedFuncIndex;
 use crate::vm::{
-    FUNCTION_CONTEXT_MAGIC, Global, Memory, Table, Trap, VMContext, VMFuncCounters, VMFuncRef,
-    VMFunctionContext, VMRef, VMStoreContext, ValRaw,
+    FUNCTION_CONTEXT_MAGIC, Global, Memory, Table, Trap, VMArrayCallFn, VMContext, VMFuncCounters,
+    VMFuncRef, VMFunctionContext, VMNativeEntry, VMOpaqueContext, VMRef, VMStoreContext, ValRaw,
+    load_slot,
 };
 use core::ptr;
+use std::sync::atomic::AtomicPtr;
 
 /// Why the dispatch loop stopped.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -56,6 +59,8 @@ pub struct InstCache {
     tables: *const *mut Table,
     mem0: *mut Memory,
     counters: *mut VMFuncCounters,
+    /// The module's slot table (the tier seam, see `vm::FuncSlots`).
+    func_slots: *const AtomicPtr<VMNativeEntry>,
     num_imported_funcs: u32,
 }
 
@@ -82,9 +87,19 @@ impl InstCache {
                     ptr::null_mut()
                 },
                 counters: VMContext::field(vmctx, o.counters),
+                func_slots: (*vmctx).header.func_slots,
                 num_imported_funcs: o.num_imported_funcs,
             }
         }
+    }
+
+    /// The published native entry of defined function `d` of this instance's module, or
+    /// null while the interpreter runs it.
+    #[inline(always)]
+    pub fn native_entry(&self, d: u32) -> *mut VMNativeEntry {
+        // SAFETY: the slot table lives as long as the module, so as this instance; `d` is
+        // a defined function of it (checked by the translator or the function context).
+        unsafe { load_slot(self.func_slots, DefinedFuncIndex::from_u32(d)) }
     }
 
     /// Base and length of memory 0 (null and 0 without a memory).
