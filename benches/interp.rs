@@ -41,13 +41,7 @@ fn workloads() -> Vec<(String, i32, i64)> {
 fn translation(c: &mut Criterion) {
     let bytes = std::fs::read(wasm_dir().join("big.wasm")).unwrap();
     let engine = engine();
-    let code_bytes: usize = Module::new(&engine, &bytes)
-        .unwrap()
-        .info()
-        .bodies
-        .iter()
-        .map(|b| b.len())
-        .sum();
+    let code_bytes = Module::new(&engine, &bytes).unwrap().code_size();
     let mut g = c.benchmark_group("translate");
     g.throughput(Throughput::Bytes(code_bytes as u64));
     g.sample_size(20);

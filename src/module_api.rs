@@ -1,7 +1,7 @@
 //! `Module`: a validated, compiled-on-demand wasm module, bound to an engine.
 
 use crate::engine::Engine;
-use crate::module::{EntityType, ExportIndex, FuncType, ModuleInfo};
+use crate::module::{EntityType, ExportIndex, FuncIndex, FuncType, ModuleInfo};
 use crate::tiering::ModuleTiers;
 use crate::vm::{VMOffsets, VMSharedTypeIndex};
 use anyhow::{Context, Result};
@@ -117,7 +117,7 @@ impl Module {
     }
 
     /// The parsed module description.
-    pub fn info(&self) -> &ModuleInfo {
+    pub(crate) fn info(&self) -> &ModuleInfo {
         &self.inner.info
     }
 
@@ -166,9 +166,31 @@ impl Module {
     /// Disassembles the interpreter bytecode of function `func` (translating it if needed).
     pub fn disassemble(&self, func: u32) -> Result<String> {
         let info = &self.inner.info;
-        if func < info.num_imported_funcs || func as usize >= info.functions.len() {
-            anyhow::bail!("function {func} is not defined by this module");
+        match info.defined_func_index(FuncIndex::from_u32(func)) {
+            Some(d) if d.as_u32() < info.num_defined_funcs() => self.inner.tiers.disassemble(d),
+            _ => anyhow::bail!("function {func} is not defined by this module"),
         }
-        self.inner.tiers.disassemble(func - info.num_imported_funcs)
+    }
+
+    /// The function indices (imports first) of the functions the module defines.
+    pub fn defined_functions(&self) -> std::ops::Range<u32> {
+        let info = &self.inner.info;
+        info.num_imported_funcs..info.functions.len() as u32
+    }
+
+    /// The type of function `func` (imports first), if it exists.
+    pub fn function_type(&self, func: u32) -> Option<&FuncType> {
+        let info = &self.inner.info;
+        ((func as usize) < info.functions.len()).then(|| info.func_type(func))
+    }
+
+    /// Function `func`'s name for messages: its name-section name and index, or `#index`.
+    pub fn function_name(&self, func: u32) -> String {
+        self.inner.info.func_display_name(func)
+    }
+
+    /// Bytes of function bodies in the module's code section.
+    pub fn code_size(&self) -> usize {
+        self.inner.info.bodies.iter().map(|b| b.len()).sum()
     }
 }

@@ -33,7 +33,7 @@ fn check(op: &str, wat: &str, inputs: &[Vec<Val>]) {
     let (fused, plain) = (engine(false), engine(true));
     let module = Module::new(&fused, wat).unwrap();
     let text = module
-        .disassemble(module.info().num_imported_funcs)
+        .disassemble(module.defined_functions().start)
         .unwrap();
     assert!(text.contains(op), "expected `{op}` in:\n{text}");
     for args in inputs {

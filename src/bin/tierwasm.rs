@@ -590,22 +590,23 @@ fn explain(
 ) -> Result<ExitCode, Failure> {
     let engine = engine_args.engine()?;
     let module = load(&engine, file)?;
-    let info = module.info();
     let funcs: Vec<u32> = match func {
         Some(f) => vec![f],
-        None => (info.num_imported_funcs..info.functions.len() as u32).collect(),
+        None => module.defined_functions().collect(),
     };
     for f in funcs {
         out!(
             "function {} {}:",
-            info.func_display_name(f),
-            info.func_type(f)
+            module.function_name(f),
+            module
+                .function_type(f)
+                .ok_or_else(|| anyhow::anyhow!("function {f} does not exist"))?
         );
         for line in module.disassemble(f)?.lines() {
             out!("{line}");
         }
     }
-    let wasm_code: usize = info.bodies.iter().map(|b| b.len()).sum();
+    let wasm_code = module.code_size();
     out!(
         "code: {wasm_code} wasm bytes -> {} bytecode bytes",
         module.bytecode_size()

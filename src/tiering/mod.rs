@@ -89,8 +89,8 @@ impl ModuleTiers {
     }
 
     /// The interpreter bytecode of defined function `d` as text (translating it first).
-    pub(crate) fn disassemble(&self, d: u32) -> Result<String> {
-        let code = self.interp.translate(d)?;
+    pub(crate) fn disassemble(&self, d: DefinedFuncIndex) -> Result<String> {
+        let code = self.interp.translate(d.as_u32())?;
         Ok(interp::disasm::disassemble(&code.code))
     }
 
