@@ -14,9 +14,9 @@ use super::values::Val;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreOpaque};
 use crate::vm::component::{
     self as vmc, FLAG_MAY_ENTER, FLAG_MAY_LEAVE, VMComponentContext, VMComponentContextBox,
-    VMComponentOffsets, VMLowering,
+    VMLowering,
 };
-use crate::vm::{VMContext, VMFuncRef, VMOpaqueContext, ValRaw};
+use crate::vm::{VMContext, VMOpaqueContext, ValRaw};
 use anyhow::{Result, bail};
 use core::ptr::NonNull;
 use smallvec::{SmallVec, smallvec};
@@ -108,37 +108,24 @@ impl Func {
     }
 }
 
-/// The [`AbiCx`] of component instance `instance` with canonical options `options`.
-///
-/// # Safety
-/// `vmctx` must be the live context of `instance`, laid out by `offsets`.
-pub(crate) unsafe fn abi_cx(
+/// The [`AbiCx`] of component instance `instance` (whose context is `vmctx`) with
+/// canonical options `options`.
+pub(crate) fn abi_cx(
     store: NonNull<StoreOpaque>,
     instance: u32,
-    vmctx: NonNull<VMComponentContext>,
-    offsets: &VMComponentOffsets,
+    vmctx: &VMComponentContextBox,
     options: &CanonOptions,
     adapter: bool,
 ) -> AbiCx {
-    // SAFETY: forwarded to the caller; slots are filled before any code can use them.
-    unsafe {
-        AbiCx {
-            store,
-            instance,
-            memory: options
-                .memory
-                .and_then(|m| NonNull::new(vmc::memory(vmctx, offsets, m))),
-            realloc: options.realloc.and_then(|r| {
-                NonNull::new(*VMComponentContextBox::field::<*mut VMFuncRef>(
-                    vmctx,
-                    offsets.realloc(r),
-                ))
-            }),
-            encoding: options.encoding,
-            adapter,
-            scope: 0,
-            bridge: None,
-        }
+    AbiCx {
+        store,
+        instance,
+        memory: options.memory.and_then(|m| vmctx.memory(m)),
+        realloc: options.realloc.and_then(|r| vmctx.realloc(r)),
+        encoding: options.encoding,
+        adapter,
+        scope: 0,
+        bridge: None,
     }
 }
 
@@ -290,6 +277,10 @@ pub(crate) fn call_lifted_with<R>(
         let vmctx = data.vmctx.as_ptr();
         let l = &def.lifts[lift_index as usize];
         let ty = &*l.ty;
+        let post_return = l
+            .options
+            .post_return
+            .and_then(|p| data.vmctx.post_return(p));
         if let Some(what) = l.options.unsupported {
             bail!("unsupported: calling a function lifted with {what}");
         }
@@ -300,7 +291,7 @@ pub(crate) fn call_lifted_with<R>(
             return Err(trap("cannot enter component instance"));
         }
         let adapter = bridge.is_some();
-        let mut cx = abi_cx(store, instance, vmctx, &def.offsets, &l.options, adapter);
+        let mut cx = abi_cx(store, instance, &data.vmctx, &l.options, adapter);
         cx.scope = scope;
         cx.bridge = bridge;
 
@@ -328,19 +319,15 @@ pub(crate) fn call_lifted_with<R>(
         let result = lift(&mut cx, ty, &flat)?;
 
         // Post-return, with the core results; it may not call out.
-        if let Some(p) = l.options.post_return {
-            let f =
-                *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, def.offsets.post_return(p));
-            if let Some(f) = NonNull::new(f) {
-                let mut buf = flat[..n_results].to_vec();
-                if buf.is_empty() {
-                    buf.push(ValRaw::zero());
-                }
-                vmc::set_flag(vmctx, FLAG_MAY_LEAVE | FLAG_MAY_ENTER, false);
-                let r = crate::func::invoke(store, f, &mut buf);
-                vmc::set_flag(vmctx, FLAG_MAY_LEAVE | FLAG_MAY_ENTER, true);
-                r?;
+        if let Some(f) = post_return {
+            let mut buf = flat[..n_results].to_vec();
+            if buf.is_empty() {
+                buf.push(ValRaw::zero());
             }
+            vmc::set_flag(vmctx, FLAG_MAY_LEAVE | FLAG_MAY_ENTER, false);
+            let r = crate::func::invoke(store, f, &mut buf);
+            vmc::set_flag(vmctx, FLAG_MAY_LEAVE | FLAG_MAY_ENTER, true);
+            r?;
         }
         Ok(result)
     }

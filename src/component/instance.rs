@@ -12,8 +12,8 @@ use super::resources::ResourceType;
 use super::store::{ComponentInstanceData, FuncData, GuestResource, LoweringInfo, LoweringTarget};
 use super::types::{FlatType, ResourceKey};
 use crate::store::{AsContext, StoreContextMut, StoreId};
-use crate::vm::component::{VMComponentContextBox, VMLowering, VMTrampolineContext};
-use crate::vm::{VMArrayCallFn, VMFuncRef, VMOpaqueContext, VmBox, VmPtr};
+use crate::vm::component::{VMComponentContextBox, VMLowering};
+use crate::vm::{VMArrayCallFn, VMFuncRef, VmBox, VmPtr};
 use crate::{Extern, Module};
 use anyhow::{Context, Result, anyhow, bail};
 use core::ptr::NonNull;
@@ -391,10 +391,6 @@ fn run_init<T>(
     init: &Init,
 ) -> Result<()> {
     let store_id = store.opaque().id;
-    let vmctx = store.opaque().components.instances[index as usize]
-        .vmctx
-        .as_ptr();
-    let offsets = &def.offsets;
     match init {
         Init::Import(i) => {
             let (name, ty) = &def.imports[*i as usize];
@@ -604,11 +600,9 @@ fn run_init<T>(
                 dtor,
             });
             let rt = ResourceType::guest(store_id, g);
-            // SAFETY: `vmctx` is this instance's live context, laid out by `offsets`.
-            unsafe {
-                *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.resource_dtor(*r)) =
-                    dtor.map_or(core::ptr::null_mut(), NonNull::as_ptr);
-            }
+            o.components.instances[index as usize]
+                .vmctx
+                .set_resource_dtor(*r, dtor);
             bind(
                 &mut o.components.instances[index as usize].resources,
                 rdef.key,
@@ -618,7 +612,7 @@ fn run_init<T>(
         }
         Init::Lift(l) => {
             let ldef = &def.lifts[*l as usize];
-            fill_options(store, def, vmctx, env, &ldef.options)?;
+            fill_options(store, def, index, env, &ldef.options)?;
             let core = env
                 .core_funcs
                 .get(ldef.core_func as usize)
@@ -640,7 +634,7 @@ fn run_init<T>(
             let (array_call, sig): (VMArrayCallFn, (Vec<FlatType>, Vec<FlatType>)) = match tdef {
                 TrampolineDef::Lower(lw) => {
                     let ldef = &def.lowerings[lw as usize];
-                    fill_options(store, def, vmctx, env, &ldef.options)?;
+                    fill_options(store, def, index, env, &ldef.options)?;
                     let func = *env
                         .funcs
                         .get(ldef.func as usize)
@@ -662,33 +656,27 @@ fn run_init<T>(
                     let (callee, data) =
                         lowering_callee(unsafe { &*target.as_ptr() }, target.as_ptr());
                     let store_ptr = store.raw().cast::<crate::store::StoreOpaque>();
-                    // SAFETY: `vmctx` is this instance's live context, whose option slots
-                    // `fill_options` just filled.
-                    let cx =
-                        unsafe { abi_cx(store_ptr, index, vmctx, offsets, &ldef.options, false) };
+                    // The option slots `fill_options` just filled.
+                    let vmctx = &store.opaque().components.instances[index as usize].vmctx;
+                    let cx = abi_cx(store_ptr, index, vmctx, &ldef.options, false);
                     let info = VmBox::new(LoweringInfo {
                         ty: ldef.ty.clone(),
                         cx,
                     });
-                    // SAFETY: `vmctx` is live and laid out by `offsets`; `data` and `info`
-                    // stay alive in the instance's data as long as the instance.
-                    unsafe {
-                        let l =
-                            VMComponentContextBox::field::<VMLowering>(vmctx, offsets.lowering(lw));
-                        l.write(VMLowering {
+                    let inst = &mut store.opaque_mut().components.instances[index as usize];
+                    // `data` and `info` stay alive in the instance's data as long as the
+                    // instance.
+                    inst.vmctx.set_lowering(
+                        lw,
+                        *t,
+                        VMLowering {
                             callee,
                             data,
                             info: info.as_ptr().cast_const().cast(),
-                        });
-                        let ctx = VMComponentContextBox::field::<VMTrampolineContext>(
-                            vmctx,
-                            offsets.trampoline_ctx(*t),
-                        );
-                        (*ctx).lowering = l;
-                    }
-                    let data = &mut store.opaque_mut().components.instances[index as usize];
-                    data.lowering_data.push(target);
-                    data.lowering_info.push(info);
+                        },
+                    );
+                    inst.lowering_data.push(target);
+                    inst.lowering_info.push(info);
                     (lowering_trampoline, ldef.ty.lowered_core_signature())
                 }
                 TrampolineDef::ResourceNew(_) => (
@@ -712,30 +700,21 @@ fn run_init<T>(
                 ),
             };
             let type_index = store.engine().signature_id(&core_ty);
-            // SAFETY: `vmctx` is live and laid out by `offsets`; the trampoline context
-            // was written when the context was made.
-            let funcref = unsafe {
-                let ctx = VMComponentContextBox::field::<VMOpaqueContext>(
-                    vmctx,
-                    offsets.trampoline_ctx(*t),
-                );
-                let fref =
-                    VMComponentContextBox::field::<VMFuncRef>(vmctx, offsets.trampoline_ref(*t));
-                // Lowerings get a compiled wasm-call entry when the engine compiles code.
-                let wasm_call = match tdef {
-                    TrampolineDef::Lower(_) => {
-                        crate::tiering::lowering_trampoline(store.engine(), &core_ty)
-                    }
-                    _ => None,
-                };
-                fref.write(VMFuncRef {
-                    array_call,
-                    wasm_call: wasm_call.and_then(|p| VmPtr::from_raw(p.cast_mut().cast())),
-                    type_index,
-                    vmctx: VmPtr::new(NonNull::new_unchecked(ctx)),
-                });
-                NonNull::new_unchecked(fref)
+            // Lowerings get a compiled wasm-call entry when the engine compiles code.
+            let wasm_call = match tdef {
+                TrampolineDef::Lower(_) => {
+                    crate::tiering::lowering_trampoline(store.engine(), &core_ty)
+                }
+                _ => None,
             };
+            let funcref = store.opaque_mut().components.instances[index as usize]
+                .vmctx
+                .set_trampoline(
+                    *t,
+                    array_call,
+                    wasm_call.and_then(|p| VmPtr::from_raw(p.cast_mut().cast())),
+                    type_index,
+                );
             env.core_funcs
                 .push(crate::Func::from_raw(store_id, funcref));
         }
@@ -784,47 +763,48 @@ fn check_core_signature<T>(
 fn fill_options<T>(
     store: &mut StoreContextMut<'_, T>,
     def: &ComponentDef,
-    vmctx: NonNull<crate::vm::component::VMComponentContext>,
+    index: u32,
     env: &Env,
     options: &super::parse::CanonOptions,
 ) -> Result<()> {
-    let offsets = &def.offsets;
     let missing = || anyhow!("canonical option index out of range");
-    // SAFETY: `vmctx` is live and laid out by `offsets`; each slot index comes from
-    // `def`, so it is inside its array.
-    unsafe {
-        if let Some(m) = options.memory {
-            let mem = env
-                .core_memories
-                .get(def.memories[m as usize] as usize)
-                .ok_or_else(missing)?;
-            *VMComponentContextBox::field::<*mut crate::vm::VMMemoryDefinition>(
-                vmctx,
-                offsets.memory(m),
-            ) = mem.ptr(store.opaque())?.as_ptr().cast(); // `def` is its first field
-        }
-        if let Some(r) = options.realloc {
-            let f = env
-                .core_funcs
-                .get(def.reallocs[r as usize] as usize)
-                .ok_or_else(missing)?;
-            check_core_signature(
-                store,
-                f.funcref,
-                (vec![FlatType::I32; 4], vec![FlatType::I32]),
-                "realloc",
-            )?;
-            *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.realloc(r)) =
-                f.funcref.as_ptr();
-        }
-        if let Some(p) = options.post_return {
-            let f = env
-                .core_funcs
-                .get(def.post_returns[p as usize] as usize)
-                .ok_or_else(missing)?;
-            *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.post_return(p)) =
-                f.funcref.as_ptr();
-        }
+    if let Some(m) = options.memory {
+        let mem = env
+            .core_memories
+            .get(def.memories[m as usize] as usize)
+            .ok_or_else(missing)?;
+        // `def` is the first field of the memory.
+        let def_ptr = mem.ptr(store.opaque())?.cast();
+        let o = store.opaque_mut();
+        o.components.instances[index as usize]
+            .vmctx
+            .set_memory(m, def_ptr);
+    }
+    if let Some(r) = options.realloc {
+        let f = env
+            .core_funcs
+            .get(def.reallocs[r as usize] as usize)
+            .ok_or_else(missing)?;
+        check_core_signature(
+            store,
+            f.funcref,
+            (vec![FlatType::I32; 4], vec![FlatType::I32]),
+            "realloc",
+        )?;
+        let o = store.opaque_mut();
+        o.components.instances[index as usize]
+            .vmctx
+            .set_realloc(r, f.funcref);
+    }
+    if let Some(p) = options.post_return {
+        let f = env
+            .core_funcs
+            .get(def.post_returns[p as usize] as usize)
+            .ok_or_else(missing)?;
+        let o = store.opaque_mut();
+        o.components.instances[index as usize]
+            .vmctx
+            .set_post_return(p, f.funcref);
     }
     Ok(())
 }
