@@ -36,6 +36,7 @@
 //! ```
 
 mod abi;
+mod def;
 mod func;
 mod host;
 mod instance;
@@ -52,11 +53,11 @@ mod values;
 pub mod wave;
 
 pub use abi::{AbiCx, FlatSrc};
+pub use def::StringEncoding;
 pub use func::Func;
 pub use host::HostFunc;
 pub use instance::Instance;
 pub use linker::{Linker, LinkerInstance};
-pub use parse::StringEncoding;
 pub use resources::{Resource, ResourceAny, ResourceTable, ResourceType};
 pub use typed::{ComponentNamedList, ComponentType, Lift, Lower, TypedFunc};
 pub use types::{FuncType, Type};
