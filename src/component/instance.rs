@@ -4,7 +4,7 @@
 //! types, and laying out the instance's `VMComponentContext`.
 
 use super::func::{
-    Func, abi_cx, lowering_callee, lowering_trampoline, resource_drop_trampoline,
+    Func, Options, lowering_callee, lowering_trampoline, resource_drop_trampoline,
     resource_new_trampoline, resource_rep_trampoline, unsupported_trampoline,
 };
 use super::parse::{ComponentDef, CoreKind, EntityTy, Init, ItemRef, Kind, TrampolineDef};
@@ -162,7 +162,7 @@ impl Instance {
         &self,
         store: impl AsContext,
         name: &str,
-    ) -> Result<super::typed::TypedFunc<P, R>>
+    ) -> Result<super::TypedFunc<P, R>>
     where
         P: super::typed::ComponentNamedList + super::typed::Lower,
         R: super::typed::ComponentNamedList + super::typed::Lift,
@@ -733,7 +733,7 @@ fn init_trampoline<T>(
                 FuncData::Host(h, _) => {
                     let o = store.opaque();
                     let resources = &o.components.instances[index as usize].resources;
-                    super::host::typecheck_func(h, &ldef.ty, &|k| resources.get(&k).copied())
+                    super::func::typecheck_func(h, &ldef.ty, &|k| resources.get(&k).copied())
                         .context("host function type mismatch")?;
                     LoweringTarget::Host(h.clone())
                 }
@@ -745,7 +745,7 @@ fn init_trampoline<T>(
             let store_ptr = store.raw().cast::<crate::store::StoreOpaque>();
             // The option slots `fill_options` just filled.
             let vmctx = &store.opaque().components.instances[index as usize].vmctx;
-            let cx = abi_cx(store_ptr, index, vmctx, &ldef.options, false);
+            let cx = Options::new(store_ptr, index, vmctx, &ldef.options, false);
             let info = VmBox::new(LoweringInfo {
                 ty: ldef.ty.clone(),
                 cx,

@@ -2,7 +2,7 @@
 //! nested instances, and instantiates components against them.
 
 use super::Component;
-use super::host::HostFunc;
+use super::func::HostFunc;
 use super::instance::{Exports, Instance, Item, instantiate};
 use super::parse::EntityTy;
 use super::resources::ResourceType;

@@ -2,8 +2,11 @@
 //! canonical ABI, and the host-side views of resource values (`Resource<T>` for
 //! host-defined types, `ResourceAny` for any type, `ResourceTable` to keep host state).
 
-use crate::store::StoreId;
+use crate::store::{StoreId, StoreOpaque};
+use crate::vm::ValRaw;
+use crate::vm::component::{self as vmc, FLAG_MAY_ENTER};
 use anyhow::{Result, anyhow, bail};
+use core::ptr::NonNull;
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
@@ -207,6 +210,126 @@ pub(crate) struct CallScope {
     pub(crate) host_borrows: Vec<u32>,
 }
 
+/// The scope of calls whose types hold no handles (none is pushed for them).
+pub(crate) const NO_SCOPE: usize = usize::MAX;
+
+/// Runs `f` inside a new call scope when the call's types hold handles (borrows need
+/// one); otherwise directly, with [`NO_SCOPE`].
+pub(crate) fn with_scope<R>(
+    store: NonNull<StoreOpaque>,
+    needed: bool,
+    f: impl FnOnce(usize) -> Result<R>,
+) -> Result<R> {
+    if !needed {
+        return f(NO_SCOPE);
+    }
+    let scope = push_scope(store);
+    let r = f(scope);
+    pop_scope(store, scope, r)
+}
+
+/// Opens a call scope; returns its index.
+pub(crate) fn push_scope(store: NonNull<StoreOpaque>) -> usize {
+    // SAFETY: the store is live; the borrow is short.
+    let scopes = unsafe { &mut (*store.as_ptr()).components.scopes };
+    scopes.push(CallScope::default());
+    scopes.len() - 1
+}
+
+/// Closes call scope `scope`: the callee must have dropped every borrow it received,
+/// and what was lent is released. Returns `result`, or the scope's own trap.
+pub(crate) fn pop_scope<R>(
+    store: NonNull<StoreOpaque>,
+    scope: usize,
+    result: Result<R>,
+) -> Result<R> {
+    // SAFETY: the store is live; no other borrow of it is held.
+    let c = unsafe { &mut (*store.as_ptr()).components };
+    let Some(s) = c.scopes.pop() else {
+        return result;
+    };
+    debug_assert_eq!(c.scopes.len(), scope);
+    for (inst, i) in s.lenders {
+        if let Ok(h) = c.instances[inst as usize].handles.get_mut(i) {
+            h.lends = h.lends.saturating_sub(1);
+        }
+    }
+    for i in s.host_lends {
+        if let Ok(h) = c.host_handles.get_mut(i) {
+            h.lends = h.lends.saturating_sub(1);
+        }
+    }
+    for i in s.host_borrows {
+        let _ = c.host_handles.remove(i);
+    }
+    let result = result?;
+    if s.borrows > 0 {
+        return Err(trap("borrow handles still remain at the end of the call"));
+    }
+    Ok(result)
+}
+
+/// Removes handle `i` (of type `ty`) from instance `inst`'s table, with the effects of
+/// `resource.drop`.
+pub(crate) fn drop_handle(
+    store: NonNull<StoreOpaque>,
+    inst: u32,
+    i: u32,
+    ty: ResourceType,
+) -> Result<()> {
+    // SAFETY: the store is live; the borrow ends before any destructor runs.
+    let (rep, own) = unsafe {
+        let c = &mut (*store.as_ptr()).components;
+        let handles = &mut c.instances[inst as usize].handles;
+        let h = handles.get_typed(i, ty)?;
+        if h.lends != 0 {
+            return Err(trap("cannot remove owned resource while borrowed"));
+        }
+        let h = handles.remove(i)?;
+        if let Some(scope) = h.borrow_scope {
+            if let Some(s) = c.scopes.get_mut(scope) {
+                s.borrows = s.borrows.saturating_sub(1);
+            }
+            return Ok(());
+        }
+        (h.rep, h.is_own())
+    };
+    debug_assert!(own);
+    run_dtor(store, ty, rep, Some(inst))
+}
+
+/// Runs the destructor of a resource of type `ty` with representation `rep`, dropped
+/// by component instance `dropper` (or the host).
+pub(crate) fn run_dtor(
+    store: NonNull<StoreOpaque>,
+    ty: ResourceType,
+    rep: u32,
+    dropper: Option<u32>,
+) -> Result<()> {
+    // SAFETY: the store is live; no borrow of it is held while the destructor runs.
+    unsafe {
+        let c = &(*store.as_ptr()).components;
+        match ty.guest_index() {
+            Some(g) => {
+                let res = &c.guest_resources[g as usize];
+                let Some(dtor) = res.dtor else {
+                    return Ok(());
+                };
+                let owner = c.instances[res.instance as usize].vmctx.as_ptr();
+                if dropper != Some(res.instance) && vmc::flags(owner) & FLAG_MAY_ENTER == 0 {
+                    return Err(trap("cannot enter component instance"));
+                }
+                let mut buf = [ValRaw::i32(rep as i32)];
+                crate::func::invoke(store, dtor, &mut buf)
+            }
+            None => match c.host_dtors.get(&ty).cloned() {
+                Some(d) => d(store, rep),
+                None => Ok(()),
+            },
+        }
+    }
+}
+
 /// A resource handle held by the host: any resource type, owned or borrowed. It refers
 /// to an entry of its store's host handle table; an owned one must be given back to a
 /// component or dropped with [`ResourceAny::resource_drop`].
@@ -261,7 +384,7 @@ impl ResourceAny {
         if !self.own {
             return Ok(());
         }
-        super::func::run_dtor(raw, self.ty, h.rep, None)
+        run_dtor(raw, self.ty, h.rep, None)
     }
 }
 

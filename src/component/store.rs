@@ -2,8 +2,8 @@
 //! and resource bindings), component functions, guest resource types, the host's
 //! handle table, and the stack of call scopes that tracks borrows.
 
-use super::abi::AbiCx;
-use super::host::HostFunc;
+use super::func::HostFunc;
+use super::func::Options;
 use super::parse::ComponentDef;
 use super::resources::{CallScope, HandleTable, ResourceType};
 use super::types::{FuncType, ResourceKey};
@@ -63,7 +63,7 @@ impl ComponentInstanceData {
 /// against the instance (memory, realloc, string encoding).
 pub(crate) struct LoweringInfo {
     pub(crate) ty: Arc<FuncType>,
-    pub(crate) cx: AbiCx,
+    pub(crate) cx: Options,
 }
 
 /// What a lowering calls.
