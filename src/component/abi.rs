@@ -428,8 +428,8 @@ impl LiftContext {
         let inst = self.instance;
         let store = self.opaque_mut();
         let c = &mut store.components;
-        let ty = c.instances[inst as usize].resource(key)?;
-        let h = c.instances[inst as usize].handles.take_own(i, ty)?;
+        let ty = c.instance(inst).resource(key)?;
+        let h = c.instance_mut(inst).handles.take_own(i, ty)?;
         let index = c.host_handles.add(Handle::own(ty, h.rep))?;
         Ok(Val::Resource(ResourceAny {
             store: store.id,
@@ -444,11 +444,11 @@ impl LiftContext {
         let scope = self.scope;
         let store = self.opaque_mut();
         let c = &mut store.components;
-        let ty = c.instances[inst as usize].resource(key)?;
-        let h = c.instances[inst as usize].handles.get_typed(i, ty)?;
+        let ty = c.instance(inst).resource(key)?;
+        let h = c.instance(inst).handles.get_typed(i, ty)?;
         let rep = h.rep;
         if h.is_own() {
-            c.instances[inst as usize].handles.get_mut(i)?.lends += 1;
+            c.instance_mut(inst).handles.get_mut(i)?.lends += 1;
             c.scopes[scope].lenders.push((inst, i));
         }
         // The host's view of the borrow lives until the call returns.
@@ -755,7 +755,11 @@ impl LowerContext {
         key: super::types::ResourceKey,
         r: &ResourceAny,
     ) -> Result<super::ResourceType> {
-        let ty = self.opaque().components.instances[self.instance as usize].resource(key)?;
+        let ty = self
+            .opaque()
+            .components
+            .instance(self.instance)
+            .resource(key)?;
         if r.ty != ty {
             bail!("resource type mismatch: expected {ty:?}, found {:?}", r.ty);
         }
@@ -771,9 +775,7 @@ impl LowerContext {
         let ty = self.resource_for(key, r)?;
         let h = self.take_host_handle(r, true)?;
         let c = &mut self.opaque_mut().components;
-        c.instances[inst as usize]
-            .handles
-            .add(Handle::own(ty, h.rep))
+        c.instance_mut(inst).handles.add(Handle::own(ty, h.rep))
     }
 
     pub(crate) fn lower_borrow(
@@ -788,7 +790,7 @@ impl LowerContext {
         let c = &mut self.opaque_mut().components;
         // The defining instance sees its own representation, not a handle.
         if let Some(g) = ty.guest_index()
-            && c.guest_resources[g as usize].instance == inst
+            && c.guest_resource(g).instance == inst
         {
             return Ok(h.rep);
         }
@@ -798,7 +800,7 @@ impl LowerContext {
             c.scopes[scope].host_lends.push(r.index);
         }
         c.scopes[scope].borrows += 1;
-        c.instances[inst as usize].handles.add(Handle {
+        c.instance_mut(inst).handles.add(Handle {
             ty,
             rep: h.rep,
             borrow_scope: Some(scope),

@@ -9,7 +9,10 @@ use super::func::{
 };
 use super::parse::{ComponentDef, CoreKind, EntityTy, Init, ItemRef, Kind, TrampolineDef};
 use super::resources::ResourceType;
-use super::store::{ComponentInstanceData, FuncData, GuestResource, LoweringInfo, LoweringTarget};
+use super::store::{
+    ComponentFuncId, ComponentInstanceData, ComponentInstanceId, FuncData, GuestResource,
+    LoweringInfo, LoweringTarget,
+};
 use super::types::{FlatType, ResourceKey};
 use crate::store::{AsContext, StoreContextMut, StoreId};
 use crate::vm::component::{VMComponentContextBox, VMLowering};
@@ -23,7 +26,7 @@ use std::sync::Arc;
 /// A run-time item of a component-level index space.
 #[derive(Clone)]
 pub(crate) enum Item {
-    Func(u32),
+    Func(ComponentFuncId),
     Instance(Arc<Exports>),
     /// A type: its run-time resource type, for resources.
     Type(Option<ResourceType>),
@@ -109,13 +112,15 @@ enum CoreInstance {
 #[derive(Copy, Clone, Debug)]
 pub struct Instance {
     pub(crate) store_id: StoreId,
-    pub(crate) index: u32,
+    pub(crate) index: ComponentInstanceId,
 }
 
 impl Instance {
     fn exports<'a>(&self, store: &'a crate::store::StoreOpaque) -> Result<&'a Arc<Exports>> {
         store.check(self.store_id)?;
-        store.components.instances[self.index as usize]
+        store
+            .components
+            .instance(self.index)
             .exports
             .as_ref()
             .ok_or_else(|| anyhow!("instance is not fully instantiated"))
@@ -200,7 +205,7 @@ impl Instance {
 /// The index spaces of one instantiation.
 #[derive(Default)]
 struct Env {
-    funcs: Vec<u32>,
+    funcs: Vec<ComponentFuncId>,
     instances: Vec<Arc<Exports>>,
     types: Vec<Option<ResourceType>>,
     components: Vec<ComponentValue>,
@@ -350,18 +355,18 @@ pub(crate) fn instantiate<T>(
     store: &mut StoreContextMut<'_, T>,
     component: &ComponentValue,
     imports: Vec<Item>,
-) -> Result<u32> {
+) -> Result<ComponentInstanceId> {
     let def = &component.def;
     let store_raw = store.raw();
     let o = store.opaque_mut();
-    let index = o.components.instances.len() as u32;
+    let index = o.components.next_instance_id();
     let vmctx = VMComponentContextBox::new(
         &def.offsets,
         o.context.as_ptr(),
         store_raw.as_ptr().cast(),
-        index,
+        index.as_u32(),
     );
-    o.components.instances.push(ComponentInstanceData {
+    o.components.push_instance(ComponentInstanceData {
         def: def.clone(),
         vmctx,
         handles: Default::default(),
@@ -385,14 +390,14 @@ pub(crate) fn instantiate<T>(
     for init in &def.inits {
         run_init(store, def, index, &imports, &mut env, &mut exports, init)?;
     }
-    store.opaque_mut().components.instances[index as usize].exports = Some(Arc::new(exports));
+    store.opaque_mut().components.instance_mut(index).exports = Some(Arc::new(exports));
     Ok(index)
 }
 
 fn run_init<T>(
     store: &mut StoreContextMut<'_, T>,
     def: &Arc<ComponentDef>,
-    index: u32,
+    index: ComponentInstanceId,
     imports: &[Item],
     env: &mut Env,
     exports: &mut Exports,
@@ -404,12 +409,8 @@ fn run_init<T>(
             let item = imports[*i as usize].clone();
             check_import(name, ty, &item)?;
             let o = store.opaque_mut();
-            bind_resources(
-                &mut o.components.instances[index as usize].resources,
-                ty,
-                &item,
-            )
-            .with_context(|| format!("import `{name}`"))?;
+            bind_resources(&mut o.components.instance_mut(index).resources, ty, &item)
+                .with_context(|| format!("import `{name}`"))?;
             env.push(item);
         }
         Init::CoreModule(m) => env.modules.push(def.modules[*m as usize].clone()),
@@ -519,11 +520,7 @@ fn run_init<T>(
             if let Item::Type(Some(rt)) = &value {
                 let o = store.opaque_mut();
                 for k in keys {
-                    bind(
-                        &mut o.components.instances[index as usize].resources,
-                        *k,
-                        *rt,
-                    )?;
+                    bind(&mut o.components.instance_mut(index).resources, *k, *rt)?;
                 }
             }
             exports.items.push((name.clone(), value.clone()));
@@ -572,7 +569,7 @@ fn init_core_instantiate<T>(
 /// Instantiates a nested component and binds the resources it exports.
 fn init_instantiate<T>(
     store: &mut StoreContextMut<'_, T>,
-    index: u32,
+    index: ComponentInstanceId,
     env: &mut Env,
     component: &u32,
     args: &[(String, ItemRef)],
@@ -592,12 +589,15 @@ fn init_instantiate<T>(
         child_imports.push(env.item(*r)?);
     }
     let child_index = instantiate(store, &child, child_imports)?;
-    let child_exports = store.opaque().components.instances[child_index as usize]
+    let child_exports = store
+        .opaque()
+        .components
+        .instance(child_index)
         .exports
         .clone()
         .expect("instantiated");
     let o = store.opaque_mut();
-    let resources = &mut o.components.instances[index as usize].resources;
+    let resources = &mut o.components.instance_mut(index).resources;
     for (key, path) in bindings {
         match child_exports.at_path(path) {
             Some(Item::Type(Some(rt))) => bind(resources, *key, *rt)?,
@@ -611,7 +611,7 @@ fn init_instantiate<T>(
 /// An export of a component instance, binding exported resource types.
 fn init_alias<T>(
     store: &mut StoreContextMut<'_, T>,
-    index: u32,
+    index: ComponentInstanceId,
     env: &mut Env,
     instance: &u32,
     name: &str,
@@ -636,11 +636,7 @@ fn init_alias<T>(
     if let Item::Type(Some(rt)) = &item {
         let o = store.opaque_mut();
         for k in keys {
-            bind(
-                &mut o.components.instances[index as usize].resources,
-                *k,
-                *rt,
-            )?;
+            bind(&mut o.components.instance_mut(index).resources, *k, *rt)?;
         }
     }
     env.push(item);
@@ -651,7 +647,7 @@ fn init_alias<T>(
 fn init_define_resource<T>(
     store: &mut StoreContextMut<'_, T>,
     def: &Arc<ComponentDef>,
-    index: u32,
+    index: ComponentInstanceId,
     env: &mut Env,
     r: &u32,
 ) -> Result<()> {
@@ -666,17 +662,17 @@ fn init_define_resource<T>(
         None => None,
     };
     let o = store.opaque_mut();
-    let g = o.components.guest_resources.len() as u32;
-    o.components.guest_resources.push(GuestResource {
+    let g = o.components.push_guest_resource(GuestResource {
         instance: index,
         dtor,
     });
     let rt = ResourceType::guest(o.id, g);
-    o.components.instances[index as usize]
+    o.components
+        .instance_mut(index)
         .vmctx
         .set_resource_dtor(*r, dtor);
     bind(
-        &mut o.components.instances[index as usize].resources,
+        &mut o.components.instance_mut(index).resources,
         rdef.key,
         rt,
     )?;
@@ -688,7 +684,7 @@ fn init_define_resource<T>(
 fn init_lift<T>(
     store: &mut StoreContextMut<'_, T>,
     def: &Arc<ComponentDef>,
-    index: u32,
+    index: ComponentInstanceId,
     env: &mut Env,
     l: &u32,
 ) -> Result<()> {
@@ -703,12 +699,12 @@ fn init_lift<T>(
         check_core_signature(store, core, ldef.ty.lifted_core_signature(), "lifted")?;
     }
     let o = store.opaque_mut();
-    o.components.funcs.push(FuncData::Lifted {
+    let func = o.components.push_func(FuncData::Lifted {
         instance: index,
         lift: *l,
         core,
     });
-    env.funcs.push(o.components.funcs.len() as u32 - 1);
+    env.funcs.push(func);
     Ok(())
 }
 
@@ -716,7 +712,7 @@ fn init_lift<T>(
 fn init_trampoline<T>(
     store: &mut StoreContextMut<'_, T>,
     def: &Arc<ComponentDef>,
-    index: u32,
+    index: ComponentInstanceId,
     env: &mut Env,
     t: &u32,
 ) -> Result<()> {
@@ -729,10 +725,10 @@ fn init_trampoline<T>(
                 .funcs
                 .get(ldef.func as usize)
                 .ok_or_else(|| anyhow!("function index out of range"))?;
-            let target = match &store.opaque().components.funcs[func as usize] {
+            let target = match &store.opaque().components.func(func) {
                 FuncData::Host(h, _) => {
                     let o = store.opaque();
-                    let resources = &o.components.instances[index as usize].resources;
+                    let resources = &o.components.instance(index).resources;
                     super::func::typecheck_func(h, &ldef.ty, &|k| resources.get(&k).copied())
                         .context("host function type mismatch")?;
                     LoweringTarget::Host(h.clone())
@@ -744,13 +740,13 @@ fn init_trampoline<T>(
             let (callee, data) = lowering_callee(unsafe { &*target.as_ptr() }, target.as_ptr());
             let store_ptr = store.raw().cast::<crate::store::StoreOpaque>();
             // The option slots `fill_options` just filled.
-            let vmctx = &store.opaque().components.instances[index as usize].vmctx;
+            let vmctx = &store.opaque().components.instance(index).vmctx;
             let cx = Options::new(store_ptr, index, vmctx, &ldef.options, false);
             let info = VmBox::new(LoweringInfo {
                 ty: ldef.ty.clone(),
                 cx,
             });
-            let inst = &mut store.opaque_mut().components.instances[index as usize];
+            let inst = &mut store.opaque_mut().components.instance_mut(index);
             // `data` and `info` stay alive in the instance's data as long as the
             // instance.
             inst.vmctx.set_lowering(
@@ -790,7 +786,10 @@ fn init_trampoline<T>(
         TrampolineDef::Lower(_) => crate::tiering::lowering_trampoline(store.engine(), &core_ty),
         _ => None,
     };
-    let funcref = store.opaque_mut().components.instances[index as usize]
+    let funcref = store
+        .opaque_mut()
+        .components
+        .instance_mut(index)
         .vmctx
         .set_trampoline(
             *t,
@@ -829,7 +828,7 @@ fn check_core_signature<T>(
 fn fill_options<T>(
     store: &mut StoreContextMut<'_, T>,
     def: &ComponentDef,
-    index: u32,
+    index: ComponentInstanceId,
     env: &Env,
     options: &super::parse::CanonOptions,
 ) -> Result<()> {
@@ -842,7 +841,8 @@ fn fill_options<T>(
         // `def` is the first field of the memory.
         let def_ptr = mem.ptr(store.opaque())?.cast();
         let o = store.opaque_mut();
-        o.components.instances[index as usize]
+        o.components
+            .instance_mut(index)
             .vmctx
             .set_memory(m, def_ptr);
     }
@@ -858,7 +858,8 @@ fn fill_options<T>(
             "realloc",
         )?;
         let o = store.opaque_mut();
-        o.components.instances[index as usize]
+        o.components
+            .instance_mut(index)
             .vmctx
             .set_realloc(r, f.funcref);
     }
@@ -868,7 +869,8 @@ fn fill_options<T>(
             .get(def.post_returns[p as usize] as usize)
             .ok_or_else(missing)?;
         let o = store.opaque_mut();
-        o.components.instances[index as usize]
+        o.components
+            .instance_mut(index)
             .vmctx
             .set_post_return(p, f.funcref);
     }

@@ -2,6 +2,7 @@
 //! canonical ABI, and the host-side views of resource values (`Resource<T>` for
 //! host-defined types, `ResourceAny` for any type, `ResourceTable` to keep host state).
 
+use super::store::{ComponentInstanceId, GuestResourceId};
 use crate::store::{StoreId, StoreOpaque};
 use crate::vm::ValRaw;
 use crate::vm::component::{self as vmc, FLAG_MAY_ENTER};
@@ -21,7 +22,10 @@ pub struct ResourceType {
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 enum ResourceKind {
     Host(TypeId),
-    Guest { store: StoreId, index: u32 },
+    Guest {
+        store: StoreId,
+        index: GuestResourceId,
+    },
 }
 
 impl ResourceType {
@@ -32,14 +36,14 @@ impl ResourceType {
         }
     }
 
-    pub(crate) fn guest(store: StoreId, index: u32) -> ResourceType {
+    pub(crate) fn guest(store: StoreId, index: GuestResourceId) -> ResourceType {
         ResourceType {
             kind: ResourceKind::Guest { store, index },
         }
     }
 
     /// The index of a guest-defined type in its store's list.
-    pub(crate) fn guest_index(&self) -> Option<u32> {
+    pub(crate) fn guest_index(&self) -> Option<GuestResourceId> {
         match self.kind {
             ResourceKind::Guest { index, .. } => Some(index),
             ResourceKind::Host(_) => None,
@@ -63,7 +67,9 @@ impl fmt::Debug for ResourceType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             ResourceKind::Host(id) => write!(f, "ResourceType::host({id:?})"),
-            ResourceKind::Guest { index, .. } => write!(f, "ResourceType::guest({index})"),
+            ResourceKind::Guest { index, .. } => {
+                write!(f, "ResourceType::guest({})", index.as_u32())
+            }
         }
     }
 }
@@ -203,7 +209,7 @@ pub(crate) struct CallScope {
     /// Borrow handles created in the callee's table for this call, not yet dropped.
     pub(crate) borrows: u32,
     /// `(component instance, handle)` of owned guest handles lent for this call.
-    pub(crate) lenders: Vec<(u32, u32)>,
+    pub(crate) lenders: Vec<(ComponentInstanceId, u32)>,
     /// Owned host-table handles lent for this call.
     pub(crate) host_lends: Vec<u32>,
     /// Host-table borrow entries that live until the call returns.
@@ -250,7 +256,7 @@ pub(crate) fn pop_scope<R>(
     };
     debug_assert_eq!(c.scopes.len(), scope);
     for (inst, i) in s.lenders {
-        if let Ok(h) = c.instances[inst as usize].handles.get_mut(i) {
+        if let Ok(h) = c.instance_mut(inst).handles.get_mut(i) {
             h.lends = h.lends.saturating_sub(1);
         }
     }
@@ -273,14 +279,14 @@ pub(crate) fn pop_scope<R>(
 /// `resource.drop`.
 pub(crate) fn drop_handle(
     store: NonNull<StoreOpaque>,
-    inst: u32,
+    inst: ComponentInstanceId,
     i: u32,
     ty: ResourceType,
 ) -> Result<()> {
     // SAFETY: the store is live; the borrow ends before any destructor runs.
     let (rep, own) = unsafe {
         let c = &mut (*store.as_ptr()).components;
-        let handles = &mut c.instances[inst as usize].handles;
+        let handles = &mut c.instance_mut(inst).handles;
         let h = handles.get_typed(i, ty)?;
         if h.lends != 0 {
             return Err(trap("cannot remove owned resource while borrowed"));
@@ -304,18 +310,18 @@ pub(crate) fn run_dtor(
     store: NonNull<StoreOpaque>,
     ty: ResourceType,
     rep: u32,
-    dropper: Option<u32>,
+    dropper: Option<ComponentInstanceId>,
 ) -> Result<()> {
     // SAFETY: the store is live; no borrow of it is held while the destructor runs.
     unsafe {
         let c = &(*store.as_ptr()).components;
         match ty.guest_index() {
             Some(g) => {
-                let res = &c.guest_resources[g as usize];
+                let res = &c.guest_resource(g);
                 let Some(dtor) = res.dtor else {
                     return Ok(());
                 };
-                let owner = c.instances[res.instance as usize].vmctx.as_ptr();
+                let owner = c.instance(res.instance).vmctx.as_ptr();
                 if dropper != Some(res.instance) && vmc::flags(owner) & FLAG_MAY_ENTER == 0 {
                     return Err(trap("cannot enter component instance"));
                 }

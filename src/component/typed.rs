@@ -698,10 +698,10 @@ fn lower_host_resource(
     let scope = cx.scope;
     let c = &mut cx.opaque_mut().components;
     if own {
-        c.instances[inst as usize].handles.add(Handle::own(rt, rep))
+        c.instance_mut(inst).handles.add(Handle::own(rt, rep))
     } else {
         c.scopes[scope].borrows += 1;
-        c.instances[inst as usize].handles.add(Handle {
+        c.instance_mut(inst).handles.add(Handle {
             ty: rt,
             rep,
             borrow_scope: Some(scope),
@@ -720,7 +720,7 @@ fn lift_host_resource(
     let inst = cx.instance;
     let scope = cx.scope;
     let c = &mut cx.opaque_mut().components;
-    let handles = &mut c.instances[inst as usize].handles;
+    let handles = &mut c.instance_mut(inst).handles;
     if own {
         Ok((handles.take_own(i, rt)?.rep, true))
     } else {

@@ -6,7 +6,7 @@
 use super::{Func, LiftContext, LowerContext, Options, TypedFunc};
 use crate::component::abi::{FlatDst, FlatSrc};
 use crate::component::resources::{trap, with_scope};
-use crate::component::store::FuncData;
+use crate::component::store::{ComponentFuncId, FuncData};
 use crate::component::transcode::StringBridge;
 use crate::component::typed::{ComponentNamedList, Lift, Lower};
 use crate::component::types::{FuncType, Type};
@@ -106,7 +106,7 @@ where
 /// callee) inside call scope `scope`; returns its result, lifted.
 pub(crate) fn call_lifted(
     store: NonNull<StoreOpaque>,
-    func: u32,
+    func: ComponentFuncId,
     args: &[Val],
     scope: usize,
 ) -> Result<Option<Val>> {
@@ -173,7 +173,7 @@ fn alloc_params(cx: &mut LowerContext, ty: &FuncType) -> Result<u32> {
 /// from another component (an adapter): the callee's strings go through it.
 pub(crate) fn call_lifted_with<R>(
     store: NonNull<StoreOpaque>,
-    func: u32,
+    func: ComponentFuncId,
     scope: usize,
     bridge: Option<NonNull<StringBridge>>,
     lower: impl FnOnce(&mut LowerContext, &FuncType, &mut FlatDst<'_>) -> Result<()>,
@@ -183,7 +183,7 @@ pub(crate) fn call_lifted_with<R>(
     // runs (`invoke`).
     unsafe {
         let c = &(*store.as_ptr()).components;
-        let (instance, lift_index, core) = match &c.funcs[func as usize] {
+        let (instance, lift_index, core) = match &c.func(func) {
             FuncData::Lifted {
                 instance,
                 lift,
@@ -195,7 +195,7 @@ pub(crate) fn call_lifted_with<R>(
                 )
             }
         };
-        let data = &c.instances[instance as usize];
+        let data = &c.instance(instance);
         let def = data.def.clone();
         let vmctx = data.vmctx.as_ptr();
         let l = &def.lifts[lift_index as usize];

@@ -27,7 +27,7 @@ pub(crate) use trampolines::{
     resource_rep_trampoline, unsupported_trampoline,
 };
 
-use super::store::FuncData;
+use super::store::{ComponentFuncId, FuncData};
 use super::typed::{ComponentNamedList, Lift, Lower};
 use super::types::{FuncType, Type};
 use crate::store::{AsContext, StoreId};
@@ -40,7 +40,7 @@ use std::sync::Arc;
 #[derive(Copy, Clone, Debug)]
 pub struct Func {
     pub(crate) store_id: StoreId,
-    pub(crate) index: u32,
+    pub(crate) index: ComponentFuncId,
 }
 
 impl Func {
@@ -49,13 +49,12 @@ impl Func {
         let ctx = store.as_context();
         let o = ctx.opaque();
         o.check(self.store_id)?;
-        match &o.components.funcs[self.index as usize] {
-            FuncData::Lifted { instance, lift, .. } => Ok(o.components.instances
-                [*instance as usize]
-                .def
-                .lifts[*lift as usize]
-                .ty
-                .clone()),
+        match &o.components.func(self.index) {
+            FuncData::Lifted { instance, lift, .. } => {
+                Ok(o.components.instance(*instance).def.lifts[*lift as usize]
+                    .ty
+                    .clone())
+            }
             FuncData::Host(_, ty) => Ok(ty.clone()),
         }
     }
@@ -107,12 +106,10 @@ where
         let ctx = store.as_context();
         let ty = func.ty(ctx)?;
         let o = ctx.opaque();
-        let super::store::FuncData::Lifted { instance, .. } =
-            &o.components.funcs[func.index as usize]
-        else {
+        let super::store::FuncData::Lifted { instance, .. } = &o.components.func(func.index) else {
             bail!("unsupported: a typed view of a host function");
         };
-        let resources = &o.components.instances[*instance as usize].resources;
+        let resources = &o.components.instance(*instance).resources;
         let lookup = |k| resources.get(&k).copied();
         P::typecheck(&ty.params_tuple, &lookup).map_err(|e| anyhow::anyhow!("parameters: {e}"))?;
         R::typecheck(&ty.results_tuple, &lookup).map_err(|e| anyhow::anyhow!("results: {e}"))?;

@@ -8,6 +8,7 @@
 
 use crate::component::parse::{CanonOptions, StringEncoding};
 use crate::component::resources::trap;
+use crate::component::store::ComponentInstanceId;
 use crate::component::transcode::StringBridge;
 use crate::component::types::Type;
 use crate::store::StoreOpaque;
@@ -22,7 +23,7 @@ pub struct Options {
     pub(crate) store: NonNull<StoreOpaque>,
     /// The component instance (index in the store) whose handle table and resource
     /// bindings apply.
-    pub(crate) instance: u32,
+    pub(crate) instance: ComponentInstanceId,
     pub(crate) memory: Option<NonNull<VMMemoryDefinition>>,
     pub(crate) realloc: Option<NonNull<VMFuncRef>>,
     pub(crate) encoding: StringEncoding,
@@ -40,7 +41,7 @@ impl Options {
     /// canonical options `options`.
     pub(crate) fn new(
         store: NonNull<StoreOpaque>,
-        instance: u32,
+        instance: ComponentInstanceId,
         vmctx: &VMComponentContextBox,
         options: &CanonOptions,
         adapter: bool,

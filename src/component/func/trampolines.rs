@@ -7,7 +7,7 @@
 use crate::component::ResourceType;
 use crate::component::parse::TrampolineDef;
 use crate::component::resources::{Handle, drop_handle};
-use crate::component::store::{ComponentInstanceData, ComponentStore};
+use crate::component::store::{ComponentInstanceData, ComponentInstanceId, ComponentStore};
 use crate::store::StoreOpaque;
 use crate::vm::component::{self as vmc, FLAG_MAY_LEAVE, VMComponentContext};
 use crate::vm::{VMContext, VMOpaqueContext, ValRaw};
@@ -51,14 +51,18 @@ unsafe fn check_may_leave(vmctx: NonNull<VMComponentContext>) -> Result<(), bool
 /// `vmctx` must be a live component context.
 unsafe fn instance_of<'a>(
     vmctx: NonNull<VMComponentContext>,
-) -> (*mut StoreOpaque, u32, &'a ComponentInstanceData) {
+) -> (
+    *mut StoreOpaque,
+    ComponentInstanceId,
+    &'a ComponentInstanceData,
+) {
     // SAFETY: forwarded; the instance lives as long as its store, and no `&mut` to the
     // store is live while a trampoline starts.
     unsafe {
         let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
-        let inst = (*vmctx.as_ptr()).header.instance;
+        let inst = ComponentInstanceId::from_u32((*vmctx.as_ptr()).header.instance);
         let c: &ComponentStore = &(*store).components;
-        (store, inst, &c.instances[inst as usize])
+        (store, inst, &c.instance(inst))
     }
 }
 
@@ -90,7 +94,7 @@ unsafe fn resource_builtin(
 ) -> (
     NonNull<VMComponentContext>,
     *mut StoreOpaque,
-    u32,
+    ComponentInstanceId,
     Result<ResourceType>,
 ) {
     // SAFETY: the caller guarantees `callee` is a resource built-in's trampoline context,
@@ -145,7 +149,7 @@ unsafe fn resource_builtin_call(
     callee: NonNull<VMOpaqueContext>,
     args: NonNull<ValRaw>,
     leaves: bool,
-    f: impl FnOnce(NonNull<StoreOpaque>, u32, ResourceType, u32) -> Result<Option<u32>>,
+    f: impl FnOnce(NonNull<StoreOpaque>, ComponentInstanceId, ResourceType, u32) -> Result<Option<u32>>,
 ) -> bool {
     // SAFETY: forwarded to the caller.
     unsafe {
@@ -178,7 +182,7 @@ pub(crate) unsafe extern "C" fn resource_new_trampoline(
         resource_builtin_call(callee, args, true, |store, inst, ty, rep| {
             let c = &mut (*store.as_ptr()).components;
             let h = Handle::own(ty, rep);
-            Ok(Some(c.instances[inst as usize].handles.add(h)?))
+            Ok(Some(c.instance_mut(inst).handles.add(h)?))
         })
     }
 }
@@ -194,9 +198,7 @@ pub(crate) unsafe extern "C" fn resource_rep_trampoline(
     unsafe {
         resource_builtin_call(callee, args, false, |store, inst, ty, i| {
             let c = &(*store.as_ptr()).components;
-            Ok(Some(
-                c.instances[inst as usize].handles.get_typed(i, ty)?.rep,
-            ))
+            Ok(Some(c.instance(inst).handles.get_typed(i, ty)?.rep))
         })
     }
 }
