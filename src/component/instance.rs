@@ -725,7 +725,7 @@ fn init_trampoline<T>(
                 .funcs
                 .get(ldef.func as usize)
                 .ok_or_else(|| anyhow!("function index out of range"))?;
-            let target = match &store.opaque().components.func(func) {
+            let target = match store.opaque().components.func(func) {
                 FuncData::Host(h, _) => {
                     let o = store.opaque();
                     let resources = &o.components.instance(index).resources;

@@ -195,7 +195,7 @@ pub(crate) fn call_lifted_with<R>(
                 )
             }
         };
-        let data = &c.instance(instance);
+        let data = c.instance(instance);
         let def = data.def.clone();
         let vmctx = data.vmctx.as_ptr();
         let l = &def.lifts[lift_index as usize];

@@ -62,7 +62,7 @@ unsafe fn instance_of<'a>(
         let store = (*vmctx.as_ptr()).header.store.cast::<StoreOpaque>();
         let inst = ComponentInstanceId::from_u32((*vmctx.as_ptr()).header.instance);
         let c: &ComponentStore = &(*store).components;
-        (store, inst, &c.instance(inst))
+        (store, inst, c.instance(inst))
     }
 }
 
