@@ -49,7 +49,7 @@ impl Func {
         let ctx = store.as_context();
         let o = ctx.opaque();
         o.check(self.store_id)?;
-        match &o.components.func(self.index) {
+        match o.components.func(self.index) {
             FuncData::Lifted { instance, lift, .. } => {
                 Ok(o.components.instance(*instance).def.lifts[*lift as usize]
                     .ty
@@ -106,7 +106,7 @@ where
         let ctx = store.as_context();
         let ty = func.ty(ctx)?;
         let o = ctx.opaque();
-        let super::store::FuncData::Lifted { instance, .. } = &o.components.func(func.index) else {
+        let FuncData::Lifted { instance, .. } = o.components.func(func.index) else {
             bail!("unsupported: a typed view of a host function");
         };
         let resources = &o.components.instance(*instance).resources;
