@@ -1,6 +1,8 @@
 //! `VMComponentContext`: the per-component-instance block of memory that lowering
 //! trampolines of both tiers read, and `VMComponentOffsets`, the one place that says
 //! where everything in it lives (the same idea as `VMContext` + `VMOffsets`).
+//! `VMComponentContextBox` owns the block, and its typed setters (`set_lowering`,
+//! `set_trampoline`, `set_memory`, …) are the only writers of its slots.
 //!
 //! Layout (offsets from the start, computed once per component definition):
 //!
