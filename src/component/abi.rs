@@ -3,38 +3,18 @@
 //! spec's checks (bounds, alignment, `char` and discriminant validity, UTF-8/UTF-16
 //! validity, string lengths, realloc results); strings are stored by `transcode`.
 //!
-//! An [`AbiCx`] is one side of a call: a component instance (its handle table and
-//! resource bindings), a memory, a `realloc` and a string encoding, or the host.
+//! Lifting is on [`LiftContext`], lowering on [`LowerContext`] (`func::options`): one
+//! side of a call, a component instance (its handle table and resource bindings), a
+//! memory, a `realloc` and a string encoding.
 
+use super::func::{LiftContext, LowerContext};
 use super::parse::StringEncoding;
 use super::resources::{Handle, ResourceAny, trap};
-use super::transcode::{LiftedStr, MAX_STRING_BYTE_LENGTH, StringBridge, UTF16_TAG, Units};
+use super::transcode::{LiftedStr, MAX_STRING_BYTE_LENGTH, UTF16_TAG, Units};
 use super::types::Type;
 use super::values::Val;
-use crate::store::StoreOpaque;
-use crate::vm::{VMFuncRef, VMMemoryDefinition, ValRaw};
+use crate::vm::ValRaw;
 use anyhow::{Result, bail};
-use core::ptr::NonNull;
-
-/// One side of a call, for lifting and lowering (opaque to users: the typed traits
-/// receive it).
-#[derive(Clone, Copy)]
-pub struct AbiCx {
-    pub(crate) store: NonNull<StoreOpaque>,
-    /// The component instance (index in the store) whose handle table and resource
-    /// bindings apply.
-    pub(crate) instance: u32,
-    pub(crate) memory: Option<NonNull<VMMemoryDefinition>>,
-    pub(crate) realloc: Option<NonNull<VMFuncRef>>,
-    pub(crate) encoding: StringEncoding,
-    /// Between two components (wording of traps as a fused adapter reports them).
-    pub(crate) adapter: bool,
-    /// The call scope that borrows lowered into this side belong to.
-    pub(crate) scope: usize,
-    /// Between two components: strings lifted on one side wait here, in their memory,
-    /// for the other side to lower them (see `transcode`).
-    pub(crate) bridge: Option<NonNull<StringBridge>>,
-}
 
 /// Where lowered flat core values go: a buffer filled in order (opaque to users).
 pub struct FlatDst<'a> {
@@ -129,119 +109,13 @@ fn bad_discriminant() -> anyhow::Error {
     trap("invalid variant discriminant")
 }
 
-impl AbiCx {
-    pub(crate) fn opaque(&self) -> &StoreOpaque {
-        // SAFETY: the store outlives every call's context; no `&mut` to it is live while
-        // lifting or lowering (wasm only runs inside `realloc`, with no borrow held).
-        unsafe { self.store.as_ref() }
-    }
-
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) fn opaque_mut(&self) -> &mut StoreOpaque {
-        // SAFETY: as `opaque`; callers keep the borrow short and do not overlap it with
-        // another.
-        unsafe { &mut *self.store.as_ptr() }
-    }
-
-    /// The memory's bytes (re-read on each use: `realloc` may grow it).
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) fn mem(&self) -> Result<&mut [u8]> {
-        let Some(def) = self.memory else {
-            bail!("canonical option `memory` is required for this type")
-        };
-        // SAFETY: the definition belongs to a memory of this store, alive for the call;
-        // its `base` covers `current_length` bytes. The slice is used briefly, with no
-        // wasm running meanwhile.
-        unsafe {
-            let d = def.as_ptr();
-            if (*d).current_length == 0 {
-                return Ok(&mut []);
-            }
-            Ok(core::slice::from_raw_parts_mut(
-                (*d).base,
-                (*d).current_length,
-            ))
-        }
-    }
-
-    pub(crate) fn check_range(&self, ptr: u32, len: u64, what: &str) -> Result<()> {
-        let mem_len = self.mem()?.len() as u64;
-        if u64::from(ptr) + len > mem_len {
-            return Err(trap(match (what, self.adapter) {
-                ("string", true) => "string content out-of-bounds".into(),
-                ("list", true) => "list content out-of-bounds".into(),
-                (w, _) => format!("{w} pointer/length out of bounds of memory"),
-            }));
-        }
-        Ok(())
-    }
-
-    /// Checks a pointer the core side handed over for a value of `ty` (argument area,
-    /// result area).
-    pub(crate) fn check_ptr(&self, ptr: u32, ty: &Type) -> Result<()> {
-        let (size, align) = ty.size_align();
-        if !ptr.is_multiple_of(align) {
-            return Err(trap("unaligned pointer"));
-        }
-        if u64::from(ptr) + u64::from(size) > self.mem()?.len() as u64 {
-            return Err(trap("pointer out of bounds of memory"));
-        }
-        Ok(())
-    }
-
+impl LiftContext {
     pub(crate) fn load_bytes<const N: usize>(&self, ptr: u32) -> Result<[u8; N]> {
         let mem = self.mem()?;
         let at = ptr as usize;
         mem.get(at..at + N)
             .map(|b| b.try_into().expect("length N"))
             .ok_or_else(|| trap("out of bounds memory access"))
-    }
-
-    pub(crate) fn store_bytes(&self, ptr: u32, bytes: &[u8]) -> Result<()> {
-        let mem = self.mem()?;
-        let at = ptr as usize;
-        mem.get_mut(at..at + bytes.len())
-            .ok_or_else(|| trap("out of bounds memory access"))?
-            .copy_from_slice(bytes);
-        Ok(())
-    }
-
-    /// Calls `realloc` and checks its result; `what` names the value for messages.
-    pub(crate) fn realloc(
-        &mut self,
-        old: u32,
-        old_size: u32,
-        align: u32,
-        size: u32,
-        what: &str,
-    ) -> Result<u32> {
-        let Some(f) = self.realloc else {
-            bail!("canonical option `realloc` is required for this type")
-        };
-        let mut buf = [
-            ValRaw::i32(old as i32),
-            ValRaw::i32(old_size as i32),
-            ValRaw::i32(align as i32),
-            ValRaw::i32(size as i32),
-        ];
-        crate::func::invoke(self.store, f, &mut buf)?;
-        let ptr = buf[0].get_i32() as u32;
-        if !ptr.is_multiple_of(align) {
-            return Err(trap(if self.adapter {
-                "unaligned pointer"
-            } else {
-                "realloc return: result not aligned"
-            }));
-        }
-        if u64::from(ptr) + u64::from(size) > self.mem()?.len() as u64 {
-            return Err(trap(match (what, self.adapter) {
-                ("string", true) => "string content out-of-bounds",
-                ("list", true) => "list content out-of-bounds",
-                (_, true) => "pointer out of bounds of memory",
-                (_, false) => "realloc return: beyond end of memory",
-            }));
-        }
-        Ok(ptr)
     }
 
     // ---------------------------------------------------------------- lifting
@@ -554,8 +428,8 @@ impl AbiCx {
         let inst = self.instance;
         let store = self.opaque_mut();
         let c = &mut store.components;
-        let ty = c.instances[inst as usize].resource(key)?;
-        let h = c.instances[inst as usize].handles.take_own(i, ty)?;
+        let ty = c.instance(inst).resource(key)?;
+        let h = c.instance_mut(inst).handles.take_own(i, ty)?;
         let index = c.host_handles.add(Handle::own(ty, h.rep))?;
         Ok(Val::Resource(ResourceAny {
             store: store.id,
@@ -570,11 +444,11 @@ impl AbiCx {
         let scope = self.scope;
         let store = self.opaque_mut();
         let c = &mut store.components;
-        let ty = c.instances[inst as usize].resource(key)?;
-        let h = c.instances[inst as usize].handles.get_typed(i, ty)?;
+        let ty = c.instance(inst).resource(key)?;
+        let h = c.instance(inst).handles.get_typed(i, ty)?;
         let rep = h.rep;
         if h.is_own() {
-            c.instances[inst as usize].handles.get_mut(i)?.lends += 1;
+            c.instance_mut(inst).handles.get_mut(i)?.lends += 1;
             c.scopes[scope].lenders.push((inst, i));
         }
         // The host's view of the borrow lives until the call returns.
@@ -592,8 +466,55 @@ impl AbiCx {
             own: false,
         }))
     }
+}
 
-    // ---------------------------------------------------------------- lowering
+impl LowerContext {
+    pub(crate) fn store_bytes(&self, ptr: u32, bytes: &[u8]) -> Result<()> {
+        let mem = self.mem()?;
+        let at = ptr as usize;
+        mem.get_mut(at..at + bytes.len())
+            .ok_or_else(|| trap("out of bounds memory access"))?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Calls `realloc` and checks its result; `what` names the value for messages.
+    pub(crate) fn realloc(
+        &mut self,
+        old: u32,
+        old_size: u32,
+        align: u32,
+        size: u32,
+        what: &str,
+    ) -> Result<u32> {
+        let Some(f) = self.realloc else {
+            bail!("canonical option `realloc` is required for this type")
+        };
+        let mut buf = [
+            ValRaw::i32(old as i32),
+            ValRaw::i32(old_size as i32),
+            ValRaw::i32(align as i32),
+            ValRaw::i32(size as i32),
+        ];
+        crate::func::invoke(self.store, f, &mut buf)?;
+        let ptr = buf[0].get_i32() as u32;
+        if !ptr.is_multiple_of(align) {
+            return Err(trap(if self.adapter {
+                "unaligned pointer"
+            } else {
+                "realloc return: result not aligned"
+            }));
+        }
+        if u64::from(ptr) + u64::from(size) > self.mem()?.len() as u64 {
+            return Err(trap(match (what, self.adapter) {
+                ("string", true) => "string content out-of-bounds",
+                ("list", true) => "list content out-of-bounds",
+                (_, true) => "pointer out of bounds of memory",
+                (_, false) => "realloc return: beyond end of memory",
+            }));
+        }
+        Ok(ptr)
+    }
 
     /// Lowers `val` into flat core values.
     pub(crate) fn lower_flat(&mut self, ty: &Type, val: &Val, out: &mut FlatDst<'_>) -> Result<()> {
@@ -834,7 +755,11 @@ impl AbiCx {
         key: super::types::ResourceKey,
         r: &ResourceAny,
     ) -> Result<super::ResourceType> {
-        let ty = self.opaque().components.instances[self.instance as usize].resource(key)?;
+        let ty = self
+            .opaque()
+            .components
+            .instance(self.instance)
+            .resource(key)?;
         if r.ty != ty {
             bail!("resource type mismatch: expected {ty:?}, found {:?}", r.ty);
         }
@@ -850,9 +775,7 @@ impl AbiCx {
         let ty = self.resource_for(key, r)?;
         let h = self.take_host_handle(r, true)?;
         let c = &mut self.opaque_mut().components;
-        c.instances[inst as usize]
-            .handles
-            .add(Handle::own(ty, h.rep))
+        c.instance_mut(inst).handles.add(Handle::own(ty, h.rep))
     }
 
     pub(crate) fn lower_borrow(
@@ -867,7 +790,7 @@ impl AbiCx {
         let c = &mut self.opaque_mut().components;
         // The defining instance sees its own representation, not a handle.
         if let Some(g) = ty.guest_index()
-            && c.guest_resources[g as usize].instance == inst
+            && c.guest_resource(g).instance == inst
         {
             return Ok(h.rep);
         }
@@ -877,7 +800,7 @@ impl AbiCx {
             c.scopes[scope].host_lends.push(r.index);
         }
         c.scopes[scope].borrows += 1;
-        c.instances[inst as usize].handles.add(Handle {
+        c.instance_mut(inst).handles.add(Handle {
             ty,
             rep: h.rep,
             borrow_scope: Some(scope),

@@ -4,16 +4,19 @@
 //! types, and laying out the instance's `VMComponentContext`.
 
 use super::func::{
-    Func, abi_cx, lowering_callee, lowering_trampoline, resource_drop_trampoline,
+    Func, Options, lowering_callee, lowering_trampoline, resource_drop_trampoline,
     resource_new_trampoline, resource_rep_trampoline, unsupported_trampoline,
 };
 use super::parse::{ComponentDef, CoreKind, EntityTy, Init, ItemRef, Kind, TrampolineDef};
 use super::resources::ResourceType;
-use super::store::{ComponentInstanceData, FuncData, GuestResource, LoweringInfo, LoweringTarget};
+use super::store::{
+    ComponentFuncId, ComponentInstanceData, ComponentInstanceId, FuncData, GuestResource,
+    LoweringInfo, LoweringTarget,
+};
 use super::types::{FlatType, ResourceKey};
 use crate::store::{AsContext, StoreContextMut, StoreId};
-use crate::vm::component::{VMComponentContextBox, VMLowering, VMTrampolineContext};
-use crate::vm::{VMArrayCallFn, VMFuncRef, VMOpaqueContext, VmBox, VmPtr};
+use crate::vm::component::{VMComponentContextBox, VMLowering};
+use crate::vm::{VMArrayCallFn, VMFuncRef, VmBox, VmPtr};
 use crate::{Extern, Module};
 use anyhow::{Context, Result, anyhow, bail};
 use core::ptr::NonNull;
@@ -23,7 +26,7 @@ use std::sync::Arc;
 /// A run-time item of a component-level index space.
 #[derive(Clone)]
 pub(crate) enum Item {
-    Func(u32),
+    Func(ComponentFuncId),
     Instance(Arc<Exports>),
     /// A type: its run-time resource type, for resources.
     Type(Option<ResourceType>),
@@ -109,13 +112,15 @@ enum CoreInstance {
 #[derive(Copy, Clone, Debug)]
 pub struct Instance {
     pub(crate) store_id: StoreId,
-    pub(crate) index: u32,
+    pub(crate) index: ComponentInstanceId,
 }
 
 impl Instance {
     fn exports<'a>(&self, store: &'a crate::store::StoreOpaque) -> Result<&'a Arc<Exports>> {
         store.check(self.store_id)?;
-        store.components.instances[self.index as usize]
+        store
+            .components
+            .instance(self.index)
             .exports
             .as_ref()
             .ok_or_else(|| anyhow!("instance is not fully instantiated"))
@@ -162,7 +167,7 @@ impl Instance {
         &self,
         store: impl AsContext,
         name: &str,
-    ) -> Result<super::typed::TypedFunc<P, R>>
+    ) -> Result<super::TypedFunc<P, R>>
     where
         P: super::typed::ComponentNamedList + super::typed::Lower,
         R: super::typed::ComponentNamedList + super::typed::Lift,
@@ -200,7 +205,7 @@ impl Instance {
 /// The index spaces of one instantiation.
 #[derive(Default)]
 struct Env {
-    funcs: Vec<u32>,
+    funcs: Vec<ComponentFuncId>,
     instances: Vec<Arc<Exports>>,
     types: Vec<Option<ResourceType>>,
     components: Vec<ComponentValue>,
@@ -215,6 +220,14 @@ struct Env {
 }
 
 impl Env {
+    /// The enclosing environment `count` levels out, for an outer alias.
+    fn outer_level(&self, count: u32) -> Result<&Arc<OuterEnv>> {
+        self.outer
+            .as_ref()
+            .ok_or_else(|| anyhow!("outer alias without an enclosing component"))?
+            .level(count)
+    }
+
     fn item(&self, r: ItemRef) -> Result<Item> {
         let i = r.index as usize;
         let missing = || anyhow!("{} index {} out of range", r.kind.name(), r.index);
@@ -342,18 +355,18 @@ pub(crate) fn instantiate<T>(
     store: &mut StoreContextMut<'_, T>,
     component: &ComponentValue,
     imports: Vec<Item>,
-) -> Result<u32> {
+) -> Result<ComponentInstanceId> {
     let def = &component.def;
     let store_raw = store.raw();
     let o = store.opaque_mut();
-    let index = o.components.instances.len() as u32;
+    let index = o.components.next_instance_id();
     let vmctx = VMComponentContextBox::new(
         &def.offsets,
         o.context.as_ptr(),
         store_raw.as_ptr().cast(),
-        index,
+        index.as_u32(),
     );
-    o.components.instances.push(ComponentInstanceData {
+    o.components.push_instance(ComponentInstanceData {
         def: def.clone(),
         vmctx,
         handles: Default::default(),
@@ -377,66 +390,32 @@ pub(crate) fn instantiate<T>(
     for init in &def.inits {
         run_init(store, def, index, &imports, &mut env, &mut exports, init)?;
     }
-    store.opaque_mut().components.instances[index as usize].exports = Some(Arc::new(exports));
+    store.opaque_mut().components.instance_mut(index).exports = Some(Arc::new(exports));
     Ok(index)
 }
 
 fn run_init<T>(
     store: &mut StoreContextMut<'_, T>,
     def: &Arc<ComponentDef>,
-    index: u32,
+    index: ComponentInstanceId,
     imports: &[Item],
     env: &mut Env,
     exports: &mut Exports,
     init: &Init,
 ) -> Result<()> {
-    let store_id = store.opaque().id;
-    let vmctx = store.opaque().components.instances[index as usize]
-        .vmctx
-        .as_ptr();
-    let offsets = &def.offsets;
     match init {
         Init::Import(i) => {
             let (name, ty) = &def.imports[*i as usize];
             let item = imports[*i as usize].clone();
             check_import(name, ty, &item)?;
             let o = store.opaque_mut();
-            bind_resources(
-                &mut o.components.instances[index as usize].resources,
-                ty,
-                &item,
-            )
-            .with_context(|| format!("import `{name}`"))?;
+            bind_resources(&mut o.components.instance_mut(index).resources, ty, &item)
+                .with_context(|| format!("import `{name}`"))?;
             env.push(item);
         }
         Init::CoreModule(m) => env.modules.push(def.modules[*m as usize].clone()),
         Init::CoreInstantiate { module, args } => {
-            let module = env
-                .modules
-                .get(*module as usize)
-                .ok_or_else(|| anyhow!("core module index out of range"))?
-                .clone();
-            let mut externs = Vec::new();
-            for imp in module.imports() {
-                let (_, arg) = args
-                    .iter()
-                    .find(|(n, _)| n == imp.module)
-                    .ok_or_else(|| anyhow!("missing instantiation argument `{}`", imp.module))?;
-                let inst = env
-                    .core_instances
-                    .get(*arg as usize)
-                    .ok_or_else(|| anyhow!("core instance index out of range"))?;
-                let e = core_export(store, inst, imp.name).ok_or_else(|| {
-                    anyhow!(
-                        "instantiation argument `{}` has no export named `{}`",
-                        imp.module,
-                        imp.name
-                    )
-                })?;
-                externs.push(e);
-            }
-            let inst = crate::Instance::new(&mut *store, &module, &externs)?;
-            env.core_instances.push(CoreInstance::Real(inst));
+            init_core_instantiate(store, env, module, args)?;
         }
         Init::CoreInstanceFromExports(items) => {
             let items = items
@@ -480,11 +459,7 @@ fn run_init<T>(
             env.components.push(ComponentValue { def: child, outer });
         }
         Init::OuterModule { count, index } => {
-            let outer = env
-                .outer
-                .as_ref()
-                .ok_or_else(|| anyhow!("outer alias without an enclosing component"))?
-                .level(*count)?;
+            let outer = env.outer_level(*count)?;
             let m = outer
                 .modules
                 .get(*index as usize)
@@ -493,11 +468,7 @@ fn run_init<T>(
             env.modules.push(m);
         }
         Init::OuterComponent { count, index } => {
-            let outer = env
-                .outer
-                .as_ref()
-                .ok_or_else(|| anyhow!("outer alias without an enclosing component"))?
-                .level(*count)?;
+            let outer = env.outer_level(*count)?;
             let c = outer
                 .components
                 .get(*index as usize)
@@ -510,33 +481,7 @@ fn run_init<T>(
             args,
             bindings,
         } => {
-            let child = env
-                .components
-                .get(*component as usize)
-                .ok_or_else(|| anyhow!("component index out of range"))?
-                .clone();
-            let mut child_imports = Vec::new();
-            for (name, _) in &child.def.imports {
-                let (_, r) = args
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .ok_or_else(|| anyhow!("missing instantiation argument `{name}`"))?;
-                child_imports.push(env.item(*r)?);
-            }
-            let child_index = instantiate(store, &child, child_imports)?;
-            let child_exports = store.opaque().components.instances[child_index as usize]
-                .exports
-                .clone()
-                .expect("instantiated");
-            let o = store.opaque_mut();
-            let resources = &mut o.components.instances[index as usize].resources;
-            for (key, path) in bindings {
-                match child_exports.at_path(path) {
-                    Some(Item::Type(Some(rt))) => bind(resources, *key, *rt)?,
-                    _ => bail!("expected a resource type at `{}`", path.join("/")),
-                }
-            }
-            env.instances.push(child_exports);
+            init_instantiate(store, index, env, component, args, bindings)?;
         }
         Init::InstanceFromExports(items) => {
             let items = items
@@ -551,32 +496,7 @@ fn run_init<T>(
             kind,
             keys,
         } => {
-            let inst = env
-                .instances
-                .get(*instance as usize)
-                .ok_or_else(|| anyhow!("instance index out of range"))?;
-            let item = inst
-                .get(name)
-                .ok_or_else(|| anyhow!("instance has no export named `{name}`"))?
-                .clone();
-            if item.kind() != *kind {
-                bail!(
-                    "export `{name}` is a {}, not a {}",
-                    item.kind().name(),
-                    kind.name()
-                );
-            }
-            if let Item::Type(Some(rt)) = &item {
-                let o = store.opaque_mut();
-                for k in keys {
-                    bind(
-                        &mut o.components.instances[index as usize].resources,
-                        *k,
-                        *rt,
-                    )?;
-                }
-            }
-            env.push(item);
+            init_alias(store, index, env, instance, name, kind, keys)?;
         }
         Init::Type => env.types.push(None),
         Init::TypeAlias(i) => {
@@ -587,174 +507,298 @@ fn run_init<T>(
             env.types.push(t);
         }
         Init::DefineResource(r) => {
-            let rdef = def.resources[*r as usize];
-            let dtor = match rdef.dtor {
-                Some(f) => Some(
-                    env.core_funcs
-                        .get(f as usize)
-                        .ok_or_else(|| anyhow!("destructor index out of range"))?
-                        .funcref,
-                ),
-                None => None,
-            };
-            let o = store.opaque_mut();
-            let g = o.components.guest_resources.len() as u32;
-            o.components.guest_resources.push(GuestResource {
-                instance: index,
-                dtor,
-            });
-            let rt = ResourceType::guest(store_id, g);
-            // SAFETY: `vmctx` is this instance's live context, laid out by `offsets`.
-            unsafe {
-                *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.resource_dtor(*r)) =
-                    dtor.map_or(core::ptr::null_mut(), NonNull::as_ptr);
-            }
-            bind(
-                &mut o.components.instances[index as usize].resources,
-                rdef.key,
-                rt,
-            )?;
-            env.types.push(Some(rt));
+            init_define_resource(store, def, index, env, r)?;
         }
         Init::Lift(l) => {
-            let ldef = &def.lifts[*l as usize];
-            fill_options(store, def, vmctx, env, &ldef.options)?;
-            let core = env
-                .core_funcs
-                .get(ldef.core_func as usize)
-                .ok_or_else(|| anyhow!("core function index out of range"))?
-                .funcref;
-            if ldef.options.unsupported.is_none() && !ldef.ty.is_async {
-                check_core_signature(store, core, ldef.ty.lifted_core_signature(), "lifted")?;
-            }
-            let o = store.opaque_mut();
-            o.components.funcs.push(FuncData::Lifted {
-                instance: index,
-                lift: *l,
-                core,
-            });
-            env.funcs.push(o.components.funcs.len() as u32 - 1);
+            init_lift(store, def, index, env, l)?;
         }
         Init::Trampoline(t) => {
-            let tdef = def.trampolines[*t as usize];
-            let (array_call, sig): (VMArrayCallFn, (Vec<FlatType>, Vec<FlatType>)) = match tdef {
-                TrampolineDef::Lower(lw) => {
-                    let ldef = &def.lowerings[lw as usize];
-                    fill_options(store, def, vmctx, env, &ldef.options)?;
-                    let func = *env
-                        .funcs
-                        .get(ldef.func as usize)
-                        .ok_or_else(|| anyhow!("function index out of range"))?;
-                    let target = match &store.opaque().components.funcs[func as usize] {
-                        FuncData::Host(h, _) => {
-                            let o = store.opaque();
-                            let resources = &o.components.instances[index as usize].resources;
-                            super::host::typecheck_func(h, &ldef.ty, &|k| {
-                                resources.get(&k).copied()
-                            })
-                            .context("host function type mismatch")?;
-                            LoweringTarget::Host(h.clone())
-                        }
-                        FuncData::Lifted { .. } => LoweringTarget::Func(func),
-                    };
-                    let target = VmBox::new(target);
-                    // SAFETY: the `VmBox` keeps the target alive and in place.
-                    let (callee, data) =
-                        lowering_callee(unsafe { &*target.as_ptr() }, target.as_ptr());
-                    let store_ptr = store.raw().cast::<crate::store::StoreOpaque>();
-                    // SAFETY: `vmctx` is this instance's live context, whose option slots
-                    // `fill_options` just filled.
-                    let cx =
-                        unsafe { abi_cx(store_ptr, index, vmctx, offsets, &ldef.options, false) };
-                    let info = VmBox::new(LoweringInfo {
-                        ty: ldef.ty.clone(),
-                        cx,
-                    });
-                    // SAFETY: `vmctx` is live and laid out by `offsets`; `data` and `info`
-                    // stay alive in the instance's data as long as the instance.
-                    unsafe {
-                        let l =
-                            VMComponentContextBox::field::<VMLowering>(vmctx, offsets.lowering(lw));
-                        l.write(VMLowering {
-                            callee,
-                            data,
-                            info: info.as_ptr().cast_const().cast(),
-                        });
-                        let ctx = VMComponentContextBox::field::<VMTrampolineContext>(
-                            vmctx,
-                            offsets.trampoline_ctx(*t),
-                        );
-                        (*ctx).lowering = l;
-                    }
-                    let data = &mut store.opaque_mut().components.instances[index as usize];
-                    data.lowering_data.push(target);
-                    data.lowering_info.push(info);
-                    (lowering_trampoline, ldef.ty.lowered_core_signature())
-                }
-                TrampolineDef::ResourceNew(_) => (
-                    resource_new_trampoline,
-                    (vec![FlatType::I32], vec![FlatType::I32]),
-                ),
-                TrampolineDef::ResourceRep(_) => (
-                    resource_rep_trampoline,
-                    (vec![FlatType::I32], vec![FlatType::I32]),
-                ),
-                TrampolineDef::ResourceDrop(_) => {
-                    (resource_drop_trampoline, (vec![FlatType::I32], vec![]))
-                }
-                TrampolineDef::Unsupported(_) => (unsupported_trampoline, (vec![], vec![])),
-            };
-            let core_ty = match tdef {
-                TrampolineDef::Unsupported(u) => def.unsupported[u as usize].1.clone(),
-                _ => crate::FuncType::new(
-                    sig.0.iter().map(|t| t.core()).collect::<Vec<_>>(),
-                    sig.1.iter().map(|t| t.core()).collect::<Vec<_>>(),
-                ),
-            };
-            let type_index = store.engine().signature_id(&core_ty);
-            // SAFETY: `vmctx` is live and laid out by `offsets`; the trampoline context
-            // was written when the context was made.
-            let funcref = unsafe {
-                let ctx = VMComponentContextBox::field::<VMOpaqueContext>(
-                    vmctx,
-                    offsets.trampoline_ctx(*t),
-                );
-                let fref =
-                    VMComponentContextBox::field::<VMFuncRef>(vmctx, offsets.trampoline_ref(*t));
-                // Lowerings get a compiled wasm-call entry when the engine compiles code.
-                let wasm_call = match tdef {
-                    TrampolineDef::Lower(_) => {
-                        crate::tiering::lowering_trampoline(store.engine(), &core_ty)
-                    }
-                    _ => None,
-                };
-                fref.write(VMFuncRef {
-                    array_call,
-                    wasm_call: wasm_call.and_then(|p| VmPtr::from_raw(p.cast_mut().cast())),
-                    type_index,
-                    vmctx: VmPtr::new(NonNull::new_unchecked(ctx)),
-                });
-                NonNull::new_unchecked(fref)
-            };
-            env.core_funcs
-                .push(crate::Func::from_raw(store_id, funcref));
+            init_trampoline(store, def, index, env, t)?;
         }
         Init::Export { name, item, keys } => {
             let value = env.item(*item)?;
             if let Item::Type(Some(rt)) = &value {
                 let o = store.opaque_mut();
                 for k in keys {
-                    bind(
-                        &mut o.components.instances[index as usize].resources,
-                        *k,
-                        *rt,
-                    )?;
+                    bind(&mut o.components.instance_mut(index).resources, *k, *rt)?;
                 }
             }
             exports.items.push((name.clone(), value.clone()));
             env.push(value);
         }
     }
+    Ok(())
+}
+
+/// Instantiates a core module with core instances as its arguments.
+fn init_core_instantiate<T>(
+    store: &mut StoreContextMut<'_, T>,
+    env: &mut Env,
+    module: &u32,
+    args: &[(String, u32)],
+) -> Result<()> {
+    let module = env
+        .modules
+        .get(*module as usize)
+        .ok_or_else(|| anyhow!("core module index out of range"))?
+        .clone();
+    let mut externs = Vec::new();
+    for imp in module.imports() {
+        let (_, arg) = args
+            .iter()
+            .find(|(n, _)| n == imp.module)
+            .ok_or_else(|| anyhow!("missing instantiation argument `{}`", imp.module))?;
+        let inst = env
+            .core_instances
+            .get(*arg as usize)
+            .ok_or_else(|| anyhow!("core instance index out of range"))?;
+        let e = core_export(store, inst, imp.name).ok_or_else(|| {
+            anyhow!(
+                "instantiation argument `{}` has no export named `{}`",
+                imp.module,
+                imp.name
+            )
+        })?;
+        externs.push(e);
+    }
+    let inst = crate::Instance::new(&mut *store, &module, &externs)?;
+    env.core_instances.push(CoreInstance::Real(inst));
+    Ok(())
+}
+
+/// Instantiates a nested component and binds the resources it exports.
+fn init_instantiate<T>(
+    store: &mut StoreContextMut<'_, T>,
+    index: ComponentInstanceId,
+    env: &mut Env,
+    component: &u32,
+    args: &[(String, ItemRef)],
+    bindings: &[(ResourceKey, Vec<String>)],
+) -> Result<()> {
+    let child = env
+        .components
+        .get(*component as usize)
+        .ok_or_else(|| anyhow!("component index out of range"))?
+        .clone();
+    let mut child_imports = Vec::new();
+    for (name, _) in &child.def.imports {
+        let (_, r) = args
+            .iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| anyhow!("missing instantiation argument `{name}`"))?;
+        child_imports.push(env.item(*r)?);
+    }
+    let child_index = instantiate(store, &child, child_imports)?;
+    let child_exports = store
+        .opaque()
+        .components
+        .instance(child_index)
+        .exports
+        .clone()
+        .expect("instantiated");
+    let o = store.opaque_mut();
+    let resources = &mut o.components.instance_mut(index).resources;
+    for (key, path) in bindings {
+        match child_exports.at_path(path) {
+            Some(Item::Type(Some(rt))) => bind(resources, *key, *rt)?,
+            _ => bail!("expected a resource type at `{}`", path.join("/")),
+        }
+    }
+    env.instances.push(child_exports);
+    Ok(())
+}
+
+/// An export of a component instance, binding exported resource types.
+fn init_alias<T>(
+    store: &mut StoreContextMut<'_, T>,
+    index: ComponentInstanceId,
+    env: &mut Env,
+    instance: &u32,
+    name: &str,
+    kind: &Kind,
+    keys: &[ResourceKey],
+) -> Result<()> {
+    let inst = env
+        .instances
+        .get(*instance as usize)
+        .ok_or_else(|| anyhow!("instance index out of range"))?;
+    let item = inst
+        .get(name)
+        .ok_or_else(|| anyhow!("instance has no export named `{name}`"))?
+        .clone();
+    if item.kind() != *kind {
+        bail!(
+            "export `{name}` is a {}, not a {}",
+            item.kind().name(),
+            kind.name()
+        );
+    }
+    if let Item::Type(Some(rt)) = &item {
+        let o = store.opaque_mut();
+        for k in keys {
+            bind(&mut o.components.instance_mut(index).resources, *k, *rt)?;
+        }
+    }
+    env.push(item);
+    Ok(())
+}
+
+/// Defines a resource type of this instance, with its destructor.
+fn init_define_resource<T>(
+    store: &mut StoreContextMut<'_, T>,
+    def: &Arc<ComponentDef>,
+    index: ComponentInstanceId,
+    env: &mut Env,
+    r: &u32,
+) -> Result<()> {
+    let rdef = def.resources[*r as usize];
+    let dtor = match rdef.dtor {
+        Some(f) => Some(
+            env.core_funcs
+                .get(f as usize)
+                .ok_or_else(|| anyhow!("destructor index out of range"))?
+                .funcref,
+        ),
+        None => None,
+    };
+    let o = store.opaque_mut();
+    let g = o.components.push_guest_resource(GuestResource {
+        instance: index,
+        dtor,
+    });
+    let rt = ResourceType::guest(o.id, g);
+    o.components
+        .instance_mut(index)
+        .vmctx
+        .set_resource_dtor(*r, dtor);
+    bind(
+        &mut o.components.instance_mut(index).resources,
+        rdef.key,
+        rt,
+    )?;
+    env.types.push(Some(rt));
+    Ok(())
+}
+
+/// `canon lift`: a component function of this instance over a core function.
+fn init_lift<T>(
+    store: &mut StoreContextMut<'_, T>,
+    def: &Arc<ComponentDef>,
+    index: ComponentInstanceId,
+    env: &mut Env,
+    l: &u32,
+) -> Result<()> {
+    let ldef = &def.lifts[*l as usize];
+    fill_options(store, def, index, env, &ldef.options)?;
+    let core = env
+        .core_funcs
+        .get(ldef.core_func as usize)
+        .ok_or_else(|| anyhow!("core function index out of range"))?
+        .funcref;
+    if ldef.options.unsupported.is_none() && !ldef.ty.is_async {
+        check_core_signature(store, core, ldef.ty.lifted_core_signature(), "lifted")?;
+    }
+    let o = store.opaque_mut();
+    let func = o.components.push_func(FuncData::Lifted {
+        instance: index,
+        lift: *l,
+        core,
+    });
+    env.funcs.push(func);
+    Ok(())
+}
+
+/// A core function made by this instance: a `canon lower` or a built-in.
+fn init_trampoline<T>(
+    store: &mut StoreContextMut<'_, T>,
+    def: &Arc<ComponentDef>,
+    index: ComponentInstanceId,
+    env: &mut Env,
+    t: &u32,
+) -> Result<()> {
+    let tdef = def.trampolines[*t as usize];
+    let (array_call, sig): (VMArrayCallFn, (Vec<FlatType>, Vec<FlatType>)) = match tdef {
+        TrampolineDef::Lower(lw) => {
+            let ldef = &def.lowerings[lw as usize];
+            fill_options(store, def, index, env, &ldef.options)?;
+            let func = *env
+                .funcs
+                .get(ldef.func as usize)
+                .ok_or_else(|| anyhow!("function index out of range"))?;
+            let target = match store.opaque().components.func(func) {
+                FuncData::Host(h, _) => {
+                    let o = store.opaque();
+                    let resources = &o.components.instance(index).resources;
+                    super::func::typecheck_func(h, &ldef.ty, &|k| resources.get(&k).copied())
+                        .context("host function type mismatch")?;
+                    LoweringTarget::Host(h.clone())
+                }
+                FuncData::Lifted { .. } => LoweringTarget::Func(func),
+            };
+            let target = VmBox::new(target);
+            // SAFETY: the `VmBox` keeps the target alive and in place.
+            let (callee, data) = lowering_callee(unsafe { &*target.as_ptr() }, target.as_ptr());
+            let store_ptr = store.raw().cast::<crate::store::StoreOpaque>();
+            // The option slots `fill_options` just filled.
+            let vmctx = &store.opaque().components.instance(index).vmctx;
+            let cx = Options::new(store_ptr, index, vmctx, &ldef.options, false);
+            let info = VmBox::new(LoweringInfo {
+                ty: ldef.ty.clone(),
+                cx,
+            });
+            let inst = &mut store.opaque_mut().components.instance_mut(index);
+            // `data` and `info` stay alive in the instance's data as long as the
+            // instance.
+            inst.vmctx.set_lowering(
+                lw,
+                *t,
+                VMLowering {
+                    callee,
+                    data,
+                    info: info.as_ptr().cast_const().cast(),
+                },
+            );
+            inst.lowering_data.push(target);
+            inst.lowering_info.push(info);
+            (lowering_trampoline, ldef.ty.lowered_core_signature())
+        }
+        TrampolineDef::ResourceNew(_) => (
+            resource_new_trampoline,
+            (vec![FlatType::I32], vec![FlatType::I32]),
+        ),
+        TrampolineDef::ResourceRep(_) => (
+            resource_rep_trampoline,
+            (vec![FlatType::I32], vec![FlatType::I32]),
+        ),
+        TrampolineDef::ResourceDrop(_) => (resource_drop_trampoline, (vec![FlatType::I32], vec![])),
+        TrampolineDef::Unsupported(_) => (unsupported_trampoline, (vec![], vec![])),
+    };
+    let core_ty = match tdef {
+        TrampolineDef::Unsupported(u) => def.unsupported[u as usize].1.clone(),
+        _ => crate::FuncType::new(
+            sig.0.iter().map(|t| t.core()).collect::<Vec<_>>(),
+            sig.1.iter().map(|t| t.core()).collect::<Vec<_>>(),
+        ),
+    };
+    let type_index = store.engine().signature_id(&core_ty);
+    // Lowerings get a compiled wasm-call entry when the engine compiles code.
+    let wasm_call = match tdef {
+        TrampolineDef::Lower(_) => crate::tiering::lowering_trampoline(store.engine(), &core_ty),
+        _ => None,
+    };
+    let funcref = store
+        .opaque_mut()
+        .components
+        .instance_mut(index)
+        .vmctx
+        .set_trampoline(
+            *t,
+            array_call,
+            wasm_call.and_then(|p| VmPtr::from_raw(p.cast_mut().cast())),
+            type_index,
+        );
+    env.core_funcs
+        .push(crate::Func::from_raw(store.opaque().id, funcref));
     Ok(())
 }
 
@@ -784,47 +828,51 @@ fn check_core_signature<T>(
 fn fill_options<T>(
     store: &mut StoreContextMut<'_, T>,
     def: &ComponentDef,
-    vmctx: NonNull<crate::vm::component::VMComponentContext>,
+    index: ComponentInstanceId,
     env: &Env,
     options: &super::parse::CanonOptions,
 ) -> Result<()> {
-    let offsets = &def.offsets;
     let missing = || anyhow!("canonical option index out of range");
-    // SAFETY: `vmctx` is live and laid out by `offsets`; each slot index comes from
-    // `def`, so it is inside its array.
-    unsafe {
-        if let Some(m) = options.memory {
-            let mem = env
-                .core_memories
-                .get(def.memories[m as usize] as usize)
-                .ok_or_else(missing)?;
-            *VMComponentContextBox::field::<*mut crate::vm::VMMemoryDefinition>(
-                vmctx,
-                offsets.memory(m),
-            ) = mem.ptr(store.opaque())?.as_ptr().cast(); // `def` is its first field
-        }
-        if let Some(r) = options.realloc {
-            let f = env
-                .core_funcs
-                .get(def.reallocs[r as usize] as usize)
-                .ok_or_else(missing)?;
-            check_core_signature(
-                store,
-                f.funcref,
-                (vec![FlatType::I32; 4], vec![FlatType::I32]),
-                "realloc",
-            )?;
-            *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.realloc(r)) =
-                f.funcref.as_ptr();
-        }
-        if let Some(p) = options.post_return {
-            let f = env
-                .core_funcs
-                .get(def.post_returns[p as usize] as usize)
-                .ok_or_else(missing)?;
-            *VMComponentContextBox::field::<*mut VMFuncRef>(vmctx, offsets.post_return(p)) =
-                f.funcref.as_ptr();
-        }
+    if let Some(m) = options.memory {
+        let mem = env
+            .core_memories
+            .get(def.memories[m as usize] as usize)
+            .ok_or_else(missing)?;
+        // `def` is the first field of the memory.
+        let def_ptr = mem.ptr(store.opaque())?.cast();
+        let o = store.opaque_mut();
+        o.components
+            .instance_mut(index)
+            .vmctx
+            .set_memory(m, def_ptr);
+    }
+    if let Some(r) = options.realloc {
+        let f = env
+            .core_funcs
+            .get(def.reallocs[r as usize] as usize)
+            .ok_or_else(missing)?;
+        check_core_signature(
+            store,
+            f.funcref,
+            (vec![FlatType::I32; 4], vec![FlatType::I32]),
+            "realloc",
+        )?;
+        let o = store.opaque_mut();
+        o.components
+            .instance_mut(index)
+            .vmctx
+            .set_realloc(r, f.funcref);
+    }
+    if let Some(p) = options.post_return {
+        let f = env
+            .core_funcs
+            .get(def.post_returns[p as usize] as usize)
+            .ok_or_else(missing)?;
+        let o = store.opaque_mut();
+        o.components
+            .instance_mut(index)
+            .vmctx
+            .set_post_return(p, f.funcref);
     }
     Ok(())
 }

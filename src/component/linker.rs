@@ -2,7 +2,7 @@
 //! nested instances, and instantiates components against them.
 
 use super::Component;
-use super::host::HostFunc;
+use super::func::HostFunc;
 use super::instance::{Exports, Instance, Item, instantiate};
 use super::parse::EntityTy;
 use super::resources::ResourceType;
@@ -158,8 +158,7 @@ fn resolve<T: 'static>(
     Ok(match (ty, def) {
         (EntityTy::Func(f), Definition::Func(h)) => {
             let c = &mut store.opaque_mut().components;
-            c.funcs.push(FuncData::Host(h.clone(), f.clone()));
-            Item::Func(c.funcs.len() as u32 - 1)
+            Item::Func(c.push_func(FuncData::Host(h.clone(), f.clone())))
         }
         (EntityTy::Instance(exports), Definition::Instance(map)) => {
             let mut items = Vec::new();

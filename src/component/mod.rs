@@ -36,8 +36,8 @@
 //! ```
 
 mod abi;
+mod def;
 mod func;
-mod host;
 mod instance;
 mod linker;
 mod parse;
@@ -51,14 +51,13 @@ mod types;
 mod values;
 pub mod wave;
 
-pub use abi::{AbiCx, FlatSrc};
-pub use func::Func;
-pub use host::HostFunc;
+pub use abi::FlatSrc;
+pub use def::StringEncoding;
+pub use func::{Func, HostFunc, LiftContext, LowerContext, TypedFunc};
 pub use instance::Instance;
 pub use linker::{Linker, LinkerInstance};
-pub use parse::StringEncoding;
 pub use resources::{Resource, ResourceAny, ResourceTable, ResourceType};
-pub use typed::{ComponentNamedList, ComponentType, Lift, Lower, TypedFunc};
+pub use typed::{ComponentNamedList, ComponentType, Lift, Lower};
 pub use types::{FuncType, Type};
 pub use values::Val;
 

@@ -2,8 +2,12 @@
 //! canonical ABI, and the host-side views of resource values (`Resource<T>` for
 //! host-defined types, `ResourceAny` for any type, `ResourceTable` to keep host state).
 
-use crate::store::StoreId;
+use super::store::{ComponentInstanceId, GuestResourceId};
+use crate::store::{StoreId, StoreOpaque};
+use crate::vm::ValRaw;
+use crate::vm::component::{self as vmc, FLAG_MAY_ENTER};
 use anyhow::{Result, anyhow, bail};
+use core::ptr::NonNull;
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,7 +22,10 @@ pub struct ResourceType {
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 enum ResourceKind {
     Host(TypeId),
-    Guest { store: StoreId, index: u32 },
+    Guest {
+        store: StoreId,
+        index: GuestResourceId,
+    },
 }
 
 impl ResourceType {
@@ -29,14 +36,14 @@ impl ResourceType {
         }
     }
 
-    pub(crate) fn guest(store: StoreId, index: u32) -> ResourceType {
+    pub(crate) fn guest(store: StoreId, index: GuestResourceId) -> ResourceType {
         ResourceType {
             kind: ResourceKind::Guest { store, index },
         }
     }
 
     /// The index of a guest-defined type in its store's list.
-    pub(crate) fn guest_index(&self) -> Option<u32> {
+    pub(crate) fn guest_index(&self) -> Option<GuestResourceId> {
         match self.kind {
             ResourceKind::Guest { index, .. } => Some(index),
             ResourceKind::Host(_) => None,
@@ -60,7 +67,9 @@ impl fmt::Debug for ResourceType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             ResourceKind::Host(id) => write!(f, "ResourceType::host({id:?})"),
-            ResourceKind::Guest { index, .. } => write!(f, "ResourceType::guest({index})"),
+            ResourceKind::Guest { index, .. } => {
+                write!(f, "ResourceType::guest({})", index.as_u32())
+            }
         }
     }
 }
@@ -200,11 +209,131 @@ pub(crate) struct CallScope {
     /// Borrow handles created in the callee's table for this call, not yet dropped.
     pub(crate) borrows: u32,
     /// `(component instance, handle)` of owned guest handles lent for this call.
-    pub(crate) lenders: Vec<(u32, u32)>,
+    pub(crate) lenders: Vec<(ComponentInstanceId, u32)>,
     /// Owned host-table handles lent for this call.
     pub(crate) host_lends: Vec<u32>,
     /// Host-table borrow entries that live until the call returns.
     pub(crate) host_borrows: Vec<u32>,
+}
+
+/// The scope of calls whose types hold no handles (none is pushed for them).
+pub(crate) const NO_SCOPE: usize = usize::MAX;
+
+/// Runs `f` inside a new call scope when the call's types hold handles (borrows need
+/// one); otherwise directly, with [`NO_SCOPE`].
+pub(crate) fn with_scope<R>(
+    store: NonNull<StoreOpaque>,
+    needed: bool,
+    f: impl FnOnce(usize) -> Result<R>,
+) -> Result<R> {
+    if !needed {
+        return f(NO_SCOPE);
+    }
+    let scope = push_scope(store);
+    let r = f(scope);
+    pop_scope(store, scope, r)
+}
+
+/// Opens a call scope; returns its index.
+pub(crate) fn push_scope(store: NonNull<StoreOpaque>) -> usize {
+    // SAFETY: the store is live; the borrow is short.
+    let scopes = unsafe { &mut (*store.as_ptr()).components.scopes };
+    scopes.push(CallScope::default());
+    scopes.len() - 1
+}
+
+/// Closes call scope `scope`: the callee must have dropped every borrow it received,
+/// and what was lent is released. Returns `result`, or the scope's own trap.
+pub(crate) fn pop_scope<R>(
+    store: NonNull<StoreOpaque>,
+    scope: usize,
+    result: Result<R>,
+) -> Result<R> {
+    // SAFETY: the store is live; no other borrow of it is held.
+    let c = unsafe { &mut (*store.as_ptr()).components };
+    let Some(s) = c.scopes.pop() else {
+        return result;
+    };
+    debug_assert_eq!(c.scopes.len(), scope);
+    for (inst, i) in s.lenders {
+        if let Ok(h) = c.instance_mut(inst).handles.get_mut(i) {
+            h.lends = h.lends.saturating_sub(1);
+        }
+    }
+    for i in s.host_lends {
+        if let Ok(h) = c.host_handles.get_mut(i) {
+            h.lends = h.lends.saturating_sub(1);
+        }
+    }
+    for i in s.host_borrows {
+        let _ = c.host_handles.remove(i);
+    }
+    let result = result?;
+    if s.borrows > 0 {
+        return Err(trap("borrow handles still remain at the end of the call"));
+    }
+    Ok(result)
+}
+
+/// Removes handle `i` (of type `ty`) from instance `inst`'s table, with the effects of
+/// `resource.drop`.
+pub(crate) fn drop_handle(
+    store: NonNull<StoreOpaque>,
+    inst: ComponentInstanceId,
+    i: u32,
+    ty: ResourceType,
+) -> Result<()> {
+    // SAFETY: the store is live; the borrow ends before any destructor runs.
+    let (rep, own) = unsafe {
+        let c = &mut (*store.as_ptr()).components;
+        let handles = &mut c.instance_mut(inst).handles;
+        let h = handles.get_typed(i, ty)?;
+        if h.lends != 0 {
+            return Err(trap("cannot remove owned resource while borrowed"));
+        }
+        let h = handles.remove(i)?;
+        if let Some(scope) = h.borrow_scope {
+            if let Some(s) = c.scopes.get_mut(scope) {
+                s.borrows = s.borrows.saturating_sub(1);
+            }
+            return Ok(());
+        }
+        (h.rep, h.is_own())
+    };
+    debug_assert!(own);
+    run_dtor(store, ty, rep, Some(inst))
+}
+
+/// Runs the destructor of a resource of type `ty` with representation `rep`, dropped
+/// by component instance `dropper` (or the host).
+pub(crate) fn run_dtor(
+    store: NonNull<StoreOpaque>,
+    ty: ResourceType,
+    rep: u32,
+    dropper: Option<ComponentInstanceId>,
+) -> Result<()> {
+    // SAFETY: the store is live; no borrow of it is held while the destructor runs.
+    unsafe {
+        let c = &(*store.as_ptr()).components;
+        match ty.guest_index() {
+            Some(g) => {
+                let res = &c.guest_resource(g);
+                let Some(dtor) = res.dtor else {
+                    return Ok(());
+                };
+                let owner = c.instance(res.instance).vmctx.as_ptr();
+                if dropper != Some(res.instance) && vmc::flags(owner) & FLAG_MAY_ENTER == 0 {
+                    return Err(trap("cannot enter component instance"));
+                }
+                let mut buf = [ValRaw::i32(rep as i32)];
+                crate::func::invoke(store, dtor, &mut buf)
+            }
+            None => match c.host_dtors.get(&ty).cloned() {
+                Some(d) => d(store, rep),
+                None => Ok(()),
+            },
+        }
+    }
 }
 
 /// A resource handle held by the host: any resource type, owned or borrowed. It refers
@@ -261,7 +390,7 @@ impl ResourceAny {
         if !self.own {
             return Ok(());
         }
-        super::func::run_dtor(raw, self.ty, h.rep, None)
+        run_dtor(raw, self.ty, h.rep, None)
     }
 }
 

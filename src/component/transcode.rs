@@ -5,7 +5,7 @@
 //! carries strings from one component's memory to another's without a host `String`
 //! (what a fused adapter does).
 
-use super::abi::AbiCx;
+use super::func::LowerContext;
 use super::parse::StringEncoding;
 use super::resources::trap;
 use crate::vm::VMMemoryDefinition;
@@ -182,7 +182,7 @@ fn scan(
     Ok(None)
 }
 
-impl AbiCx {
+impl LowerContext {
     /// Stores a host string (UTF-8) into this side's memory; returns pointer and
     /// (tagged) length.
     pub(crate) fn store_host_string(&mut self, s: &str) -> Result<(u32, u32)> {

@@ -5,19 +5,14 @@
 //! ([`TypedFunc`]) and typed host functions (`func_wrap`), which go straight between
 //! Rust values and core values with no intermediate [`Val`].
 
-use super::abi::{AbiCx, FlatDst, FlatSrc};
-use super::func::{Func, alloc_params, call_lifted_with, with_scope};
-use super::host::{HostFunc, ResourceLookup, host_of, lowering_entry};
+use super::abi::{FlatDst, FlatSrc};
+use super::func::ResourceLookup;
+use super::func::{LiftContext, LowerContext};
 use super::resources::{Handle, Resource, ResourceAny, ResourceType, trap};
-use super::types::{FuncType, Type};
+use super::types::Type;
 use super::values::Val;
-use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreInner};
 use crate::vm::ValRaw;
-use crate::vm::component::{VMComponentContext, VMLowering};
 use anyhow::{Result, bail};
-use core::marker::PhantomData;
-use core::ptr::NonNull;
-use std::sync::Arc;
 
 /// A Rust type that stands for a component value type.
 pub trait ComponentType {
@@ -31,14 +26,14 @@ pub trait ComponentType {
 /// A Rust type that can be written as a component value.
 pub trait Lower: ComponentType {
     /// Appends the flat core values of `self` (of component type `ty`).
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()>;
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()>;
     /// Stores `self` (of component type `ty`) at `ptr`.
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()>;
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()>;
 
     /// Stores `items` (elements of type `elem`) from `ptr` on; bytes override this
     /// with one copy.
     #[doc(hidden)]
-    fn store_list(items: &[Self], cx: &mut AbiCx, elem: &Type, ptr: u32) -> Result<()>
+    fn store_list(items: &[Self], cx: &mut LowerContext, elem: &Type, ptr: u32) -> Result<()>
     where
         Self: Sized,
     {
@@ -53,14 +48,14 @@ pub trait Lower: ComponentType {
 /// A Rust type that can be read from a component value.
 pub trait Lift: ComponentType + Sized {
     /// Reads a value of component type `ty` from flat core values.
-    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self>;
+    fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self>;
     /// Reads a value of component type `ty` stored at `ptr`.
-    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self>;
+    fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self>;
 
     /// Reads `len` elements of type `elem` from `ptr` on (bounds already checked);
     /// bytes override this with one copy.
     #[doc(hidden)]
-    fn load_list(cx: &mut AbiCx, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Self>> {
+    fn load_list(cx: &mut LiftContext, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Self>> {
         let size = elem.size();
         (0..len)
             .map(|i| Self::load(cx, elem, ptr + i * size))
@@ -87,15 +82,15 @@ macro_rules! primitive {
         }
         impl Lower for $rust {
             #[inline]
-            fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+            fn lower_flat(&self, _: &mut LowerContext, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
                 out.push(ValRaw::$flat_new(*self as $as_flat));
                 Ok(())
             }
             #[inline]
-            fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+            fn store(&self, cx: &mut LowerContext, _: &Type, ptr: u32) -> Result<()> {
                 cx.store_bytes(ptr, &self.to_le_bytes())
             }
-            fn store_list(items: &[Self], cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+            fn store_list(items: &[Self], cx: &mut LowerContext, _: &Type, ptr: u32) -> Result<()> {
                 // SAFETY: a slice of plain integers is also a slice of their bytes, with
                 // no padding; tierwasm only runs on little-endian hosts (`vm` refuses to
                 // build elsewhere), the canonical ABI's byte order.
@@ -107,14 +102,14 @@ macro_rules! primitive {
         }
         impl Lift for $rust {
             #[inline]
-            fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+            fn lift_flat(_: &mut LiftContext, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
                 Ok(src.next()?.$flat_get() as $rust)
             }
             #[inline]
-            fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+            fn load(cx: &mut LiftContext, _: &Type, ptr: u32) -> Result<Self> {
                 Ok(<$rust>::from_le_bytes(cx.load_bytes::<$size>(ptr)?))
             }
-            fn load_list(cx: &mut AbiCx, _: &Type, ptr: u32, len: u32) -> Result<Vec<Self>> {
+            fn load_list(cx: &mut LiftContext, _: &Type, ptr: u32, len: u32) -> Result<Vec<Self>> {
                 let mem = cx.mem()?;
                 let raw = &mem[ptr as usize..ptr as usize + len as usize * $size];
                 let mut out = Vec::<$rust>::with_capacity(len as usize);
@@ -158,22 +153,22 @@ macro_rules! float {
         }
         impl Lower for $rust {
             #[inline]
-            fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+            fn lower_flat(&self, _: &mut LowerContext, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
                 out.push(ValRaw::$new($canon(self.to_bits()).to_bits()));
                 Ok(())
             }
             #[inline]
-            fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+            fn store(&self, cx: &mut LowerContext, _: &Type, ptr: u32) -> Result<()> {
                 cx.store_bytes(ptr, &$canon(self.to_bits()).to_bits().to_le_bytes())
             }
         }
         impl Lift for $rust {
             #[inline]
-            fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+            fn lift_flat(_: &mut LiftContext, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
                 Ok($canon(src.next()?.$get()))
             }
             #[inline]
-            fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+            fn load(cx: &mut LiftContext, _: &Type, ptr: u32) -> Result<Self> {
                 Ok($canon(<$bits>::from_le_bytes(cx.load_bytes::<$size>(ptr)?)))
             }
         }
@@ -196,22 +191,22 @@ impl ComponentType for bool {
 }
 impl Lower for bool {
     #[inline]
-    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, _: &mut LowerContext, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::i32(*self as i32));
         Ok(())
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, _: &Type, ptr: u32) -> Result<()> {
         cx.store_bytes(ptr, &[*self as u8])
     }
 }
 impl Lift for bool {
     #[inline]
-    fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(_: &mut LiftContext, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         Ok(src.next()?.get_i32() != 0)
     }
     #[inline]
-    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, _: &Type, ptr: u32) -> Result<Self> {
         Ok(cx.load_bytes::<1>(ptr)?[0] != 0)
     }
 }
@@ -230,22 +225,22 @@ impl ComponentType for char {
 }
 impl Lower for char {
     #[inline]
-    fn lower_flat(&self, _: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, _: &mut LowerContext, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         out.push(ValRaw::i32(*self as i32));
         Ok(())
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, _: &Type, ptr: u32) -> Result<()> {
         cx.store_bytes(ptr, &(*self as u32).to_le_bytes())
     }
 }
 impl Lift for char {
     #[inline]
-    fn lift_flat(_: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(_: &mut LiftContext, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         to_char(src.next()?.get_i32() as u32)
     }
     #[inline]
-    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, _: &Type, ptr: u32) -> Result<Self> {
         to_char(u32::from_le_bytes(cx.load_bytes::<4>(ptr)?))
     }
 }
@@ -262,14 +257,14 @@ impl ComponentType for str {
 }
 impl Lower for str {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, _: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (ptr, len) = cx.lower_string(self)?;
         out.push(ValRaw::i32(ptr as i32));
         out.push(ValRaw::i32(len as i32));
         Ok(())
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, _: &Type, ptr: u32) -> Result<()> {
         let (p, len) = cx.lower_string(self)?;
         cx.store_bytes(ptr, &p.to_le_bytes())?;
         cx.store_bytes(ptr + 4, &len.to_le_bytes())
@@ -283,23 +278,23 @@ impl ComponentType for String {
 }
 impl Lower for String {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         self.as_str().lower_flat(cx, ty, out)
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         self.as_str().store(cx, ty, ptr)
     }
 }
 impl Lift for String {
     #[inline]
-    fn lift_flat(cx: &mut AbiCx, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(cx: &mut LiftContext, _: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let ptr = src.next()?.get_i32() as u32;
         let len = src.next()?.get_i32() as u32;
         cx.lift_string(ptr, len)
     }
     #[inline]
-    fn load(cx: &mut AbiCx, _: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, _: &Type, ptr: u32) -> Result<Self> {
         let p = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
         let len = u32::from_le_bytes(cx.load_bytes::<4>(ptr + 4)?);
         cx.lift_string(p, len)
@@ -315,11 +310,11 @@ impl<T: ComponentType + ?Sized> ComponentType for &T {
 }
 impl<T: Lower + ?Sized> Lower for &T {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         (**self).lower_flat(cx, ty, out)
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         (**self).store(cx, ty, ptr)
     }
 }
@@ -343,21 +338,21 @@ impl<T: ComponentType> ComponentType for [T] {
 }
 impl<T: Lower> Lower for [T] {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (ptr, len) = lower_list(cx, ty, self)?;
         out.push(ValRaw::i32(ptr as i32));
         out.push(ValRaw::i32(len as i32));
         Ok(())
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         let (p, len) = lower_list(cx, ty, self)?;
         cx.store_bytes(ptr, &p.to_le_bytes())?;
         cx.store_bytes(ptr + 4, &len.to_le_bytes())
     }
 }
 
-fn lower_list<T: Lower>(cx: &mut AbiCx, ty: &Type, items: &[T]) -> Result<(u32, u32)> {
+fn lower_list<T: Lower>(cx: &mut LowerContext, ty: &Type, items: &[T]) -> Result<(u32, u32)> {
     let elem = list_elem(ty).ok_or_else(|| mismatch(ty, "list"))?;
     let (size, align) = elem.size_align();
     let bytes = u64::from(size) * items.len() as u64;
@@ -376,30 +371,30 @@ impl<T: ComponentType> ComponentType for Vec<T> {
 }
 impl<T: Lower> Lower for Vec<T> {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         self.as_slice().lower_flat(cx, ty, out)
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         self.as_slice().store(cx, ty, ptr)
     }
 }
 impl<T: Lift> Lift for Vec<T> {
     #[inline]
-    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let ptr = src.next()?.get_i32() as u32;
         let len = src.next()?.get_i32() as u32;
         lift_list(cx, ty, ptr, len)
     }
     #[inline]
-    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self> {
         let p = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
         let len = u32::from_le_bytes(cx.load_bytes::<4>(ptr + 4)?);
         lift_list(cx, ty, p, len)
     }
 }
 
-fn lift_list<T: Lift>(cx: &mut AbiCx, ty: &Type, ptr: u32, len: u32) -> Result<Vec<T>> {
+fn lift_list<T: Lift>(cx: &mut LiftContext, ty: &Type, ptr: u32, len: u32) -> Result<Vec<T>> {
     let elem = list_elem(ty).ok_or_else(|| mismatch(ty, "list"))?;
     let (size, align) = elem.size_align();
     if !ptr.is_multiple_of(align) {
@@ -430,7 +425,7 @@ fn option_payload(ty: &Type) -> (&Type, u32, u32) {
 
 impl<T: Lower> Lower for Option<T> {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (pt, slots, _) = option_payload(ty);
         let start = out.len() + 1;
         match self {
@@ -444,7 +439,7 @@ impl<T: Lower> Lower for Option<T> {
         Ok(())
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         let (pt, _, off) = option_payload(ty);
         match self {
             None => cx.store_bytes(ptr, &[0]),
@@ -457,7 +452,7 @@ impl<T: Lower> Lower for Option<T> {
 }
 impl<T: Lift> Lift for Option<T> {
     #[inline]
-    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let (pt, slots, _) = option_payload(ty);
         let disc = src.next()?.get_i32();
         let start = src.pos;
@@ -470,7 +465,7 @@ impl<T: Lift> Lift for Option<T> {
         Ok(v)
     }
     #[inline]
-    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self> {
         let (pt, _, off) = option_payload(ty);
         match cx.load_bytes::<1>(ptr)?[0] {
             0 => Ok(None),
@@ -519,7 +514,7 @@ fn payload_ty(t: &Option<Type>) -> Type {
 
 impl<T: Lower, E: Lower> Lower for Result<T, E> {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let (r, slots, _) = result_parts(ty);
         let start = out.len() + 1;
         match self {
@@ -536,7 +531,7 @@ impl<T: Lower, E: Lower> Lower for Result<T, E> {
         Ok(())
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         let (r, _, off) = result_parts(ty);
         match self {
             Ok(v) => {
@@ -552,7 +547,7 @@ impl<T: Lower, E: Lower> Lower for Result<T, E> {
 }
 impl<T: Lift, E: Lift> Lift for Result<T, E> {
     #[inline]
-    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let (r, slots, _) = result_parts(ty);
         let disc = src.next()?.get_i32();
         let start = src.pos;
@@ -565,7 +560,7 @@ impl<T: Lift, E: Lift> Lift for Result<T, E> {
         Ok(v)
     }
     #[inline]
-    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self> {
         let (r, _, off) = result_parts(ty);
         match cx.load_bytes::<1>(ptr)?[0] {
             0 => Ok(Ok(T::load(cx, &payload_ty(&r.ok), ptr + off)?)),
@@ -602,14 +597,14 @@ macro_rules! tuples {
         impl<$($t: Lower),*> Lower for ($($t,)*) {
             #[allow(unused_variables)]
             #[inline]
-            fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+            fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 $(self.$n.lower_flat(cx, &elems[$n].ty, out)?;)*
                 Ok(())
             }
             #[allow(unused_variables)]
             #[inline]
-            fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+            fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 $(self.$n.store(cx, &elems[$n].ty, ptr + elems[$n].offset)?;)*
                 Ok(())
@@ -618,13 +613,13 @@ macro_rules! tuples {
         impl<$($t: Lift),*> Lift for ($($t,)*) {
             #[allow(unused_variables)]
             #[inline]
-            fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+            fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 Ok(($($t::lift_flat(cx, &elems[$n].ty, src)?,)*))
             }
             #[allow(unused_variables)]
             #[inline]
-            fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+            fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 Ok(($($t::load(cx, &elems[$n].ty, ptr + elems[$n].offset)?,)*))
             }
@@ -676,20 +671,20 @@ impl<T: 'static> ComponentType for Resource<T> {
 
 impl<T: 'static> Lower for Resource<T> {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         let i = lower_host_resource(cx, ty, ResourceType::host::<T>(), self.rep(), self.owned())?;
         out.push(ValRaw::i32(i as i32));
         Ok(())
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         let i = lower_host_resource(cx, ty, ResourceType::host::<T>(), self.rep(), self.owned())?;
         cx.store_bytes(ptr, &i.to_le_bytes())
     }
 }
 
 fn lower_host_resource(
-    cx: &mut AbiCx,
+    cx: &mut LowerContext,
     ty: &Type,
     rt: ResourceType,
     rep: u32,
@@ -703,10 +698,10 @@ fn lower_host_resource(
     let scope = cx.scope;
     let c = &mut cx.opaque_mut().components;
     if own {
-        c.instances[inst as usize].handles.add(Handle::own(rt, rep))
+        c.instance_mut(inst).handles.add(Handle::own(rt, rep))
     } else {
         c.scopes[scope].borrows += 1;
-        c.instances[inst as usize].handles.add(Handle {
+        c.instance_mut(inst).handles.add(Handle {
             ty: rt,
             rep,
             borrow_scope: Some(scope),
@@ -715,12 +710,17 @@ fn lower_host_resource(
     }
 }
 
-fn lift_host_resource(cx: &mut AbiCx, ty: &Type, rt: ResourceType, i: u32) -> Result<(u32, bool)> {
+fn lift_host_resource(
+    cx: &mut LiftContext,
+    ty: &Type,
+    rt: ResourceType,
+    i: u32,
+) -> Result<(u32, bool)> {
     let (_, own) = handle_type(ty).ok_or_else(|| mismatch(ty, "Resource"))?;
     let inst = cx.instance;
     let scope = cx.scope;
     let c = &mut cx.opaque_mut().components;
-    let handles = &mut c.instances[inst as usize].handles;
+    let handles = &mut c.instance_mut(inst).handles;
     if own {
         Ok((handles.take_own(i, rt)?.rep, true))
     } else {
@@ -736,7 +736,7 @@ fn lift_host_resource(cx: &mut AbiCx, ty: &Type, rt: ResourceType, i: u32) -> Re
 
 impl<T: 'static> Lift for Resource<T> {
     #[inline]
-    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         let i = src.next()?.get_i32() as u32;
         let (rep, own) = lift_host_resource(cx, ty, ResourceType::host::<T>(), i)?;
         Ok(if own {
@@ -746,7 +746,7 @@ impl<T: 'static> Lift for Resource<T> {
         })
     }
     #[inline]
-    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self> {
         let i = u32::from_le_bytes(cx.load_bytes::<4>(ptr)?);
         let (rep, own) = lift_host_resource(cx, ty, ResourceType::host::<T>(), i)?;
         Ok(if own {
@@ -766,24 +766,24 @@ impl ComponentType for ResourceAny {
 }
 impl Lower for ResourceAny {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         cx.lower_flat(ty, &Val::Resource(*self), out)
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         cx.store(ty, &Val::Resource(*self), ptr)
     }
 }
 impl Lift for ResourceAny {
     #[inline]
-    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         match cx.lift_flat(ty, src)? {
             Val::Resource(r) => Ok(r),
             _ => unreachable!("handle types lift to resources"),
         }
     }
     #[inline]
-    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self> {
         match cx.load(ty, ptr)? {
             Val::Resource(r) => Ok(r),
             _ => unreachable!("handle types lift to resources"),
@@ -800,176 +800,21 @@ impl ComponentType for Val {
 }
 impl Lower for Val {
     #[inline]
-    fn lower_flat(&self, cx: &mut AbiCx, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
+    fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
         cx.lower_flat(ty, self, out)
     }
     #[inline]
-    fn store(&self, cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<()> {
+    fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
         cx.store(ty, self, ptr)
     }
 }
 impl Lift for Val {
     #[inline]
-    fn lift_flat(cx: &mut AbiCx, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
+    fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
         cx.lift_flat(ty, src)
     }
     #[inline]
-    fn load(cx: &mut AbiCx, ty: &Type, ptr: u32) -> Result<Self> {
+    fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self> {
         cx.load(ty, ptr)
-    }
-}
-
-// ---- typed calls
-
-/// A component function with Rust parameter and result types: `P` is a tuple of the
-/// parameters, `R` a tuple of the result (`()` or `(T,)`).
-pub struct TypedFunc<P, R> {
-    func: Func,
-    ty: Arc<FuncType>,
-    _marker: PhantomData<fn(P) -> R>,
-}
-
-impl<P, R> Clone for TypedFunc<P, R> {
-    fn clone(&self) -> Self {
-        TypedFunc {
-            func: self.func,
-            ty: self.ty.clone(),
-            _marker: PhantomData,
-        }
-    }
-}
-
-impl<P, R> TypedFunc<P, R>
-where
-    P: ComponentNamedList + Lower,
-    R: ComponentNamedList + Lift,
-{
-    pub(crate) fn new(func: Func, store: impl AsContext) -> Result<TypedFunc<P, R>> {
-        let ctx = store.as_context();
-        let ty = func.ty(ctx)?;
-        let o = ctx.opaque();
-        let super::store::FuncData::Lifted { instance, .. } =
-            &o.components.funcs[func.index as usize]
-        else {
-            bail!("unsupported: a typed view of a host function");
-        };
-        let resources = &o.components.instances[*instance as usize].resources;
-        let lookup = |k| resources.get(&k).copied();
-        P::typecheck(&ty.params_tuple, &lookup).map_err(|e| anyhow::anyhow!("parameters: {e}"))?;
-        R::typecheck(&ty.results_tuple, &lookup).map_err(|e| anyhow::anyhow!("results: {e}"))?;
-        Ok(TypedFunc {
-            func,
-            ty,
-            _marker: PhantomData,
-        })
-    }
-
-    /// The untyped function.
-    pub fn func(&self) -> Func {
-        self.func
-    }
-
-    /// Calls the function. Post-return runs before this returns.
-    pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
-        let ctx = store.as_context_mut();
-        ctx.opaque().check(self.func.store_id)?;
-        // The store's own pointer (see `Func::call`).
-        let store = ctx.raw().cast::<crate::store::StoreOpaque>();
-        with_scope(store, self.ty.needs_scope, |scope| {
-            call_lifted_with(
-                store,
-                self.func.index,
-                scope,
-                None,
-                |cx, ty, flat| {
-                    if ty.params_in_memory() {
-                        let ptr = alloc_params(cx, ty)?;
-                        params.store(cx, &ty.params_tuple, ptr)?;
-                        flat.push(ValRaw::i32(ptr as i32));
-                        Ok(())
-                    } else {
-                        params.lower_flat(cx, &ty.params_tuple, flat)
-                    }
-                },
-                |cx, ty, flat| {
-                    if ty.results_in_memory() {
-                        let ptr = flat[0].get_i32() as u32;
-                        cx.check_ptr(ptr, &ty.results_tuple)?;
-                        R::load(cx, &ty.results_tuple, ptr)
-                    } else {
-                        R::lift_flat(cx, &ty.results_tuple, &mut FlatSrc { vals: flat, pos: 0 })
-                    }
-                },
-            )
-        })
-    }
-}
-
-// ---- typed host functions
-
-/// The closure of a `func_wrap` host function.
-type TypedFn<T, P, R> = dyn Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync;
-
-impl HostFunc {
-    /// A host function over Rust types; instantiation checks them against the import.
-    pub(crate) fn new_typed<T, P, R>(
-        func: impl Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync + 'static,
-    ) -> HostFunc
-    where
-        T: 'static,
-        P: ComponentNamedList + Lift + 'static,
-        R: ComponentNamedList + Lower + 'static,
-    {
-        let func: Box<TypedFn<T, P, R>> = Box::new(func);
-        HostFunc::from_parts(
-            typed_entry::<T, P, R>,
-            Box::new(|ty, lookup| {
-                P::typecheck(&ty.params_tuple, lookup)
-                    .map_err(|e| anyhow::anyhow!("parameters: {e}"))?;
-                R::typecheck(&ty.results_tuple, lookup).map_err(|e| anyhow::anyhow!("results: {e}"))
-            }),
-            func,
-        )
-    }
-}
-
-unsafe extern "C" fn typed_entry<T, P, R>(
-    _vmctx: NonNull<VMComponentContext>,
-    lowering: NonNull<VMLowering>,
-    args: NonNull<ValRaw>,
-    len: usize,
-) -> bool
-where
-    T: 'static,
-    P: ComponentNamedList + Lift + 'static,
-    R: ComponentNamedList + Lower + 'static,
-{
-    // SAFETY: the lowering's `data` is the `HostFunc` this entrypoint was made for,
-    // kept alive by the lowering instance; `args` holds `len` values.
-    unsafe {
-        let func = host_of(lowering).closure::<Box<TypedFn<T, P, R>>>();
-        lowering_entry(lowering, args, len, false, |call, args, _| {
-            let ty = call.ty();
-            let params = if ty.params_in_memory() {
-                let ptr = args[0].get_i32() as u32;
-                call.cx.check_ptr(ptr, &ty.params_tuple)?;
-                P::load(&mut call.cx, &ty.params_tuple, ptr)?
-            } else {
-                let mut src = FlatSrc { vals: args, pos: 0 };
-                P::lift_flat(&mut call.cx, &ty.params_tuple, &mut src)?
-            };
-            let store = StoreContextMut::from_raw(call.store.cast::<StoreInner<T>>());
-            let r = func(store, params)?;
-            if ty.results_in_memory() {
-                let n = ty.lowered_core_signature().0.len();
-                let ptr = args[n - 1].get_i32() as u32;
-                call.cx.check_ptr(ptr, &ty.results_tuple)?;
-                r.store(&mut call.cx, &ty.results_tuple, ptr)
-            } else {
-                let mut out = FlatDst::new(args);
-                r.lower_flat(&mut call.cx, &ty.results_tuple, &mut out)?;
-                out.check(ty.flat_results.len())
-            }
-        })
     }
 }

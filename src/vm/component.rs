@@ -1,6 +1,8 @@
 //! `VMComponentContext`: the per-component-instance block of memory that lowering
 //! trampolines of both tiers read, and `VMComponentOffsets`, the one place that says
 //! where everything in it lives (the same idea as `VMContext` + `VMOffsets`).
+//! `VMComponentContextBox` owns the block, and its typed setters (`set_lowering`,
+//! `set_trampoline`, `set_memory`, …) are the only writers of its slots.
 //!
 //! Layout (offsets from the start, computed once per component definition):
 //!
@@ -17,7 +19,10 @@
 //! resource_dtors     [*mut VMFuncRef; d]        destructors of the resources defined here
 //! ```
 
-use super::{VMFuncRef, VMMemoryDefinition, VMOpaqueContext, VMStoreContext, ValRaw, VmSafe};
+use super::{
+    VMArrayCallFn, VMFuncRef, VMMemoryDefinition, VMOpaqueContext, VMSharedTypeIndex,
+    VMStoreContext, VMWasmCallFunction, ValRaw, VmPtr, VmSafe,
+};
 use core::mem::offset_of;
 use core::ptr::NonNull;
 use std::alloc::Layout;
@@ -237,10 +242,16 @@ impl VMComponentOffsets {
     }
 }
 
-/// Owns one component instance's context allocation.
+/// Owns one component instance's context allocation, and alone writes it: the typed
+/// setters below fill each slot (once, checked in debug builds) while the instance
+/// is being made; trampolines of both tiers only read it afterwards.
 pub struct VMComponentContextBox {
     ptr: NonNull<VMComponentContext>,
     layout: Layout,
+    offsets: VMComponentOffsets,
+    /// Offsets of the slots written so far (debug builds: each is written once).
+    #[cfg(debug_assertions)]
+    written: std::collections::HashSet<u32>,
 }
 
 // SAFETY: the context belongs to one store and moves with it.
@@ -263,6 +274,13 @@ impl VMComponentContextBox {
         let Some(ptr) = NonNull::new(raw.cast::<VMComponentContext>()) else {
             std::alloc::handle_alloc_error(layout)
         };
+        let b = VMComponentContextBox {
+            ptr,
+            layout,
+            offsets: offsets.clone(),
+            #[cfg(debug_assertions)]
+            written: Default::default(),
+        };
         // SAFETY: a fresh zeroed allocation laid out by `offsets`; each write is inside it.
         unsafe {
             (*ptr.as_ptr()).header = VMComponentContextHeader {
@@ -274,17 +292,16 @@ impl VMComponentContextBox {
                 _pad: 0,
             };
             for i in 0..offsets.num_trampolines {
-                Self::field::<VMTrampolineContext>(ptr, offsets.trampoline_ctx(i)).write(
-                    VMTrampolineContext {
+                b.slot::<VMTrampolineContext>(offsets.trampoline_ctx(i))
+                    .write(VMTrampolineContext {
                         magic: TRAMPOLINE_CONTEXT_MAGIC,
                         index: i,
                         vmctx: ptr.as_ptr(),
                         lowering: core::ptr::null_mut(),
-                    },
-                );
+                    });
             }
         }
-        VMComponentContextBox { ptr, layout }
+        b
     }
 
     /// The context, with provenance over the whole allocation.
@@ -292,13 +309,143 @@ impl VMComponentContextBox {
         self.ptr
     }
 
-    /// Pointer to the field at `offset`.
-    ///
-    /// # Safety
-    /// `vmctx` must be a live context whose layout has a `T` at `offset`.
-    pub unsafe fn field<T>(vmctx: NonNull<VMComponentContext>, offset: u32) -> *mut T {
-        // SAFETY: the caller guarantees `offset` is inside the allocation.
-        unsafe { vmctx.as_ptr().cast::<u8>().add(offset as usize).cast::<T>() }
+    /// The layout of this context.
+    pub fn offsets(&self) -> &VMComponentOffsets {
+        &self.offsets
+    }
+
+    /// Pointer to the slot at `offset` (inside the allocation: every caller computes
+    /// it through `self.offsets` from an index checked against its array's length).
+    fn slot<T>(&self, offset: u32) -> *mut T {
+        debug_assert!(offset as usize + size_of::<T>() <= self.layout.size());
+        // SAFETY: `offset` is inside the allocation (see above).
+        unsafe {
+            self.ptr
+                .as_ptr()
+                .cast::<u8>()
+                .add(offset as usize)
+                .cast::<T>()
+        }
+    }
+
+    /// Notes (debug builds) that the slot at `offset` is written, once.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn write_once(&mut self, offset: u32) {
+        #[cfg(debug_assertions)]
+        assert!(
+            self.written.insert(offset),
+            "VMComponentContext slot at {offset} written twice"
+        );
+        #[cfg(not(debug_assertions))]
+        let _ = offset;
+    }
+
+    /// Sets `lowerings[i]`, and points lowering trampoline `trampoline`'s context at it.
+    pub fn set_lowering(&mut self, i: u32, trampoline: u32, lowering: VMLowering) {
+        assert!(i < self.offsets.num_lowerings && trampoline < self.offsets.num_trampolines);
+        let at = self.offsets.lowering(i);
+        self.write_once(at);
+        let l = self.slot::<VMLowering>(at);
+        let ctx = self.slot::<VMTrampolineContext>(self.offsets.trampoline_ctx(trampoline));
+        // SAFETY: both slots are in bounds (checked above) and the trampoline context
+        // was initialised by `new`.
+        unsafe {
+            l.write(lowering);
+            (*ctx).lowering = l;
+        }
+    }
+
+    /// Sets `trampoline_refs[i]`: the function core code calls for trampoline `i`, with
+    /// trampoline `i`'s context as its callee context. Returns the function reference.
+    pub fn set_trampoline(
+        &mut self,
+        i: u32,
+        array_call: VMArrayCallFn,
+        wasm_call: Option<VmPtr<VMWasmCallFunction>>,
+        type_index: VMSharedTypeIndex,
+    ) -> NonNull<VMFuncRef> {
+        assert!(i < self.offsets.num_trampolines);
+        let at = self.offsets.trampoline_ref(i);
+        self.write_once(at);
+        let ctx = self.slot::<VMOpaqueContext>(self.offsets.trampoline_ctx(i));
+        let fref = self.slot::<VMFuncRef>(at);
+        // SAFETY: the slot is in bounds (checked above); both pointers are non-null,
+        // derived from the allocation.
+        unsafe {
+            fref.write(VMFuncRef {
+                array_call,
+                wasm_call,
+                type_index,
+                vmctx: VmPtr::new(NonNull::new_unchecked(ctx)),
+            });
+            NonNull::new_unchecked(fref)
+        }
+    }
+
+    /// Writes pointer slot `offset` (of an array of `len` with index `i`) once.
+    fn set_ptr<T>(&mut self, i: u32, len: u32, offset: u32, value: *mut T) {
+        assert!(i < len);
+        self.write_once(offset);
+        // SAFETY: the slot is in bounds (`i < len`).
+        unsafe { self.slot::<*mut T>(offset).write(value) }
+    }
+
+    /// Sets `memories[i]`.
+    pub fn set_memory(&mut self, i: u32, memory: NonNull<VMMemoryDefinition>) {
+        let (n, at) = (self.offsets.num_memories, self.offsets.memory(i));
+        self.set_ptr(i, n, at, memory.as_ptr());
+    }
+
+    /// Sets `reallocs[i]`.
+    pub fn set_realloc(&mut self, i: u32, realloc: NonNull<VMFuncRef>) {
+        let (n, at) = (self.offsets.num_reallocs, self.offsets.realloc(i));
+        self.set_ptr(i, n, at, realloc.as_ptr());
+    }
+
+    /// Sets `post_returns[i]`.
+    pub fn set_post_return(&mut self, i: u32, post_return: NonNull<VMFuncRef>) {
+        let (n, at) = (self.offsets.num_post_returns, self.offsets.post_return(i));
+        self.set_ptr(i, n, at, post_return.as_ptr());
+    }
+
+    /// Sets `resource_dtors[i]` (null for a resource without a destructor).
+    pub fn set_resource_dtor(&mut self, i: u32, dtor: Option<NonNull<VMFuncRef>>) {
+        let (n, at) = (self.offsets.num_resources, self.offsets.resource_dtor(i));
+        let dtor = dtor.map_or(core::ptr::null_mut(), NonNull::as_ptr);
+        self.set_ptr(i, n, at, dtor);
+    }
+
+    /// Reads pointer slot `offset` (of an array of `len` with index `i`).
+    fn get_ptr<T>(&self, i: u32, len: u32, offset: u32) -> Option<NonNull<T>> {
+        assert!(i < len);
+        // SAFETY: the slot is in bounds (`i < len`) and initialised (zeroed by `new`).
+        NonNull::new(unsafe { *self.slot::<*mut T>(offset) })
+    }
+
+    /// `memories[i]`, once set.
+    pub fn memory(&self, i: u32) -> Option<NonNull<VMMemoryDefinition>> {
+        self.get_ptr(i, self.offsets.num_memories, self.offsets.memory(i))
+    }
+
+    /// `reallocs[i]`, once set.
+    pub fn realloc(&self, i: u32) -> Option<NonNull<VMFuncRef>> {
+        self.get_ptr(i, self.offsets.num_reallocs, self.offsets.realloc(i))
+    }
+
+    /// `post_returns[i]`, once set.
+    pub fn post_return(&self, i: u32) -> Option<NonNull<VMFuncRef>> {
+        self.get_ptr(
+            i,
+            self.offsets.num_post_returns,
+            self.offsets.post_return(i),
+        )
+    }
+
+    /// The callee context of trampoline `i` (as a core function's callee sees it).
+    pub fn trampoline_context(&self, i: u32) -> NonNull<VMOpaqueContext> {
+        assert!(i < self.offsets.num_trampolines);
+        // SAFETY: derived from the non-null allocation, in bounds (checked above).
+        unsafe { NonNull::new_unchecked(self.slot(self.offsets.trampoline_ctx(i))) }
     }
 }
 
@@ -332,20 +479,6 @@ pub unsafe fn set_flag(vmctx: NonNull<VMComponentContext>, bit: u32, on: bool) {
             *f &= !bit;
         }
     }
-}
-
-/// `memories[i]` of a context.
-///
-/// # Safety
-/// `vmctx` must be live and laid out by `offsets`, with `i < num_memories`.
-pub unsafe fn memory(
-    vmctx: NonNull<VMComponentContext>,
-    offsets: &VMComponentOffsets,
-    i: u32,
-) -> *mut VMMemoryDefinition {
-    // SAFETY: the caller guarantees a live context laid out by `offsets` and
-    // `i < num_memories`, so the field is in bounds and initialised.
-    unsafe { *VMComponentContextBox::field::<*mut VMMemoryDefinition>(vmctx, offsets.memory(i)) }
 }
 
 /// The `VMLowering` of a lowering trampoline's callee context.
@@ -409,9 +542,7 @@ mod tests {
         let b = VMComponentContextBox::new(&o, core::ptr::null_mut(), core::ptr::null_mut(), 7);
         // SAFETY: the context is live and laid out by `o`.
         unsafe {
-            let ctx =
-                VMComponentContextBox::field::<VMOpaqueContext>(b.as_ptr(), o.trampoline_ctx(1));
-            let (vmctx, index) = trampoline_context(NonNull::new(ctx).unwrap());
+            let (vmctx, index) = trampoline_context(b.trampoline_context(1));
             assert_eq!(vmctx, b.as_ptr());
             assert_eq!(index, 1);
             assert_eq!(flags(vmctx), FLAG_MAY_LEAVE | FLAG_MAY_ENTER);

@@ -1,24 +1,29 @@
-//! Host functions for components.
-//!
-//! A [`HostFunc`] is an *entrypoint* with the one fixed signature of
-//! [`VMLoweringCallee`] (so a lowering calls any host function the same way, from
-//! either tier), a *typecheck* run when a component that imports it is instantiated,
-//! and the boxed closure. The entrypoint lifts the arguments straight from the calling
-//! instance's flat values and memory, calls the closure and lowers its results back:
-//! `func_new` closures see [`Val`]s, `func_wrap` closures Rust values
-//! ([`super::typed`]).
+//! Calls in to the host (guest → host): a [`HostFunc`] is an *entrypoint* with the one
+//! fixed signature of [`VMLoweringCallee`] (so a lowering calls any host function the
+//! same way, from either tier), a *typecheck* run when a component that imports it is
+//! instantiated, and the boxed closure. The entrypoint lifts the arguments straight
+//! from the calling instance's flat values and memory, calls the closure and lowers its
+//! results back. Both entry kinds are here: `func_new` closures see [`Val`]s
+//! ([`HostFunc::new_dynamic`]), `func_wrap` closures Rust values
+//! ([`HostFunc::new_typed`]). A lowering of another component's function enters the
+//! same way ([`lifted_entry`]) and calls out through [`super::call`].
 
-use super::abi::{AbiCx, FlatDst, FlatSrc};
-use super::resources::ResourceType;
-use super::store::LoweringInfo;
-use super::types::{FuncType, ResourceKey};
-use super::values::Val;
+use super::Options;
+use super::call::{call_lifted_with, lift_result, lower_args};
+use crate::component::abi::{FlatDst, FlatSrc};
+use crate::component::resources::{ResourceType, with_scope};
+use crate::component::store::{LoweringInfo, LoweringTarget};
+use crate::component::transcode::StringBridge;
+use crate::component::typed::{ComponentNamedList, Lift, Lower};
+use crate::component::types::{FuncType, ResourceKey};
+use crate::component::values::Val;
 use crate::store::{StoreContextMut, StoreInner, StoreOpaque};
 use crate::vm::ValRaw;
 use crate::vm::component::{VMComponentContext, VMLowering, VMLoweringCallee};
 use anyhow::{Result, bail};
 use core::ptr::NonNull;
 use std::any::Any;
+use std::sync::Arc;
 
 /// Resolves the abstract resources of an import's type during a typecheck.
 pub(crate) type ResourceLookup<'a> = &'a dyn Fn(ResourceKey) -> Option<ResourceType>;
@@ -87,7 +92,7 @@ pub(crate) struct LoweringCall {
     /// The lowering's type (owned by the component definition, which the instance
     /// keeps alive for the whole call).
     ty: NonNull<FuncType>,
-    pub(crate) cx: AbiCx,
+    pub(crate) opts: Options,
 }
 
 impl LoweringCall {
@@ -100,12 +105,12 @@ impl LoweringCall {
         // alive by the instance.
         unsafe {
             let info = &*(*lowering.as_ptr()).info.cast::<LoweringInfo>();
-            let mut cx = info.cx;
-            cx.adapter = adapter;
+            let mut opts = info.cx;
+            opts.adapter = adapter;
             LoweringCall {
-                store: cx.store,
+                store: opts.store,
                 ty: NonNull::from(&*info.ty),
-                cx,
+                opts,
             }
         }
     }
@@ -120,10 +125,11 @@ impl LoweringCall {
     /// Lifts the arguments (flat, or from the argument area in memory).
     pub(crate) fn lift_params(&mut self, args: &[ValRaw]) -> Result<Vec<Val>> {
         let ty = self.ty();
+        let mut cx = self.opts.lift();
         if ty.params_in_memory() {
             let ptr = args[0].get_i32() as u32;
-            self.cx.check_ptr(ptr, &ty.params_tuple)?;
-            let Val::Tuple(vals) = self.cx.load(&ty.params_tuple, ptr)? else {
+            cx.check_ptr(ptr, &ty.params_tuple)?;
+            let Val::Tuple(vals) = cx.load(&ty.params_tuple, ptr)? else {
                 unreachable!("a tuple type lifts to a tuple")
             };
             Ok(vals)
@@ -131,7 +137,7 @@ impl LoweringCall {
             let mut src = FlatSrc { vals: args, pos: 0 };
             ty.params
                 .iter()
-                .map(|(_, t)| self.cx.lift_flat(t, &mut src))
+                .map(|(_, t)| cx.lift_flat(t, &mut src))
                 .collect()
         }
     }
@@ -147,15 +153,16 @@ impl LoweringCall {
             return Ok(());
         };
         v.typecheck(rty)?;
+        let mut cx = self.opts.lower();
         if ty.results_in_memory() {
             let n = ty.lowered_core_signature().0.len();
             let ptr = args[n - 1].get_i32() as u32;
-            self.cx.check_ptr(ptr, rty)?;
-            self.cx.store(rty, v, ptr)
+            cx.check_ptr(ptr, rty)?;
+            cx.store(rty, v, ptr)
         } else {
             let n = ty.flat_results.len();
             let mut out = FlatDst::new(args);
-            self.cx.lower_flat(rty, v, &mut out)?;
+            cx.lower_flat(rty, v, &mut out)?;
             out.check(n)
         }
     }
@@ -183,8 +190,8 @@ pub(crate) unsafe fn lowering_entry(
         // returns.
         crate::vm::catch_unwind_and_record((*store.as_ptr()).context.as_ptr(), || {
             let args = core::slice::from_raw_parts_mut(args.as_ptr(), len);
-            super::func::with_scope(store, call.ty().needs_scope, |scope| {
-                call.cx.scope = scope;
+            with_scope(store, call.ty().needs_scope, |scope| {
+                call.opts.scope = scope;
                 body(&mut call, args, scope)
             })
         })
@@ -245,4 +252,120 @@ pub(crate) fn typecheck_func(
     lookup: ResourceLookup<'_>,
 ) -> Result<()> {
     (host.typecheck)(expected, lookup)
+}
+
+/// The closure of a `func_wrap` host function.
+type TypedFn<T, P, R> = dyn Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync;
+
+impl HostFunc {
+    /// A host function over Rust types; instantiation checks them against the import.
+    pub(crate) fn new_typed<T, P, R>(
+        func: impl Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync + 'static,
+    ) -> HostFunc
+    where
+        T: 'static,
+        P: ComponentNamedList + Lift + 'static,
+        R: ComponentNamedList + Lower + 'static,
+    {
+        let func: Box<TypedFn<T, P, R>> = Box::new(func);
+        HostFunc::from_parts(
+            typed_entry::<T, P, R>,
+            Box::new(|ty, lookup| {
+                P::typecheck(&ty.params_tuple, lookup)
+                    .map_err(|e| anyhow::anyhow!("parameters: {e}"))?;
+                R::typecheck(&ty.results_tuple, lookup).map_err(|e| anyhow::anyhow!("results: {e}"))
+            }),
+            func,
+        )
+    }
+}
+
+unsafe extern "C" fn typed_entry<T, P, R>(
+    _vmctx: NonNull<VMComponentContext>,
+    lowering: NonNull<VMLowering>,
+    args: NonNull<ValRaw>,
+    len: usize,
+) -> bool
+where
+    T: 'static,
+    P: ComponentNamedList + Lift + 'static,
+    R: ComponentNamedList + Lower + 'static,
+{
+    // SAFETY: the lowering's `data` is the `HostFunc` this entrypoint was made for,
+    // kept alive by the lowering instance; `args` holds `len` values.
+    unsafe {
+        let func = host_of(lowering).closure::<Box<TypedFn<T, P, R>>>();
+        lowering_entry(lowering, args, len, false, |call, args, _| {
+            let ty = call.ty();
+            let params = if ty.params_in_memory() {
+                let ptr = args[0].get_i32() as u32;
+                let mut cx = call.opts.lift();
+                cx.check_ptr(ptr, &ty.params_tuple)?;
+                P::load(&mut cx, &ty.params_tuple, ptr)?
+            } else {
+                let mut src = FlatSrc { vals: args, pos: 0 };
+                P::lift_flat(&mut call.opts.lift(), &ty.params_tuple, &mut src)?
+            };
+            let store = StoreContextMut::from_raw(call.store.cast::<StoreInner<T>>());
+            let r = func(store, params)?;
+            if ty.results_in_memory() {
+                let n = ty.lowered_core_signature().0.len();
+                let ptr = args[n - 1].get_i32() as u32;
+                let mut cx = call.opts.lower();
+                cx.check_ptr(ptr, &ty.results_tuple)?;
+                r.store(&mut cx, &ty.results_tuple, ptr)
+            } else {
+                let mut out = FlatDst::new(args);
+                r.lower_flat(&mut call.opts.lower(), &ty.results_tuple, &mut out)?;
+                out.check(ty.flat_results.len())
+            }
+        })
+    }
+}
+
+/// The lowering callee when the callee is a component function: lifts the arguments
+/// from the calling component, calls the function, lowers its result back.
+pub(crate) unsafe extern "C" fn lifted_entry(
+    _vmctx: NonNull<VMComponentContext>,
+    lowering: NonNull<VMLowering>,
+    args: NonNull<ValRaw>,
+    len: usize,
+) -> bool {
+    // SAFETY: the lowering's `data` is its `LoweringTarget` and `info` its
+    // `LoweringInfo`, kept alive by the instance; `args` holds `len` values.
+    unsafe {
+        let LoweringTarget::Func(func) = *(*lowering.as_ptr()).data.cast::<LoweringTarget>() else {
+            unreachable!("lifted_entry is only used for component functions")
+        };
+        lowering_entry(lowering, args, len, true, |call, args, scope| {
+            // Strings go from one memory to the other through the bridge; the result
+            // reaches the caller before the callee's post-return runs.
+            let bridge = StringBridge::default();
+            let bridge_ptr = NonNull::from(&bridge);
+            call.opts.bridge = Some(bridge_ptr);
+            let params = call.lift_params(args)?;
+            call_lifted_with(
+                call.store,
+                func,
+                scope,
+                Some(bridge_ptr),
+                |cx, ty, flat| lower_args(cx, ty, &params, flat),
+                |cx, ty, flat| {
+                    let result = lift_result(cx, ty, flat)?;
+                    call.lower_result(result.as_ref(), args)
+                },
+            )
+        })
+    }
+}
+
+/// The lowering callee and its data for `target`, which lives at `at`.
+pub(crate) fn lowering_callee(
+    target: &LoweringTarget,
+    at: *const LoweringTarget,
+) -> (crate::vm::component::VMLoweringCallee, *const ()) {
+    match target {
+        LoweringTarget::Host(h) => (h.entrypoint, Arc::as_ptr(h).cast()),
+        LoweringTarget::Func(_) => (lifted_entry, at.cast()),
+    }
 }
