@@ -4,7 +4,8 @@
 use crate::extern_::{Extern, Global, Memory, Table};
 use crate::func::{Func, TypedFunc, WasmTyList, invoke};
 use crate::module::{
-    ConstExpr, ConstOp, DataMode, ElemItems, ElemMode, EntityType, ExportIndex, ModuleInfo,
+    ConstExpr, ConstOp, DataMode, ElemItems, ElemMode, EntityType, ExportIndex, FuncIndex,
+    ModuleInfo,
 };
 use crate::module_api::Module;
 use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreId, StoreOpaque};
@@ -111,7 +112,7 @@ impl Instance {
         let inst = data.handle.get();
         info.defined_funcs()
             .map(|d| {
-                let c = inst.counters(d.as_u32());
+                let c = inst.counters(d);
                 let func_index = info.func_index(d).as_u32();
                 FuncStats {
                     func_index,
@@ -128,7 +129,9 @@ impl Instance {
 fn export_item(o: &StoreOpaque, data: &InstanceData, index: ExportIndex) -> Extern {
     let inst = data.handle.get();
     match index {
-        ExportIndex::Func(f) => Extern::Func(Func::from_raw(o.id, inst.func_ref(f))),
+        ExportIndex::Func(f) => {
+            Extern::Func(Func::from_raw(o.id, inst.func_ref(FuncIndex::from_u32(f))))
+        }
         ExportIndex::Memory(m) => Extern::Memory(find_memory(o, inst.memory(m))),
         ExportIndex::Table(t) => Extern::Table(find_table(o, inst.table(t))),
         ExportIndex::Global(g) => Extern::Global(find_global(o, inst.global(g))),
@@ -234,7 +237,9 @@ fn eval_const(expr: &ConstExpr, inst: &vm::Instance) -> Result<ValRaw> {
             ConstOp::F64(v) => ValRaw::f64(v),
             ConstOp::V128(v) => ValRaw::v128(v),
             ConstOp::RefNull => ValRaw::vmref(VMRef::NULL),
-            ConstOp::RefFunc(f) => ValRaw::vmref(VMRef(inst.func_ref(f).as_ptr().cast())),
+            ConstOp::RefFunc(f) => {
+                ValRaw::vmref(VMRef(inst.func_ref(FuncIndex::from_u32(f)).as_ptr().cast()))
+            }
             // SAFETY: globals referenced by constant expressions are attached before the
             // expression is evaluated (imports first, then definitions in order).
             ConstOp::GlobalGet(g) => unsafe { (*inst.global(g)).def.value },
@@ -319,7 +324,7 @@ pub(crate) fn instantiate<T>(
     unsafe { init_active_segments(vm_inst, &info)? };
     if let Some(start) = info.start {
         // SAFETY: the instance is live in the store.
-        let funcref = unsafe { (*vm_inst).func_ref(start) };
+        let funcref = unsafe { (*vm_inst).func_ref(FuncIndex::from_u32(start)) };
         invoke(store.raw().cast(), funcref, &mut [])?;
     }
     Ok(instance)
@@ -423,7 +428,7 @@ fn define_entities(
         let items: Box<[VMRef]> = match &seg.items {
             ElemItems::Funcs(f) => f
                 .iter()
-                .map(|&f| VMRef(inst.func_ref(f).as_ptr().cast()))
+                .map(|&f| VMRef(inst.func_ref(FuncIndex::from_u32(f)).as_ptr().cast()))
                 .collect(),
             ElemItems::Exprs(e) => e
                 .iter()

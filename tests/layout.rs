@@ -1,7 +1,7 @@
 //! Size limits on the source tree, so that no part grows back into a file or function
 //! a newcomer cannot read in one sitting: no file in `src/` over 1000 lines (except the
-//! op tables and operator visits listed in `LONG_FILES`, which are one short item per
-//! operator), and no function over 150 lines anywhere.
+//! op table listed in `LONG_FILES`, one short item per op), and no function over 150
+//! lines anywhere.
 //!
 //! Functions are found by a line scan (an `fn` item or a `handler!` up to its matching
 //! closing brace), which is exact for rustfmt-formatted code.
@@ -12,16 +12,10 @@ const MAX_FILE_LINES: usize = 1000;
 const MAX_FN_LINES: usize = 150;
 
 /// Files allowed past `MAX_FILE_LINES`, with the reason.
-const LONG_FILES: &[(&str, &str)] = &[
-    (
-        "src/interp/translate/visit.rs",
-        "operator visit: one short method per operator",
-    ),
-    (
-        "src/jit/translate/visit.rs",
-        "operator visit: one short method per operator",
-    ),
-];
+const LONG_FILES: &[(&str, &str)] = &[(
+    "src/interp/ops.rs",
+    "the op table: one documented line per op; SIMD adds about 250",
+)];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("readable src/") {
@@ -117,7 +111,11 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
     found
 }
 
-#[test]
+fn main() {
+    the_scanner_finds_functions_and_their_ends();
+    no_file_or_function_is_over_the_limits();
+}
+
 fn no_file_or_function_is_over_the_limits() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
@@ -146,24 +144,29 @@ fn no_file_or_function_is_over_the_limits() {
         }
     }
     for (f, why) in LONG_FILES {
+        assert!(
+            root.join(f).is_file(),
+            "LONG_FILES names a missing file: {f}"
+        );
         println!("layout: {f} may exceed {MAX_FILE_LINES} lines ({why})");
     }
     for p in &problems {
         println!("  {p}");
     }
+    // Each file and each function is one check.
+    let checks = files.len() + nfns;
     println!(
-        "layout: {} files, {nfns} functions checked, {} over the limits",
+        "layout ({} files, {nfns} functions): {} passed, {} failed",
         files.len(),
+        checks - problems.len(),
         problems.len()
     );
-    assert!(
-        problems.is_empty(),
-        "{} parts over the size limits",
-        problems.len()
-    );
+    if !problems.is_empty() {
+        std::process::exit(1);
+    }
 }
 
-#[test]
+/// A self-check of the scanner on a snippet with strings and chars holding braces.
 fn the_scanner_finds_functions_and_their_ends() {
     let text = "pub(crate) unsafe fn a(x: u32) {\n    let s = \"}\";\n    if x > 0 {\n    }\n}\nfn decl();\nhandler!(add(pc) {\n    '{';\n});\n";
     let f = functions(text);

@@ -23,14 +23,14 @@ pub mod translate;
 #[cfg(test)]
 mod tests;
 
-pub use code::{FuncCode, ModuleCode};
+pub use code::ModuleCode;
 pub use stack::InterpStack;
 pub use translate::TranslateOptions;
 
-use crate::module::{DefinedFuncIndex, FuncIndex};
+use crate::module::FuncIndex;
 use crate::vm::{
     Trap, VMContext, VMFunctionContext, VMOpaqueContext, VMStoreContext, ValRaw,
-    catch_unwind_and_record, load_slot, stack_limit,
+    catch_unwind_and_record, stack_limit,
 };
 use core::ptr::NonNull;
 use exec::{Cx, Exit, InstCache};
@@ -53,28 +53,14 @@ pub unsafe extern "C" fn array_call_entry(
         let f = callee.cast::<VMFunctionContext>().as_ptr();
         ((*f).vmctx.as_ptr(), (*f).func_index)
     };
-    // The tier seam: a reference made before the function's native code was published
-    // still leads to that code.
-    // SAFETY: the instance and its module's slot table outlive the instance's contexts;
-    // `func_index` is a defined function of it.
-    let entry = unsafe {
-        let imported = (*(*vmctx).header.instance).offsets().num_imported_funcs;
-        let d = DefinedFuncIndex::from_u32(func_index - imported);
-        load_slot((*vmctx).header.func_slots, d)
-    };
-    if !entry.is_null() {
-        // SAFETY: published code takes its instance's context and this call's arguments.
-        return unsafe {
-            ((*entry).array_call)(NonNull::new_unchecked(vmctx).cast(), caller, args, len)
-        };
-    }
+
     // SAFETY: the instance's header is initialised before any function can be called.
     let store = unsafe { (*vmctx).header.store_context };
     // SAFETY: forwarded from the caller; the store context outlives every call into its
     // instances, and `execute` records its own errors.
     unsafe {
         catch_unwind_and_record(store, || {
-            execute(store, vmctx, func_index, args.as_ptr(), len)
+            execute(store, vmctx, caller, func_index, args, len)
         })
     }
 }
@@ -86,10 +72,30 @@ pub unsafe extern "C" fn array_call_entry(
 unsafe fn execute(
     store: *mut VMStoreContext,
     vmctx: *mut VMContext,
+    caller: NonNull<VMContext>,
     func_index: u32,
-    args: *mut ValRaw,
+    args_nn: NonNull<ValRaw>,
     len: usize,
 ) -> bool {
+    let args = args_nn.as_ptr();
+    // SAFETY: the instance is live; its context and code outlive this call.
+    let inst = unsafe { InstCache::load(vmctx) };
+    // SAFETY: `inst.code` is this instance's `ModuleCode`.
+    let code_table = unsafe { &*inst.code };
+    let d = code_table
+        .module()
+        .defined_func_index(FuncIndex::from_u32(func_index))
+        .expect("only defined functions have the interpreter's array_call")
+        .as_u32();
+    // The tier seam: a reference made before the function's native code was published
+    // still leads to that code.
+    let entry = inst.native_entry(d);
+    if !entry.is_null() {
+        // SAFETY: published code takes its instance's context and this call's arguments.
+        return unsafe {
+            ((*entry).array_call)(NonNull::new_unchecked(vmctx).cast(), caller, args_nn, len)
+        };
+    }
     // The interpreter state is reached through its raw pointer only, never through a
     // long-lived reference: a host call may re-enter and take its own borrows.
     // SAFETY: the store's interpreter state is installed before any instance runs.
@@ -108,15 +114,6 @@ unsafe fn execute(
     let entry_top = stack.top;
     let (frames_origin, frames_end) = stack.frame_bounds();
     let entry_frame_top = stack.frame_top;
-    // SAFETY: the instance is live; its context and code outlive this call.
-    let inst = unsafe { InstCache::load(vmctx) };
-    // SAFETY: `inst.code` is this instance's `ModuleCode`.
-    let code_table = unsafe { &*inst.code };
-    let d = code_table
-        .module()
-        .defined_func_index(FuncIndex::from_u32(func_index))
-        .expect("only defined functions have the interpreter's array_call")
-        .as_u32();
     let code = match code_table.get(d) {
         Some(c) => c,
         None => match code_table.translate(d) {

@@ -64,8 +64,6 @@ pub struct CompiledFunc {
 pub struct CompiledModule {
     /// Per defined function: its entries, if it was compiled.
     pub funcs: Box<[Option<CompiledFunc>]>,
-    /// Bytes of machine code emitted.
-    pub code_size: usize,
     /// The largest native frame of its functions and trampolines, return address and
     /// saved frame pointer included: how far below the stack limit a frame may reach
     /// before its stack check runs.
@@ -299,7 +297,6 @@ fn compile_inner(
         let env = declared.env(module, offsets, sig_ids, options);
         compile_parallel(&env, &declared.ids)?
     };
-    let code_size = artifacts.iter().map(|(_, f, _)| f.bytes.len()).sum();
     let largest_frame = artifacts
         .iter()
         .map(|(_, f, a)| f.frame_size.max(a.frame_size) as usize + 2 * size_of::<usize>())
@@ -327,7 +324,6 @@ fn compile_inner(
         .collect();
     Ok(CompiledModule {
         funcs,
-        code_size,
         largest_frame,
         jit: Some(declared.jit),
     })

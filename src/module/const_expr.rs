@@ -76,11 +76,4 @@ impl ConstExpr {
         }
         Ok(ConstExpr { ops })
     }
-
-    /// The expression `i32.const v`.
-    pub fn i32(v: i32) -> ConstExpr {
-        ConstExpr {
-            ops: smallvec::smallvec![ConstOp::I32(v)],
-        }
-    }
 }

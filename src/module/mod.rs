@@ -78,10 +78,6 @@ impl ElemItems {
             ElemItems::Exprs(e) => e.len(),
         }
     }
-    /// True if there are no items.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// An element segment.
@@ -89,8 +85,6 @@ impl ElemItems {
 pub struct ElementSegment {
     /// Mode.
     pub mode: ElemMode,
-    /// Element type.
-    pub ty: RefType,
     /// Items.
     pub items: ElemItems,
 }
@@ -434,21 +428,21 @@ impl ModuleInfo {
                     offset: const_expr(&offset_expr)?,
                 },
             };
-            let (ty, items) = match elem.items {
+            let items = match elem.items {
                 wasmparser::ElementItems::Functions(funcs) => {
-                    let funcs = funcs.into_iter().collect::<Result<Vec<_>, _>>()?;
-                    (RefType::FuncRef, ElemItems::Funcs(funcs))
+                    ElemItems::Funcs(funcs.into_iter().collect::<Result<Vec<_>, _>>()?)
                 }
                 wasmparser::ElementItems::Expressions(ty, exprs) => {
-                    let ty = RefType::from_wasmparser(ty).map_err(|e| anyhow!(e))?;
+                    // Refuses reference types the engine does not run (`unsupported: …`).
+                    RefType::from_wasmparser(ty).map_err(|e| anyhow!(e))?;
                     let mut items = Vec::new();
                     for e in exprs {
                         items.push(const_expr(&e?)?);
                     }
-                    (ty, ElemItems::Exprs(items))
+                    ElemItems::Exprs(items)
                 }
             };
-            self.elements.push(ElementSegment { mode, ty, items });
+            self.elements.push(ElementSegment { mode, items });
         }
         Ok(())
     }

@@ -69,8 +69,6 @@ impl VMComponentContextHeader {
     pub const FLAGS: usize = offset_of!(VMComponentContextHeader, flags);
     /// Offset of `store_context`.
     pub const STORE_CONTEXT: usize = offset_of!(VMComponentContextHeader, store_context);
-    /// Offset of `store`.
-    pub const STORE: usize = offset_of!(VMComponentContextHeader, store);
 }
 
 /// What a lowered function calls: the callee's entrypoint and its data.
@@ -104,10 +102,6 @@ unsafe impl VmSafe for VMLowering {}
 impl VMLowering {
     /// Offset of `callee`.
     pub const CALLEE: usize = offset_of!(VMLowering, callee);
-    /// Offset of `data`.
-    pub const DATA: usize = offset_of!(VMLowering, data);
-    /// Offset of `info`.
-    pub const INFO: usize = offset_of!(VMLowering, info);
 }
 
 /// The callee context of a component trampoline (a lowering or resource built-in handed
@@ -127,8 +121,6 @@ pub struct VMTrampolineContext {
 unsafe impl VmSafe for VMTrampolineContext {}
 
 impl VMTrampolineContext {
-    /// Offset of `index`.
-    pub const INDEX: usize = offset_of!(VMTrampolineContext, index);
     /// Offset of `vmctx`.
     pub const VMCTX: usize = offset_of!(VMTrampolineContext, vmctx);
     /// Offset of `lowering`.
@@ -309,11 +301,6 @@ impl VMComponentContextBox {
         self.ptr
     }
 
-    /// The layout of this context.
-    pub fn offsets(&self) -> &VMComponentOffsets {
-        &self.offsets
-    }
-
     /// Pointer to the slot at `offset` (inside the allocation: every caller computes
     /// it through `self.offsets` from an index checked against its array's length).
     fn slot<T>(&self, offset: u32) -> *mut T {
@@ -442,6 +429,7 @@ impl VMComponentContextBox {
     }
 
     /// The callee context of trampoline `i` (as a core function's callee sees it).
+    #[cfg(test)]
     pub fn trampoline_context(&self, i: u32) -> NonNull<VMOpaqueContext> {
         assert!(i < self.offsets.num_trampolines);
         // SAFETY: derived from the non-null allocation, in bounds (checked above).
@@ -530,8 +518,8 @@ mod tests {
         assert_eq!(o.size % 16, 0);
         assert_eq!(VMComponentContextHeader::FLAGS, 4);
         assert_eq!(VMComponentContextHeader::STORE_CONTEXT, 8);
-        assert_eq!(VMLowering::DATA, PTR as usize);
-        assert_eq!(VMLowering::INFO, 2 * PTR as usize);
+        assert_eq!(offset_of!(VMLowering, data), PTR as usize);
+        assert_eq!(offset_of!(VMLowering, info), 2 * PTR as usize);
         assert_eq!(VMTrampolineContext::VMCTX, 8);
         assert_eq!(VMTrampolineContext::LOWERING, 16);
     }

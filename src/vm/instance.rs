@@ -6,7 +6,7 @@ use super::{
     VMContext, VMContextHeader, VMFuncCounters, VMFuncRef, VMFunctionContext, VMOffsets, VMRef,
     VMSharedTypeIndex, VMStoreContext, VmPtr,
 };
-use crate::module::{DefinedFuncIndex, ModuleInfo};
+use crate::module::{DefinedFuncIndex, FuncIndex, ModuleInfo};
 use core::ptr::NonNull;
 use std::alloc::Layout;
 use std::any::Any;
@@ -93,20 +93,21 @@ impl Instance {
                 func_slots: parts.func_slots.as_ptr(),
             };
             for (i, f) in parts.imported_funcs.iter().enumerate() {
-                *VMContext::field::<VmPtr<VMFuncRef>>(v, o.func(i as u32)) = VmPtr::new(*f);
+                let i = FuncIndex::from_u32(i as u32);
+                *VMContext::field::<VmPtr<VMFuncRef>>(v, o.func(i)) = VmPtr::new(*f);
             }
             let module = &parts.module;
-            for d in 0..(o.num_funcs - o.num_imported_funcs) {
-                let func_index = o.num_imported_funcs + d;
+            for d in module.defined_funcs() {
+                let func_index = module.func_index(d);
                 let ctx = VMContext::field::<VMFunctionContext>(v, o.defined_func_context(d));
                 ctx.write(VMFunctionContext {
                     magic: FUNCTION_CONTEXT_MAGIC,
-                    func_index,
+                    func_index: func_index.as_u32(),
                     vmctx: VmPtr::new(vmctx),
                 });
-                let type_index = parts.sig_ids[module.functions[func_index as usize] as usize];
+                let type_index = parts.sig_ids[module.functions[func_index.index()] as usize];
                 let fref = VMContext::field::<VMFuncRef>(v, o.defined_func_ref(d));
-                fref.write(match parts.func_slots.get(DefinedFuncIndex::from_u32(d)) {
+                fref.write(match parts.func_slots.get(d) {
                     Some(native) => VMFuncRef {
                         array_call: native.array_call,
                         wasm_call: Some(native.wasm_call),
@@ -141,8 +142,11 @@ impl Instance {
 
     /// The function reference of function `i` (imported or defined).
     #[inline]
-    pub fn func_ref(&self, i: u32) -> NonNull<VMFuncRef> {
-        assert!(i < self.offsets.num_funcs, "function index out of range");
+    pub fn func_ref(&self, i: FuncIndex) -> NonNull<VMFuncRef> {
+        assert!(
+            i.as_u32() < self.offsets.num_funcs,
+            "function index out of range"
+        );
         // SAFETY: `i < num_funcs` (checked), and every entry was written in `new`.
         unsafe { NonNull::new_unchecked(VMContext::func_ref(self.vmctx(), &self.offsets, i)) }
     }
@@ -201,8 +205,8 @@ impl Instance {
     }
 
     /// The tier-up counters of defined function `d`.
-    pub fn counters(&self, d: u32) -> VMFuncCounters {
-        assert!(d < self.offsets.num_funcs - self.offsets.num_imported_funcs);
+    pub fn counters(&self, d: DefinedFuncIndex) -> VMFuncCounters {
+        assert!(d.as_u32() < self.module.num_defined_funcs());
         // SAFETY: `d < num_defined` (checked); counters are plain data inside the context.
         unsafe { *VMContext::field::<VMFuncCounters>(self.vmctx(), self.offsets.counter(d)) }
     }

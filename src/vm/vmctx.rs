@@ -16,7 +16,7 @@
 //! ```
 
 use super::{VMFuncRef, VMFunctionContext, VMNativeEntry, VmPtr, VmSafe};
-use crate::module::ModuleInfo;
+use crate::module::{DefinedFuncIndex, FuncIndex, ModuleInfo};
 use core::mem::offset_of;
 use std::sync::atomic::AtomicPtr;
 
@@ -220,8 +220,8 @@ impl VMOffsets {
 
     /// Offset of `funcs[i]`.
     #[inline]
-    pub fn func(&self, i: u32) -> u32 {
-        self.funcs + i * PTR
+    pub fn func(&self, i: FuncIndex) -> u32 {
+        self.funcs + i.as_u32() * PTR
     }
     /// Offset of `memories[i]`.
     #[inline]
@@ -240,18 +240,18 @@ impl VMOffsets {
     }
     /// Offset of the `VMFuncRef` of defined function `d` (index among defined ones).
     #[inline]
-    pub fn defined_func_ref(&self, d: u32) -> u32 {
-        self.defined_func_refs + d * size_of::<VMFuncRef>() as u32
+    pub fn defined_func_ref(&self, d: DefinedFuncIndex) -> u32 {
+        self.defined_func_refs + d.as_u32() * size_of::<VMFuncRef>() as u32
     }
     /// Offset of the `VMFunctionContext` of defined function `d`.
     #[inline]
-    pub fn defined_func_context(&self, d: u32) -> u32 {
-        self.defined_func_contexts + d * size_of::<VMFunctionContext>() as u32
+    pub fn defined_func_context(&self, d: DefinedFuncIndex) -> u32 {
+        self.defined_func_contexts + d.as_u32() * size_of::<VMFunctionContext>() as u32
     }
     /// Offset of the counters of defined function `d`.
     #[inline]
-    pub fn counter(&self, d: u32) -> u32 {
-        self.counters + d * size_of::<VMFuncCounters>() as u32
+    pub fn counter(&self, d: DefinedFuncIndex) -> u32 {
+        self.counters + d.as_u32() * size_of::<VMFuncCounters>() as u32
     }
 }
 
@@ -274,7 +274,11 @@ impl VMContext {
     /// # Safety
     /// As [`VMContext::field`], with `i < num_funcs`.
     #[inline]
-    pub unsafe fn func_ref(vmctx: *mut VMContext, offsets: &VMOffsets, i: u32) -> *mut VMFuncRef {
+    pub unsafe fn func_ref(
+        vmctx: *mut VMContext,
+        offsets: &VMOffsets,
+        i: FuncIndex,
+    ) -> *mut VMFuncRef {
         // SAFETY: the caller guarantees a live context and `i < num_funcs`, so the slot is
         // in bounds and holds an initialised `VmPtr`.
         unsafe { (*Self::field::<VmPtr<VMFuncRef>>(vmctx, offsets.func(i))).as_ptr() }

@@ -143,7 +143,7 @@ unsafe fn call_published(pc: Pc, fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) ->
         let o = op::Call::decode(pc);
         let entry = *cx.inst.native_entry(o.func);
         let code = &*cx.inst.code;
-        let (np, nr) = code.func_arity(o.func + cx.inst.num_imported_funcs);
+        let (np, nr) = code.func_arity(cx.inst.func_index(o.func));
         let callee = ptr::NonNull::new_unchecked(cx.inst.vmctx).cast();
         if !call_native(
             entry.array_call,
@@ -188,7 +188,7 @@ unsafe fn call_ref(
             if callee_vmctx != caller_vmctx {
                 cx.inst = InstCache::load(callee_vmctx);
             }
-            let d = (*fctx).func_index - cx.inst.num_imported_funcs;
+            let d = cx.inst.defined_index((*fctx).func_index);
             // The tier seam, as for direct calls (the reference predates publication).
             let entry = cx.inst.native_entry(d);
             if !entry.is_null() {

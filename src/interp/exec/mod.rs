@@ -93,6 +93,21 @@ impl InstCache {
         }
     }
 
+    /// Defined function `d`'s index in the module's index space: the conversion of
+    /// `ModuleInfo::func_index` from the cached import count (no loads on call paths).
+    #[inline(always)]
+    pub fn func_index(&self, d: u32) -> u32 {
+        d + self.num_imported_funcs
+    }
+
+    /// The defined-function index of function `f` (not an import): the conversion of
+    /// `ModuleInfo::defined_func_index` from the cached import count.
+    #[inline(always)]
+    pub fn defined_index(&self, f: u32) -> u32 {
+        debug_assert!(f >= self.num_imported_funcs);
+        f - self.num_imported_funcs
+    }
+
     /// The published native entry of defined function `d` of this instance's module, or
     /// null while the interpreter runs it.
     #[inline(always)]

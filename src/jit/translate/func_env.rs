@@ -343,7 +343,7 @@ impl<'e> FuncEnv<'e> {
             b,
             fixed_flags(),
             self.vmctx,
-            self.env.offsets.func(func.as_u32()) as usize,
+            self.env.offsets.func(func) as usize,
         )
     }
 
