@@ -28,6 +28,10 @@ macro_rules! libcall_clif_type {
 macro_rules! define_libcalls {
     ($( $name:ident( $( $pname:ident : $param:ident ),* ) $( -> $result:ident )?; )*) => {
         /// Every libcall, declared (as an import) in one JIT module.
+        #[cfg_attr(
+            not(feature = "component"),
+            allow(dead_code, reason = "component trampolines use some of them")
+        )]
         pub(crate) struct Libcalls {
             $( pub(crate) $name: FuncId, )*
         }

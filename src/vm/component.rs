@@ -64,6 +64,10 @@ pub struct VMComponentContextHeader {
     pub _pad: u32,
 }
 
+#[cfg_attr(
+    not(feature = "jit"),
+    allow(dead_code, reason = "used by compiled code only")
+)]
 impl VMComponentContextHeader {
     /// Offset of `flags`.
     pub const FLAGS: usize = offset_of!(VMComponentContextHeader, flags);
@@ -99,6 +103,10 @@ pub struct VMLowering {
 // SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMLowering {}
 
+#[cfg_attr(
+    not(feature = "jit"),
+    allow(dead_code, reason = "used by compiled code only")
+)]
 impl VMLowering {
     /// Offset of `callee`.
     pub const CALLEE: usize = offset_of!(VMLowering, callee);
@@ -120,6 +128,10 @@ pub struct VMTrampolineContext {
 // SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMTrampolineContext {}
 
+#[cfg_attr(
+    not(feature = "jit"),
+    allow(dead_code, reason = "used by compiled code only")
+)]
 impl VMTrampolineContext {
     /// Offset of `vmctx`.
     pub const VMCTX: usize = offset_of!(VMTrampolineContext, vmctx);

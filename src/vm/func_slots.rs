@@ -40,6 +40,10 @@ const _: () = assert!(VMNativeEntry::WASM_CALL == size_of::<usize>());
 /// The slot table of one module.
 pub struct FuncSlots {
     /// What each slot points at once published: written once, never moved.
+    #[cfg_attr(
+        not(feature = "jit"),
+        allow(dead_code, reason = "used by compiled code only")
+    )]
     entries: Box<[OnceLock<VMNativeEntry>]>,
     /// What both tiers read: null until the function's native code is published.
     slots: Box<[AtomicPtr<VMNativeEntry>]>,
@@ -59,6 +63,10 @@ impl FuncSlots {
 
     /// Publishes the native code of `d`. The first publication wins; a later one for the
     /// same function is ignored and returns `false`.
+    #[cfg_attr(
+        not(feature = "jit"),
+        allow(dead_code, reason = "used by compiled code only")
+    )]
     pub fn publish(&self, d: DefinedFuncIndex, entry: VMNativeEntry) -> bool {
         let cell = &self.entries[d.index()];
         if cell.set(entry).is_err() {

@@ -44,6 +44,10 @@ pub struct VMMemoryDefinition {
 // SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMMemoryDefinition {}
 
+#[cfg_attr(
+    not(feature = "jit"),
+    allow(dead_code, reason = "used by compiled code only")
+)]
 impl VMMemoryDefinition {
     /// Offset of `base`.
     pub const BASE: usize = core::mem::offset_of!(VMMemoryDefinition, base);

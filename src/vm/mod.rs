@@ -8,11 +8,17 @@
 //! other, so a function can change tier without any state being copied.
 
 mod boundary;
+// Always built: the JIT's libcall list names its context even without components.
+#[cfg_attr(
+    not(feature = "component"),
+    allow(dead_code, reason = "the component layer that uses it is compiled out")
+)]
 pub mod component;
 mod func_ref;
 mod func_slots;
 mod global;
 mod instance;
+#[cfg(feature = "jit")]
 pub mod libcalls;
 mod memory;
 pub mod stack_limit;
@@ -28,10 +34,14 @@ pub use func_ref::{
     VMOpaqueContext, VMSharedTypeIndex, VMWasmCallFunction,
 };
 pub use func_slots::{FuncSlots, VMNativeEntry, load_slot};
-pub use global::{Global, VMGlobalDefinition};
+pub use global::Global;
+#[cfg(feature = "jit")]
+pub use global::VMGlobalDefinition;
 pub use instance::{Instance, InstanceParts};
 pub use memory::{DEFAULT_MEMORY_RESERVATION, Memory, VMMemoryDefinition, WASM_PAGE_SIZE};
-pub use table::{Table, VMTableDefinition};
+pub use table::Table;
+#[cfg(feature = "jit")]
+pub use table::VMTableDefinition;
 pub use trap::Trap;
 pub use val_raw::{VMRef, ValRaw};
 pub use vm_ptr::{VmBox, VmPtr, VmSafe};

@@ -19,6 +19,10 @@ pub struct VMTableDefinition {
 // SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMTableDefinition {}
 
+#[cfg_attr(
+    not(feature = "jit"),
+    allow(dead_code, reason = "used by compiled code only")
+)]
 impl VMTableDefinition {
     /// Offset of `base`.
     pub const BASE: usize = core::mem::offset_of!(VMTableDefinition, base);

@@ -38,6 +38,10 @@ impl<T: VmSafe> VmPtr<T> {
 
     /// Wraps a raw pointer, `None` when it is null.
     #[inline]
+    #[cfg_attr(
+        not(feature = "jit"),
+        allow(dead_code, reason = "used by compiled code only")
+    )]
     pub fn from_raw(ptr: *mut T) -> Option<Self> {
         NonNull::new(ptr).map(VmPtr)
     }

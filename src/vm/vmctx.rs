@@ -52,6 +52,10 @@ pub struct VMContextHeader {
 }
 
 /// Offsets of the header fields, for native code.
+#[cfg_attr(
+    not(feature = "jit"),
+    allow(dead_code, reason = "used by compiled code only")
+)]
 impl VMContextHeader {
     /// Offset of `store_context`.
     pub const STORE_CONTEXT: usize = offset_of!(VMContextHeader, store_context);
@@ -105,10 +109,22 @@ impl Default for VMStoreContext {
 
 impl VMStoreContext {
     /// Offset of `fuel`.
+    #[cfg_attr(
+        not(feature = "jit"),
+        allow(dead_code, reason = "used by compiled code only")
+    )]
     pub const FUEL: usize = offset_of!(VMStoreContext, fuel);
     /// Offset of `stack_limit`.
+    #[cfg_attr(
+        not(feature = "jit"),
+        allow(dead_code, reason = "used by compiled code only")
+    )]
     pub const STACK_LIMIT: usize = offset_of!(VMStoreContext, stack_limit);
     /// Offset of `trap_flag`.
+    #[cfg_attr(
+        not(feature = "jit"),
+        allow(dead_code, reason = "used by compiled code only")
+    )]
     pub const TRAP_FLAG: usize = offset_of!(VMStoreContext, trap_flag);
 
     /// Records the error of a failing call (the first one wins until taken).

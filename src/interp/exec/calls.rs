@@ -181,6 +181,8 @@ unsafe fn call_ref(
     unsafe {
         let callee = (*fref).vmctx.as_ptr();
         let callee_fp = fp.add(base as usize);
+        let mut array_call = (*fref).array_call;
+        let mut native_callee = (*fref).vmctx.as_non_null();
         if (*callee).magic == FUNCTION_CONTEXT_MAGIC && (*fref).wasm_call.is_none() {
             let fctx = callee.cast::<VMFunctionContext>();
             let callee_vmctx = (*fctx).vmctx.as_ptr();
@@ -191,45 +193,26 @@ unsafe fn call_ref(
             let d = cx.inst.defined_index((*fctx).func_index);
             // The tier seam, as for direct calls (the reference predates publication).
             let entry = cx.inst.native_entry(d);
-            if !entry.is_null() {
-                cx.inst = InstCache::load(caller_vmctx);
-                let callee = ptr::NonNull::new_unchecked(callee_vmctx).cast();
-                if !call_native(
-                    (*entry).array_call,
-                    callee,
-                    callee_fp,
-                    nparams,
-                    nresults,
-                    cx,
-                ) {
-                    return exit(Exit::Trap);
+            if entry.is_null() {
+                let code = match func_code(cx, d) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        cx.inst = InstCache::load(caller_vmctx);
+                        return fail(cx, e);
+                    }
+                };
+                if let Err(t) = enter(code, d, pc.add(size), fp, callee_fp, cx, caller_vmctx) {
+                    cx.inst = InstCache::load(caller_vmctx);
+                    return trap(cx, t);
                 }
                 let (mem, len) = cx.inst.mem0();
-                next!(pc.add(size), fp, cx, mem, len)
+                next!(code.code.as_ptr(), callee_fp, cx, mem, len)
             }
-            let code = match func_code(cx, d) {
-                Ok(c) => c,
-                Err(e) => {
-                    cx.inst = InstCache::load(caller_vmctx);
-                    return fail(cx, e);
-                }
-            };
-            if let Err(t) = enter(code, d, pc.add(size), fp, callee_fp, cx, caller_vmctx) {
-                cx.inst = InstCache::load(caller_vmctx);
-                return trap(cx, t);
-            }
-            let (mem, len) = cx.inst.mem0();
-            next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+            cx.inst = InstCache::load(caller_vmctx);
+            array_call = (*entry).array_call;
+            native_callee = ptr::NonNull::new_unchecked(callee_vmctx).cast();
         }
-        let f = &*fref;
-        if !call_native(
-            f.array_call,
-            f.vmctx.as_non_null(),
-            callee_fp,
-            nparams,
-            nresults,
-            cx,
-        ) {
+        if !call_native(array_call, native_callee, callee_fp, nparams, nresults, cx) {
             return exit(Exit::Trap);
         }
         let (mem, len) = cx.inst.mem0();
