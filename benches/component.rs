@@ -11,7 +11,10 @@
 //! the same component with wasmtime's component API.
 
 // `criterion_main!` defines an undocumented `pub fn main`.
-#![allow(missing_docs)]
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;

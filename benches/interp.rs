@@ -5,7 +5,10 @@
 //! `cargo bench --bench interp`; measure, do not assert.
 
 // `criterion_main!` defines an undocumented `pub fn main`.
-#![allow(missing_docs)]
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::PathBuf;

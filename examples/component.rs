@@ -81,7 +81,10 @@ pub fn run(tier: Tier) -> Result<String> {
     Ok(out)
 }
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "tests/examples.rs includes this file and calls `run`, not `main`"
+)]
 fn main() -> Result<()> {
     let mut tier = Tier::Auto;
     let mut args = std::env::args().skip(1);

@@ -499,12 +499,12 @@ macro_rules! tuple_list {
             fn types() -> Vec<ValType> {
                 vec![$($t::valtype()),*]
             }
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "the empty tuple uses none of its arguments")]
             fn write_raw(self, store: &StoreOpaque, out: &mut [ValRaw]) -> Result<()> {
                 $( out[$i] = self.$i.to_raw(store)?; )*
                 Ok(())
             }
-            #[allow(unused_variables, clippy::unused_unit)]
+            #[allow(unused_variables, clippy::unused_unit, reason = "the empty tuple uses none of its arguments and returns ()")]
             fn read_raw(store: &StoreOpaque, raw: &[ValRaw]) -> Self {
                 ($($t::from_raw(&raw[$i], store),)*)
             }
@@ -560,7 +560,7 @@ macro_rules! into_func {
         where
             Func_: Fn($($a),*) -> R + Send + Sync + 'static,
         {
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "the empty tuple uses none of its arguments")]
             fn into_func(self) -> HostFuncDef<T> {
                 let ty = FuncType::new(vec![$($a::valtype()),*], R::types());
                 HostFuncDef {
@@ -579,7 +579,7 @@ macro_rules! into_func {
         where
             Func_: Fn(Caller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
         {
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "the empty tuple uses none of its arguments")]
             fn into_func(self) -> HostFuncDef<T> {
                 let ty = FuncType::new(vec![$($a::valtype()),*], R::types());
                 HostFuncDef {

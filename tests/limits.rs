@@ -15,7 +15,11 @@ use tierwasm::{
 const CASE: &str = "TIERWASM_LIMITS_CASE";
 
 /// Address-space limit of the memory cases, in KiB (`ulimit -v`): about 8 GB.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+#[cfg_attr(
+    not(target_os = "linux"),
+    allow(dead_code),
+    reason = "the child-process cases run on Linux only"
+)]
 const AS_LIMIT_KIB: u64 = 8_000_000;
 
 fn tiers() -> Vec<Tier> {

@@ -386,7 +386,10 @@ impl LowerContext {
     }
 
     /// `len` bytes of this side's memory at `ptr` (checked by `realloc`).
-    #[allow(clippy::mut_from_ref)]
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "guest memory is not owned by `self`; borrows are kept short"
+    )]
     fn dst(&self, ptr: u32, len: u32) -> Result<&mut [u8]> {
         self.mem()?
             .get_mut(ptr as usize..ptr as usize + len as usize)

@@ -583,7 +583,7 @@ macro_rules! tuples {
     ($(($($t:ident $n:tt),*);)*) => {$(
         impl<$($t: ComponentType),*> ComponentType for ($($t,)*) {
             const IS_UNIT: bool = tuples!(@count $($t)*) == 0;
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "the empty tuple uses none of its arguments")]
             fn typecheck(ty: &Type, r: ResourceLookup<'_>) -> Result<()> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 if elems.len() != tuples!(@count $($t)*) {
@@ -595,14 +595,14 @@ macro_rules! tuples {
         }
         impl<$($t: ComponentType),*> ComponentNamedList for ($($t,)*) {}
         impl<$($t: Lower),*> Lower for ($($t,)*) {
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "the empty tuple uses none of its arguments")]
             #[inline]
             fn lower_flat(&self, cx: &mut LowerContext, ty: &Type, out: &mut FlatDst<'_>) -> Result<()> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 $(self.$n.lower_flat(cx, &elems[$n].ty, out)?;)*
                 Ok(())
             }
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "the empty tuple uses none of its arguments")]
             #[inline]
             fn store(&self, cx: &mut LowerContext, ty: &Type, ptr: u32) -> Result<()> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
@@ -611,13 +611,13 @@ macro_rules! tuples {
             }
         }
         impl<$($t: Lift),*> Lift for ($($t,)*) {
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "the empty tuple uses none of its arguments")]
             #[inline]
             fn lift_flat(cx: &mut LiftContext, ty: &Type, src: &mut FlatSrc<'_>) -> Result<Self> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;
                 Ok(($($t::lift_flat(cx, &elems[$n].ty, src)?,)*))
             }
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "the empty tuple uses none of its arguments")]
             #[inline]
             fn load(cx: &mut LiftContext, ty: &Type, ptr: u32) -> Result<Self> {
                 let elems = tuple_elems(ty).ok_or_else(|| mismatch(ty, "tuple"))?;

@@ -861,12 +861,12 @@ macro_rules! define_ops {
             $(
                 $(#[$doc])*
                 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-                #[allow(missing_docs)]
+                #[allow(missing_docs, reason = "generated from the op list, whose lines are documented")]
                 pub struct $name { $(pub $field: kind_ty!($kind)),* }
 
                 // Made for every op; the executor of a fused-away or rare op may not
                 // decode it, and only the round-trip tests read `CODE`.
-                #[allow(dead_code)]
+                #[allow(dead_code, reason = "made for every op; not every op is decoded or named outside tests")]
                 impl $name {
                     /// The opcode.
                     pub const CODE: OpCode = OpCode::$name;
@@ -878,7 +878,7 @@ macro_rules! define_ops {
                     /// # Safety
                     /// `pc` must point at an encoded op of this kind.
                     #[inline(always)]
-                    #[allow(unused_mut, unused_variables, unused_assignments, clippy::let_and_return)]
+                    #[allow(unused_mut, unused_variables, unused_assignments, clippy::let_and_return, reason = "generated for every op, including ops without operands")]
                     pub unsafe fn decode(pc: *const u8) -> Self {
                         // SAFETY: the caller guarantees `pc..pc+SIZE` holds this op.
                         unsafe {
@@ -897,7 +897,7 @@ macro_rules! define_ops {
         /// One op with its operands, as a value: what the encoder stages before the op
         /// is final (see `encode`).
         #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-        #[allow(missing_docs)]
+        #[allow(missing_docs, reason = "generated from the op list, whose lines are documented")]
         pub enum Op { $($name(op::$name)),* }
 
         impl Op {
@@ -907,7 +907,7 @@ macro_rules! define_ops {
             }
 
             /// Appends the encoded op.
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "ops without operands use none of the bindings")]
             pub fn put(&self, out: &mut Vec<u8>) {
                 match self {
                     $(Op::$name(o) => {
@@ -921,7 +921,7 @@ macro_rules! define_ops {
             /// is `dst`, or the second op's `d2` in a pair of producing ops (`load32x2`,
             /// `i32_add_imm2`). Ops without a result may still answer (`memory_fill`'s
             /// `dst` is an address): ask only of an op known to produce a value.
-            #[allow(unused_variables)]
+            #[allow(unused_variables, reason = "ops without operands use none of the bindings")]
             pub fn result_mut(&mut self) -> Option<&mut u16> {
                 match self {
                     $(Op::$name(o) => result_field!(o; $($field),*),)*

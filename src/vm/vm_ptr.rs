@@ -110,7 +110,10 @@ impl<T: ?Sized> VmBox<T> {
 
     /// Shared access.
     #[inline]
-    #[allow(clippy::should_implement_trait)]
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "an explicit accessor, not Deref: a VmBox is not a smart pointer to callers"
+    )]
     pub fn get(&self) -> &T {
         // SAFETY: the object is alive as long as `self`; mutation only happens through
         // `get_mut` (which needs `&mut self`) or by running code that the caller is not

@@ -17,7 +17,10 @@
 //! `cargo test` drive the same code.
 
 // Each includer uses a different part of the oracle.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each includer uses a different part of the oracle"
+)]
 
 #[cfg(feature = "component")]
 pub mod abi;

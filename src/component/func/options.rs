@@ -74,7 +74,10 @@ impl Options {
         unsafe { self.store.as_ref() }
     }
 
-    #[allow(clippy::mut_from_ref)]
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "the store is reached through a raw pointer; borrows are kept short"
+    )]
     pub(crate) fn opaque_mut(&self) -> &mut StoreOpaque {
         // SAFETY: as `opaque`; callers keep the borrow short and do not overlap it with
         // another.
@@ -82,7 +85,10 @@ impl Options {
     }
 
     /// The memory's bytes (re-read on each use: `realloc` may grow it).
-    #[allow(clippy::mut_from_ref)]
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "the store is reached through a raw pointer; borrows are kept short"
+    )]
     pub(crate) fn mem(&self) -> Result<&mut [u8]> {
         let Some(def) = self.memory else {
             bail!("canonical option `memory` is required for this type")

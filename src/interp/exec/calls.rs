@@ -161,7 +161,10 @@ unsafe fn call_published(pc: Pc, fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) ->
     }
 }
 
-#[allow(clippy::too_many_arguments)] // the handler state plus the call's shape, all in registers
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the handler state plus the call's shape, all in registers"
+)]
 /// Calls through a function reference: in this loop when it is an interpreted wasm
 /// function (of any instance), through the array-call ABI otherwise.
 #[inline(always)]

@@ -268,7 +268,10 @@ br_cmp!(br_f64_gt, BrF64Gt, f64, |a, b| a > b);
 br_cmp!(br_f64_le, BrF64Le, f64, |a, b| a <= b);
 br_cmp!(br_f64_ge, BrF64Ge, f64, |a, b| a >= b);
 // Negations for `if`: with NaN, `!(a < b)` is not `a >= b`, which is the point here.
-#[allow(clippy::neg_cmp_op_on_partial_ord)]
+#[allow(
+    clippy::neg_cmp_op_on_partial_ord,
+    reason = "with NaN, the negated comparison is the point"
+)]
 mod negated_f64_branches {
     use super::*;
     br_cmp!(br_f64_not_lt, BrF64NotLt, f64, |a, b| !(a < b));

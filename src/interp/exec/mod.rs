@@ -227,7 +227,11 @@ unsafe fn branch(pc: Pc, off: i32, cx: &mut Cx) -> Pc {
 
 macro_rules! handler {
     ($name:ident($pc:ident, $fp:ident, $cx:ident, $mem:ident, $len:ident) $body:block) => {
-        #[allow(unused_variables, unused_mut)]
+        #[allow(
+            unused_variables,
+            unused_mut,
+            reason = "every handler has the same signature; most use only part of it"
+        )]
         pub(crate) unsafe fn $name($pc: Pc, $fp: Fp, $cx: &mut Cx, $mem: Mem, $len: usize) -> Ret {
             // SAFETY: the handler invariants in the module documentation hold for every
             // op the translator emits; the body only touches the frame, memory 0 within
