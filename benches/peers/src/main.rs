@@ -84,6 +84,7 @@ options:
                      print its peak resident memory (VmHWM) in KiB
 ";
 
+#[derive(Clone)]
 struct Options {
     runs: usize,
     workloads: Vec<String>,
@@ -319,7 +320,12 @@ fn peak_rss_kib() -> Result<u64> {
 /// `--rss ENGINE WORKLOAD`: load and run once, then report the peak RSS.
 fn rss_probe(o: &Options, engine: &str, workload: &str) -> Result<()> {
     let peer = make_peer(engine)?;
-    let w = load_workloads(o)?
+    // Only this workload's module is read, so the others' bytes are not in the figure.
+    let only = Options {
+        workloads: vec![workload.to_string()],
+        ..o.clone()
+    };
+    let w = load_workloads(&only)?
         .into_iter()
         .find(|w| w.name == workload)
         .with_context(|| format!("no workload `{workload}`"))?;
@@ -474,14 +480,55 @@ fn code_section_len(wasm: &[u8]) -> Option<usize> {
     None
 }
 
+/// CPU time this process has used so far, summed over its threads.
+fn process_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_PROCESS_CPUTIME_ID exists on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// One engine's samples in the translation table.
+#[derive(Default)]
+struct CompileSamples {
+    compile: Vec<Duration>,
+    compile_cpu: Vec<Duration>,
+    instantiate: Vec<Duration>,
+    total: Vec<Duration>,
+    first: Vec<Duration>,
+}
+
+/// Compiles, instantiates and runs `run(1)` once on `p`, adding one sample of each.
+fn compile_once(p: &dyn Peer, w: &Workload, s: &mut CompileSamples) -> Result<()> {
+    let ctx = || format!("{} compiling {}", p.name(), w.name);
+    let (t0, c0) = (Instant::now(), process_cpu_time());
+    let compiled = p.compile(&w.wasm).with_context(ctx)?;
+    let (t1, c1) = (Instant::now(), process_cpu_time());
+    let mut instance = compiled.instantiate().with_context(ctx)?;
+    let t2 = Instant::now();
+    instance.run(1).with_context(ctx)?;
+    let t3 = Instant::now();
+    s.compile.push(t1 - t0);
+    s.compile_cpu.push(c1 - c0);
+    s.instantiate.push(t2 - t1);
+    s.total.push(t2 - t0);
+    s.first.push(t3 - t2);
+    Ok(())
+}
+
 fn compile_table(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<()> {
     let mb = w.wasm.len() as f64 / 1e6;
     let code = code_section_len(&w.wasm).unwrap_or(0);
     println!();
     println!(
-        "translation: `{}` ({} bytes, code section {} bytes), median of {} runs; \
-         MB/s = bytes / (compile + instantiate); first run(1) includes what a \
-         lazy engine translates on first use",
+        "translation: `{}` ({} bytes, code section {} bytes), median of {} runs, engines \
+         taking turns run by run; compile = wall time with every engine on all cores, \
+         compile CPU = CPU time of all threads during compile; MB/s = bytes / (compile + \
+         instantiate); first run(1) includes what a lazy engine translates on first use",
         w.name,
         w.wasm.len(),
         code,
@@ -490,6 +537,7 @@ fn compile_table(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<(
     let headers: Vec<String> = [
         "engine",
         "compile ms",
+        "compile CPU ms",
         "instantiate ms",
         "MB/s",
         "code MB/s",
@@ -498,34 +546,23 @@ fn compile_table(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<(
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let table = Table::new(&headers);
-    for p in peers {
-        let ctx = || format!("{} compiling {}", p.name(), w.name);
-        let mut compile = Vec::new();
-        let mut instantiate = Vec::new();
-        let mut total = Vec::new();
-        let mut first = Vec::new();
-        for _ in 0..o.runs {
-            let t0 = Instant::now();
-            let compiled = p.compile(&w.wasm).with_context(ctx)?;
-            let t1 = Instant::now();
-            let mut instance = compiled.instantiate().with_context(ctx)?;
-            let t2 = Instant::now();
-            instance.run(1).with_context(ctx)?;
-            let t3 = Instant::now();
-            compile.push(t1 - t0);
-            instantiate.push(t2 - t1);
-            total.push(t2 - t0);
-            first.push(t3 - t2);
+    let mut samples: Vec<CompileSamples> = peers.iter().map(|_| Default::default()).collect();
+    for _ in 0..o.runs {
+        for (p, s) in peers.iter().zip(&mut samples) {
+            compile_once(p.as_ref(), w, s)?;
         }
-        let total = summarize(total).median.as_secs_f64();
+    }
+    let table = Table::new(&headers);
+    for (p, s) in peers.iter().zip(samples) {
+        let total = summarize(s.total).median.as_secs_f64();
         table.row(&[
             p.name().to_string(),
-            fmt_ms(summarize(compile).median),
-            fmt_ms(summarize(instantiate).median),
+            fmt_ms(summarize(s.compile).median),
+            fmt_ms(summarize(s.compile_cpu).median),
+            fmt_ms(summarize(s.instantiate).median),
             fmt_rate(mb / total),
             fmt_rate(code as f64 / 1e6 / total),
-            fmt_ms(summarize(first).median),
+            fmt_ms(summarize(s.first).median),
         ]);
     }
     Ok(())
