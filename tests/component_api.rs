@@ -962,6 +962,62 @@ fn post_return_may_not_call_out_on_any_tier() {
 }
 
 #[test]
+fn realloc_may_not_call_out_and_the_store_stays_usable() {
+    // Lowering a string argument into the guest calls its `realloc`, which runs with
+    // the instance's may-leave clear: the import it calls traps, on both trampoline
+    // paths. Before the fix, the host import ran from inside `realloc`.
+    let wat = r#"(component
+      (import "ping" (func $ping (param "x" u32) (result u32)))
+      (core func $ping' (canon lower (func $ping)))
+      (core module $m
+        (import "" "ping" (func $ping (param i32) (result i32)))
+        (memory (export "mem") 1)
+        (global $calls (mut i32) (i32.const 0))
+        (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+          (if (i32.eqz (global.get $calls))
+            (then (drop (call $ping (i32.const 1)))))
+          (i32.const 64))
+        (func (export "len") (param i32 i32) (result i32) (local.get 1))
+        (func (export "arm") (global.set $calls (i32.const 0)))
+        (func (export "disarm") (global.set $calls (i32.const 1))))
+      (core instance $i (instantiate $m (with "" (instance (export "ping" (func $ping'))))))
+      (func (export "len") (param "s" string) (result u32)
+        (canon lift (core func $i "len") (memory (core memory $i "mem"))
+          (realloc (core func $i "realloc"))))
+      (func (export "disarm") (canon lift (core func $i "disarm"))))"#;
+    for engine in engines() {
+        let component = Component::new(&engine, wat).unwrap();
+        let mut linker = Linker::<u32>::new(&engine);
+        linker
+            .root()
+            .func_wrap(
+                "ping",
+                |mut store: StoreContextMut<'_, u32>, (x,): (u32,)| {
+                    *store.data_mut() += 1;
+                    Ok((x + 1,))
+                },
+            )
+            .unwrap();
+        let mut store = Store::new(&engine, 0);
+        let instance = linker.instantiate(&mut store, &component).unwrap();
+        let len = instance
+            .get_typed_func::<(&str,), (u32,)>(&store, "len")
+            .unwrap();
+        let err = len.call(&mut store, ("hello",)).unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<tierwasm::Trap>(),
+            Some(&tierwasm::Trap::CannotLeaveComponent),
+            "{err:#}"
+        );
+        assert_eq!(*store.data(), 0, "the host import never ran inside realloc");
+        // The store is usable: with realloc no longer calling out, the call works.
+        let disarm = instance.get_typed_func::<(), ()>(&store, "disarm").unwrap();
+        disarm.call(&mut store, ()).unwrap();
+        assert_eq!(len.call(&mut store, ("hello",)).unwrap().0, 5);
+    }
+}
+
+#[test]
 fn truncated_nested_module_is_an_error_not_a_panic() {
     // Preamble, then a core-module section that declares 32 bytes but has 8.
     let mut bytes = b"\0asm\x0d\x00\x01\x00".to_vec();

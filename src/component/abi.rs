@@ -14,6 +14,7 @@ use super::transcode::{LiftedStr, MAX_STRING_BYTE_LENGTH, UTF16_TAG, Units};
 use super::types::Type;
 use super::values::Val;
 use crate::vm::ValRaw;
+use crate::vm::component::{self as vmc, FLAG_MAY_LEAVE};
 use anyhow::{Result, bail};
 
 /// Where lowered flat core values go: a buffer filled in order (opaque to users).
@@ -496,7 +497,22 @@ impl LowerContext {
             ValRaw::i32(align as i32),
             ValRaw::i32(size as i32),
         ];
-        crate::func::invoke(self.store, f, &mut buf)?;
+        // Lowering runs with the instance's may-leave clear (the spec's
+        // `lower_flat_values`): `realloc` may not call out of its component.
+        let vmctx = self
+            .opaque()
+            .components
+            .instance(self.instance)
+            .vmctx
+            .as_ptr();
+        // SAFETY: the instance's context lives as long as the store.
+        let may_leave = unsafe { vmc::flags(vmctx) } & FLAG_MAY_LEAVE != 0;
+        // SAFETY: as above.
+        unsafe { vmc::set_flag(vmctx, FLAG_MAY_LEAVE, false) };
+        let called = crate::func::invoke(self.store, f, &mut buf);
+        // SAFETY: as above.
+        unsafe { vmc::set_flag(vmctx, FLAG_MAY_LEAVE, may_leave) };
+        called?;
         let ptr = buf[0].get_i32() as u32;
         if !ptr.is_multiple_of(align) {
             return Err(trap(if self.adapter {
