@@ -18,6 +18,10 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="\
 --remap-path-prefix=$cargo_home/registry/src=/cargo/registry/src \
 --remap-path-prefix=$here=/workloads"
 
+# `ahash` (used by rhai) takes compile-time random keys from `const-random`;
+# a fixed seed makes those builds repeatable.
+export CONST_RANDOM_SEED=tierwasm-workloads
+
 cd "$here"
 cargo build --release --target "$target" --examples "$@"
 
