@@ -1,6 +1,6 @@
 //! WASI preview 1 (`wasi_snapshot_preview1`) for core modules: [`add_to_linker`] defines
 //! every function of the snapshot on a [`Linker`]. Each function is a plain Rust function
-//! over a [`Cx`] (the guest's memory and the `WasiCtx`) in the file of its area; this file
+//! over a `Cx` (the guest's memory and the `WasiCtx`) in the file of its area; this file
 //! only wires them to their import names.
 
 mod fd;
