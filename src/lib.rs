@@ -45,6 +45,8 @@ mod store;
 mod tiering;
 mod values;
 mod vm;
+#[cfg(feature = "wasi")]
+pub mod wasi;
 #[cfg(feature = "wast")]
 pub mod wast;
 

@@ -497,3 +497,74 @@ fn explain_refuses_a_component() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("is a component"), "{}", stderr(&o));
 }
+
+#[cfg(feature = "wasi")]
+/// A WASI program: prints its argument and environment buffers (NUL-separated), then the
+/// first line of `hello.txt` in its first preopen if there is one, and exits with 7.
+const WASI_ECHO: &str = r#"(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_get" (func $env_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 900) "hello.txt")
+  (func $print (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    (drop (call $args_sizes (i32.const 16) (i32.const 20)))
+    (drop (call $args_get (i32.const 1024) (i32.const 4096)))
+    (call $print (i32.const 4096) (i32.load (i32.const 20)))
+    (drop (call $env_sizes (i32.const 16) (i32.const 20)))
+    (drop (call $env_get (i32.const 1024) (i32.const 8192)))
+    (call $print (i32.const 8192) (i32.load (i32.const 20)))
+    (if (i32.eqz (call $open (i32.const 3) (i32.const 0) (i32.const 900) (i32.const 9)
+          (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 24)))
+      (then
+        (i32.store (i32.const 32) (i32.const 12288))
+        (i32.store (i32.const 36) (i32.const 100))
+        (drop (call $read (i32.load (i32.const 24)) (i32.const 32) (i32.const 1) (i32.const 40)))
+        (call $print (i32.const 12288) (i32.load (i32.const 40)))))
+    (call $exit (i32.const 7))))"#;
+
+#[cfg(feature = "wasi")]
+#[test]
+fn run_wasi_program_gets_args_env_dirs_and_exit_code() {
+    let file = temp_file("wasi_echo.wat", WASI_ECHO);
+    let dir = std::path::Path::new(&file).with_file_name("wasi_echo_dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hello.txt"), "from the preopen\n").unwrap();
+    let dir_arg = format!("{}::/data", dir.display());
+    for tier in ["interp", "jit"] {
+        let o = tierwasm(&[
+            "run", "--tier", tier, "--env", "K=V", "--dir", &dir_arg, &file, "a", "b c",
+        ]);
+        assert_eq!(o.status.code(), Some(7), "{tier}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!("{file}\0a\0b c\0K=V\0from the preopen\n"),
+            "{tier}"
+        );
+    }
+    // Without `--dir` nothing is preopened, and nothing is opened.
+    let o = tierwasm(&["run", &file]);
+    assert_eq!(o.status.code(), Some(7));
+    assert_eq!(stdout(&o), format!("{file}\0"));
+}
+
+#[test]
+fn run_refuses_imports_other_than_wasi() {
+    let file = temp_file(
+        "other_import.wat",
+        r#"(module (import "env" "f" (func)) (func (export "_start")))"#,
+    );
+    let o = tierwasm(&["run", &file]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("imports `env::f`"), "{}", stderr(&o));
+}

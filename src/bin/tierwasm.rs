@@ -61,6 +61,22 @@ impl EngineArgs {
     }
 }
 
+/// What `run` grants a WASI program.
+#[cfg(feature = "wasi")]
+#[derive(clap::Args, Clone)]
+struct WasiArgs {
+    /// Preopens the host directory HOST for a WASI program, as GUEST (default: HOST).
+    /// Nothing outside it is reachable through it.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Sets an environment variable of a WASI program.
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    envs: Vec<String>,
+    /// Passes this process's whole environment to a WASI program.
+    #[arg(long)]
+    inherit_env: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Runs an exported function of a module or a component and prints its results.
@@ -74,10 +90,14 @@ enum Command {
         /// instance (default: a `run` function without parameters).
         #[arg(long, value_name = "NAME or NAME(ARGS)")]
         invoke: Option<String>,
+        #[cfg(feature = "wasi")]
+        #[command(flatten)]
+        wasi: WasiArgs,
         /// A binary (.wasm) or text (.wat) module or component.
         file: PathBuf,
         /// Arguments of the function: for a module, in its parameter types; for a
-        /// component, one WAVE value each (when --invoke is a bare NAME).
+        /// component, one WAVE value each (when --invoke is a bare NAME). For a WASI
+        /// program run through `_start`: its command-line arguments.
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -156,9 +176,18 @@ fn main() -> ExitCode {
         Command::Run {
             engine,
             invoke,
+            #[cfg(feature = "wasi")]
+            wasi,
             file,
             args,
-        } => run(&engine, invoke.as_deref(), &file, &args),
+        } => run(
+            &engine,
+            invoke.as_deref(),
+            &file,
+            &args,
+            #[cfg(feature = "wasi")]
+            &wasi,
+        ),
         Command::Wast { engine, files } => wast(&engine, &files),
         Command::Explain {
             engine,
@@ -271,10 +300,12 @@ fn format_val(v: &Val) -> String {
     }
 }
 
-/// Instantiates `module` and calls `invoke` (or a default) with `args`.
-fn call(
+/// Instantiates `module` with what `linker` defines and calls `invoke` (or a default)
+/// with `args`.
+fn call<T: 'static>(
     engine: &EngineArgs,
-    store: &mut Store<()>,
+    store: &mut Store<T>,
+    linker: &Linker<T>,
     module: &Module,
     invoke: Option<&str>,
     args: &[String],
@@ -282,13 +313,17 @@ fn call(
     if let Some(fuel) = engine.fuel {
         store.set_fuel(fuel)?;
     }
-    let linker = Linker::new(store.engine());
-    if let Some(import) = module.imports().next() {
-        return Err(Failure::Other(anyhow!(
-            "unsupported: the module imports `{}::{}`; `run` provides no imports yet (WASI is not implemented)",
-            import.module,
-            import.name
-        )));
+    for import in module.imports() {
+        if linker
+            .get(&mut *store, import.module, import.name)
+            .is_none()
+        {
+            return Err(Failure::Other(anyhow!(
+                "unsupported: the module imports `{}::{}`; `run` provides only WASI preview 1 (`wasi_snapshot_preview1`)",
+                import.module,
+                import.name
+            )));
+        }
     }
     let instance = linker.instantiate(&mut *store, module).map_err(classify)?;
     let name = match invoke {
@@ -349,6 +384,7 @@ fn run(
     invoke: Option<&str>,
     file: &Path,
     args: &[String],
+    #[cfg(feature = "wasi")] wasi: &WasiArgs,
 ) -> Result<ExitCode, Failure> {
     let engine = engine_args.engine()?;
     let binary = read_binary(file)?;
@@ -357,11 +393,70 @@ fn run(
     }
     let module = Module::new(&engine, binary)
         .with_context(|| format!("invalid module {}", file.display()))?;
+    #[cfg(feature = "wasi")]
+    if module
+        .imports()
+        .any(|i| i.module == tierwasm::wasi::p1::MODULE)
+    {
+        return run_wasi(engine_args, &module, file, invoke, args, wasi);
+    }
     let mut store = Store::new(&engine, ());
-    for v in call(engine_args, &mut store, &module, invoke, args)?.1 {
+    let linker = Linker::new(&engine);
+    for v in call(engine_args, &mut store, &linker, &module, invoke, args)?.1 {
         out!("{}", format_val(&v));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a module that imports WASI: `_start` with `args` as the program's arguments
+/// (unless `--invoke` names another function, which takes `args` as its parameters);
+/// the exit code is the program's.
+#[cfg(feature = "wasi")]
+fn run_wasi(
+    engine_args: &EngineArgs,
+    module: &Module,
+    file: &Path,
+    invoke: Option<&str>,
+    args: &[String],
+    wasi: &WasiArgs,
+) -> Result<ExitCode, Failure> {
+    use tierwasm::wasi::{DirPerms, I32Exit, WasiCtx, WasiCtxBuilder, p1};
+    let mut builder = WasiCtxBuilder::new();
+    builder.inherit_stdio().arg(file.to_string_lossy());
+    let start = invoke.is_none() && default_export(module).is_ok_and(|n| n == "_start");
+    if start {
+        builder.args(args.iter().cloned());
+    }
+    if wasi.inherit_env {
+        builder.inherit_env();
+    }
+    for var in &wasi.envs {
+        let (k, v) = var
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--env {var}: expected NAME=VALUE"))?;
+        builder.env(k, v);
+    }
+    for dir in &wasi.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        builder.preopened_dir(host, guest, DirPerms::ReadWrite)?;
+    }
+    let mut store = Store::new(module.engine(), builder.build());
+    let mut linker = Linker::new(module.engine());
+    p1::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi)?;
+    let call_args = if start { &[][..] } else { args };
+    match call(engine_args, &mut store, &linker, module, invoke, call_args) {
+        Ok((_, results)) => {
+            for v in results {
+                out!("{}", format_val(&v));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Failure::Trap(e)) | Err(Failure::Other(e)) if e.downcast_ref::<I32Exit>().is_some() => {
+            let code = e.downcast_ref::<I32Exit>().map_or(1, |x| x.0);
+            Ok(ExitCode::from(code as u8))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 #[cfg(not(feature = "component"))]
@@ -613,7 +708,8 @@ fn explain(
     );
     if invoke.is_some() {
         let mut store = Store::new(&engine, ());
-        let (instance, results) = call(engine_args, &mut store, &module, invoke, args)?;
+        let linker = Linker::new(&engine);
+        let (instance, results) = call(engine_args, &mut store, &linker, &module, invoke, args)?;
         out!(
             "results: {}",
             results
