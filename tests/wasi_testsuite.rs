@@ -185,7 +185,10 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), &dest).unwrap();
             let mut perms = std::fs::metadata(&dest).unwrap().permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
+            #[allow(
+                clippy::permissions_set_readonly_false,
+                reason = "the copy of a read-only suite file must be writable by the test"
+            )]
             perms.set_readonly(false);
             std::fs::set_permissions(&dest, perms).unwrap();
         }

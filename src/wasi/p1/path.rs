@@ -164,7 +164,10 @@ pub(super) fn path_filestat_get(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one parameter per argument of the WASI function"
+)]
 pub(super) fn path_filestat_set_times(
     cx: &mut Cx<'_>,
     fd: u32,
@@ -188,7 +191,10 @@ pub(super) fn path_filestat_set_times(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one parameter per argument of the WASI function"
+)]
 pub(super) fn path_link(
     cx: &mut Cx<'_>,
     fd: u32,

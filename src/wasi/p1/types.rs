@@ -8,7 +8,10 @@ use std::io;
 pub(crate) type Errno = u16;
 
 /// The errno codes of preview 1.
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the whole errno table of the spec; not every code is returned"
+)]
 pub(crate) mod errno {
     use super::Errno;
     pub const SUCCESS: Errno = 0;
