@@ -922,6 +922,28 @@ fn composed_wit_bindgen_guests() {
     }
 }
 
+/// Instantiates `wat` with a host `ping(x) -> x + 1` that counts its calls in the store.
+fn instantiate_with_ping(
+    engine: &Engine,
+    wat: &str,
+) -> (Store<u32>, tierwasm::component::Instance) {
+    let component = Component::new(engine, wat).unwrap();
+    let mut linker = Linker::<u32>::new(engine);
+    linker
+        .root()
+        .func_wrap(
+            "ping",
+            |mut store: StoreContextMut<'_, u32>, (x,): (u32,)| {
+                *store.data_mut() += 1;
+                Ok((x + 1,))
+            },
+        )
+        .unwrap();
+    let mut store = Store::new(engine, 0);
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    (store, instance)
+}
+
 #[test]
 fn post_return_may_not_call_out_on_any_tier() {
     // The import is reached through the interpreter's lowering entry or, on the JIT
@@ -937,20 +959,7 @@ fn post_return_may_not_call_out_on_any_tier() {
       (func (export "f") (result u32)
         (canon lift (core func $i "f") (post-return (core func $i "f-post")))))"#;
     for engine in engines() {
-        let component = Component::new(&engine, wat).unwrap();
-        let mut linker = Linker::<u32>::new(&engine);
-        linker
-            .root()
-            .func_wrap(
-                "ping",
-                |mut store: StoreContextMut<'_, u32>, (x,): (u32,)| {
-                    *store.data_mut() += 1;
-                    Ok((x + 1,))
-                },
-            )
-            .unwrap();
-        let mut store = Store::new(&engine, 0);
-        let instance = linker.instantiate(&mut store, &component).unwrap();
+        let (mut store, instance) = instantiate_with_ping(&engine, wat);
         let f = instance.get_typed_func::<(), (u32,)>(&store, "f").unwrap();
         let err = f.call(&mut store, ()).unwrap_err();
         assert_eq!(
@@ -986,20 +995,7 @@ fn realloc_may_not_call_out_and_the_store_stays_usable() {
           (realloc (core func $i "realloc"))))
       (func (export "disarm") (canon lift (core func $i "disarm"))))"#;
     for engine in engines() {
-        let component = Component::new(&engine, wat).unwrap();
-        let mut linker = Linker::<u32>::new(&engine);
-        linker
-            .root()
-            .func_wrap(
-                "ping",
-                |mut store: StoreContextMut<'_, u32>, (x,): (u32,)| {
-                    *store.data_mut() += 1;
-                    Ok((x + 1,))
-                },
-            )
-            .unwrap();
-        let mut store = Store::new(&engine, 0);
-        let instance = linker.instantiate(&mut store, &component).unwrap();
+        let (mut store, instance) = instantiate_with_ping(&engine, wat);
         let len = instance
             .get_typed_func::<(&str,), (u32,)>(&store, "len")
             .unwrap();
