@@ -34,7 +34,7 @@ mod tests;
 mod translate;
 
 use crate::module::{DefinedFuncIndex, FuncType, ModuleInfo, ValType};
-use crate::vm::{VMArrayCallFn, VMOffsets, VMSharedTypeIndex};
+use crate::vm::{VMArrayCallFn, VMNativeEntry, VMOffsets, VMSharedTypeIndex, VmPtr};
 use anyhow::{Context as _, Result, anyhow};
 use cranelift_codegen::ir::{AbiParam, Signature, types};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
@@ -51,19 +51,10 @@ pub struct JitOptions {
     pub fuel: bool,
 }
 
-/// The entry points of one compiled function.
-#[derive(Copy, Clone, Debug)]
-pub struct CompiledFunc {
-    /// Native entry in the wasm calling convention.
-    pub wasm_call: *const u8,
-    /// Array-call trampoline.
-    pub array_call: VMArrayCallFn,
-}
-
 /// The compiled functions of a module. Owns the executable memory.
 pub struct CompiledModule {
     /// Per defined function: its entries, if it was compiled.
-    pub funcs: Box<[Option<CompiledFunc>]>,
+    pub funcs: Box<[Option<VMNativeEntry>]>,
     /// The largest native frame of its functions and trampolines, return address and
     /// saved frame pointer included: how far below the stack limit a frame may reach
     /// before its stack check runs.
@@ -313,8 +304,9 @@ fn compile_inner(
         .ids
         .iter()
         .map(|ids| {
-            ids.map(|(f, a)| CompiledFunc {
-                wasm_call: jit.get_finalized_function(f),
+            ids.map(|(f, a)| VMNativeEntry {
+                wasm_call: VmPtr::from_raw(jit.get_finalized_function(f).cast_mut().cast())
+                    .expect("finalized code has an address"),
                 // SAFETY: the trampoline was compiled with the array-call signature.
                 array_call: unsafe {
                     core::mem::transmute::<*const u8, VMArrayCallFn>(jit.get_finalized_function(a))

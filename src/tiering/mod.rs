@@ -105,19 +105,9 @@ impl ModuleTiers {
 #[cfg(feature = "jit")]
 fn publish(slots: &FuncSlots, info: &ModuleInfo, compiled: &crate::jit::CompiledModule) {
     for d in info.defined_funcs() {
-        let Some(f) = compiled.funcs[d.index()] else {
-            continue;
-        };
-        let wasm_call = crate::vm::VmPtr::from_raw(f.wasm_call.cast_mut().cast())
-            .expect("compiled code has an address");
-        let array_call = f.array_call;
-        slots.publish(
-            d,
-            crate::vm::VMNativeEntry {
-                array_call,
-                wasm_call,
-            },
-        );
+        if let Some(entry) = compiled.funcs[d.index()] {
+            slots.publish(d, entry);
+        }
     }
 }
 
