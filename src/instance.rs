@@ -120,6 +120,8 @@ impl Instance {
                     tier: data.module.inner.tiers.tier_of(d),
                     calls: c.calls,
                     loop_iterations: c.loop_iterations,
+                    compile_time: None,
+                    osr_entries: 0,
                 }
             })
             .collect()

@@ -183,6 +183,13 @@ pub struct FuncStats {
     pub tier: crate::Tier,
     /// Calls counted so far.
     pub calls: u64,
-    /// Loop back-edges taken so far.
+    /// Loop back-edges taken so far (counted when loops are counted: `Tier::Auto`, or
+    /// `Config::count_loops`).
     pub loop_iterations: u64,
+    /// Time spent compiling the function for the tier it runs on (`None` while it is
+    /// interpreted, or when it was compiled with its whole module at creation).
+    pub compile_time: Option<std::time::Duration>,
+    /// Times a running interpreted call of it moved to compiled code at a loop header
+    /// (on-stack replacement), in this instance.
+    pub osr_entries: u64,
 }
