@@ -14,8 +14,11 @@ pub enum Tier {
     Interp,
     /// Compile every function with Cranelift before it runs.
     Jit,
-    /// Start in the interpreter and compile hot code (the default). No tier-up
-    /// controller exists yet, so today this runs on the interpreter alone.
+    /// Start in the interpreter and compile hot code in the background (the default
+    /// with the `jit` feature; without it, the interpreter alone): a function that was
+    /// called often, or whose loops ran long, is compiled and published for every
+    /// instance, and a call stuck in a hot loop moves to compiled code at the loop
+    /// header (on-stack replacement). See `Config::tier_up`.
     Auto,
 }
 
@@ -42,6 +45,38 @@ pub struct Config {
     pub(crate) count_loops: bool,
     pub(crate) plain_translation: bool,
     pub(crate) mixed_tiers: bool,
+    pub(crate) tier_up: TierUpConfig,
+}
+
+/// When and how `Tier::Auto` compiles (see `Config::tier_up`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TierUpConfig {
+    /// Interpreted calls of a function before it is compiled (`u32::MAX`: never for
+    /// its calls alone).
+    pub call_threshold: u32,
+    /// Loop iterations in a function (over all its calls) before it is compiled and a
+    /// running call moves to compiled code at its loop (`u32::MAX`: never).
+    pub loop_threshold: u32,
+    /// Whether hot loops move running calls to compiled code (on-stack replacement).
+    /// Without it a hot loop only gets its function compiled for the next call.
+    pub osr: bool,
+    /// Compile on the thread that found the code hot, before it goes on (for tests and
+    /// deterministic runs), instead of on the engine's compile threads.
+    pub synchronous: bool,
+    /// Compile threads (0: one less than the machine's cores, at least one, at most 4).
+    pub workers: usize,
+}
+
+impl Default for TierUpConfig {
+    fn default() -> TierUpConfig {
+        TierUpConfig {
+            call_threshold: 1000,
+            loop_threshold: 10_000,
+            osr: true,
+            synchronous: false,
+            workers: 0,
+        }
+    }
 }
 
 impl Default for Config {
@@ -55,6 +90,7 @@ impl Default for Config {
             count_loops: false,
             plain_translation: false,
             mixed_tiers: false,
+            tier_up: TierUpConfig::default(),
         }
     }
 }
@@ -66,10 +102,16 @@ impl Config {
     }
 
     /// Chooses the execution tier. `Jit` compiles every function with Cranelift when the
-    /// module is created (it needs the `jit` feature); `Auto` runs on the interpreter
-    /// until the tier-up controller exists.
+    /// module is created (it needs the `jit` feature); `Auto` starts on the interpreter
+    /// and compiles what is hot (see `tier_up`).
     pub fn tier(&mut self, tier: Tier) -> &mut Self {
         self.tier = tier;
+        self
+    }
+
+    /// How `Tier::Auto` tiers up: thresholds, on-stack replacement, compile threads.
+    pub fn tier_up(&mut self, tier_up: TierUpConfig) -> &mut Self {
+        self.tier_up = tier_up;
         self
     }
 
@@ -103,8 +145,8 @@ impl Config {
         self
     }
 
-    /// Counts loop iterations per function (`Instance::tier_stats`). Off by default until
-    /// the tier-up controller needs it: it costs one dispatch per iteration.
+    /// Counts loop iterations per function (`Instance::tier_stats`) on `Tier::Interp`
+    /// too (`Tier::Auto` always counts them): it costs one dispatch per iteration.
     pub fn count_loops(&mut self, enable: bool) -> &mut Self {
         self.count_loops = enable;
         self

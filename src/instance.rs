@@ -120,8 +120,8 @@ impl Instance {
                     tier: data.module.inner.tiers.tier_of(d),
                     calls: c.calls,
                     loop_iterations: c.loop_iterations,
-                    compile_time: None,
-                    osr_entries: 0,
+                    compile_time: data.module.inner.tiers.compile_time(d),
+                    osr_entries: c.osr_entries,
                 }
             })
             .collect()

@@ -50,7 +50,7 @@ pub mod wasi;
 #[cfg(feature = "wast")]
 pub mod wast;
 
-pub use engine::{Config, Engine, Tier};
+pub use engine::{Config, Engine, Tier, TierUpConfig};
 pub use extern_::{Extern, Global, Memory, Table};
 pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmRet, WasmTy, WasmTyList};
 pub use instance::Instance;

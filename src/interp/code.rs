@@ -1,5 +1,6 @@
 //! Per-module interpreter data: the translated code of each function, made on first call.
 
+use super::hotness::{HotnessTable, TierUpPolicy};
 use super::translate::{TranslateOptions, translate_function};
 use crate::module::{DefinedFuncIndex, ModuleInfo};
 use crate::vm::VMSharedTypeIndex;
@@ -28,6 +29,8 @@ pub struct ModuleCode {
     arities: Box<[(u16, u16)]>,
     funcs: Box<[OnceLock<FuncCode>]>,
     options: TranslateOptions,
+    /// Tier-up budgets of each function.
+    pub(crate) hot: HotnessTable,
 }
 
 impl ModuleCode {
@@ -36,6 +39,7 @@ impl ModuleCode {
         module: Arc<ModuleInfo>,
         sig_ids: Box<[VMSharedTypeIndex]>,
         options: TranslateOptions,
+        policy: TierUpPolicy,
     ) -> ModuleCode {
         let arities = module
             .types
@@ -46,6 +50,7 @@ impl ModuleCode {
             .map(|_| OnceLock::new())
             .collect();
         ModuleCode {
+            hot: HotnessTable::new(module.num_defined_funcs(), policy),
             module,
             sig_ids,
             arities,

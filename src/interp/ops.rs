@@ -91,8 +91,10 @@ macro_rules! for_each_op {
             ConsumeFuel consume_fuel { amount: Idx }
             /// Traps (`unreachable`).
             Unreachable unreachable {}
-            /// Counts one loop iteration for the tier-up controller.
-            LoopHeader loop_header {}
+            /// Counts one loop iteration of defined function `func` for the tier-up
+            /// controller; `at` is the loop's wasm offset, where compiled code can take
+            /// over the running call (`NO_OSR`: it cannot, values are on the stack).
+            LoopHeader loop_header { func: Idx, at: Idx }
             /// Two moves: `d1 = s1`, then `d2 = s2`.
             Move2 move2 { d1: R, s1: R, d2: R, s2: R }
             /// Two `i32_add_imm`s: `d1 = a1 + i1`, then `d2 = a2 + i2`.
@@ -736,6 +738,9 @@ macro_rules! for_each_op {
 
 /// Byte that announces a second opcode byte.
 pub const ESCAPE: u8 = 0xFF;
+
+/// `loop_header.at` of a loop that on-stack replacement cannot enter.
+pub const NO_OSR: u32 = u32::MAX;
 
 /// Rust type of each operand kind.
 macro_rules! kind_ty {

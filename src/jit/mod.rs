@@ -55,6 +55,8 @@ pub struct JitOptions {
 pub struct CompiledModule {
     /// Per defined function: its entries, if it was compiled.
     pub funcs: Box<[Option<VMNativeEntry>]>,
+    /// The on-stack-replacement entry, for what `compile_osr` made.
+    pub osr: Option<VMArrayCallFn>,
     /// The largest native frame of its functions and trampolines, return address and
     /// saved frame pointer included: how far below the stack limit a frame may reach
     /// before its stack check runs.
@@ -198,7 +200,12 @@ struct Declared {
 }
 
 impl Declared {
-    fn new(module: &ModuleInfo, select: impl Fn(u32) -> bool) -> Result<Declared> {
+    /// `extra_bytes`: wasm bytes of code compiled besides the selected functions.
+    fn new(
+        module: &ModuleInfo,
+        select: impl Fn(u32) -> bool,
+        extra_bytes: usize,
+    ) -> Result<Declared> {
         let isa = host_isa()?;
         // The backends whose pinned register this tier has been tested with.
         let pinned_isa = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
@@ -208,10 +215,16 @@ impl Declared {
         };
         let mut builder =
             JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names());
-        // One contiguous reservation for the module's code, so that direct calls between
-        // its functions (32-bit relative) always reach. Only what is used is committed.
-        let code_bytes: usize = module.bodies.iter().map(|b| b.len()).sum();
-        let reserve = (16 << 20) + code_bytes.saturating_mul(64);
+        // One contiguous reservation for the code, so that direct calls between its
+        // functions (32-bit relative) always reach. Only what is used is committed; it is
+        // sized from the functions compiled (tier-up compiles a few at a time).
+        let (count, code_bytes) = module
+            .defined_funcs()
+            .filter(|d| select(d.as_u32()))
+            .fold((0usize, 0usize), |(n, b), d| {
+                (n + 1, b + module.bodies[d.index()].len())
+            });
+        let reserve = (1 << 20) + count * 4096 + (code_bytes + extra_bytes).saturating_mul(64);
         let arena = cranelift_jit::ArenaMemoryProvider::new_with_size(reserve)
             .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
         builder.memory_provider(Box::new(arena));
@@ -283,7 +296,7 @@ fn compile_inner(
     options: &JitOptions,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    let mut declared = Declared::new(module, select)?;
+    let mut declared = Declared::new(module, select, 0)?;
     let artifacts = {
         let env = declared.env(module, offsets, sig_ids, options);
         compile_parallel(&env, &declared.ids)?
@@ -316,8 +329,59 @@ fn compile_inner(
         .collect();
     Ok(CompiledModule {
         funcs,
+        osr: None,
         largest_frame,
         jit: Some(declared.jit),
+    })
+}
+
+/// Compiles the on-stack-replacement entry of defined function `d` at the loop at wasm
+/// offset `at` (see `translate::build_function`): an array-call function that takes the
+/// values of all of `d`'s locals and returns its results.
+pub fn compile_osr(
+    module: &ModuleInfo,
+    offsets: &VMOffsets,
+    sig_ids: &[VMSharedTypeIndex],
+    options: &JitOptions,
+    d: DefinedFuncIndex,
+    at: usize,
+) -> Result<CompiledModule> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut declared = Declared::new(module, |_| false, module.bodies[d.index()].len())?;
+        let (ptr, call_conv) = (declared.ptr, declared.call_conv);
+        let id = declared.jit.declare_function(
+            &format!("osr{d}"),
+            Linkage::Local,
+            &array_signature(call_conv, ptr),
+        )?;
+        let art = {
+            let env = declared.env(module, offsets, sig_ids, options);
+            let mut ctx = cranelift_codegen::Context::new();
+            let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
+            let pinned = translate::build_function(&env, &mut ctx, &mut fctx, d, Some(at))?;
+            translate::compile(&env, &mut ctx, id, pinned)?
+        };
+        let largest_frame = art.frame_size as usize + 2 * size_of::<usize>();
+        let jit = &mut declared.jit;
+        jit.define_function_bytes(art.id, art.align, &art.bytes, &art.relocs)?;
+        jit.finalize_definitions()?;
+        // SAFETY: the function was compiled with the array-call signature.
+        let entry = unsafe {
+            core::mem::transmute::<*const u8, VMArrayCallFn>(jit.get_finalized_function(id))
+        };
+        Ok(CompiledModule {
+            funcs: vec![None; module.num_defined_funcs() as usize].into(),
+            osr: Some(entry),
+            largest_frame,
+            jit: Some(declared.jit),
+        })
+    }))
+    .unwrap_or_else(|panic| Err(panic_error(panic)))
+    .with_context(|| {
+        format!(
+            "compiling the loop at offset {at:#x} of function {}",
+            module.func_display_name(module.func_index(d).as_u32())
+        )
     })
 }
 
@@ -331,14 +395,14 @@ pub(crate) fn clif_text(
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
 ) -> Result<Vec<String>> {
-    let declared = Declared::new(module, |_| true)?;
+    let declared = Declared::new(module, |_| true, 0)?;
     let env = declared.env(module, offsets, sig_ids, options);
     let mut ctx = cranelift_codegen::Context::new();
     let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
     let mut out = Vec::new();
     for d in module.defined_funcs() {
         let (f, _) = declared.ids[d.index()].expect("every function is selected");
-        translate::build_function(&env, &mut ctx, &mut fctx, d)?;
+        translate::build_function(&env, &mut ctx, &mut fctx, d, None)?;
         out.push(ctx.func.display().to_string());
         ctx.clear();
         translate::build_array_trampoline(&env, &mut ctx, &mut fctx, d, f);
@@ -491,7 +555,7 @@ fn compile_one(
     let (f, a) = ids[d.index()].expect("only selected functions are jobs");
     let module = env.module;
     let name = || module.func_display_name(module.func_index(d).as_u32());
-    let wasm = translate::build_function(env, ctx, fctx, d)
+    let wasm = translate::build_function(env, ctx, fctx, d, None)
         .and_then(|pinned| translate::compile(env, ctx, f, pinned))
         .with_context(|| {
             ctx.clear();

@@ -1,8 +1,9 @@
 //! Tiering: decides which tier runs a module's functions and owns each module's per-tier
 //! data. It is the only part that knows every tier: with `Tier::Jit` every function is
-//! compiled when the module is created; otherwise (`Tier::Auto` included, until there is
-//! a tier-up controller) functions run on the interpreter, whose entry and loop counters
-//! `Instance::tier_stats` reports.
+//! compiled when the module is created; with `Tier::Interp` none is; with `Tier::Auto`
+//! functions start on the interpreter, which tells the module's tier-up controller
+//! (`controller`) what is hot, and hot code is compiled on the engine's compile threads
+//! (`worker`) and published in the module's slot table.
 
 use crate::engine::Engine;
 use crate::interp::{self, ModuleCode, TranslateOptions};
@@ -12,12 +13,20 @@ use anyhow::Result;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+#[cfg(feature = "jit")]
+mod controller;
+#[cfg(feature = "jit")]
+mod worker;
+
 /// A module's data for every tier.
 pub(crate) struct ModuleTiers {
     pub(crate) interp: Arc<ModuleCode>,
     /// The tier seam: which native code runs each defined function (see
     /// `vm::FuncSlots`). Both tiers' direct calls read it.
-    pub(crate) slots: FuncSlots,
+    pub(crate) slots: Arc<FuncSlots>,
+    /// The tier-up controller (with `Tier::Auto`).
+    #[cfg(feature = "jit")]
+    unit: Option<Arc<controller::TierUnit>>,
     /// Compiled functions (with `Tier::Jit`): owns the executable memory that `slots`
     /// points into, so it lives as long as any instance of the module.
     #[cfg(feature = "jit")]
@@ -31,11 +40,12 @@ impl ModuleTiers {
         offsets: &crate::vm::VMOffsets,
         sig_ids: Box<[VMSharedTypeIndex]>,
     ) -> Result<ModuleTiers> {
+        let auto = cfg!(feature = "jit") && engine.config().tier == crate::Tier::Auto;
         // Loop counters feed tier-up decisions; they cost one dispatch per iteration, so
-        // they are only emitted when asked for.
+        // they are only emitted when something needs them.
         let options = TranslateOptions {
             fuel: engine.config().consume_fuel,
-            count_loops: engine.config().count_loops,
+            count_loops: engine.config().count_loops || auto,
             plain: engine.config().plain_translation,
         };
         #[cfg(feature = "jit")]
@@ -47,28 +57,48 @@ impl ModuleTiers {
             let compiled = crate::jit::compile_module(&info, offsets, &sig_ids, &options, |d| {
                 !mixed || d % 2 == 0
             })?;
-            engine
-                .tiers()
-                .largest_frame
-                .fetch_max(compiled.largest_frame, Ordering::Relaxed);
+            engine.tiers().note_frame(compiled.largest_frame);
             Some(compiled)
         } else {
             None
         };
         #[cfg(not(feature = "jit"))]
         let _ = offsets;
-        let slots = FuncSlots::new(info.num_defined_funcs());
+        let slots = Arc::new(FuncSlots::new(info.num_defined_funcs()));
         #[cfg(feature = "jit")]
         if let Some(compiled) = &jit {
             publish(&slots, &info, compiled);
         }
-        let interp = Arc::new(ModuleCode::new(info, sig_ids, options));
+        #[cfg(feature = "jit")]
+        let unit = auto.then(|| {
+            controller::TierUnit::new(
+                engine,
+                info.clone(),
+                offsets.clone(),
+                sig_ids.clone(),
+                slots.clone(),
+            )
+        });
+        let mut policy = interp::TierUpPolicy::none();
+        #[cfg(feature = "jit")]
+        if let Some(unit) = &unit {
+            let t = &engine.config().tier_up;
+            let budget = |n: u32| n.min(i32::MAX as u32) as i32;
+            policy = interp::TierUpPolicy {
+                call_budget: budget(t.call_threshold),
+                loop_budget: budget(t.loop_threshold),
+                controller: Some(unit.clone()),
+            };
+        }
+        let interp = Arc::new(ModuleCode::new(info, sig_ids, options, policy));
         if engine.config().eager_translation {
             interp.translate_all()?;
         }
         Ok(ModuleTiers {
             interp,
             slots,
+            #[cfg(feature = "jit")]
+            unit,
             #[cfg(feature = "jit")]
             _jit: jit,
         })
@@ -81,6 +111,16 @@ impl ModuleTiers {
         } else {
             crate::Tier::Interp
         }
+    }
+
+    /// Time spent compiling `d` after the module was created (tier-up), if any.
+    pub(crate) fn compile_time(&self, d: DefinedFuncIndex) -> Option<std::time::Duration> {
+        #[cfg(feature = "jit")]
+        if let Some(unit) = &self.unit {
+            return unit.compile_time(d);
+        }
+        let _ = d;
+        None
     }
 
     /// The entry that defined functions start with.
@@ -142,12 +182,21 @@ pub(crate) struct EngineTiers {
     largest_frame: AtomicUsize,
     #[cfg(all(feature = "jit", feature = "component"))]
     lowering_trampolines: std::sync::OnceLock<Option<crate::jit::component::LoweringTrampolines>>,
+    /// The compile threads of `Tier::Auto`, started on the first request.
+    #[cfg(feature = "jit")]
+    compile_pool: std::sync::OnceLock<worker::CompilePool>,
 }
 
 impl EngineTiers {
     /// The largest native frame of compiled code run by this engine (0 without any).
     pub(crate) fn largest_frame(&self) -> usize {
         self.largest_frame.load(Ordering::Relaxed)
+    }
+
+    /// Code with a native frame of `bytes` is about to run.
+    #[cfg(feature = "jit")]
+    fn note_frame(&self, bytes: usize) {
+        self.largest_frame.fetch_max(bytes, Ordering::Relaxed);
     }
 }
 

@@ -144,6 +144,8 @@ pub struct VMFuncCounters {
     pub calls: u64,
     /// Loop back-edges taken inside the function.
     pub loop_iterations: u64,
+    /// Interpreted calls that moved to compiled code at a loop header.
+    pub osr_entries: u64,
 }
 // SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMFuncCounters {}

@@ -89,6 +89,9 @@ handler!(call(pc, fp, cx, mem, len) {
     if !cx.inst.native_entry(o.func).is_null() {
         return call_published(pc, fp, cx, mem, len);
     }
+    if cx.inst.hotness(o.func).tick_call() {
+        return call_hot_direct(pc, fp, cx, mem, len);
+    }
     let Some(code) = (*cx.inst.code).get(o.func) else {
         return call_slow(pc, fp, cx, mem, len);
     };
@@ -130,6 +133,21 @@ unsafe fn call_slow(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
             return trap(cx, t);
         }
         next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+    }
+}
+
+/// `call` whose callee used up its call budget: the controller hears of it, then the
+/// call goes to the callee's native code if that is published now.
+#[inline(never)]
+unsafe fn call_hot_direct(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+    // SAFETY: as for every handler; `pc` is a `call` op.
+    unsafe {
+        let o = op::Call::decode(pc);
+        call_hot(cx, o.func);
+        if !cx.inst.native_entry(o.func).is_null() {
+            return call_published(pc, fp, cx, mem, len);
+        }
+        call_slow(pc, fp, cx, mem, len)
     }
 }
 
@@ -194,6 +212,9 @@ unsafe fn call_ref(
                 cx.inst = InstCache::load(callee_vmctx);
             }
             let d = cx.inst.defined_index((*fctx).func_index);
+            if cx.inst.native_entry(d).is_null() && cx.inst.hotness(d).tick_call() {
+                call_hot(cx, d);
+            }
             // The tier seam, as for direct calls (the reference predates publication).
             let entry = cx.inst.native_entry(d);
             if entry.is_null() {
@@ -226,7 +247,7 @@ unsafe fn call_ref(
 /// Calls native code (a host function or compiled wasm) through the array-call ABI with
 /// arguments and results at `args`.
 #[inline(never)]
-unsafe fn call_native(
+pub(crate) unsafe fn call_native(
     array_call: VMArrayCallFn,
     callee: ptr::NonNull<VMOpaqueContext>,
     args: Fp,

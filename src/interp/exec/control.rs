@@ -63,7 +63,7 @@ handler!(br_table(pc, fp, cx, mem, len) {
 
 /// Pops the caller's frame, or ends the activation.
 #[inline(always)]
-unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+pub(crate) unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
     let _ = fp;
     if cx.frame_sp == cx.frames_base {
         return exit(Exit::Done);

@@ -297,11 +297,6 @@ br_f64_imm!(br_f64_gt_imm, BrF64GtImm, |a, b| a > b);
 br_f64_imm!(br_f64_le_imm, BrF64LeImm, |a, b| a <= b);
 br_f64_imm!(br_f64_ge_imm, BrF64GeImm, |a, b| a >= b);
 
-handler!(loop_header(pc, fp, cx, mem, len) {
-    (*cx.counters).loop_iterations += 1;
-    next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
-});
-
 macro_rules! select_cmp {
     ($name:ident, $Op:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
         handler!($name(pc, fp, cx, mem, len) {

@@ -18,6 +18,7 @@
 
 use super::code::{FuncCode, ModuleCode};
 use super::dispatch::{Fp, Mem, Pc, Ret, exit, next};
+use super::hotness::Hotness;
 use super::ops::op;
 use super::stack::{Slot, SlotValue};
 use crate::module::DefinedFuncIndex;
@@ -59,6 +60,8 @@ pub struct InstCache {
     tables: *const *mut Table,
     mem0: *mut Memory,
     counters: *mut VMFuncCounters,
+    /// The module's tier-up budgets (see `hotness`).
+    hotness: *const Hotness,
     /// The module's slot table (the tier seam, see `vm::FuncSlots`).
     func_slots: *const AtomicPtr<VMNativeEntry>,
     num_imported_funcs: u32,
@@ -87,6 +90,9 @@ impl InstCache {
                     ptr::null_mut()
                 },
                 counters: VMContext::field(vmctx, o.counters),
+                hotness: (*(*vmctx).header.interp_code.cast::<ModuleCode>())
+                    .hot
+                    .as_ptr(),
                 func_slots: (*vmctx).header.func_slots,
                 num_imported_funcs: o.num_imported_funcs,
             }
@@ -126,6 +132,14 @@ impl InstCache {
             // SAFETY: a non-null `mem0` points at a live memory of this instance.
             unsafe { ((*self.mem0).def.base, (*self.mem0).def.current_length) }
         }
+    }
+
+    /// The tier-up budgets of defined function `d`.
+    #[inline(always)]
+    pub fn hotness(&self, d: u32) -> &Hotness {
+        // SAFETY: `d` is a defined function index of this instance; the table lives as
+        // long as the module.
+        unsafe { &*self.hotness.add(d as usize) }
     }
 
     /// Counters of defined function `d`.
@@ -433,9 +447,11 @@ mod control;
 mod fused;
 mod memory;
 mod numeric;
+mod tier;
 
 pub(crate) use calls::*;
 pub(crate) use control::*;
 pub(crate) use fused::*;
 pub(crate) use memory::*;
 pub(crate) use numeric::*;
+pub(crate) use tier::*;

@@ -113,6 +113,7 @@ fn translate_inner(
         options,
         *scratch,
     );
+    t.func = d.as_u32();
     let mut reader = wasmparser::OperatorsReader::new_with_allocs(
         body.get_binary_reader_for_operators()?,
         reader_allocs,
@@ -120,6 +121,7 @@ fn translate_inner(
     let mut result = Ok(());
     while !reader.eof() {
         let offset = reader.original_position();
+        t.offset = offset as u32;
         result = reader
             .visit_operator(&mut t)
             .map_err(anyhow::Error::from)
@@ -175,6 +177,10 @@ struct Translator<'a> {
     fusion: Fusion,
     /// The code from here on is unreachable (nothing is emitted until a join).
     unreachable: bool,
+    /// The defined function being translated, and the wasm offset of the operator
+    /// being translated (for `loop_header`).
+    func: u32,
+    offset: u32,
 }
 
 impl<'a> Translator<'a> {
@@ -209,6 +215,8 @@ impl<'a> Translator<'a> {
             fuel: Fuel::default(),
             fusion: Fusion::default(),
             unreachable: false,
+            func: 0,
+            offset: 0,
         };
         let label = t.labels.new_label();
         t.controls.push(Control {

@@ -437,10 +437,18 @@ impl Translator<'_> {
         self.materialize_top(params);
         let label = self.labels.new_label();
         self.bind(label);
-        self.fuel_block();
+        // Before the iteration's fuel: compiled code entering here by OSR pays it.
         if self.options.count_loops {
-            self.enc.loop_header();
+            // OSR carries the locals only, so only loops with nothing on the stack can
+            // be entered.
+            let at = if self.stack.len() == 0 && params == 0 {
+                self.offset
+            } else {
+                crate::interp::ops::NO_OSR
+            };
+            self.enc.loop_header(self.func, at);
         }
+        self.fuel_block();
         self.push_control(Kind::Loop, blockty, label, usize::MAX);
     }
 

@@ -101,6 +101,9 @@ pub(super) struct BoundsChecks {
     bounds: HashMap<Value, Option<u64>>,
     /// Bytes memory 0 always has (its minimum size).
     min_mem_bytes: u64,
+    /// Whether checks and conditions become facts. Off in an OSR entry until its loop:
+    /// the entry jumps over everything before it.
+    learning: bool,
 }
 
 impl BoundsChecks {
@@ -120,7 +123,20 @@ impl BoundsChecks {
             epoch: 0,
             bounds: HashMap::new(),
             min_mem_bytes,
+            learning: true,
         }
+    }
+
+    /// From here on, checks and conditions are not facts (see `learning`).
+    pub(super) fn stop_learning(&mut self) {
+        self.learning = false;
+    }
+
+    /// Checks and conditions are facts again; a check before this point may not be
+    /// widened to cover an access after it.
+    pub(super) fn start_learning(&mut self) {
+        self.learning = true;
+        self.end_stretch();
     }
 
     /// Tracks versions of the function's `num_locals` locals, given which locals each
@@ -198,6 +214,9 @@ impl BoundsChecks {
     /// Sets `fact` to `value` when there is none yet or `better(value, old)`, logging the
     /// previous entry for `restore`.
     fn learn(&mut self, fact: Fact, value: u64, better: impl Fn(u64, u64) -> bool) {
+        if !self.learning {
+            return;
+        }
         let (map, key) = self.entry(fact);
         let old = map.get(&key).copied();
         if old.is_none_or(|old| better(value, old)) {

@@ -5,8 +5,9 @@
 use super::Env;
 use super::bounds_checks::{BoundsChecks, loop_assignments};
 use super::func_env::FuncEnv;
+use super::func_env::{load_array_slot, store_array_slot};
 use super::stack::{ControlStack, Frame, FrameKind, ValueStack};
-use crate::jit::{clif_type, wasm_signature};
+use crate::jit::{array_signature, clif_type, wasm_signature};
 use crate::module::{DefinedFuncIndex, FuncType, ValType};
 use crate::vm::{Trap, WASM_PAGE_SIZE};
 use anyhow::{Result, anyhow};
@@ -49,21 +50,50 @@ pub(super) struct Translator<'e, 'b> {
     /// their own alias region (a store to linear memory never changes VM state, so
     /// loads of globals and the like can be reused across it).
     pub(super) heap_flags: MemFlagsData,
+    /// When compiling an on-stack-replacement entry: where it enters.
+    pub(super) osr: Option<Osr>,
+    /// Wasm offset of the operator being translated.
+    pub(super) op_offset: usize,
+}
+
+/// An on-stack-replacement entry being compiled (see `build_function`).
+pub(super) struct Osr {
+    /// Wasm offset of the `loop` it enters.
+    pub(super) at: usize,
+    /// The array-call buffer: the locals on entry, the results on return.
+    buf: Value,
+    /// The block after the prologue, which jumps to the loop header once it exists.
+    pub(super) landing: Block,
+    /// Whether the loop was reached (and `landing` filled).
+    pub(super) entered: bool,
 }
 
 /// Translates defined function `d` into `ctx.func`; returns whether it keeps memory 0's
 /// length in the pinned register (and so must be compiled with `Env::pinned_isa`).
+///
+/// With `osr_at`, the function is instead an on-stack-replacement entry for the loop at
+/// that wasm offset: an array-call function that takes the values of all locals (the
+/// interpreter's frame; the operand stack is empty there), jumps straight to the loop
+/// header, and returns the function's results in the same buffer. The code before the
+/// loop is translated as usual but has no predecessor (Cranelift drops it), so what the
+/// loop reaches of it again (an enclosing loop) is there; no bounds facts are learned
+/// before the loop, since the entry bypasses the checks that would establish them.
 pub(crate) fn build_function(
     env: &Env<'_>,
     ctx: &mut Context,
     fctx: &mut FunctionBuilderContext,
     d: DefinedFuncIndex,
+    osr_at: Option<usize>,
 ) -> Result<bool> {
     let module = env.module;
     let ty = module.func_type(module.func_index(d).as_u32()).clone();
+    let signature = match osr_at {
+        None => wasm_signature(&ty, env.call_conv, env.ptr),
+        Some(_) => array_signature(env.call_conv, env.ptr),
+    };
     ctx.func = Function::with_name_signature(
-        UserFuncName::user(0, d.as_u32()),
-        wasm_signature(&ty, env.call_conv, env.ptr),
+        UserFuncName::user(if osr_at.is_some() { 2 } else { 0 }, d.as_u32()),
+        signature,
     );
     let heap_region = ctx.func.dfg.alias_regions.insert(AliasRegionData {
         user_id: 0,
@@ -109,7 +139,18 @@ pub(crate) fn build_function(
         heap_flags: MemFlagsData::new()
             .with_notrap()
             .with_alias_region(Some(heap_region)),
+        osr: None,
+        op_offset: 0,
     };
+    if let Some(at) = osr_at {
+        t.osr = Some(Osr {
+            at,
+            buf: Value::from_u32(0),
+            landing: Block::from_u32(0),
+            entered: false,
+        });
+        t.checks.stop_learning();
+    }
     t.prologue(&ty, &body)?;
     if let Some(assigns) = assigns {
         t.checks.track_locals(t.locals.len(), assigns);
@@ -117,9 +158,16 @@ pub(crate) fn build_function(
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
         let offset = reader.original_position();
+        t.op_offset = offset as usize;
         let op = reader.read()?;
         t.operator(op)
             .map_err(|e| anyhow!("{e} (at offset {offset:#x})"))?;
+    }
+    if t.osr.as_ref().is_some_and(|o| !o.entered) {
+        return Err(anyhow!(
+            "no loop to enter at offset {:#x}",
+            osr_at.unwrap_or(0)
+        ));
     }
     t.finish(range.end - range.start);
     Ok(pin)
@@ -145,10 +193,16 @@ impl Translator<'_, '_> {
         if !self.env.module.memories.is_empty() {
             self.vm.enter_memory(&mut self.b);
         }
+        // An OSR entry loads every local from the interpreter's frame.
+        let osr_buf = self.osr.as_ref().map(|_| params[2]);
         for (i, t) in ty.params().iter().enumerate() {
             let ct = clif_type(*t, ptr);
             let var = self.b.declare_var(ct);
-            self.b.def_var(var, params[2 + i]);
+            let v = match osr_buf {
+                Some(buf) => load_array_slot(&mut self.b, ct, buf, i),
+                None => params[2 + i],
+            };
+            self.b.def_var(var, v);
             self.locals.push((var, ct));
         }
         for local in body.get_locals_reader()? {
@@ -156,8 +210,11 @@ impl Translator<'_, '_> {
             let ct = clif_type(ValType::from_wasmparser(t).map_err(|e| anyhow!(e))?, ptr);
             for _ in 0..count {
                 let var = self.b.declare_var(ct);
-                let zero = self.zero(ct);
-                self.b.def_var(var, zero);
+                let v = match osr_buf {
+                    Some(buf) => load_array_slot(&mut self.b, ct, buf, self.locals.len()),
+                    None => self.zero(ct),
+                };
+                self.b.def_var(var, v);
                 self.locals.push((var, ct));
             }
         }
@@ -174,7 +231,20 @@ impl Translator<'_, '_> {
             checks_mark: 0,
             cond: None,
         });
-        self.fuel_block();
+        match (&mut self.osr, osr_buf) {
+            (Some(osr), Some(buf)) => {
+                // The interpreter paid for the entry block; the loop header pays for
+                // itself. The body starts in a block no path reaches.
+                osr.buf = buf;
+                osr.landing = self.b.create_block();
+                self.b.ins().jump(osr.landing, &[]);
+                self.b.seal_block(osr.landing);
+                let unreachable = self.b.create_block();
+                self.b.switch_to_block(unreachable);
+                self.b.seal_block(unreachable);
+            }
+            _ => self.fuel_block(),
+        }
         Ok(())
     }
 
@@ -229,10 +299,23 @@ impl Translator<'_, '_> {
 
     // ---- returns and traps ----
 
-    /// Returns `vals`, giving the caller its pinned register back.
+    /// Returns `vals`, giving the caller its pinned register back (an OSR entry stores
+    /// them in its buffer and returns `true`, as the array-call ABI has it).
     pub(super) fn ret(&mut self, vals: &[Value]) {
         self.vm.leave(&mut self.b);
-        self.b.ins().return_(vals);
+        match &self.osr {
+            None => {
+                self.b.ins().return_(vals);
+            }
+            Some(osr) => {
+                let buf = osr.buf;
+                for (i, v) in vals.iter().enumerate() {
+                    store_array_slot(&mut self.b, *v, buf, i);
+                }
+                let ok = self.b.ins().iconst(types::I8, 1);
+                self.b.ins().return_(&[ok]);
+            }
+        }
     }
 
     /// Returns the function's results from the top of the stack.
@@ -280,6 +363,15 @@ impl Translator<'_, '_> {
         }
         if let Some(block) = self.unwind_block {
             self.b.switch_to_block(block);
+            if self.osr.is_some() {
+                // The array-call ABI reports the trap as `false`, with the flag clear.
+                let zero = self.b.ins().iconst(types::I32, 0);
+                self.vm.set_trap_flag(&mut self.b, zero);
+                self.vm.leave(&mut self.b);
+                let failed = self.b.ins().iconst(types::I8, 0);
+                self.b.ins().return_(&[failed]);
+                return;
+            }
             let zeros: Vec<Value> = self
                 .results
                 .clone()

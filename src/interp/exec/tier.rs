@@ -1,0 +1,50 @@
+//! Tier-up in the executor: loop counting, the cold paths taken when a function's
+//! budget runs out (see `hotness`), and on-stack replacement, which hands a running call
+//! to compiled code at a loop header.
+
+use super::*;
+
+handler!(loop_header(pc, fp, cx, mem, len) {
+    let o = op::LoopHeader::decode(pc);
+    (*cx.counters).loop_iterations += 1;
+    if cx.inst.hotness(o.func).tick_loop() {
+        return loop_hot(pc, fp, cx, mem, len);
+    }
+    next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
+});
+
+/// A loop used up its function's loop budget: continue the call in compiled code from
+/// this loop header if the controller has an entry for it, else go on interpreting.
+#[inline(never)]
+unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+    // SAFETY: as for every handler; `pc` is a `loop_header` op of the running function.
+    unsafe {
+        let o = op::LoopHeader::decode(pc);
+        let Some(entry) = (*cx.inst.code).hot.hot_loop(o.func, o.at) else {
+            next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
+        };
+        let code = (*cx.inst.code)
+            .get(o.func)
+            .expect("a running function is translated");
+        (*cx.counters).osr_entries += 1;
+        // The OSR entry takes the locals (slots `0..num_locals`; the operand stack is
+        // empty at an OSR loop) and leaves the results in slots `0..num_results`, as
+        // if the function had returned there.
+        let callee = ptr::NonNull::new_unchecked(cx.inst.vmctx).cast();
+        let (nlocals, nresults) = (code.num_locals as usize, code.num_results as usize);
+        if !call_native(entry, callee, fp, nlocals, nresults, cx) {
+            return exit(Exit::Trap);
+        }
+        // The compiled code may have grown memory.
+        let (mem, len) = cx.inst.mem0();
+        do_return(fp, cx, mem, len)
+    }
+}
+
+/// `d`'s call budget ran out: tells the controller (which may compile and publish `d`
+/// before it returns).
+#[inline(always)]
+pub(crate) unsafe fn call_hot(cx: &Cx, d: u32) {
+    // SAFETY: `cx.inst.code` is the live interpreter data of the current instance.
+    unsafe { (*cx.inst.code).hot.hot_call(d) }
+}

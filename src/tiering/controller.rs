@@ -1,0 +1,264 @@
+//! The tier-up controller of one module (`TierUnit`): told by the interpreter when a
+//! function or loop is hot (`interp::TierUp`), it compiles the function, or an
+//! on-stack-replacement entry for the loop, on the engine's compile threads (or at once
+//! with `TierUpConfig::synchronous`) and publishes the result in the module's slot
+//! table, which every instance in every store reads.
+//!
+//! Each function is compiled at most once (`FuncState`); a failure (a function
+//! Cranelift cannot compile) leaves it interpreted. Compiled code is owned here and
+//! freed with the module, after every job that refers to it is done.
+
+use super::worker::CompilePool;
+use crate::engine::Engine;
+use crate::interp::TierUp;
+use crate::interp::ops::NO_OSR;
+use crate::jit::{self, CompiledModule, JitOptions};
+use crate::module::{DefinedFuncIndex, ModuleInfo};
+use crate::vm::{FuncSlots, VMArrayCallFn, VMOffsets, VMSharedTypeIndex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+/// Where a function is in tier-up.
+#[repr(u8)]
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum FuncState {
+    Interpreted = 0,
+    Queued = 1,
+    Compiled = 2,
+    Failed = 3,
+}
+
+/// An OSR entry of one loop.
+#[derive(Copy, Clone)]
+enum OsrState {
+    Queued,
+    Ready(VMArrayCallFn),
+    Failed,
+}
+
+/// A tier-up request, for the compile threads.
+pub(crate) enum Job {
+    /// Compile function `d`.
+    Func(Arc<TierUnit>, DefinedFuncIndex),
+    /// Compile the OSR entry of `d` at the loop at wasm offset `at`.
+    Osr(Arc<TierUnit>, DefinedFuncIndex, u32),
+}
+
+/// What one module's tier-up needs and owns.
+pub(crate) struct TierUnit {
+    this: Weak<TierUnit>,
+    engine: Engine,
+    info: Arc<ModuleInfo>,
+    offsets: VMOffsets,
+    sig_ids: Box<[VMSharedTypeIndex]>,
+    options: JitOptions,
+    slots: Arc<FuncSlots>,
+    state: Box<[AtomicU8]>,
+    /// Nanoseconds spent compiling each function (itself and its OSR entries).
+    compile_nanos: Box<[AtomicU64]>,
+    osr: Mutex<HashMap<(u32, u32), OsrState>>,
+    /// The compiled code: owns the executable memory `slots` and OSR entries point to.
+    code: Mutex<Vec<CompiledModule>>,
+}
+
+impl TierUnit {
+    pub(crate) fn new(
+        engine: &Engine,
+        info: Arc<ModuleInfo>,
+        offsets: VMOffsets,
+        sig_ids: Box<[VMSharedTypeIndex]>,
+        slots: Arc<FuncSlots>,
+    ) -> Arc<TierUnit> {
+        let n = info.num_defined_funcs() as usize;
+        Arc::new_cyclic(|this| TierUnit {
+            this: this.clone(),
+            engine: engine.clone(),
+            options: JitOptions {
+                fuel: engine.config().consume_fuel,
+            },
+            info,
+            offsets,
+            sig_ids,
+            slots,
+            state: (0..n).map(|_| AtomicU8::new(0)).collect(),
+            compile_nanos: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            osr: Mutex::new(HashMap::new()),
+            code: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Time spent compiling `d` (and its OSR entries), if any was.
+    pub(crate) fn compile_time(&self, d: DefinedFuncIndex) -> Option<Duration> {
+        let nanos = self.compile_nanos[d.index()].load(Ordering::Relaxed);
+        (nanos > 0).then(|| Duration::from_nanos(nanos))
+    }
+
+    fn config(&self) -> &crate::engine::TierUpConfig {
+        &self.engine.config().tier_up
+    }
+
+    /// Moves `d` from `from` to `to`; `false` if it was not in `from`.
+    fn transition(&self, d: DefinedFuncIndex, from: FuncState, to: FuncState) -> bool {
+        self.state[d.index()]
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Runs `job` now or queues it; `false` if the queue refused it.
+    fn request(&self, job: Job) -> bool {
+        if self.config().synchronous {
+            run_jobs(vec![job]);
+            return true;
+        }
+        let pool = self
+            .engine
+            .tiers()
+            .compile_pool
+            .get_or_init(|| CompilePool::new(self.config().workers));
+        pool.submit(job)
+    }
+
+    fn arc(&self) -> Arc<TierUnit> {
+        self.this.upgrade().expect("a unit in use is alive")
+    }
+
+    /// Compiles the functions `ds` together and publishes them; compile failures leave
+    /// them interpreted (a unit that fails is retried one function at a time, so one
+    /// function Cranelift cannot compile does not keep the others back).
+    fn compile_funcs(&self, ds: &[DefinedFuncIndex]) {
+        let start = Instant::now();
+        let compiled = jit::compile_module(
+            &self.info,
+            &self.offsets,
+            &self.sig_ids,
+            &self.options,
+            |d| ds.iter().any(|x| x.as_u32() == d),
+        );
+        let compiled = match compiled {
+            Ok(c) => c,
+            Err(_) if ds.len() > 1 => {
+                for d in ds {
+                    self.compile_funcs(&[*d]);
+                }
+                return;
+            }
+            Err(_) => {
+                self.state[ds[0].index()].store(FuncState::Failed as u8, Ordering::Release);
+                return;
+            }
+        };
+        let each = start.elapsed().as_nanos() as u64 / ds.len() as u64;
+        // The stack limit keeps room for the largest frame before code with it runs.
+        self.engine.tiers().note_frame(compiled.largest_frame);
+        for d in ds {
+            if let Some(entry) = compiled.funcs[d.index()] {
+                self.slots.publish(*d, entry);
+            }
+            self.compile_nanos[d.index()].fetch_add(each.max(1), Ordering::Relaxed);
+            self.state[d.index()].store(FuncState::Compiled as u8, Ordering::Release);
+        }
+        self.code
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(compiled);
+    }
+
+    /// Compiles the OSR entry of `d` at `at` and makes it available.
+    fn compile_osr(&self, d: DefinedFuncIndex, at: u32) {
+        let start = Instant::now();
+        let compiled = jit::compile_osr(
+            &self.info,
+            &self.offsets,
+            &self.sig_ids,
+            &self.options,
+            d,
+            at as usize,
+        );
+        let state = match compiled {
+            Ok(c) => {
+                self.engine.tiers().note_frame(c.largest_frame);
+                let entry = c.osr.expect("an OSR compile has an entry");
+                self.code.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+                let nanos = start.elapsed().as_nanos() as u64;
+                self.compile_nanos[d.index()].fetch_add(nanos.max(1), Ordering::Relaxed);
+                OsrState::Ready(entry)
+            }
+            Err(_) => OsrState::Failed,
+        };
+        self.osr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((d.as_u32(), at), state);
+    }
+}
+
+impl TierUp for TierUnit {
+    fn hot_call(&self, d: DefinedFuncIndex) -> bool {
+        if !self.transition(d, FuncState::Interpreted, FuncState::Queued) {
+            return true;
+        }
+        if self.request(Job::Func(self.arc(), d)) {
+            return true;
+        }
+        self.transition(d, FuncState::Queued, FuncState::Interpreted);
+        false
+    }
+
+    fn hot_loop(&self, d: DefinedFuncIndex, at: u32) -> Option<VMArrayCallFn> {
+        let config = self.config();
+        let osr = config.osr && at != NO_OSR;
+        if osr {
+            let mut entries = self.osr.lock().unwrap_or_else(|p| p.into_inner());
+            match entries.get(&(d.as_u32(), at)) {
+                Some(OsrState::Ready(entry)) => return Some(*entry),
+                Some(_) => {}
+                None => {
+                    entries.insert((d.as_u32(), at), OsrState::Queued);
+                    drop(entries);
+                    if !self.request(Job::Osr(self.arc(), d, at)) {
+                        self.osr
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&(d.as_u32(), at));
+                    }
+                }
+            }
+        }
+        // The next call of a function with a hot loop starts compiled (unless calls
+        // never tier up, as when testing OSR alone).
+        if config.call_threshold != u32::MAX {
+            self.hot_call(d);
+        }
+        if !osr {
+            return None;
+        }
+        match self
+            .osr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(d.as_u32(), at))
+        {
+            Some(OsrState::Ready(entry)) => Some(*entry),
+            _ => None,
+        }
+    }
+}
+
+/// Runs a batch of jobs: the function jobs of each unit compile together.
+pub(crate) fn run_jobs(batch: Vec<Job>) {
+    let mut funcs: Vec<(Arc<TierUnit>, Vec<DefinedFuncIndex>)> = Vec::new();
+    for job in batch {
+        match job {
+            Job::Osr(unit, d, at) => unit.compile_osr(d, at),
+            Job::Func(unit, d) => match funcs.iter_mut().find(|(u, _)| Arc::ptr_eq(u, &unit)) {
+                Some((_, ds)) => ds.push(d),
+                None => funcs.push((unit, vec![d])),
+            },
+        }
+    }
+    for (unit, ds) in funcs {
+        unit.compile_funcs(&ds);
+    }
+}
