@@ -12,8 +12,15 @@
 //! seed K, `TIERWASM_DIFF_DEBUG=SEED` prints every step of one seed on every engine,
 //! `TIERWASM_DIFF_FILE=PATH` runs one module (`.wasm` or `.wat`) and fails if any
 //! engine differs.
-//! Prints `differential fused-vs-plain: N passed, M failed` and
-//! `differential interp-vs-jit-vs-wasmi: N passed, M failed`; a failure that is the
+//! * the interpreter and `Tier::Auto` (with the `jit` feature) with thresholds drawn from
+//!   each seed, so that functions tier up, and loops are entered by OSR, at different
+//!   points of each run (every other seed compiles in the background); fuel left is
+//!   compared too. `TIERWASM_DIFF_AUTO_SEEDS=N` sets how many seeds (default: the same
+//!   number, at most 500).
+//!
+//! Prints `differential fused-vs-plain: N passed, M failed`,
+//! `differential interp-vs-jit-vs-wasmi: N passed, M failed` and
+//! `differential interp-vs-auto: N passed, M failed`; a failure that is the
 //! signature of a known bug (`oracle::modules::known_signature`) is counted apart
 //! unless `TIERWASM_FUZZ_STRICT=1`.
 
@@ -108,11 +115,50 @@ fn main() -> ExitCode {
         others.0,
         others.1
     );
-    if plain.1 == 0 && others.1 == 0 {
+    let auto_failed = if cfg!(feature = "jit") {
+        interp_vs_auto(
+            first,
+            env_u64("TIERWASM_DIFF_AUTO_SEEDS").unwrap_or(seeds.min(500)),
+        )
+    } else {
+        0
+    };
+    if plain.1 == 0 && others.1 == 0 && auto_failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The interpreter against `Tier::Auto` with thresholds drawn from each seed; returns
+/// the failures.
+fn interp_vs_auto(first: u64, seeds: u64) -> u64 {
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for seed in first..first + seeds {
+        let Some(wasm) = oracle::modules::smith_module(&oracle::seed_bytes(seed, 65536)) else {
+            continue;
+        };
+        let mut c = tierwasm::Config::new();
+        let r = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32;
+        c.tier(tierwasm::Tier::Auto)
+            .tier_up(tierwasm::TierUpConfig {
+                call_threshold: (r % 4) as u32,
+                loop_threshold: ((r >> 2) % 40) as u32,
+                osr: (r >> 8) % 8 != 0,
+                synchronous: seed % 2 == 0,
+                workers: 1,
+            });
+        let diff = Differential::pair(oracle::modules::Runner::tierwasm_with("auto", c));
+        match diff.check(&wasm, seed).pop() {
+            Some((_, Err(e))) => {
+                failed += 1;
+                report(seed, &wasm, &format!("interp vs auto: {e}"));
+            }
+            _ => passed += 1,
+        }
+    }
+    println!("differential interp-vs-auto: {passed} passed, {failed} failed");
+    failed
 }
 
 fn report(seed: u64, wasm: &[u8], msg: &str) {

