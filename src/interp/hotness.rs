@@ -19,9 +19,10 @@ pub trait TierUp: Send + Sync {
     fn hot_call(&self, d: DefinedFuncIndex) -> bool;
 
     /// A loop of `d`, at wasm offset `at` (or `ops::NO_OSR`), used up `d`'s loop budget
-    /// in a running call. Returns the loop's on-stack-replacement entry when it is
-    /// compiled: an array-call function that takes the function's locals and returns
-    /// its results, continuing the call from the loop header natively.
+    /// in a running call. Returns `d`'s on-stack-replacement entry when it is compiled
+    /// and enters this loop: an array-call-shaped function that takes the function's
+    /// locals (and `at` as its last argument) and returns its results, continuing the
+    /// call from the loop header natively.
     fn hot_loop(&self, d: DefinedFuncIndex, at: u32) -> Option<VMArrayCallFn>;
 }
 

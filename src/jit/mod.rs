@@ -51,12 +51,21 @@ pub struct JitOptions {
     pub fuel: bool,
 }
 
+/// A function's on-stack-replacement entry (see `translate::osr`).
+#[derive(Clone, Debug)]
+pub struct OsrEntry {
+    /// `fn(vmctx, caller_vmctx, locals_and_results, loop_offset) -> bool`.
+    pub entry: VMArrayCallFn,
+    /// Wasm offsets of the loops it enters.
+    pub loops: Box<[u32]>,
+}
+
 /// The compiled functions of a module. Owns the executable memory.
 pub struct CompiledModule {
     /// Per defined function: its entries, if it was compiled.
     pub funcs: Box<[Option<VMNativeEntry>]>,
     /// The on-stack-replacement entry, for what `compile_osr` made.
-    pub osr: Option<VMArrayCallFn>,
+    pub osr: Option<OsrEntry>,
     /// The largest native frame of its functions and trampolines, return address and
     /// saved frame pointer included: how far below the stack limit a frame may reach
     /// before its stack check runs.
@@ -335,16 +344,14 @@ fn compile_inner(
     })
 }
 
-/// Compiles the on-stack-replacement entry of defined function `d` at the loop at wasm
-/// offset `at` (see `translate::build_function`): an array-call function that takes the
-/// values of all of `d`'s locals and returns its results.
+/// Compiles the on-stack-replacement entry of defined function `d` (see
+/// `translate::osr`).
 pub fn compile_osr(
     module: &ModuleInfo,
     offsets: &VMOffsets,
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
     d: DefinedFuncIndex,
-    at: usize,
 ) -> Result<CompiledModule> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut declared = Declared::new(module, |_| false, module.bodies[d.index()].len())?;
@@ -354,12 +361,12 @@ pub fn compile_osr(
             Linkage::Local,
             &array_signature(call_conv, ptr),
         )?;
-        let art = {
+        let (art, loops) = {
             let env = declared.env(module, offsets, sig_ids, options);
             let mut ctx = cranelift_codegen::Context::new();
             let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
-            let pinned = translate::build_function(&env, &mut ctx, &mut fctx, d, Some(at))?;
-            translate::compile(&env, &mut ctx, id, pinned)?
+            let (pinned, loops) = translate::build_osr_function(&env, &mut ctx, &mut fctx, d)?;
+            (translate::compile(&env, &mut ctx, id, pinned)?, loops)
         };
         let largest_frame = art.frame_size as usize + 2 * size_of::<usize>();
         let jit = &mut declared.jit;
@@ -371,7 +378,10 @@ pub fn compile_osr(
         };
         Ok(CompiledModule {
             funcs: vec![None; module.num_defined_funcs() as usize].into(),
-            osr: Some(entry),
+            osr: Some(OsrEntry {
+                entry,
+                loops: loops.into(),
+            }),
             largest_frame,
             jit: Some(declared.jit),
         })
@@ -379,7 +389,7 @@ pub fn compile_osr(
     .unwrap_or_else(|panic| Err(panic_error(panic)))
     .with_context(|| {
         format!(
-            "compiling the loop at offset {at:#x} of function {}",
+            "compiling the OSR entry of function {}",
             module.func_display_name(module.func_index(d).as_u32())
         )
     })
@@ -402,7 +412,7 @@ pub(crate) fn clif_text(
     let mut out = Vec::new();
     for d in module.defined_funcs() {
         let (f, _) = declared.ids[d.index()].expect("every function is selected");
-        translate::build_function(&env, &mut ctx, &mut fctx, d, None)?;
+        translate::build_function(&env, &mut ctx, &mut fctx, d)?;
         out.push(ctx.func.display().to_string());
         ctx.clear();
         translate::build_array_trampoline(&env, &mut ctx, &mut fctx, d, f);
@@ -555,7 +565,7 @@ fn compile_one(
     let (f, a) = ids[d.index()].expect("only selected functions are jobs");
     let module = env.module;
     let name = || module.func_display_name(module.func_index(d).as_u32());
-    let wasm = translate::build_function(env, ctx, fctx, d, None)
+    let wasm = translate::build_function(env, ctx, fctx, d)
         .and_then(|pinned| translate::compile(env, ctx, f, pinned))
         .with_context(|| {
             ctx.clear();

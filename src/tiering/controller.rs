@@ -12,11 +12,11 @@ use super::worker::CompilePool;
 use crate::engine::Engine;
 use crate::interp::TierUp;
 use crate::interp::ops::NO_OSR;
-use crate::jit::{self, CompiledModule, JitOptions};
+use crate::jit::{self, CompiledModule, JitOptions, OsrEntry};
 use crate::module::{DefinedFuncIndex, ModuleInfo};
 use crate::vm::{FuncSlots, VMArrayCallFn, VMOffsets, VMSharedTypeIndex};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -30,11 +30,10 @@ enum FuncState {
     Failed = 3,
 }
 
-/// An OSR entry of one loop.
-#[derive(Copy, Clone)]
+/// The OSR entry of one function.
 enum OsrState {
     Queued,
-    Ready(VMArrayCallFn),
+    Ready(OsrEntry),
     Failed,
 }
 
@@ -42,8 +41,8 @@ enum OsrState {
 pub(crate) enum Job {
     /// Compile function `d`.
     Func(Arc<TierUnit>, DefinedFuncIndex),
-    /// Compile the OSR entry of `d` at the loop at wasm offset `at`.
-    Osr(Arc<TierUnit>, DefinedFuncIndex, u32),
+    /// Compile the OSR entry of `d`.
+    Osr(Arc<TierUnit>, DefinedFuncIndex),
 }
 
 /// What one module's tier-up needs and owns.
@@ -58,7 +57,9 @@ pub(crate) struct TierUnit {
     state: Box<[AtomicU8]>,
     /// Nanoseconds spent compiling each function (itself and its OSR entries).
     compile_nanos: Box<[AtomicU64]>,
-    osr: Mutex<HashMap<(u32, u32), OsrState>>,
+    osr: Mutex<HashMap<u32, OsrState>>,
+    /// How often each function's OSR entry was used.
+    osr_uses: Box<[AtomicU32]>,
     /// The compiled code: owns the executable memory `slots` and OSR entries point to.
     code: Mutex<Vec<CompiledModule>>,
 }
@@ -85,6 +86,7 @@ impl TierUnit {
             state: (0..n).map(|_| AtomicU8::new(0)).collect(),
             compile_nanos: (0..n).map(|_| AtomicU64::new(0)).collect(),
             osr: Mutex::new(HashMap::new()),
+            osr_uses: (0..n).map(|_| AtomicU32::new(0)).collect(),
             code: Mutex::new(Vec::new()),
         })
     }
@@ -165,21 +167,14 @@ impl TierUnit {
             .push(compiled);
     }
 
-    /// Compiles the OSR entry of `d` at `at` and makes it available.
-    fn compile_osr(&self, d: DefinedFuncIndex, at: u32) {
+    /// Compiles the OSR entry of `d` and makes it available.
+    fn compile_osr(&self, d: DefinedFuncIndex) {
         let start = Instant::now();
-        let compiled = jit::compile_osr(
-            &self.info,
-            &self.offsets,
-            &self.sig_ids,
-            &self.options,
-            d,
-            at as usize,
-        );
+        let compiled = jit::compile_osr(&self.info, &self.offsets, &self.sig_ids, &self.options, d);
         let state = match compiled {
             Ok(c) => {
                 self.engine.tiers().note_frame(c.largest_frame);
-                let entry = c.osr.expect("an OSR compile has an entry");
+                let entry = c.osr.clone().expect("an OSR compile has an entry");
                 self.code.lock().unwrap_or_else(|p| p.into_inner()).push(c);
                 let nanos = start.elapsed().as_nanos() as u64;
                 self.compile_nanos[d.index()].fetch_add(nanos.max(1), Ordering::Relaxed);
@@ -190,7 +185,20 @@ impl TierUnit {
         self.osr
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert((d.as_u32(), at), state);
+            .insert(d.as_u32(), state);
+    }
+
+    /// `d`'s OSR entry if it is compiled and enters the loop at `at`.
+    fn osr_entry(&self, d: DefinedFuncIndex, at: u32) -> Option<VMArrayCallFn> {
+        match self
+            .osr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&d.as_u32())
+        {
+            Some(OsrState::Ready(e)) if e.loops.contains(&at) => Some(e.entry),
+            _ => None,
+        }
     }
 }
 
@@ -206,43 +214,44 @@ impl TierUp for TierUnit {
         false
     }
 
+    /// A hot loop moves its call by OSR (compiling the function's OSR entry first). The
+    /// whole function is compiled too when OSR cannot carry it (OSR off, a loop it
+    /// cannot enter, an entry that failed to compile) or when its OSR entry is used a
+    /// second time, i.e. the function is called again and again: a `main` that loops
+    /// once for minutes is compiled only as an OSR entry. Testing OSR alone
+    /// (`call_threshold` = `u32::MAX`) never compiles whole functions.
     fn hot_loop(&self, d: DefinedFuncIndex, at: u32) -> Option<VMArrayCallFn> {
         let config = self.config();
-        let osr = config.osr && at != NO_OSR;
-        if osr {
+        let mut compile_whole = !config.osr || at == NO_OSR;
+        let mut entry = None;
+        if !compile_whole {
             let mut entries = self.osr.lock().unwrap_or_else(|p| p.into_inner());
-            match entries.get(&(d.as_u32(), at)) {
-                Some(OsrState::Ready(entry)) => return Some(*entry),
-                Some(_) => {}
+            match entries.get(&d.as_u32()) {
+                Some(OsrState::Ready(e)) => {
+                    entry = e.loops.contains(&at).then_some(e.entry);
+                    let uses = self.osr_uses[d.index()].fetch_add(1, Ordering::Relaxed);
+                    compile_whole = entry.is_none() || uses >= 1;
+                }
+                Some(OsrState::Failed) => compile_whole = true,
+                Some(OsrState::Queued) => {}
                 None => {
-                    entries.insert((d.as_u32(), at), OsrState::Queued);
+                    entries.insert(d.as_u32(), OsrState::Queued);
                     drop(entries);
-                    if !self.request(Job::Osr(self.arc(), d, at)) {
+                    if !self.request(Job::Osr(self.arc(), d)) {
                         self.osr
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
-                            .remove(&(d.as_u32(), at));
+                            .remove(&d.as_u32());
                     }
+                    // A synchronous compile is done by now.
+                    entry = self.osr_entry(d, at);
                 }
             }
         }
-        // The next call of a function with a hot loop starts compiled (unless calls
-        // never tier up, as when testing OSR alone).
-        if config.call_threshold != u32::MAX {
+        if compile_whole && config.call_threshold != u32::MAX {
             self.hot_call(d);
         }
-        if !osr {
-            return None;
-        }
-        match self
-            .osr
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&(d.as_u32(), at))
-        {
-            Some(OsrState::Ready(entry)) => Some(*entry),
-            _ => None,
-        }
+        entry
     }
 }
 
@@ -251,7 +260,7 @@ pub(crate) fn run_jobs(batch: Vec<Job>) {
     let mut funcs: Vec<(Arc<TierUnit>, Vec<DefinedFuncIndex>)> = Vec::new();
     for job in batch {
         match job {
-            Job::Osr(unit, d, at) => unit.compile_osr(d, at),
+            Job::Osr(unit, d) => unit.compile_osr(d),
             Job::Func(unit, d) => match funcs.iter_mut().find(|(u, _)| Arc::ptr_eq(u, &unit)) {
                 Some((_, ds)) => ds.push(d),
                 None => funcs.push((unit, vec![d])),

@@ -247,13 +247,30 @@ unsafe fn call_ref(
 /// Calls native code (a host function or compiled wasm) through the array-call ABI with
 /// arguments and results at `args`.
 #[inline(never)]
-pub(crate) unsafe fn call_native(
+unsafe fn call_native(
     array_call: VMArrayCallFn,
     callee: ptr::NonNull<VMOpaqueContext>,
     args: Fp,
     nparams: usize,
     nresults: usize,
     cx: &mut Cx,
+) -> bool {
+    let len = nparams.max(nresults);
+    // SAFETY: forwarded; the buffer length is the array-call ABI's last argument.
+    unsafe { call_array(array_call, callee, args, nparams, nresults, cx, len) }
+}
+
+/// `call_native` with `last` as the call's last argument (the buffer's length for an
+/// array call; the loop offset for an OSR entry).
+#[inline(never)]
+pub(crate) unsafe fn call_array(
+    array_call: VMArrayCallFn,
+    callee: ptr::NonNull<VMOpaqueContext>,
+    args: Fp,
+    nparams: usize,
+    nresults: usize,
+    cx: &mut Cx,
+    last: usize,
 ) -> bool {
     const INLINE: usize = 8;
     let n = nparams.max(nresults);
@@ -278,7 +295,7 @@ pub(crate) unsafe fn call_native(
             callee,
             ptr::NonNull::new_unchecked(cx.inst.vmctx),
             ptr::NonNull::new_unchecked(buf.as_mut_ptr()),
-            n,
+            last,
         );
         if !ok {
             return false;

@@ -28,11 +28,11 @@ unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
             .expect("a running function is translated");
         (*cx.counters).osr_entries += 1;
         // The OSR entry takes the locals (slots `0..num_locals`; the operand stack is
-        // empty at an OSR loop) and leaves the results in slots `0..num_results`, as
-        // if the function had returned there.
+        // empty at an OSR loop) and the loop's offset, and leaves the results in slots
+        // `0..num_results`, as if the function had returned there.
         let callee = ptr::NonNull::new_unchecked(cx.inst.vmctx).cast();
         let (nlocals, nresults) = (code.num_locals as usize, code.num_results as usize);
-        if !call_native(entry, callee, fp, nlocals, nresults, cx) {
+        if !call_array(entry, callee, fp, nlocals, nresults, cx, o.at as usize) {
             return exit(Exit::Trap);
         }
         // The compiled code may have grown memory.

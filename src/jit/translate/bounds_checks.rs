@@ -101,9 +101,6 @@ pub(super) struct BoundsChecks {
     bounds: HashMap<Value, Option<u64>>,
     /// Bytes memory 0 always has (its minimum size).
     min_mem_bytes: u64,
-    /// Whether checks and conditions become facts. Off in an OSR entry until its loop:
-    /// the entry jumps over everything before it.
-    learning: bool,
 }
 
 impl BoundsChecks {
@@ -123,19 +120,17 @@ impl BoundsChecks {
             epoch: 0,
             bounds: HashMap::new(),
             min_mem_bytes,
-            learning: true,
         }
     }
 
-    /// From here on, checks and conditions are not facts (see `learning`).
-    pub(super) fn stop_learning(&mut self) {
-        self.learning = false;
-    }
-
-    /// Checks and conditions are facts again; a check before this point may not be
-    /// widened to cover an access after it.
-    pub(super) fn start_learning(&mut self) {
-        self.learning = true;
+    /// Forgets every fact for good, at a point that code elsewhere jumps to without
+    /// passing the checks and branches before it (an OSR entry's loop header): the
+    /// undo log goes too, so that no `restore` brings an earlier fact back. Frames that
+    /// enclose this point must restore to mark 0 (nothing) from now on.
+    pub(super) fn forget_all(&mut self) {
+        self.checked.clear();
+        self.at_most.clear();
+        self.check_log.clear();
         self.end_stretch();
     }
 
@@ -214,9 +209,6 @@ impl BoundsChecks {
     /// Sets `fact` to `value` when there is none yet or `better(value, old)`, logging the
     /// previous entry for `restore`.
     fn learn(&mut self, fact: Fact, value: u64, better: impl Fn(u64, u64) -> bool) {
-        if !self.learning {
-            return;
-        }
         let (map, key) = self.entry(fact);
         let old = map.get(&key).copied();
         if old.is_none_or(|old| better(value, old)) {

@@ -8,7 +8,7 @@ use super::stack::{Frame, FrameKind};
 use crate::jit::clif_type;
 use crate::module::{FuncIndex, ValType};
 use crate::vm::Trap;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     Block, BlockArg, BlockCall, InstBuilder, JumpTableData, Type, Value, types,
@@ -89,7 +89,7 @@ impl Translator<'_, '_> {
         self.frames.push(frame);
     }
 
-    pub(super) fn loop_(&mut self, blockty: BlockType) -> Result<()> {
+    pub(super) fn loop_(&mut self, blockty: BlockType) {
         let ty = self.block_type(blockty);
         // What the loop assigns has a new value at the header on each iteration.
         self.checks.enter_loop(true);
@@ -97,34 +97,13 @@ impl Translator<'_, '_> {
         let dest = self.new_block_with(&ty.1);
         let args = self.stack.popn(ty.0.len());
         self.b.ins().jump(header, &block_args(&args));
-        self.osr_enter(header)?;
+        self.osr_loop(header, args.is_empty());
         self.b.switch_to_block(header);
         let vals = self.b.block_params(header).to_vec();
         self.stack.extend(vals);
         let frame = self.live_frame(FrameKind::Loop, dest, header, ty, None);
         self.frames.push(frame);
         self.fuel_block();
-        Ok(())
-    }
-
-    /// When this is the loop an OSR entry enters (see `build_function`): the entry
-    /// jumps to `header`, and bounds facts are learned from here on.
-    fn osr_enter(&mut self, header: Block) -> Result<()> {
-        let Some(osr) = self.osr.as_mut() else {
-            return Ok(());
-        };
-        if osr.entered || osr.at != self.op_offset {
-            return Ok(());
-        }
-        if self.stack.len() != 0 {
-            return Err(anyhow!("cannot enter a loop with values on the stack"));
-        }
-        osr.entered = true;
-        let landing = osr.landing;
-        self.b.switch_to_block(landing);
-        self.b.ins().jump(header, &[]);
-        self.checks.start_learning();
-        Ok(())
     }
 
     pub(super) fn if_(&mut self, blockty: BlockType) {

@@ -5,7 +5,8 @@
 use super::Env;
 use super::bounds_checks::{BoundsChecks, loop_assignments};
 use super::func_env::FuncEnv;
-use super::func_env::{load_array_slot, store_array_slot};
+use super::func_env::load_array_slot;
+use super::osr::Osr;
 use super::stack::{ControlStack, Frame, FrameKind, ValueStack};
 use crate::jit::{array_signature, clif_type, wasm_signature};
 use crate::module::{DefinedFuncIndex, FuncType, ValType};
@@ -50,49 +51,51 @@ pub(super) struct Translator<'e, 'b> {
     /// their own alias region (a store to linear memory never changes VM state, so
     /// loads of globals and the like can be reused across it).
     pub(super) heap_flags: MemFlagsData,
-    /// When compiling an on-stack-replacement entry: where it enters.
+    /// When compiling an on-stack-replacement entry (see `osr`).
     pub(super) osr: Option<Osr>,
     /// Wasm offset of the operator being translated.
     pub(super) op_offset: usize,
 }
 
-/// An on-stack-replacement entry being compiled (see `build_function`).
-pub(super) struct Osr {
-    /// Wasm offset of the `loop` it enters.
-    pub(super) at: usize,
-    /// The array-call buffer: the locals on entry, the results on return.
-    buf: Value,
-    /// The block after the prologue, which jumps to the loop header once it exists.
-    pub(super) landing: Block,
-    /// Whether the loop was reached (and `landing` filled).
-    pub(super) entered: bool,
-}
-
 /// Translates defined function `d` into `ctx.func`; returns whether it keeps memory 0's
 /// length in the pinned register (and so must be compiled with `Env::pinned_isa`).
-///
-/// With `osr_at`, the function is instead an on-stack-replacement entry for the loop at
-/// that wasm offset: an array-call function that takes the values of all locals (the
-/// interpreter's frame; the operand stack is empty there), jumps straight to the loop
-/// header, and returns the function's results in the same buffer. The code before the
-/// loop is translated as usual but has no predecessor (Cranelift drops it), so what the
-/// loop reaches of it again (an enclosing loop) is there; no bounds facts are learned
-/// before the loop, since the entry bypasses the checks that would establish them.
 pub(crate) fn build_function(
     env: &Env<'_>,
     ctx: &mut Context,
     fctx: &mut FunctionBuilderContext,
     d: DefinedFuncIndex,
-    osr_at: Option<usize>,
 ) -> Result<bool> {
+    build(env, ctx, fctx, d, false).map(|(pin, _)| pin)
+}
+
+/// Translates the on-stack-replacement entry of defined function `d` (see `osr`) into
+/// `ctx.func`; returns whether it uses the pinned register (as `build_function`) and the
+/// wasm offsets of the loops it can enter.
+pub(crate) fn build_osr_function(
+    env: &Env<'_>,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    d: DefinedFuncIndex,
+) -> Result<(bool, Vec<u32>)> {
+    build(env, ctx, fctx, d, true)
+}
+
+fn build(
+    env: &Env<'_>,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    d: DefinedFuncIndex,
+    osr: bool,
+) -> Result<(bool, Vec<u32>)> {
     let module = env.module;
     let ty = module.func_type(module.func_index(d).as_u32()).clone();
-    let signature = match osr_at {
-        None => wasm_signature(&ty, env.call_conv, env.ptr),
-        Some(_) => array_signature(env.call_conv, env.ptr),
+    let signature = if osr {
+        array_signature(env.call_conv, env.ptr)
+    } else {
+        wasm_signature(&ty, env.call_conv, env.ptr)
     };
     ctx.func = Function::with_name_signature(
-        UserFuncName::user(if osr_at.is_some() { 2 } else { 0 }, d.as_u32()),
+        UserFuncName::user(if osr { 2 } else { 0 }, d.as_u32()),
         signature,
     );
     let heap_region = ctx.func.dfg.alias_regions.insert(AliasRegionData {
@@ -139,18 +142,9 @@ pub(crate) fn build_function(
         heap_flags: MemFlagsData::new()
             .with_notrap()
             .with_alias_region(Some(heap_region)),
-        osr: None,
+        osr: osr.then(Osr::default),
         op_offset: 0,
     };
-    if let Some(at) = osr_at {
-        t.osr = Some(Osr {
-            at,
-            buf: Value::from_u32(0),
-            landing: Block::from_u32(0),
-            entered: false,
-        });
-        t.checks.stop_learning();
-    }
     t.prologue(&ty, &body)?;
     if let Some(assigns) = assigns {
         t.checks.track_locals(t.locals.len(), assigns);
@@ -163,14 +157,9 @@ pub(crate) fn build_function(
         t.operator(op)
             .map_err(|e| anyhow!("{e} (at offset {offset:#x})"))?;
     }
-    if t.osr.as_ref().is_some_and(|o| !o.entered) {
-        return Err(anyhow!(
-            "no loop to enter at offset {:#x}",
-            osr_at.unwrap_or(0)
-        ));
-    }
+    let loops = t.osr_finish()?;
     t.finish(range.end - range.start);
-    Ok(pin)
+    Ok((pin, loops))
 }
 
 impl Translator<'_, '_> {
@@ -194,7 +183,7 @@ impl Translator<'_, '_> {
             self.vm.enter_memory(&mut self.b);
         }
         // An OSR entry loads every local from the interpreter's frame.
-        let osr_buf = self.osr.as_ref().map(|_| params[2]);
+        let osr_buf = self.osr.is_some().then(|| params[2]);
         for (i, t) in ty.params().iter().enumerate() {
             let ct = clif_type(*t, ptr);
             let var = self.b.declare_var(ct);
@@ -231,19 +220,10 @@ impl Translator<'_, '_> {
             checks_mark: 0,
             cond: None,
         });
-        match (&mut self.osr, osr_buf) {
-            (Some(osr), Some(buf)) => {
-                // The interpreter paid for the entry block; the loop header pays for
-                // itself. The body starts in a block no path reaches.
-                osr.buf = buf;
-                osr.landing = self.b.create_block();
-                self.b.ins().jump(osr.landing, &[]);
-                self.b.seal_block(osr.landing);
-                let unreachable = self.b.create_block();
-                self.b.switch_to_block(unreachable);
-                self.b.seal_block(unreachable);
-            }
-            _ => self.fuel_block(),
+        if self.osr.is_some() {
+            self.osr_begin(params[2], params[3]);
+        } else {
+            self.fuel_block();
         }
         Ok(())
     }
@@ -303,18 +283,10 @@ impl Translator<'_, '_> {
     /// them in its buffer and returns `true`, as the array-call ABI has it).
     pub(super) fn ret(&mut self, vals: &[Value]) {
         self.vm.leave(&mut self.b);
-        match &self.osr {
-            None => {
-                self.b.ins().return_(vals);
-            }
-            Some(osr) => {
-                let buf = osr.buf;
-                for (i, v) in vals.iter().enumerate() {
-                    store_array_slot(&mut self.b, *v, buf, i);
-                }
-                let ok = self.b.ins().iconst(types::I8, 1);
-                self.b.ins().return_(&[ok]);
-            }
+        if self.osr.is_some() {
+            self.osr_return(vals);
+        } else {
+            self.b.ins().return_(vals);
         }
     }
 
@@ -338,7 +310,7 @@ impl Translator<'_, '_> {
     }
 
     /// Records `trap` and unwinds (filled in at the end).
-    fn trap_block(&mut self, trap: Trap) -> Block {
+    pub(super) fn trap_block(&mut self, trap: Trap) -> Block {
         if let Some(b) = self.trap_blocks.get(&trap) {
             return *b;
         }
@@ -364,12 +336,8 @@ impl Translator<'_, '_> {
         if let Some(block) = self.unwind_block {
             self.b.switch_to_block(block);
             if self.osr.is_some() {
-                // The array-call ABI reports the trap as `false`, with the flag clear.
-                let zero = self.b.ins().iconst(types::I32, 0);
-                self.vm.set_trap_flag(&mut self.b, zero);
                 self.vm.leave(&mut self.b);
-                let failed = self.b.ins().iconst(types::I8, 0);
-                self.b.ins().return_(&[failed]);
+                self.osr_unwind();
                 return;
             }
             let zeros: Vec<Value> = self

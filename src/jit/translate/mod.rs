@@ -24,17 +24,19 @@
 //! * `func_env`: the only code that knows the VM layout (every VM field and libcall);
 //! * `stack`: the operand and control stacks;
 //! * `bounds_checks`: linear-memory bounds checks and when they are elided;
+//! * `osr`: what makes a function an on-stack-replacement entry instead;
 //! * `trampoline`: the array-call → wasm-call entry of each function.
 
 mod bounds_checks;
 mod control;
 mod driver;
 mod func_env;
+mod osr;
 mod stack;
 mod trampoline;
 mod visit;
 
-pub(crate) use driver::build_function;
+pub(crate) use driver::{build_function, build_osr_function};
 pub(crate) use trampoline::build_array_trampoline;
 
 use super::JitOptions;

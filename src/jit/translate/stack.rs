@@ -116,6 +116,13 @@ pub(super) struct ControlStack {
 }
 
 impl ControlStack {
+    /// After `BoundsChecks::forget_all`: every open frame restores to no facts.
+    pub(super) fn forget_checks_marks(&mut self) {
+        for f in &mut self.frames {
+            f.checks_mark = 0;
+        }
+    }
+
     pub(super) fn push(&mut self, f: Frame) {
         self.frames.push(f);
     }

@@ -55,7 +55,7 @@ impl<'b> Translator<'_, 'b> {
             O::Nop => {}
             O::Unreachable => self.trap_now(Trap::UnreachableCodeReached),
             O::Block { blockty } => self.block(*blockty),
-            O::Loop { blockty } => self.loop_(*blockty)?,
+            O::Loop { blockty } => self.loop_(*blockty),
             O::If { blockty } => self.if_(*blockty),
             O::Else => self.else_(),
             O::End => self.end(),
