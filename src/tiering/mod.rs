@@ -221,6 +221,30 @@ pub(crate) fn lowering_trampoline(
     None
 }
 
+/// With `Tier::Auto`: the compiled lowering trampoline for lowered core signature `ty`
+/// once a lowering has had `calls` calls through its array-call entry, more than the
+/// call threshold (asked at a few counts only: the first and each power of two).
+#[cfg(feature = "component")]
+pub(crate) fn hot_lowering_trampoline(
+    engine: &Engine,
+    ty: &crate::module::FuncType,
+    calls: u64,
+) -> Option<*const u8> {
+    #[cfg(feature = "jit")]
+    {
+        let config = engine.config();
+        if config.tier == crate::Tier::Auto && calls > u64::from(config.tier_up.call_threshold) {
+            let t = engine
+                .tiers()
+                .lowering_trampolines
+                .get_or_init(|| crate::jit::component::LoweringTrampolines::new().ok());
+            return t.as_ref().and_then(|t| t.get(ty).ok());
+        }
+    }
+    let _ = (engine, ty, calls);
+    None
+}
+
 /// Per-function counters and tier, as `Instance::tier_stats` reports them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FuncStats {

@@ -343,3 +343,68 @@ fn stores_on_threads_keep_their_results_while_code_is_published() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+/// A component whose core function calls the host through a lowering `n` times.
+#[cfg(feature = "component")]
+const CALLS_HOST: &str = r#"
+(component
+  (import "host" (func $host (param "x" u32) (result u32)))
+  (core func $host' (canon lower (func $host)))
+  (core module $m
+    (import "" "host" (func $host (param i32) (result i32)))
+    (func (export "f") (param $n i32) (result i32) (local $acc i32)
+      (loop $l
+        (local.set $acc (i32.add (local.get $acc) (call $host (local.get $n))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $l (local.get $n)))
+      (local.get $acc)))
+  (core instance $i (instantiate $m (with "" (instance (export "host" (func $host'))))))
+  (func (export "f") (param "n" u32) (result u32) (canon lift (core func $i "f"))))
+"#;
+
+#[cfg(feature = "component")]
+#[test]
+fn a_hot_lowering_gets_its_compiled_trampoline() {
+    use crate::component::{Component, Linker};
+    let mut config = Config::new();
+    config.tier(Tier::Auto).tier_up(crate::TierUpConfig {
+        call_threshold: 4,
+        loop_threshold: 0,
+        osr: true,
+        synchronous: true,
+        workers: 1,
+    });
+    let engine = Engine::new(&config).unwrap();
+    let component = Component::new(&engine, CALLS_HOST).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker
+        .root()
+        .func_wrap("host", |_, (x,): (u32,)| Ok((x * 2,)))
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let f = instance
+        .get_typed_func::<(u32,), (u32,)>(&mut store, "f")
+        .unwrap();
+    assert_eq!(f.call(&mut store, (20,)).unwrap(), (420,));
+    use crate::store::AsContext;
+    let cx = store.as_context();
+    let vmctx = &cx.opaque().components.instance(instance.index).vmctx;
+    let ctx = vmctx
+        .trampoline_context(0)
+        .cast::<crate::vm::component::VMTrampolineContext>();
+    // SAFETY: the context is live while the store is; nothing runs meanwhile.
+    let (calls, wasm_call) = unsafe {
+        let t = ctx.as_ptr();
+        ((*t).calls, (*(*t).func_ref).wasm_call)
+    };
+    // The array-call entry asks for the compiled trampoline at 1, 2, 4 and 8 calls;
+    // past the threshold (4), at the 8th, it gets it, and the loop, compiled by OSR at
+    // its first iteration, calls the rest through it.
+    assert!(
+        wasm_call.is_some(),
+        "the lowering has a compiled trampoline"
+    );
+    assert_eq!(calls, 8);
+    assert_eq!(f.call(&mut store, (3,)).unwrap(), (12,));
+}

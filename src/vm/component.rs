@@ -124,6 +124,10 @@ pub struct VMTrampolineContext {
     pub vmctx: *mut VMComponentContext,
     /// For a lowering: its `VMLowering` in the same context (null otherwise).
     pub lowering: *mut VMLowering,
+    /// The function reference core code calls this trampoline through.
+    pub func_ref: *mut VMFuncRef,
+    /// Calls through the array-call entry (a lowering's tier-up counter).
+    pub calls: u64,
 }
 // SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMTrampolineContext {}
@@ -302,6 +306,8 @@ impl VMComponentContextBox {
                         index: i,
                         vmctx: ptr.as_ptr(),
                         lowering: core::ptr::null_mut(),
+                        func_ref: b.slot::<VMFuncRef>(offsets.trampoline_ref(i)),
+                        calls: 0,
                     });
             }
         }
@@ -496,6 +502,37 @@ pub unsafe fn trampoline_lowering(
             NonNull::new_unchecked((*t).vmctx),
             NonNull::new_unchecked((*t).lowering),
         )
+    }
+}
+
+/// Counts a call of the trampoline whose callee context is `ctx`; returns the count.
+///
+/// # Safety
+/// `ctx` must be the callee context of a component trampoline, used by one thread.
+pub unsafe fn count_trampoline_call(ctx: NonNull<VMOpaqueContext>) -> u64 {
+    // SAFETY: forwarded; the counter is plain data of the trampoline's context.
+    unsafe {
+        let t = ctx.cast::<VMTrampolineContext>().as_ptr();
+        (*t).calls += 1;
+        (*t).calls
+    }
+}
+
+/// Gives the trampoline whose callee context is `ctx` a compiled wasm-call entry: core
+/// code calling it through its function reference takes that from its next call.
+///
+/// # Safety
+/// `ctx` must be the callee context of a component trampoline, used by one thread;
+/// `wasm_call` must do what the trampoline's array-call entry does.
+pub unsafe fn set_trampoline_wasm_call(
+    ctx: NonNull<VMOpaqueContext>,
+    wasm_call: VmPtr<VMWasmCallFunction>,
+) {
+    // SAFETY: forwarded; `func_ref` points at the trampoline's reference in the same
+    // live context.
+    unsafe {
+        let t = ctx.cast::<VMTrampolineContext>().as_ptr();
+        (*(*t).func_ref).wasm_call = Some(wasm_call);
     }
 }
 

@@ -13,6 +13,9 @@
 //! `TIERWASM_COMPONENT_VERBOSE=1` lists every failure; `TIERWASM_COMPONENT_TIER=jit`
 //! runs one tier.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tierwasm::{Config, Engine, Tier};
@@ -73,14 +76,22 @@ fn main() -> ExitCode {
     let mut tiers = vec![("interp", Tier::Interp)];
     if cfg!(feature = "jit") {
         tiers.push(("jit", Tier::Jit));
+        // Every function and lowering compiled at its first call (`common::eager_auto`).
+        tiers.push(("auto", Tier::Auto));
     }
     if let Ok(only) = std::env::var("TIERWASM_COMPONENT_TIER") {
         tiers.retain(|(t, _)| *t == only);
     }
     let mut all_ok = true;
     for (tier, t) in tiers {
-        let mut config = Config::new();
-        config.tier(t);
+        let config = match t {
+            Tier::Auto => common::eager_auto(),
+            t => {
+                let mut c = Config::new();
+                c.tier(t);
+                c
+            }
+        };
         let engine = Engine::new(&config).expect("engine");
         for folder in FOLDERS {
             let mut files: Vec<PathBuf> = match std::fs::read_dir(dir.join(folder)) {

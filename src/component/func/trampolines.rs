@@ -81,7 +81,38 @@ pub(crate) unsafe extern "C" fn lowering_trampoline(
         if let Err(ok) = check_may_leave(vmctx) {
             return ok;
         }
+        let calls = vmc::count_trampoline_call(callee);
+        if calls == 1 || calls.is_power_of_two() {
+            tier_up_lowering(callee, vmctx, calls);
+        }
         ((*lowering.as_ptr()).callee)(vmctx, lowering, args, len)
+    }
+}
+
+/// Asks tiering for the compiled trampoline of a lowering that had `calls` calls, and
+/// gives it to the lowering's function reference (core code calling through it takes it
+/// from the next call; this call goes on here).
+///
+/// # Safety
+/// `callee` must be a lowering trampoline's context in the live component context
+/// `vmctx`, used by this thread's store.
+#[cold]
+unsafe fn tier_up_lowering(
+    callee: NonNull<VMOpaqueContext>,
+    vmctx: NonNull<VMComponentContext>,
+    calls: u64,
+) {
+    // SAFETY: the caller guarantees the contexts are live; the store outlives them.
+    unsafe {
+        let (store, _, _) = instance_of(vmctx);
+        let engine = &(*store).engine;
+        let t = callee.cast::<vmc::VMTrampolineContext>().as_ptr();
+        let ty = engine.signature((*(*t).func_ref).type_index);
+        if let Some(code) = crate::tiering::hot_lowering_trampoline(engine, &ty, calls)
+            .and_then(|p| crate::vm::VmPtr::from_raw(p.cast_mut().cast()))
+        {
+            vmc::set_trampoline_wasm_call(callee, code);
+        }
     }
 }
 
