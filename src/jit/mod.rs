@@ -94,9 +94,18 @@ fn host_isa() -> Result<OwnedTargetIsa> {
     host_isa_with(false)
 }
 
-/// The host's ISA; with `pinned`, Cranelift's pinned register is reserved (see
-/// `translate::Env::pinned_isa`).
+/// The host's ISA (made once per process: tier-up compiles many small units); with
+/// `pinned`, Cranelift's pinned register is reserved (see `translate::Env::pinned_isa`).
 fn host_isa_with(pinned: bool) -> Result<OwnedTargetIsa> {
+    static ISAS: [std::sync::OnceLock<Result<OwnedTargetIsa, String>>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    ISAS[pinned as usize]
+        .get_or_init(|| make_host_isa(pinned).map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(|e| anyhow!(e))
+}
+
+fn make_host_isa(pinned: bool) -> Result<OwnedTargetIsa> {
     let mut flags = settings::builder();
     if pinned {
         flags

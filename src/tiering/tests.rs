@@ -408,3 +408,23 @@ fn a_hot_lowering_gets_its_compiled_trampoline() {
     assert_eq!(calls, 8);
     assert_eq!(f.call(&mut store, (3,)).unwrap(), (12,));
 }
+
+#[test]
+#[ignore = "a measurement: cargo test --release --lib unit_overhead -- --ignored --nocapture"]
+fn unit_overhead() {
+    let engine = Engine::default();
+    let module = Module::new(&engine, WAT).unwrap();
+    let inner = &module.inner;
+    let start = std::time::Instant::now();
+    for _ in 0..200 {
+        let _ = crate::jit::compile_module(
+            &inner.info,
+            &inner.offsets,
+            &inner.sig_ids,
+            &crate::jit::JitOptions { fuel: false },
+            |d| d == 0,
+        )
+        .unwrap();
+    }
+    println!("one tiny function per unit: {:?}", start.elapsed() / 200);
+}
