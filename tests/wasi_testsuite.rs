@@ -8,6 +8,8 @@
 //! and must exit with the expected code and print the expected output. Programs that
 //! cannot pass are in `SKIP` with the reason; any other failure fails the test.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use tierwasm::wasi::{DirPerms, I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder, p1};
 use tierwasm::{Config, Engine, Linker, Module, Store, Tier};
@@ -272,9 +274,17 @@ fn run_test(engine: &Engine, wasm: &Path) -> Result<(), String> {
     }
 }
 
+/// The engine of `tier`; `Tier::Auto` tiers up at every first call and loop
+/// (`common::eager_auto`), so the programs cross the tier switch.
 fn engine(tier: Tier) -> Engine {
-    let mut config = Config::new();
-    config.tier(tier);
+    let config = match tier {
+        Tier::Auto => common::eager_auto(),
+        tier => {
+            let mut config = Config::new();
+            config.tier(tier);
+            config
+        }
+    };
     Engine::new(&config).unwrap()
 }
 
@@ -282,6 +292,7 @@ fn tiers() -> Vec<(&'static str, Tier)> {
     let mut tiers = vec![("interp", Tier::Interp)];
     if cfg!(feature = "jit") {
         tiers.push(("jit", Tier::Jit));
+        tiers.push(("auto", Tier::Auto));
     }
     tiers
 }
