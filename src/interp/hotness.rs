@@ -19,11 +19,12 @@ pub trait TierUp: Send + Sync {
     fn hot_call(&self, d: DefinedFuncIndex) -> bool;
 
     /// A loop of `d`, at wasm offset `at` (or `ops::NO_OSR`), used up `d`'s loop budget
-    /// in a running call. Returns `d`'s on-stack-replacement entry when it is compiled
-    /// and enters this loop: an array-call-shaped function that takes the function's
-    /// locals (and `at` as its last argument) and returns its results, continuing the
-    /// call from the loop header natively.
-    fn hot_loop(&self, d: DefinedFuncIndex, at: u32) -> Option<VMArrayCallFn>;
+    /// in a running call; `calls` is how often this instance called `d` so far. Returns
+    /// `d`'s on-stack-replacement entry when it is compiled and enters this loop: an
+    /// array-call-shaped function that takes the function's locals (and `at` as its
+    /// last argument) and returns its results, continuing the call from the loop header
+    /// natively.
+    fn hot_loop(&self, d: DefinedFuncIndex, at: u32, calls: u64) -> Option<VMArrayCallFn>;
 }
 
 /// When functions are hot: budgets in calls and loop iterations, and who is told.
@@ -113,19 +114,19 @@ impl HotnessTable {
         }
     }
 
-    /// `d`'s loop budget ran out at the loop at `at`: the loop's OSR entry if there is
-    /// one now. The budget is refilled either way, so a loop whose entry is still being
+    /// `d`'s loop budget ran out at the loop at `at` (in its `calls`th call): the loop's
+    /// OSR entry if there is one now. The budget is refilled either way, so a loop whose entry is still being
     /// compiled asks again after another budget of iterations.
     #[cold]
     #[inline(never)]
-    pub fn hot_loop(&self, d: u32, at: u32) -> Option<VMArrayCallFn> {
+    pub fn hot_loop(&self, d: u32, at: u32, calls: u64) -> Option<VMArrayCallFn> {
         let h = &self.budgets[d as usize];
         h.loops.store(i32::MAX, Relaxed);
         let entry = self
             .policy
             .controller
             .as_ref()
-            .and_then(|c| c.hot_loop(DefinedFuncIndex::from_u32(d), at));
+            .and_then(|c| c.hot_loop(DefinedFuncIndex::from_u32(d), at, calls));
         if self.policy.controller.is_some() {
             h.loops.store(self.policy.loop_budget.max(1), Relaxed);
         }

@@ -214,14 +214,23 @@ impl TierUp for TierUnit {
         false
     }
 
-    /// A hot loop moves its call by OSR (compiling the function's OSR entry first). The
-    /// whole function is compiled too when OSR cannot carry it (OSR off, a loop it
-    /// cannot enter, an entry that failed to compile) or when its OSR entry is used a
-    /// second time, i.e. the function is called again and again: a `main` that loops
-    /// once for minutes is compiled only as an OSR entry. Testing OSR alone
-    /// (`call_threshold` = `u32::MAX`) never compiles whole functions.
-    fn hot_loop(&self, d: DefinedFuncIndex, at: u32) -> Option<VMArrayCallFn> {
+    /// A hot loop in a function called more than once gets the whole function compiled
+    /// (the next call runs it); only if the call is still looping when that is done does
+    /// it move by OSR. A hot loop in a first call (a `main`) moves by OSR at once, and
+    /// the function is compiled whole only when its OSR entry is used a second time.
+    /// OSR entries are compiled once per function. The whole function is compiled too
+    /// when OSR cannot carry the call (OSR off, a loop it cannot enter, an entry that
+    /// failed). Testing OSR alone (`call_threshold` = `u32::MAX`) never compiles whole
+    /// functions.
+    fn hot_loop(&self, d: DefinedFuncIndex, at: u32, calls: u64) -> Option<VMArrayCallFn> {
         let config = self.config();
+        let whole_first = config.call_threshold != u32::MAX
+            && calls > 1
+            && self.state[d.index()].load(Ordering::Acquire) != FuncState::Compiled as u8;
+        if whole_first {
+            self.hot_call(d);
+            return None;
+        }
         let mut compile_whole = !config.osr || at == NO_OSR;
         let mut entry = None;
         if !compile_whole {

@@ -428,3 +428,36 @@ fn unit_overhead() {
     }
     println!("one tiny function per unit: {:?}", start.elapsed() / 200);
 }
+
+#[test]
+fn a_long_loop_in_a_later_call_moves_by_osr_after_its_function_is_compiled() {
+    let mut config = Config::new();
+    config.tier(Tier::Auto).tier_up(crate::TierUpConfig {
+        call_threshold: 1000,
+        loop_threshold: 100,
+        osr: true,
+        synchronous: true,
+        workers: 1,
+    });
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, LOOPS).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let sum = instance
+        .get_typed_func::<i32, i64>(&mut store, "sum")
+        .unwrap();
+    sum.call(&mut store, 10).unwrap();
+    // The second call's loop runs out of budget: the function is compiled whole (for
+    // the next call); when it runs out again, this call is still looping and moves.
+    sum.call(&mut store, 100_000).unwrap();
+    let stats = &instance.tier_stats(&store)[0];
+    assert_eq!(stats.tier, Tier::Jit);
+    assert_eq!(stats.osr_entries, 1);
+    sum.call(&mut store, 100_000).unwrap();
+    let stats = &instance.tier_stats(&store)[0];
+    assert_eq!(
+        (stats.calls, stats.osr_entries),
+        (2, 1),
+        "the third call ran compiled"
+    );
+}

@@ -20,7 +20,8 @@ unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
     // SAFETY: as for every handler; `pc` is a `loop_header` op of the running function.
     unsafe {
         let o = op::LoopHeader::decode(pc);
-        let Some(entry) = (*cx.inst.code).hot.hot_loop(o.func, o.at) else {
+        let calls = (*cx.counters).calls;
+        let Some(entry) = (*cx.inst.code).hot.hot_loop(o.func, o.at, calls) else {
             next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
         };
         let code = (*cx.inst.code)
