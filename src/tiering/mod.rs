@@ -79,17 +79,21 @@ impl ModuleTiers {
                 slots.clone(),
             )
         });
-        let mut policy = interp::TierUpPolicy::none();
         #[cfg(feature = "jit")]
-        if let Some(unit) = &unit {
-            let t = &engine.config().tier_up;
-            let budget = |n: u32| n.min(i32::MAX as u32) as i32;
-            policy = interp::TierUpPolicy {
-                call_budget: budget(t.call_threshold),
-                loop_budget: budget(t.loop_threshold),
-                controller: Some(unit.clone()),
-            };
-        }
+        let policy = match &unit {
+            Some(unit) => {
+                let t = &engine.config().tier_up;
+                let budget = |n: u32| n.min(i32::MAX as u32) as i32;
+                interp::TierUpPolicy {
+                    call_budget: budget(t.call_threshold),
+                    loop_budget: budget(t.loop_threshold),
+                    controller: Some(unit.clone()),
+                }
+            }
+            None => interp::TierUpPolicy::none(),
+        };
+        #[cfg(not(feature = "jit"))]
+        let policy = interp::TierUpPolicy::none();
         let interp = Arc::new(ModuleCode::new(info, sig_ids, options, policy));
         if engine.config().eager_translation {
             interp.translate_all()?;
