@@ -119,7 +119,7 @@ impl Instance {
                     name: info.func_names.get(&func_index).cloned(),
                     tier: data.module.inner.tiers.tier_of(d),
                     calls: c.calls,
-                    loop_iterations: c.loop_iterations,
+                    loop_iterations: c.loop_iterations(),
                     compile_time: data.module.inner.tiers.compile_time(d),
                     osr_entries: c.osr_entries,
                 }

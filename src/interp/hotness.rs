@@ -1,11 +1,13 @@
 //! What the interpreter tells a tier-up controller: per-function hotness budgets, spent
 //! on calls and on loop iterations, and the controller's hooks for when one runs out.
 //!
-//! A budget is a per-module counter (shared by every instance of the module, in every
-//! store and thread) that counts down; reaching zero takes the one cold branch to the
-//! controller. The counters are atomics updated with a plain load and store, not a
+//! The call budget is a per-module counter (shared by every instance of the module, in
+//! every store and thread) that counts down; reaching zero takes the one cold branch to
+//! the controller. The counters are atomics updated with a plain load and store, not a
 //! read-modify-write: an update lost to a race only delays tier-up a little, and the
-//! hot path stays two ordinary instructions.
+//! hot path stays two ordinary instructions. The loop budget is per instance, in the
+//! function's `VMFuncCounters` (a running loop belongs to one instance, and a loop
+//! header then costs one subtraction); its refill value is here.
 
 use crate::module::DefinedFuncIndex;
 use crate::vm::VMArrayCallFn;
@@ -50,10 +52,9 @@ impl TierUpPolicy {
     }
 }
 
-/// The budgets of one function.
+/// The call budget of one function.
 pub struct Hotness {
     calls: AtomicI32,
-    loops: AtomicI32,
 }
 
 impl Hotness {
@@ -62,14 +63,6 @@ impl Hotness {
     pub fn tick_call(&self) -> bool {
         let left = self.calls.load(Relaxed).wrapping_sub(1);
         self.calls.store(left, Relaxed);
-        left < 0
-    }
-
-    /// Spends one loop iteration; `true` when the budget ran out.
-    #[inline(always)]
-    pub fn tick_loop(&self) -> bool {
-        let left = self.loops.load(Relaxed).wrapping_sub(1);
-        self.loops.store(left, Relaxed);
         left < 0
     }
 }
@@ -86,7 +79,6 @@ impl HotnessTable {
         let budgets = (0..n)
             .map(|_| Hotness {
                 calls: AtomicI32::new(policy.call_budget),
-                loops: AtomicI32::new(policy.loop_budget),
             })
             .collect();
         HotnessTable { budgets, policy }
@@ -114,22 +106,23 @@ impl HotnessTable {
         }
     }
 
+    /// What a loop budget is refilled to: a loop whose entry is still being compiled
+    /// asks again after another budget of iterations.
+    pub fn loop_budget(&self) -> i64 {
+        match self.policy.controller {
+            Some(_) => i64::from(self.policy.loop_budget.max(1)),
+            None => i64::MAX,
+        }
+    }
+
     /// `d`'s loop budget ran out at the loop at `at` (in its `calls`th call): the loop's
-    /// OSR entry if there is one now. The budget is refilled either way, so a loop whose entry is still being
-    /// compiled asks again after another budget of iterations.
+    /// OSR entry if there is one now.
     #[cold]
     #[inline(never)]
     pub fn hot_loop(&self, d: u32, at: u32, calls: u64) -> Option<VMArrayCallFn> {
-        let h = &self.budgets[d as usize];
-        h.loops.store(i32::MAX, Relaxed);
-        let entry = self
-            .policy
+        self.policy
             .controller
             .as_ref()
-            .and_then(|c| c.hot_loop(DefinedFuncIndex::from_u32(d), at, calls));
-        if self.policy.controller.is_some() {
-            h.loops.store(self.policy.loop_budget.max(1), Relaxed);
-        }
-        entry
+            .and_then(|c| c.hot_loop(DefinedFuncIndex::from_u32(d), at, calls))
     }
 }

@@ -135,17 +135,37 @@ impl VMStoreContext {
     }
 }
 
-/// Tier-up counters of one defined function. Plain (non-atomic) words: a store runs on one
-/// thread at a time, so an increment is one add to memory.
+/// Tier-up counters of one defined function in one instance, as the interpreter keeps
+/// them. Plain (non-atomic) words: a store runs on one thread at a time, so a count is
+/// one add to memory.
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
 pub struct VMFuncCounters {
-    /// Calls into the function.
+    /// Interpreted calls of the function.
     pub calls: u64,
-    /// Loop back-edges taken inside the function.
+    /// Loop iterations counted before the loop budget was last refilled.
     pub loop_iterations: u64,
     /// Interpreted calls that moved to compiled code at a loop header.
     pub osr_entries: u64,
+    /// The loop budget: iterations left before the tier-up controller hears of the
+    /// function's loops. One subtraction per iteration is all a loop header costs.
+    pub loop_left: i64,
+    /// What `loop_left` was last refilled to (0: never armed).
+    pub loop_refill: i64,
+}
+
+impl VMFuncCounters {
+    /// Loop iterations counted so far.
+    pub fn loop_iterations(&self) -> u64 {
+        self.loop_iterations + (self.loop_refill - self.loop_left).max(0) as u64
+    }
+
+    /// Refills the loop budget to `n` (after it ran out), keeping the count.
+    pub fn refill_loops(&mut self, n: i64) {
+        self.loop_iterations = self.loop_iterations();
+        self.loop_left = n;
+        self.loop_refill = n;
+    }
 }
 // SAFETY: repr(C), fields are integers and pointers: no drop glue, a fixed layout.
 unsafe impl VmSafe for VMFuncCounters {}
@@ -318,7 +338,7 @@ mod tests {
         assert!(o.defined_func_contexts >= o.defined_func_refs + 3 * 4 * PTR);
         assert!(o.counters >= o.defined_func_contexts + 3 * 16);
         assert_eq!(o.counters % 8, 0);
-        assert!(o.size >= o.counters + 3 * 16);
+        assert!(o.size >= o.counters + 3 * 40);
         assert_eq!(o.size % 16, 0);
     }
 

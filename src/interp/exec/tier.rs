@@ -5,23 +5,35 @@
 use super::*;
 
 handler!(loop_header(pc, fp, cx, mem, len) {
-    let o = op::LoopHeader::decode(pc);
-    (*cx.counters).loop_iterations += 1;
-    if cx.inst.hotness(o.func).tick_loop() {
+    // The loop budget is per instance, in the counters the call op already points
+    // `cx` at: one subtraction and a branch per iteration.
+    let c = &mut *cx.counters;
+    c.loop_left -= 1;
+    if c.loop_left < 0 {
         return loop_hot(pc, fp, cx, mem, len);
     }
     next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
 });
 
-/// A loop used up its function's loop budget: continue the call in compiled code from
-/// this loop header if the controller has an entry for it, else go on interpreting.
+/// A loop used up its function's loop budget (in this instance): continue the call in
+/// compiled code from this loop header if the controller has an entry for it, else go
+/// on interpreting. The first time (the budget starts at zero) only arms it, unless
+/// loops are to tier up at once.
 #[inline(never)]
 unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
     // SAFETY: as for every handler; `pc` is a `loop_header` op of the running function.
     unsafe {
         let o = op::LoopHeader::decode(pc);
-        let calls = (*cx.counters).calls;
-        let Some(entry) = (*cx.inst.code).hot.hot_loop(o.func, o.at, calls) else {
+        let hot = &(*cx.inst.code).hot;
+        let c = &mut *cx.counters;
+        let armed = c.loop_refill != 0 || hot.loop_budget() <= 1;
+        c.refill_loops(hot.loop_budget());
+        let entry = if armed {
+            hot.hot_loop(o.func, o.at, c.calls)
+        } else {
+            None
+        };
+        let Some(entry) = entry else {
             next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
         };
         let code = (*cx.inst.code)
