@@ -17,6 +17,25 @@ const WAT: &str = r#"
     (call_indirect (type $t) (local.get 0) (i32.const 0))))
 "#;
 
+/// Defined function `d` of `module`, compiled alone (without publishing it).
+fn compile_one(module: &Module, d: u32) -> crate::jit::CompiledModule {
+    let inner = &module.inner;
+    let options = crate::jit::JitOptions { fuel: false };
+    crate::jit::compile_module(&inner.info, &inner.offsets, &inner.sig_ids, &options, |x| {
+        x == d
+    })
+    .unwrap()
+}
+
+fn assert_trap(e: &anyhow::Error, trap: crate::Trap) {
+    assert_eq!(e.downcast_ref::<crate::Trap>(), Some(&trap), "{e:#}");
+}
+
+/// Export `name` of `instance`, an `i32 -> i32` function.
+fn i32_func(instance: &Instance, store: &mut Store<()>, name: &str) -> crate::TypedFunc<i32, i32> {
+    instance.get_typed_func::<i32, i32>(store, name).unwrap()
+}
+
 fn calls_of_f(instance: &Instance, store: &Store<()>) -> u64 {
     instance.tier_stats(store)[0].calls
 }
@@ -29,15 +48,9 @@ fn code_published_after_instantiation_runs_on_every_call_path() {
     let module = Module::new(&engine, WAT).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let f = instance
-        .get_typed_func::<i32, i32>(&mut store, "f")
-        .unwrap();
-    let g = instance
-        .get_typed_func::<i32, i32>(&mut store, "g")
-        .unwrap();
-    let h = instance
-        .get_typed_func::<i32, i32>(&mut store, "h")
-        .unwrap();
+    let f = i32_func(&instance, &mut store, "f");
+    let g = i32_func(&instance, &mut store, "g");
+    let h = i32_func(&instance, &mut store, "h");
     assert_eq!(f.call(&mut store, 2).unwrap(), 6);
     assert_eq!(g.call(&mut store, 3).unwrap(), 9);
     assert_eq!(h.call(&mut store, 4).unwrap(), 12);
@@ -49,14 +62,7 @@ fn code_published_after_instantiation_runs_on_every_call_path() {
 
     // Compile `f` only, and publish it: one store into the module's slot table.
     let inner = &module.inner;
-    let compiled = crate::jit::compile_module(
-        &inner.info,
-        &inner.offsets,
-        &inner.sig_ids,
-        &crate::jit::JitOptions { fuel: false },
-        |d| d == 0,
-    )
-    .unwrap();
+    let compiled = compile_one(&module, 0);
     publish(&inner.tiers.slots, &inner.info, &compiled);
 
     assert_eq!(f.call(&mut store, 5).unwrap(), 15, "host entry");
@@ -112,9 +118,7 @@ fn compiled_code_calls_interpreted_functions_through_the_slot_table() {
     publish(&inner.tiers.slots, &inner.info, &g_only);
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let g = instance
-        .get_typed_func::<i32, i32>(&mut store, "g")
-        .unwrap();
+    let g = i32_func(&instance, &mut store, "g");
     assert_eq!(g.call(&mut store, 3).unwrap(), 9);
     assert_eq!(
         calls_of_f(&instance, &store),
@@ -164,20 +168,26 @@ const LOOPS: &str = r#"
       (else (i32.add (call $deep (i32.sub (local.get $n) (i32.const 1))) (local.get $i))))))
 "#;
 
-/// `Tier::Auto` that only tiers up by OSR, after `loops` iterations, synchronously.
-fn osr_engine(loops: u32, fuel: bool) -> Engine {
+/// `Tier::Auto` with thresholds `calls` and `loops`, OSR on, compiling synchronously or
+/// on `workers` background threads (0: synchronously).
+fn auto_engine(calls: u32, loops: u32, workers: usize, fuel: bool) -> Engine {
     let mut config = Config::new();
     config
         .tier(Tier::Auto)
         .consume_fuel(fuel)
         .tier_up(crate::TierUpConfig {
-            call_threshold: u32::MAX,
+            call_threshold: calls,
             loop_threshold: loops,
             osr: true,
-            synchronous: true,
-            workers: 1,
+            synchronous: workers == 0,
+            workers: workers.max(1),
         });
     Engine::new(&config).unwrap()
+}
+
+/// `Tier::Auto` that only tiers up by OSR, after `loops` iterations, synchronously.
+fn osr_engine(loops: u32, fuel: bool) -> Engine {
+    auto_engine(u32::MAX, loops, 0, fuel)
 }
 
 /// Runs `name(arg)` of `LOOPS` on `engine` with `fuel` (if metered): the result (or
@@ -239,49 +249,27 @@ fn a_trap_in_osr_code_is_the_calls_trap_and_the_store_goes_on() {
     let module = Module::new(&engine, LOOPS).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let walk = instance
-        .get_typed_func::<i32, i32>(&mut store, "walk")
-        .unwrap();
+    let walk = i32_func(&instance, &mut store, "walk");
     let e = walk.call(&mut store, 100).unwrap_err();
-    assert_eq!(
-        e.downcast_ref::<crate::Trap>(),
-        Some(&crate::Trap::MemoryOutOfBounds),
-        "{e:#}"
-    );
+    assert_trap(&e, crate::Trap::MemoryOutOfBounds);
     assert_eq!(walk.call(&mut store, 16).unwrap(), 16);
     assert_eq!(instance.tier_stats(&store)[1].osr_entries, 2);
     // Recursion through OSR frames: each level enters its loop by OSR, and a deep one
     // overflows the stack as a trap.
-    let deep = instance
-        .get_typed_func::<i32, i32>(&mut store, "deep")
-        .unwrap();
+    let deep = i32_func(&instance, &mut store, "deep");
     assert_eq!(deep.call(&mut store, 50).unwrap(), 150);
     let e = deep.call(&mut store, 10_000_000).unwrap_err();
-    assert_eq!(
-        e.downcast_ref::<crate::Trap>(),
-        Some(&crate::Trap::StackOverflow),
-        "{e:#}"
-    );
+    assert_trap(&e, crate::Trap::StackOverflow);
     assert_eq!(deep.call(&mut store, 3).unwrap(), 9);
 }
 
 #[test]
 fn a_function_compiles_at_its_threshold_and_later_calls_run_it() {
-    let mut config = Config::new();
-    config.tier(Tier::Auto).tier_up(crate::TierUpConfig {
-        call_threshold: 3,
-        loop_threshold: u32::MAX,
-        osr: false,
-        synchronous: true,
-        workers: 1,
-    });
-    let engine = Engine::new(&config).unwrap();
+    let engine = auto_engine(3, u32::MAX, 0, false);
     let module = Module::new(&engine, WAT).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let f = instance
-        .get_typed_func::<i32, i32>(&mut store, "f")
-        .unwrap();
+    let f = i32_func(&instance, &mut store, "f");
     for i in 0..10 {
         assert_eq!(f.call(&mut store, i).unwrap(), 3 * i);
     }
@@ -296,15 +284,7 @@ fn a_function_compiles_at_its_threshold_and_later_calls_run_it() {
 
 #[test]
 fn stores_on_threads_keep_their_results_while_code_is_published() {
-    let mut config = Config::new();
-    config.tier(Tier::Auto).tier_up(crate::TierUpConfig {
-        call_threshold: 50,
-        loop_threshold: 200,
-        osr: true,
-        synchronous: false,
-        workers: 2,
-    });
-    let engine = Engine::new(&config).unwrap();
+    let engine = auto_engine(50, 200, 2, false);
     let module = Module::new(&engine, WAT).unwrap();
     let loops = Module::new(&engine, LOOPS).unwrap();
     let threads: Vec<_> = (0..4)
@@ -313,14 +293,10 @@ fn stores_on_threads_keep_their_results_while_code_is_published() {
             std::thread::spawn(move || {
                 let mut store = Store::new(&engine, ());
                 let instance = Instance::new(&mut store, &module, &[]).unwrap();
-                let g = instance
-                    .get_typed_func::<i32, i32>(&mut store, "g")
-                    .unwrap();
-                let h = instance
-                    .get_typed_func::<i32, i32>(&mut store, "h")
-                    .unwrap();
+                let g = i32_func(&instance, &mut store, "g");
+                let h = i32_func(&instance, &mut store, "h");
                 let li = Instance::new(&mut store, &loops, &[]).unwrap();
-                let deep = li.get_typed_func::<i32, i32>(&mut store, "deep").unwrap();
+                let deep = i32_func(&li, &mut store, "deep");
                 for i in 0..20_000 {
                     assert_eq!(g.call(&mut store, i + t).unwrap(), 3 * (i + t));
                     assert_eq!(h.call(&mut store, i).unwrap(), 3 * i);
@@ -366,15 +342,7 @@ const CALLS_HOST: &str = r#"
 #[test]
 fn a_hot_lowering_gets_its_compiled_trampoline() {
     use crate::component::{Component, Linker};
-    let mut config = Config::new();
-    config.tier(Tier::Auto).tier_up(crate::TierUpConfig {
-        call_threshold: 4,
-        loop_threshold: 0,
-        osr: true,
-        synchronous: true,
-        workers: 1,
-    });
-    let engine = Engine::new(&config).unwrap();
+    let engine = auto_engine(4, 0, 0, false);
     let component = Component::new(&engine, CALLS_HOST).unwrap();
     let mut linker = Linker::<()>::new(&engine);
     linker
@@ -414,32 +382,16 @@ fn a_hot_lowering_gets_its_compiled_trampoline() {
 fn unit_overhead() {
     let engine = Engine::default();
     let module = Module::new(&engine, WAT).unwrap();
-    let inner = &module.inner;
     let start = std::time::Instant::now();
     for _ in 0..200 {
-        let _ = crate::jit::compile_module(
-            &inner.info,
-            &inner.offsets,
-            &inner.sig_ids,
-            &crate::jit::JitOptions { fuel: false },
-            |d| d == 0,
-        )
-        .unwrap();
+        let _ = compile_one(&module, 0);
     }
     println!("one tiny function per unit: {:?}", start.elapsed() / 200);
 }
 
 #[test]
 fn a_long_loop_in_a_later_call_moves_by_osr_after_its_function_is_compiled() {
-    let mut config = Config::new();
-    config.tier(Tier::Auto).tier_up(crate::TierUpConfig {
-        call_threshold: 1000,
-        loop_threshold: 100,
-        osr: true,
-        synchronous: true,
-        workers: 1,
-    });
-    let engine = Engine::new(&config).unwrap();
+    let engine = auto_engine(1000, 100, 0, false);
     let module = Module::new(&engine, LOOPS).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();

@@ -170,6 +170,7 @@ unsafe fn call_published(pc: Pc, fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) ->
             np,
             nr,
             cx,
+            np.max(nr),
         ) {
             return exit(Exit::Trap);
         }
@@ -236,7 +237,16 @@ unsafe fn call_ref(
             array_call = (*entry).array_call;
             native_callee = ptr::NonNull::new_unchecked(callee_vmctx).cast();
         }
-        if !call_native(array_call, native_callee, callee_fp, nparams, nresults, cx) {
+        let len = nparams.max(nresults);
+        if !call_native(
+            array_call,
+            native_callee,
+            callee_fp,
+            nparams,
+            nresults,
+            cx,
+            len,
+        ) {
             return exit(Exit::Trap);
         }
         let (mem, len) = cx.inst.mem0();
@@ -245,25 +255,10 @@ unsafe fn call_ref(
 }
 
 /// Calls native code (a host function or compiled wasm) through the array-call ABI with
-/// arguments and results at `args`.
+/// arguments and results at `args`; `last` is the call's last argument (the buffer's
+/// length, `nparams.max(nresults)`, for an array call; the loop offset for an OSR entry).
 #[inline(never)]
-unsafe fn call_native(
-    array_call: VMArrayCallFn,
-    callee: ptr::NonNull<VMOpaqueContext>,
-    args: Fp,
-    nparams: usize,
-    nresults: usize,
-    cx: &mut Cx,
-) -> bool {
-    let len = nparams.max(nresults);
-    // SAFETY: forwarded; the buffer length is the array-call ABI's last argument.
-    unsafe { call_array(array_call, callee, args, nparams, nresults, cx, len) }
-}
-
-/// `call_native` with `last` as the call's last argument (the buffer's length for an
-/// array call; the loop offset for an OSR entry).
-#[inline(never)]
-pub(crate) unsafe fn call_array(
+pub(crate) unsafe fn call_native(
     array_call: VMArrayCallFn,
     callee: ptr::NonNull<VMOpaqueContext>,
     args: Fp,
