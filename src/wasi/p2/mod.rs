@@ -28,6 +28,49 @@ pub use command::{exit_code, run, run_func};
 /// The version every interface is defined at.
 pub const VERSION: &str = "0.2.6";
 
+/// The interfaces [`add_to_linker`] defines (without `wasi:` and version).
+const INTERFACES: &[&str] = &[
+    "cli/environment",
+    "cli/exit",
+    "cli/stdin",
+    "cli/stdout",
+    "cli/stderr",
+    "cli/terminal-input",
+    "cli/terminal-output",
+    "cli/terminal-stdin",
+    "cli/terminal-stdout",
+    "cli/terminal-stderr",
+    "clocks/monotonic-clock",
+    "clocks/wall-clock",
+    "filesystem/preopens",
+    "filesystem/types",
+    "io/error",
+    "io/poll",
+    "io/streams",
+    "random/insecure",
+    "random/insecure-seed",
+    "random/random",
+    "sockets/instance-network",
+    "sockets/ip-name-lookup",
+    "sockets/network",
+    "sockets/tcp",
+    "sockets/tcp-create-socket",
+    "sockets/udp",
+    "sockets/udp-create-socket",
+];
+
+/// True if [`add_to_linker`] provides the import `name` (an interface of the world at
+/// a 0.2.x version, e.g. `wasi:io/poll@0.2.0`).
+pub fn provides(name: &str) -> bool {
+    let Some((iface, version)) = name.strip_prefix("wasi:").and_then(|n| n.rsplit_once('@')) else {
+        return false;
+    };
+    INTERFACES.contains(&iface)
+        && version
+            .strip_prefix("0.2.")
+            .is_some_and(|p| p.parse::<u32>().is_ok())
+}
+
 /// Finds the [`WasiCtx`] in a store's data (`|state| &mut state.wasi`).
 pub(crate) trait GetCtx<T>:
     Fn(&mut T) -> &mut WasiCtx + Copy + Send + Sync + 'static
@@ -54,6 +97,10 @@ pub fn add_to_linker<T: 'static>(
 
 /// The namespace of interface `name` (`"io/poll"`) at [`VERSION`].
 fn iface<'a, T: 'static>(linker: &'a mut Linker<T>, name: &str) -> Result<LinkerInstance<'a, T>> {
+    debug_assert!(
+        INTERFACES.contains(&name),
+        "{name} is missing from INTERFACES"
+    );
     linker.instance(&format!("wasi:{name}@{VERSION}"))
 }
 
