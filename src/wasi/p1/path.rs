@@ -85,33 +85,20 @@ pub(crate) fn open(
     append: bool,
     follow: bool,
 ) -> Result<Kind, Errno> {
-    if oflags & DIRECTORY == 0 {
-        return open_file(dir, path, read, write, oflags, append, follow);
-    }
-    if oflags & (CREAT | TRUNC | EXCL) != 0 {
-        return Err(errno::INVAL);
-    }
-    if write {
-        return Err(errno::ISDIR);
-    }
     let io = |e: std::io::Error| super::types::io_errno(&e);
-    Ok(Kind::Dir(match follow {
-        true => dir.open_dir(path).map_err(io)?,
-        false => dir.open_dir_nofollow(path).map_err(io)?,
-    }))
-}
-
-/// Opens a file (or, without `O_DIRECTORY`, possibly a directory).
-fn open_file(
-    dir: &Dir,
-    path: &str,
-    read: bool,
-    write: bool,
-    oflags: u32,
-    append: bool,
-    follow: bool,
-) -> Result<Kind, Errno> {
-    let io = |e: std::io::Error| super::types::io_errno(&e);
+    if oflags & DIRECTORY != 0 {
+        if oflags & (CREAT | TRUNC | EXCL) != 0 {
+            return Err(errno::INVAL);
+        }
+        if write {
+            return Err(errno::ISDIR);
+        }
+        return Ok(Kind::Dir(match follow {
+            true => dir.open_dir(path).map_err(io)?,
+            false => dir.open_dir_nofollow(path).map_err(io)?,
+        }));
+    }
+    // Without `O_DIRECTORY`, a file or possibly a directory.
     let mut opts = cap_std::fs::OpenOptions::new();
     let creat = oflags & CREAT != 0;
     let trunc = oflags & TRUNC != 0;

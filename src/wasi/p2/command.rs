@@ -17,7 +17,7 @@ pub fn run_func(
         .exports()
         .into_iter()
         .filter(|(n, _)| n.starts_with("wasi:cli/run@"))
-        .find_map(|(n, _)| instance.get_func(&store, &format!("{n}#run")))
+        .find_map(|(n, _)| instance.get_func(store, &format!("{n}#run")))
         .ok_or_else(|| {
             anyhow!("the component exports no `wasi:cli/run` interface: it is not a command")
         })

@@ -251,6 +251,15 @@ fn open_at(
     let read = has_flag(flags, "read");
     let write = has_flag(flags, "write");
     let mutate_asked = has_flag(flags, "mutate-directory");
+    // Synchronous-write modes are not offered (as in preview 1).
+    let sync = [
+        "file-integrity-sync",
+        "data-integrity-sync",
+        "requested-write-sync",
+    ];
+    if sync.iter().any(|f| has_flag(flags, f)) {
+        return Err(errno::NOTSUP.into());
+    }
     // Creating, truncating or writing changes the directory's contents.
     let changes = write || oflags & (1 | 8) != 0;
     let (base, mutate) = match ctx.resources.get(d)? {

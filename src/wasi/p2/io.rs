@@ -363,6 +363,11 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> Re
         },
     )?;
 
+    add_streams(linker, get)
+}
+
+/// Defines `wasi:io/streams`.
+fn add_streams<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> Result<()> {
     let mut i = iface(linker, "io/streams")?;
     resource::<T, IoError>(&mut i, "error", get)?;
     resource::<T, Pollable>(&mut i, "pollable", get)?;

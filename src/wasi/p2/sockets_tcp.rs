@@ -155,54 +155,33 @@ pub(super) fn options<T: 'static, R: Send + 'static>(
     fd: fn(&R) -> (BorrowedFd<'_>, bool),
 ) -> anyhow::Result<()> {
     type Get<R> = Resource<R>;
-    sock_func(
-        i,
-        &format!("[method]{name}.receive-buffer-size"),
-        get,
-        move |ctx, (s,): (Get<R>,)| {
-            Ok(os(sockopt::socket_recv_buffer_size(
-                fd(ctx.resources.get(&s)?).0,
-            ))? as u64)
-        },
-    )?;
-    sock_func(
-        i,
-        &format!("[method]{name}.send-buffer-size"),
-        get,
-        move |ctx, (s,): (Get<R>,)| {
-            Ok(os(sockopt::socket_send_buffer_size(
-                fd(ctx.resources.get(&s)?).0,
-            ))? as u64)
-        },
-    )?;
-    sock_func(
-        i,
-        &format!("[method]{name}.set-receive-buffer-size"),
-        get,
-        move |ctx, (s, v): (Get<R>, u64)| {
+    type GetSize = fn(BorrowedFd<'_>) -> rustix::io::Result<usize>;
+    type SetSize = fn(BorrowedFd<'_>, usize) -> rustix::io::Result<()>;
+    let sizes: [(&str, GetSize, SetSize); 2] = [
+        (
+            "receive",
+            |fd| sockopt::socket_recv_buffer_size(fd),
+            |fd, n| sockopt::set_socket_recv_buffer_size(fd, n),
+        ),
+        (
+            "send",
+            |fd| sockopt::socket_send_buffer_size(fd),
+            |fd, n| sockopt::set_socket_send_buffer_size(fd, n),
+        ),
+    ];
+    for (which, read, write) in sizes {
+        let getter = format!("[method]{name}.{which}-buffer-size");
+        sock_func(i, &getter, get, move |ctx, (s,): (Get<R>,)| {
+            Ok(os(read(fd(ctx.resources.get(&s)?).0))? as u64)
+        })?;
+        let setter = format!("[method]{name}.set-{which}-buffer-size");
+        sock_func(i, &setter, get, move |ctx, (s, v): (Get<R>, u64)| {
             if v == 0 {
                 return fail("invalid-argument");
             }
-            os(sockopt::set_socket_recv_buffer_size(
-                fd(ctx.resources.get(&s)?).0,
-                v.min(1 << 30) as usize,
-            ))
-        },
-    )?;
-    sock_func(
-        i,
-        &format!("[method]{name}.set-send-buffer-size"),
-        get,
-        move |ctx, (s, v): (Get<R>, u64)| {
-            if v == 0 {
-                return fail("invalid-argument");
-            }
-            os(sockopt::set_socket_send_buffer_size(
-                fd(ctx.resources.get(&s)?).0,
-                v.min(1 << 30) as usize,
-            ))
-        },
-    )?;
+            os(write(fd(ctx.resources.get(&s)?).0, v.min(1 << 30) as usize))
+        })?;
+    }
     sock_func(
         i,
         &format!("[method]{name}.{hop}"),
@@ -253,54 +232,36 @@ fn keep_alive<T: 'static>(
         get,
         move |ctx, (s, v): (S, bool)| os(sockopt::set_socket_keepalive(&*sock(ctx, &s)?, v)),
     )?;
-    sock_func(
-        i,
-        "[method]tcp-socket.keep-alive-idle-time",
-        get,
-        move |ctx, (s,): (S,)| {
-            Ok(os(sockopt::tcp_keepidle(&*sock(ctx, &s)?))?
-                .as_nanos()
-                .min(u64::MAX.into()) as u64)
-        },
-    )?;
-    sock_func(
-        i,
-        "[method]tcp-socket.set-keep-alive-idle-time",
-        get,
-        move |ctx, (s, v): (S, u64)| {
+    type GetDur = fn(BorrowedFd<'_>) -> rustix::io::Result<Duration>;
+    type SetDur = fn(BorrowedFd<'_>, Duration) -> rustix::io::Result<()>;
+    let durations: [(&str, GetDur, SetDur); 2] = [
+        (
+            "idle-time",
+            |fd| sockopt::tcp_keepidle(fd),
+            |fd, d| sockopt::set_tcp_keepidle(fd, d),
+        ),
+        (
+            "interval",
+            |fd| sockopt::tcp_keepintvl(fd),
+            |fd, d| sockopt::set_tcp_keepintvl(fd, d),
+        ),
+    ];
+    for (name, read, write) in durations {
+        let getter = format!("[method]tcp-socket.keep-alive-{name}");
+        sock_func(i, &getter, get, move |ctx, (s,): (S,)| {
+            let d = os(read(sock(ctx, &s)?.as_fd()))?;
+            Ok(d.as_nanos().min(u64::MAX.into()) as u64)
+        })?;
+        let setter = format!("[method]tcp-socket.set-keep-alive-{name}");
+        sock_func(i, &setter, get, move |ctx, (s, v): (S, u64)| {
             if v == 0 {
                 return fail("invalid-argument");
             }
-            os(sockopt::set_tcp_keepidle(
-                &*sock(ctx, &s)?,
-                Duration::from_nanos(v).max(Duration::from_secs(1)),
-            ))
-        },
-    )?;
-    sock_func(
-        i,
-        "[method]tcp-socket.keep-alive-interval",
-        get,
-        move |ctx, (s,): (S,)| {
-            Ok(os(sockopt::tcp_keepintvl(&*sock(ctx, &s)?))?
-                .as_nanos()
-                .min(u64::MAX.into()) as u64)
-        },
-    )?;
-    sock_func(
-        i,
-        "[method]tcp-socket.set-keep-alive-interval",
-        get,
-        move |ctx, (s, v): (S, u64)| {
-            if v == 0 {
-                return fail("invalid-argument");
-            }
-            os(sockopt::set_tcp_keepintvl(
-                &*sock(ctx, &s)?,
-                Duration::from_nanos(v).max(Duration::from_secs(1)),
-            ))
-        },
-    )?;
+            // The OS counts in whole seconds.
+            let d = Duration::from_nanos(v).max(Duration::from_secs(1));
+            os(write(sock(ctx, &s)?.as_fd(), d))
+        })?;
+    }
     sock_func(
         i,
         "[method]tcp-socket.keep-alive-count",
@@ -316,6 +277,64 @@ fn keep_alive<T: 'static>(
                 return fail("invalid-argument");
             }
             os(sockopt::set_tcp_keepcnt(&*sock(ctx, &s)?, v))
+        },
+    )?;
+    Ok(())
+}
+
+/// Defines the methods that read or change a socket's state after it is made (addresses,
+/// listening, backlog, `subscribe`, `shutdown`).
+fn add_state<T: 'static>(i: &mut LinkerInstance<'_, T>, get: impl GetCtx<T>) -> anyhow::Result<()> {
+    sock_func(
+        i,
+        "[method]tcp-socket.local-address",
+        get,
+        |ctx, (s,): (S,)| {
+            let t = tcp(ctx, &s)?;
+            if matches!(t.state, State::Unbound | State::BindStarted) {
+                return fail("invalid-state");
+            }
+            Ok(socket_addr_val(io(t.sock.local_addr())?))
+        },
+    )?;
+    sock_func(
+        i,
+        "[method]tcp-socket.remote-address",
+        get,
+        |ctx, (s,): (S,)| {
+            let t = tcp(ctx, &s)?;
+            if t.state != State::Connected {
+                return fail("invalid-state");
+            }
+            Ok(socket_addr_val(io(t.sock.peer_addr())?))
+        },
+    )?;
+    func(
+        i,
+        "[method]tcp-socket.is-listening",
+        get,
+        |ctx, (s,): (S,)| Ok((ctx.resources.get(&s)?.state == State::Listening,)),
+    )?;
+    func(
+        i,
+        "[method]tcp-socket.address-family",
+        get,
+        |ctx, (s,): (S,)| Ok((family_of(ctx.resources.get(&s)?.ipv6),)),
+    )?;
+    sock_func(
+        i,
+        "[method]tcp-socket.set-listen-backlog-size",
+        get,
+        |ctx, (s, v): (S, u64)| {
+            let t = tcp(ctx, &s)?;
+            if v == 0 {
+                return fail("invalid-argument");
+            }
+            t.backlog = v.min(i32::MAX as u64) as i32;
+            if t.state == State::Listening {
+                os(rustix::net::listen(&*t.sock, t.backlog))?;
+            }
+            Ok(())
         },
     )?;
     Ok(())
@@ -401,58 +420,7 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> an
         get,
         |ctx, (s,): (S,)| accept(ctx, &s),
     )?;
-    sock_func(
-        &mut i,
-        "[method]tcp-socket.local-address",
-        get,
-        |ctx, (s,): (S,)| {
-            let t = tcp(ctx, &s)?;
-            if matches!(t.state, State::Unbound | State::BindStarted) {
-                return fail("invalid-state");
-            }
-            Ok(socket_addr_val(io(t.sock.local_addr())?))
-        },
-    )?;
-    sock_func(
-        &mut i,
-        "[method]tcp-socket.remote-address",
-        get,
-        |ctx, (s,): (S,)| {
-            let t = tcp(ctx, &s)?;
-            if t.state != State::Connected {
-                return fail("invalid-state");
-            }
-            Ok(socket_addr_val(io(t.sock.peer_addr())?))
-        },
-    )?;
-    func(
-        &mut i,
-        "[method]tcp-socket.is-listening",
-        get,
-        |ctx, (s,): (S,)| Ok((ctx.resources.get(&s)?.state == State::Listening,)),
-    )?;
-    func(
-        &mut i,
-        "[method]tcp-socket.address-family",
-        get,
-        |ctx, (s,): (S,)| Ok((family_of(ctx.resources.get(&s)?.ipv6),)),
-    )?;
-    sock_func(
-        &mut i,
-        "[method]tcp-socket.set-listen-backlog-size",
-        get,
-        |ctx, (s, v): (S, u64)| {
-            let t = tcp(ctx, &s)?;
-            if v == 0 {
-                return fail("invalid-argument");
-            }
-            t.backlog = v.min(i32::MAX as u64) as i32;
-            if t.state == State::Listening {
-                os(rustix::net::listen(&*t.sock, t.backlog))?;
-            }
-            Ok(())
-        },
-    )?;
+    add_state(&mut i, get)?;
     keep_alive(&mut i, get)?;
     options::<T, Tcp>(&mut i, "tcp-socket", "hop-limit", get, |t| {
         (t.sock.as_fd(), t.ipv6)
