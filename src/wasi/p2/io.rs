@@ -184,8 +184,14 @@ impl InputStream {
     }
 }
 
-/// Reads up to `len` bytes; waits for some when `blocking` (otherwise a socket with
-/// nothing to read gives an empty list).
+/// True if the host's standard input has bytes (or its end) to read now.
+fn stdin_ready() -> bool {
+    let stdin: Waitable = Arc::new(std::io::stdin());
+    wait_fd(&stdin, rustix::event::PollFlags::IN, Some(Instant::now()))
+}
+
+/// Reads up to `len` bytes; waits for some when `blocking` (otherwise a socket or the
+/// host's standard input with nothing to read gives an empty list).
 fn read(
     ctx: &mut WasiCtx,
     this: &Resource<InputStream>,
@@ -196,6 +202,8 @@ fn read(
     let stream = ctx.resources.get_mut(this)?;
     let n = match stream {
         InputStream::Stdin => match ctx.table.get_mut(0).map(|e| &mut e.kind) {
+            // The host's stdin with nothing to read yet: a non-blocking read gets nothing.
+            Ok(Kind::Input(Input::Inherit)) if !blocking && !stdin_ready() => Ok(usize::MAX),
             Ok(Kind::Input(input)) => input.read(&mut buf),
             _ => return Ok(Err(StreamError::Closed)),
         },
