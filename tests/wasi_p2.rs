@@ -228,6 +228,31 @@ const CASES: &[Case] = &[
         check: |o, _| not_permitted(o),
     },
     Case {
+        name: "a path with a NUL byte is invalid",
+        guest: "bad",
+        args: &["nul"],
+        env: &[],
+        stdin: no_stdin,
+        net: &[],
+        check: |o, _| {
+            exit_is(o, 0)?;
+            // Case 12 of `error-code` is `invalid`.
+            match o.stdout().trim() {
+                "error-code 12" => Ok(()),
+                out => Err(format!("expected `error-code 12` (invalid), got `{out}`")),
+            }
+        },
+    },
+    Case {
+        name: "a handle of another resource type traps",
+        guest: "bad",
+        args: &["mistyped"],
+        env: &[],
+        stdin: no_stdin,
+        net: &[],
+        check: |o, _| traps_with(o, "used with the wrong type"),
+    },
+    Case {
         name: "a forged handle traps",
         guest: "bad",
         args: &["forged"],

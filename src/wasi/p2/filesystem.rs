@@ -220,6 +220,9 @@ fn new_timestamp(v: &Val) -> FsResult<Option<fs_set_times::SystemTimeSpec>> {
             else {
                 return Err(errno::INVAL.into());
             };
+            if *ns >= 1_000_000_000 {
+                return Err(errno::INVAL.into());
+            }
             let d = Duration::new(*s, *ns);
             Some(S::Absolute(
                 std::time::UNIX_EPOCH.checked_add(d).ok_or(errno::INVAL)?,
@@ -501,6 +504,7 @@ fn add_file_methods<T: 'static>(
         "[method]descriptor.write",
         get,
         |ctx, (d, buf, off): (Desc, Vec<u8>, u64)| {
+            off.checked_add(buf.len() as u64).ok_or(errno::FBIG)?;
             file(ctx, &d, true)?.write_all_at(&buf, off)?;
             Ok(buf.len() as u64)
         },

@@ -210,7 +210,7 @@ fn read(
         InputStream::File { file, pos } => {
             let r = file.read_at(&mut buf, *pos);
             if let Ok(n) = r {
-                *pos += n as u64;
+                *pos = pos.saturating_add(n as u64);
             }
             r
         }
@@ -250,11 +250,16 @@ fn write(
             _ => return Ok(Err(StreamError::Closed)),
         },
         OutputStream::File { file, pos } => match pos {
-            Some(p) => {
-                let r = file.write_all_at(bytes, *p);
-                *p += bytes.len() as u64;
-                r
-            }
+            Some(p) => match p.checked_add(bytes.len() as u64) {
+                Some(end) => {
+                    let r = file.write_all_at(bytes, *p);
+                    *p = end;
+                    r
+                }
+                None => Err(std::io::Error::from_raw_os_error(
+                    rustix::io::Errno::FBIG.raw_os_error(),
+                )),
+            },
             None => file.append_all(bytes),
         },
         OutputStream::Tcp(s) => write_socket(s, bytes),

@@ -1,7 +1,8 @@
 //! Bad input, one case per run (its argument): paths that leave the preopen given to
 //! `open-at` directly (`absolute`, `dotdot`: they must fail with `not-permitted`, which
-//! the program prints), a forged handle and a closed one (`forged`, `closed`: the
-//! engine must trap, so the program never gets to print).
+//! the program prints; `nul`: a path with a NUL byte), a forged handle, a closed one and
+//! one of another resource type (`forged`, `closed`, `mistyped`: the engine must trap,
+//! so the program never gets to print).
 
 #[path = "../raw.rs"]
 mod raw;
@@ -24,6 +25,11 @@ fn main() {
         "forged" => {
             raw::stat_code(0x7777);
             println!("forged handle accepted");
+        }
+        "mistyped" => {
+            let p = raw::subscribe_duration(0);
+            raw::stat_code(p);
+            println!("mistyped handle accepted");
         }
         "closed" => {
             let p = raw::subscribe_duration(0);
