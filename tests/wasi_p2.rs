@@ -315,6 +315,54 @@ fn run(engine: &Engine, case: &Case, input: &[u8], dir: &Path) -> anyhow::Result
     })
 }
 
+/// A component importing `wasi:random/random` at `version`, exporting `run` (two random
+/// numbers' XOR, nonzero unless they are equal).
+fn random_importer(version: &str) -> String {
+    format!(
+        r#"(component
+          (import "wasi:random/random@{version}"
+            (instance $r (export "get-random-u64" (func (result u64)))))
+          (alias export $r "get-random-u64" (func $f))
+          (core func $g (canon lower (func $f)))
+          (core module $m
+            (import "" "f" (func $f (result i64)))
+            (func (export "run") (result i64) (i64.xor (call $f) (call $f))))
+          (core instance $i (instantiate $m (with "" (instance (export "f" (func $g))))))
+          (func (export "run") (result u64) (canon lift (core func $i "run"))))"#
+    )
+}
+
+/// Imports of older 0.2 versions link to the 0.2.6 definitions; other versions do not.
+fn versions_link(engine: &Engine) -> Result<(), String> {
+    let mut linker = Linker::new(engine);
+    p2::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).map_err(|e| e.to_string())?;
+    for (version, links) in [
+        ("0.2.0", true),
+        ("0.2.3", true),
+        ("0.3.0", false),
+        ("0.2.0-rc-2023-12-05", false),
+    ] {
+        let component =
+            Component::new(engine, random_importer(version)).map_err(|e| e.to_string())?;
+        let mut store = Store::new(engine, WasiCtx::new());
+        match (linker.instantiate(&mut store, &component), links) {
+            (Ok(instance), true) => {
+                let run = instance
+                    .get_typed_func::<(), (u64,)>(&store, "run")
+                    .map_err(|e| e.to_string())?;
+                let (x,) = run.call(&mut store, ()).map_err(|e| e.to_string())?;
+                if x == 0 {
+                    return Err(format!("@{version}: two random numbers were equal"));
+                }
+            }
+            (Err(_), false) => {}
+            (Ok(_), false) => return Err(format!("@{version} linked, but is not compatible")),
+            (Err(e), true) => return Err(format!("@{version} did not link: {e:#}")),
+        }
+    }
+    Ok(())
+}
+
 fn main() {
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let mut failed_any = false;
@@ -336,6 +384,15 @@ fn main() {
                 Err(e) => {
                     failed += 1;
                     println!("FAIL {label} {}: {e}", case.name);
+                }
+            }
+        }
+        if filter.is_none() {
+            match versions_link(&engine) {
+                Ok(()) => passed += 1,
+                Err(e) => {
+                    failed += 1;
+                    println!("FAIL {label} older 0.2 versions link: {e}");
                 }
             }
         }

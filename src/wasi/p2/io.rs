@@ -200,11 +200,11 @@ fn read(
 ) -> Result<StreamResult<Vec<u8>>> {
     let mut buf = vec![0u8; len.min(CHUNK) as usize];
     let stream = ctx.resources.get_mut(this)?;
-    let n = match stream {
+    // `Ok(None)`: nothing to read now (and not blocking).
+    let n: std::io::Result<Option<usize>> = match stream {
         InputStream::Stdin => match ctx.table.get_mut(0).map(|e| &mut e.kind) {
-            // The host's stdin with nothing to read yet: a non-blocking read gets nothing.
-            Ok(Kind::Input(Input::Inherit)) if !blocking && !stdin_ready() => Ok(usize::MAX),
-            Ok(Kind::Input(input)) => input.read(&mut buf),
+            Ok(Kind::Input(Input::Inherit)) if !blocking && !stdin_ready() => Ok(None),
+            Ok(Kind::Input(input)) => input.read(&mut buf).map(Some),
             _ => return Ok(Err(StreamError::Closed)),
         },
         InputStream::File { file, pos } => {
@@ -212,24 +212,28 @@ fn read(
             if let Ok(n) = r {
                 *pos = pos.saturating_add(n as u64);
             }
-            r
+            r.map(Some)
         }
         InputStream::Tcp(s) => {
             let s: Arc<std::net::TcpStream> = s.clone();
-            if blocking && !buf.is_empty() {
-                let w: Waitable = s.clone();
-                wait_fd(&w, rustix::event::PollFlags::IN, None);
-            }
-            match (&*s).read(&mut buf) {
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(usize::MAX),
-                r => r,
+            let w: Waitable = s.clone();
+            loop {
+                match (&*s).read(&mut buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        if !blocking || buf.is_empty() {
+                            break Ok(None);
+                        }
+                        wait_fd(&w, rustix::event::PollFlags::IN, None);
+                    }
+                    r => break r.map(Some),
+                }
             }
         }
     };
     Ok(match n {
-        Ok(usize::MAX) => Ok(Vec::new()),
-        Ok(0) if !buf.is_empty() => Err(StreamError::Closed),
-        Ok(n) => {
+        Ok(None) => Ok(Vec::new()),
+        Ok(Some(0)) if !buf.is_empty() => Err(StreamError::Closed),
+        Ok(Some(n)) => {
             buf.truncate(n);
             Ok(buf)
         }
