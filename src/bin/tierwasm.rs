@@ -517,7 +517,10 @@ fn provided(name: &str) -> bool {
     #[cfg(feature = "wasi")]
     return tierwasm::wasi::p2::provides(name);
     #[cfg(not(feature = "wasi"))]
-    return name.is_empty();
+    {
+        let _ = name;
+        false
+    }
 }
 
 /// The component's store data; links WASI 0.2 into `linker` when `uses_wasi`. A
@@ -536,6 +539,16 @@ fn component_host(
         tierwasm::wasi::p2::add_to_linker(linker, |ctx: &mut ComponentHost| ctx)?;
     }
     Ok(builder.build())
+}
+
+#[cfg(all(feature = "component", not(feature = "wasi")))]
+fn component_host(
+    _: &mut tierwasm::component::Linker<ComponentHost>,
+    _: bool,
+    _: &Path,
+    _: Option<&[String]>,
+) -> Result<ComponentHost> {
+    Ok(())
 }
 
 /// Instantiates a component (with WASI 0.2 when it imports it; nothing else can be
@@ -576,11 +589,15 @@ fn run_component(
             .iter()
             .any(|(n, _)| n.starts_with("wasi:cli/run@"));
     let mut linker = component::Linker::<ComponentHost>::new(engine);
-    #[cfg(feature = "wasi")]
-    let host = component_host(&mut linker, uses_wasi, file, command.then_some(args), wasi)?;
-    #[cfg(not(feature = "wasi"))]
-    let host = ();
-    let mut store = Store::new(engine, host);
+    let host = component_host(
+        &mut linker,
+        uses_wasi,
+        file,
+        command.then_some(args),
+        #[cfg(feature = "wasi")]
+        wasi,
+    );
+    let mut store = Store::new(engine, host?);
     if let Some(fuel) = engine_args.fuel {
         store.set_fuel(fuel)?;
     }

@@ -95,6 +95,10 @@ impl std::str::FromStr for NetRule {
 }
 
 impl NetRule {
+    #[cfg_attr(
+        not(feature = "component"),
+        expect(dead_code, reason = "only preview 2 (components) has sockets")
+    )]
     fn allows(&self, addr: SocketAddr) -> bool {
         self.ip == addr.ip() && self.port.is_none_or(|p| p == addr.port())
     }
@@ -276,8 +280,16 @@ pub struct WasiCtx {
     /// The monotonic clock counts from here.
     pub(crate) start: Instant,
     /// Addresses the guest may use (none: no network).
+    #[cfg_attr(
+        not(feature = "component"),
+        expect(dead_code, reason = "only preview 2 (components) has sockets")
+    )]
     pub(crate) net: Vec<NetRule>,
     /// `wasi:random/insecure-seed`: the same for the whole run.
+    #[cfg_attr(
+        not(feature = "component"),
+        expect(dead_code, reason = "only preview 2 (components) has the seed")
+    )]
     pub(crate) insecure_seed: (u64, u64),
     /// The host state behind preview-2 resources (streams, pollables, descriptors…).
     #[cfg(feature = "component")]
@@ -291,6 +303,7 @@ impl WasiCtx {
     }
 }
 
+#[cfg(feature = "component")]
 impl WasiCtx {
     /// True if the guest may bind, connect or send to `addr`.
     pub(crate) fn net_allowed(&self, addr: SocketAddr) -> bool {

@@ -1,6 +1,6 @@
 //! WASI 0.2 for components: [`add_to_linker`] defines the `wasi:cli/command` world
 //! (cli, io, clocks, random, filesystem, sockets) on a component
-//! [`Linker`](crate::component::Linker) as host functions and host resources.
+//! [`Linker`] as host functions and host resources.
 //!
 //! Every interface is defined once, at [`VERSION`]; the linker matches imports of any
 //! semver-compatible version (`@0.2.0` … `@0.2.6`, what toolchains emit) to it. Host
