@@ -7,6 +7,11 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 fn tierwasm(args: &[&str], stdin: &[u8]) -> Output {
+    tierwasm_after(args, stdin, std::time::Duration::ZERO)
+}
+
+/// Runs tierwasm, writing `stdin` to it `delay` after it starts.
+fn tierwasm_after(args: &[&str], stdin: &[u8], delay: std::time::Duration) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tierwasm"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -18,7 +23,10 @@ fn tierwasm(args: &[&str], stdin: &[u8]) -> Output {
     let mut input = child.stdin.take().expect("stdin");
     let bytes = stdin.to_vec();
     // Feed stdin from another thread, so a full stdout pipe cannot deadlock the two.
-    let feeder = std::thread::spawn(move || input.write_all(&bytes));
+    let feeder = std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        input.write_all(&bytes)
+    });
     let out = child.wait_with_output().expect("wait for tierwasm");
     feeder.join().expect("feeder").expect("write stdin");
     out
@@ -71,6 +79,14 @@ fn stdin_is_copied_to_stdout() {
         o.stdout.len(),
         input.len()
     );
+}
+
+#[test]
+fn a_read_of_the_hosts_stdin_waits_for_its_bytes() {
+    let delay = std::time::Duration::from_millis(150);
+    let o = tierwasm_after(&["run", "tests/wasi_p2/copy.wasm"], b"late\n", delay);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "late\n");
 }
 
 #[test]

@@ -363,6 +363,54 @@ fn versions_link(engine: &Engine) -> Result<(), String> {
     Ok(())
 }
 
+/// A socket read blocks and wakes: the guest connects to a server here that sends its
+/// bytes only 150 ms later, and reads them.
+fn socket_wakes(engine: &Engine) -> Result<(), String> {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let server = std::thread::spawn(move || -> std::io::Result<()> {
+        let (mut conn, _) = listener.accept()?;
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        conn.write_all(b"late")
+    });
+    let args: &'static [&'static str] = Box::leak(Box::new([
+        "client",
+        Box::leak(port.to_string().into_boxed_str()),
+    ]));
+    let case = Case {
+        name: "a socket read blocks and wakes",
+        guest: "net",
+        args,
+        env: &[],
+        stdin: no_stdin,
+        net: &["127.0.0.1"],
+        check: |_, _| Ok(()),
+    };
+    let dir = sandbox("wakes");
+    let o = run(engine, &case, &[], &dir).map_err(|e| format!("{e:#}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = o?;
+    server
+        .join()
+        .map_err(|_| "server panicked")?
+        .map_err(|e| e.to_string())?;
+    exit_is(&o, 0)?;
+    let out = o.stdout();
+    let ms: u64 = out
+        .trim()
+        .strip_prefix("got \"late\" after ")
+        .and_then(|r| r.strip_suffix(" ms"))
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("unexpected output {out:?}"))?;
+    match ms >= 140 {
+        true => Ok(()),
+        false => Err(format!(
+            "read returned after {ms} ms, before the bytes were sent"
+        )),
+    }
+}
+
 fn main() {
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let mut failed_any = false;
@@ -388,11 +436,17 @@ fn main() {
             }
         }
         if filter.is_none() {
-            match versions_link(&engine) {
-                Ok(()) => passed += 1,
-                Err(e) => {
-                    failed += 1;
-                    println!("FAIL {label} older 0.2 versions link: {e}");
+            let checks: [(&str, fn(&Engine) -> Result<(), String>); 2] = [
+                ("older 0.2 versions link", versions_link),
+                ("a socket read blocks and wakes", socket_wakes),
+            ];
+            for (name, check) in checks {
+                match check(&engine) {
+                    Ok(()) => passed += 1,
+                    Err(e) => {
+                        failed += 1;
+                        println!("FAIL {label} {name}: {e}");
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! Sockets on 127.0.0.1: a TCP server and client in one program, UDP both ways, and a
 //! lookup of `localhost`. With the argument `denied` (run without network permission)
-//! it checks that each of them is refused instead.
+//! it checks that each of them is refused instead; with `client PORT` it reads what the
+//! runner's server on that port sends.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
@@ -15,6 +16,15 @@ fn main() {
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
         assert!(("localhost", 80).to_socket_addrs().is_err());
         println!("ok denied");
+        return;
+    }
+    if let (Some("client"), Some(port)) = (std::env::args().nth(1).as_deref(), std::env::args().nth(2)) {
+        // The runner's server sends only after a delay: the read must block, then wake.
+        let t = std::time::Instant::now();
+        let mut s = TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())).unwrap();
+        let mut got = String::new();
+        s.read_to_string(&mut got).unwrap();
+        println!("got {got:?} after {} ms", t.elapsed().as_millis());
         return;
     }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
