@@ -411,6 +411,9 @@ fn socket_wakes(engine: &Engine) -> Result<(), String> {
     }
 }
 
+/// A check beside the cases (it sets up more than a case can say).
+type Check = fn(&Engine) -> Result<(), String>;
+
 fn main() {
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let mut failed_any = false;
@@ -436,7 +439,7 @@ fn main() {
             }
         }
         if filter.is_none() {
-            let checks: [(&str, fn(&Engine) -> Result<(), String>); 2] = [
+            let checks: [(&str, Check); 2] = [
                 ("older 0.2 versions link", versions_link),
                 ("a socket read blocks and wakes", socket_wakes),
             ];
