@@ -115,7 +115,9 @@ where
     P: ComponentNamedList + Lift + 'static,
     X: Lower + 'static,
 {
-    code_func(inst, name, get, f)
+    code_func(inst, name, get, move |ctx, params| {
+        f(ctx, params).map_err(Fail::from)
+    })
 }
 
 type Desc = Resource<Descriptor>;

@@ -152,24 +152,22 @@ impl From<anyhow::Error> for Fail {
 
 /// Defines a function whose result is `result<X, error-code>`: `f`'s error turns into
 /// the code, or traps.
-fn code_func<T: 'static, P, X, E: Into<Fail>>(
+fn code_func<T: 'static, P, X>(
     inst: &mut LinkerInstance<'_, T>,
     name: &str,
     get: impl GetCtx<T>,
-    f: impl Fn(&mut WasiCtx, P) -> Result<X, E> + Send + Sync + 'static,
+    f: impl Fn(&mut WasiCtx, P) -> Result<X, Fail> + Send + Sync + 'static,
 ) -> Result<()>
 where
     P: ComponentNamedList + Lift + 'static,
     X: Lower + 'static,
 {
     inst.func_wrap(name, move |mut store: StoreContextMut<'_, T>, params: P| {
-        Ok(
-            (match f(get(store.data_mut()), params).map_err(Into::into) {
-                Ok(x) => Ok(x),
-                Err(Fail::Code(c)) => Err(case(c)),
-                Err(Fail::Trap(e)) => return Err(e),
-            },),
-        )
+        Ok((match f(get(store.data_mut()), params) {
+            Ok(x) => Ok(x),
+            Err(Fail::Code(c)) => Err(case(c)),
+            Err(Fail::Trap(e)) => return Err(e),
+        },))
     })
 }
 

@@ -6,7 +6,7 @@
 
 use super::io::Pollable;
 use super::{Fail, GetCtx, case, code_func, func, iface, push, record, resource};
-use crate::component::{ComponentNamedList, Lift, Linker, LinkerInstance, Lower, Resource, Val};
+use crate::component::{Linker, Resource, Val};
 use crate::wasi::WasiCtx;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
 use std::sync::Arc;
@@ -61,20 +61,6 @@ pub(crate) fn check_allowed(ctx: &WasiCtx, addr: SocketAddr) -> SockResult<()> {
         true => Ok(()),
         false => fail("access-denied"),
     }
-}
-
-/// Defines a function whose result is `result<X, error-code>`.
-pub(crate) fn sock_func<T: 'static, P, X>(
-    inst: &mut LinkerInstance<'_, T>,
-    name: &str,
-    get: impl GetCtx<T>,
-    f: impl Fn(&mut WasiCtx, P) -> SockResult<X> + Send + Sync + 'static,
-) -> anyhow::Result<()>
-where
-    P: ComponentNamedList + Lift + 'static,
-    X: Lower + 'static,
-{
-    code_func(inst, name, get, f)
 }
 
 /// `ip-address-family` → true for IPv6.
@@ -377,13 +363,13 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> an
     resource::<T, Network>(&mut i, "network", get)?;
     resource::<T, Pollable>(&mut i, "pollable", get)?;
     resource::<T, Lookup>(&mut i, "resolve-address-stream", get)?;
-    sock_func(
+    code_func(
         &mut i,
         "resolve-addresses",
         get,
         |ctx, (_, name): (Resource<Network>, String)| resolve(ctx, &name),
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]resolve-address-stream.resolve-next-address",
         get,
@@ -405,7 +391,7 @@ fn add_udp<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> anyhow::R
     let mut i = iface(linker, "sockets/udp-create-socket")?;
     resource::<T, Network>(&mut i, "network", get)?;
     resource::<T, Udp>(&mut i, "udp-socket", get)?;
-    sock_func(
+    code_func(
         &mut i,
         "create-udp-socket",
         get,
@@ -432,7 +418,7 @@ fn add_udp<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> anyhow::R
     resource::<T, UdpIn>(&mut i, "incoming-datagram-stream", get)?;
     resource::<T, UdpOut>(&mut i, "outgoing-datagram-stream", get)?;
     type S = Resource<Udp>;
-    sock_func(
+    code_func(
         &mut i,
         "[method]udp-socket.start-bind",
         get,
@@ -447,7 +433,7 @@ fn add_udp<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> anyhow::R
             Ok(())
         },
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]udp-socket.finish-bind",
         get,
@@ -460,13 +446,13 @@ fn add_udp<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> anyhow::R
             Ok(())
         },
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]udp-socket.stream",
         get,
         |ctx, (s, remote): (S, Option<Val>)| udp_stream(ctx, &s, remote),
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]udp-socket.local-address",
         get,
@@ -478,7 +464,7 @@ fn add_udp<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> anyhow::R
             Ok(socket_addr_val(io(u.sock.local_addr())?))
         },
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]udp-socket.remote-address",
         get,
@@ -505,7 +491,7 @@ fn add_udp<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> anyhow::R
             Ok((push(ctx, Pollable::Ready)?,))
         },
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]incoming-datagram-stream.receive",
         get,
@@ -520,7 +506,7 @@ fn add_udp<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> anyhow::R
             Ok((push(ctx, p)?,))
         },
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]outgoing-datagram-stream.check-send",
         get,
@@ -529,7 +515,7 @@ fn add_udp<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> anyhow::R
             Ok(MAX_DATAGRAMS)
         },
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]outgoing-datagram-stream.send",
         get,

@@ -5,10 +5,10 @@
 
 use super::io::{InputStream, OutputStream, Pollable};
 use super::sockets::{
-    Network, SockResult, bind, fail, family_of, io, is_ipv6, new_socket, os, remote_ok, sock_func,
+    Network, SockResult, bind, fail, family_of, io, is_ipv6, new_socket, os, remote_ok,
     socket_addr, socket_addr_val,
 };
-use super::{GetCtx, func, iface, push, resource};
+use super::{GetCtx, code_func, func, iface, push, resource};
 use crate::component::{Linker, LinkerInstance, Resource, Val};
 use crate::wasi::WasiCtx;
 use rustix::fd::{AsFd, BorrowedFd};
@@ -171,18 +171,18 @@ pub(super) fn options<T: 'static, R: Send + 'static>(
     ];
     for (which, read, write) in sizes {
         let getter = format!("[method]{name}.{which}-buffer-size");
-        sock_func(i, &getter, get, move |ctx, (s,): (Get<R>,)| {
+        code_func(i, &getter, get, move |ctx, (s,): (Get<R>,)| {
             Ok(os(read(fd(ctx.resources.get(&s)?).0))? as u64)
         })?;
         let setter = format!("[method]{name}.set-{which}-buffer-size");
-        sock_func(i, &setter, get, move |ctx, (s, v): (Get<R>, u64)| {
+        code_func(i, &setter, get, move |ctx, (s, v): (Get<R>, u64)| {
             if v == 0 {
                 return fail("invalid-argument");
             }
             os(write(fd(ctx.resources.get(&s)?).0, v.min(1 << 30) as usize))
         })?;
     }
-    sock_func(
+    code_func(
         i,
         &format!("[method]{name}.{hop}"),
         get,
@@ -194,7 +194,7 @@ pub(super) fn options<T: 'static, R: Send + 'static>(
             })
         },
     )?;
-    sock_func(
+    code_func(
         i,
         &format!("[method]{name}.set-{hop}"),
         get,
@@ -220,13 +220,13 @@ fn keep_alive<T: 'static>(
     let sock = |ctx: &mut WasiCtx, s: &S| -> SockResult<Arc<TcpStream>> {
         Ok(ctx.resources.get(s)?.sock.clone())
     };
-    sock_func(
+    code_func(
         i,
         "[method]tcp-socket.keep-alive-enabled",
         get,
         move |ctx, (s,): (S,)| os(sockopt::socket_keepalive(&*sock(ctx, &s)?)),
     )?;
-    sock_func(
+    code_func(
         i,
         "[method]tcp-socket.set-keep-alive-enabled",
         get,
@@ -248,12 +248,12 @@ fn keep_alive<T: 'static>(
     ];
     for (name, read, write) in durations {
         let getter = format!("[method]tcp-socket.keep-alive-{name}");
-        sock_func(i, &getter, get, move |ctx, (s,): (S,)| {
+        code_func(i, &getter, get, move |ctx, (s,): (S,)| {
             let d = os(read(sock(ctx, &s)?.as_fd()))?;
             Ok(d.as_nanos().min(u64::MAX.into()) as u64)
         })?;
         let setter = format!("[method]tcp-socket.set-keep-alive-{name}");
-        sock_func(i, &setter, get, move |ctx, (s, v): (S, u64)| {
+        code_func(i, &setter, get, move |ctx, (s, v): (S, u64)| {
             if v == 0 {
                 return fail("invalid-argument");
             }
@@ -262,13 +262,13 @@ fn keep_alive<T: 'static>(
             os(write(sock(ctx, &s)?.as_fd(), d))
         })?;
     }
-    sock_func(
+    code_func(
         i,
         "[method]tcp-socket.keep-alive-count",
         get,
         move |ctx, (s,): (S,)| os(sockopt::tcp_keepcnt(&*sock(ctx, &s)?)),
     )?;
-    sock_func(
+    code_func(
         i,
         "[method]tcp-socket.set-keep-alive-count",
         get,
@@ -285,7 +285,7 @@ fn keep_alive<T: 'static>(
 /// Defines the methods that read or change a socket's state after it is made (addresses,
 /// listening, backlog, `subscribe`, `shutdown`).
 fn add_state<T: 'static>(i: &mut LinkerInstance<'_, T>, get: impl GetCtx<T>) -> anyhow::Result<()> {
-    sock_func(
+    code_func(
         i,
         "[method]tcp-socket.local-address",
         get,
@@ -297,7 +297,7 @@ fn add_state<T: 'static>(i: &mut LinkerInstance<'_, T>, get: impl GetCtx<T>) -> 
             Ok(socket_addr_val(io(t.sock.local_addr())?))
         },
     )?;
-    sock_func(
+    code_func(
         i,
         "[method]tcp-socket.remote-address",
         get,
@@ -321,7 +321,7 @@ fn add_state<T: 'static>(i: &mut LinkerInstance<'_, T>, get: impl GetCtx<T>) -> 
         get,
         |ctx, (s,): (S,)| Ok((family_of(ctx.resources.get(&s)?.ipv6),)),
     )?;
-    sock_func(
+    code_func(
         i,
         "[method]tcp-socket.set-listen-backlog-size",
         get,
@@ -344,7 +344,7 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> an
     let mut i = iface(linker, "sockets/tcp-create-socket")?;
     resource::<T, Network>(&mut i, "network", get)?;
     resource::<T, Tcp>(&mut i, "tcp-socket", get)?;
-    sock_func(
+    code_func(
         &mut i,
         "create-tcp-socket",
         get,
@@ -370,31 +370,31 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> an
     resource::<T, OutputStream>(&mut i, "output-stream", get)?;
     resource::<T, Tcp>(&mut i, "tcp-socket", get)?;
     type Net = Resource<Network>;
-    sock_func(
+    code_func(
         &mut i,
         "[method]tcp-socket.start-bind",
         get,
         |ctx, (s, _, a): (S, Net, Val)| start_bind(ctx, &s, &a),
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]tcp-socket.finish-bind",
         get,
         |ctx, (s,): (S,)| finish(ctx, &s, State::BindStarted, State::Bound),
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]tcp-socket.start-connect",
         get,
         |ctx, (s, _, a): (S, Net, Val)| start_connect(ctx, &s, &a),
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]tcp-socket.finish-connect",
         get,
         |ctx, (s,): (S,)| finish_connect(ctx, &s),
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]tcp-socket.start-listen",
         get,
@@ -408,13 +408,13 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> an
             Ok(())
         },
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]tcp-socket.finish-listen",
         get,
         |ctx, (s,): (S,)| finish(ctx, &s, State::ListenStarted, State::Listening),
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]tcp-socket.accept",
         get,
@@ -439,7 +439,7 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, get: impl GetCtx<T>) -> an
             Ok((push(ctx, p)?,))
         },
     )?;
-    sock_func(
+    code_func(
         &mut i,
         "[method]tcp-socket.shutdown",
         get,
