@@ -442,7 +442,7 @@ fn component_imports_are_refused_clearly() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
-        "error: unsupported: the component imports `log` (func(msg: string)); `run` provides no imports to components yet (WASI is not implemented)\n"
+        "error: unsupported: the component imports `log` (func(msg: string)); `run` provides only WASI 0.2 (the `wasi:cli/command` world) to components\n"
     );
 }
 

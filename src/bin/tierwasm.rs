@@ -75,6 +75,10 @@ struct WasiArgs {
     /// Passes this process's whole environment to a WASI program.
     #[arg(long)]
     inherit_env: bool,
+    /// Lets a WASI 0.2 component bind, connect and send to ADDR (`IP` for any port, or
+    /// `IP:PORT`), and look up host names. Without it every socket is refused.
+    #[arg(long = "allow-net", value_name = "ADDR")]
+    allow_net: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -143,7 +147,10 @@ a function without result prints nothing.
 Trailing option parameters may be left out (they are none). Without --invoke, a
 component's `run` export (or `wasi:cli/run@...#run`) without parameters is called, and
 its `err` result exits 1; otherwise the exports and their types are listed (exit 2).
-A component's imports cannot be provided yet (no WASI): such a component is refused.
+A component that imports WASI 0.2 (`wasi:cli/command`) gets it, with the --dir, --env,
+--inherit-env and --allow-net grants; without --invoke a command runs its
+`wasi:cli/run` with ARGS as its arguments and exits with its exit code. A component
+importing anything else is refused with the list of what is missing.
 
 Exit status: 0 on success, 1 on a trap, 2 on bad input or usage.";
 
@@ -389,7 +396,16 @@ fn run(
     let engine = engine_args.engine()?;
     let binary = read_binary(file)?;
     if wasmparser::Parser::is_component(&binary) {
-        return run_component(engine_args, &engine, &binary, file, invoke, args);
+        return run_component(
+            engine_args,
+            &engine,
+            &binary,
+            file,
+            invoke,
+            args,
+            #[cfg(feature = "wasi")]
+            wasi,
+        );
     }
     let module = Module::new(&engine, binary)
         .with_context(|| format!("invalid module {}", file.display()))?;
@@ -420,25 +436,11 @@ fn run_wasi(
     args: &[String],
     wasi: &WasiArgs,
 ) -> Result<ExitCode, Failure> {
-    use tierwasm::wasi::{DirPerms, I32Exit, WasiCtx, WasiCtxBuilder, p1};
-    let mut builder = WasiCtxBuilder::new();
-    builder.inherit_stdio().arg(file.to_string_lossy());
+    use tierwasm::wasi::{I32Exit, WasiCtx, p1};
+    let mut builder = wasi_builder(wasi, file)?;
     let start = invoke.is_none() && default_export(module).is_ok_and(|n| n == "_start");
     if start {
         builder.args(args.iter().cloned());
-    }
-    if wasi.inherit_env {
-        builder.inherit_env();
-    }
-    for var in &wasi.envs {
-        let (k, v) = var
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--env {var}: expected NAME=VALUE"))?;
-        builder.env(k, v);
-    }
-    for dir in &wasi.dirs {
-        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
-        builder.preopened_dir(host, guest, DirPerms::ReadWrite)?;
     }
     let mut store = Store::new(module.engine(), builder.build());
     let mut linker = Linker::new(module.engine());
@@ -459,6 +461,34 @@ fn run_wasi(
     }
 }
 
+/// What `run` grants every WASI program (preview 1 or 2): the `--env`, `--dir` and
+/// `--allow-net` options, inherited standard streams, and `file` as `argv[0]`.
+#[cfg(feature = "wasi")]
+fn wasi_builder(wasi: &WasiArgs, file: &Path) -> Result<tierwasm::wasi::WasiCtxBuilder> {
+    use tierwasm::wasi::{DirPerms, WasiCtxBuilder};
+    let mut builder = WasiCtxBuilder::new();
+    builder.inherit_stdio().arg(file.to_string_lossy());
+    if wasi.inherit_env {
+        builder.inherit_env();
+    }
+    for var in &wasi.envs {
+        let (k, v) = var
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--env {var}: expected NAME=VALUE"))?;
+        builder.env(k, v);
+    }
+    for dir in &wasi.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        builder.preopened_dir(host, guest, DirPerms::ReadWrite)?;
+    }
+    for addr in &wasi.allow_net {
+        builder
+            .allow_net(addr)
+            .with_context(|| format!("--allow-net {addr}"))?;
+    }
+    Ok(builder)
+}
+
 #[cfg(not(feature = "component"))]
 fn run_component(
     _: &EngineArgs,
@@ -467,6 +497,7 @@ fn run_component(
     file: &Path,
     _: Option<&str>,
     _: &[String],
+    #[cfg(feature = "wasi")] _: &WasiArgs,
 ) -> Result<ExitCode, Failure> {
     Err(Failure::Other(anyhow!(
         "unsupported: {} is a component, and this tierwasm is built without the `component` feature",
@@ -474,8 +505,56 @@ fn run_component(
     )))
 }
 
-/// Instantiates a component (it may import nothing), calls the function `invoke` names
-/// with WAVE arguments, and prints the result in WAVE.
+/// The store data of a component run: its WASI context (empty unless WASI is linked).
+#[cfg(all(feature = "component", feature = "wasi"))]
+type ComponentHost = tierwasm::wasi::WasiCtx;
+#[cfg(all(feature = "component", not(feature = "wasi")))]
+type ComponentHost = ();
+
+/// True if `run` provides the component import `name` (WASI 0.2, when built with it).
+#[cfg(feature = "component")]
+fn provided(name: &str) -> bool {
+    #[cfg(feature = "wasi")]
+    return tierwasm::wasi::p2::provides(name);
+    #[cfg(not(feature = "wasi"))]
+    {
+        let _ = name;
+        false
+    }
+}
+
+/// The component's store data; links WASI 0.2 into `linker` when `uses_wasi`. A
+/// command (`args` given) gets them as its arguments.
+#[cfg(all(feature = "component", feature = "wasi"))]
+fn component_host(
+    linker: &mut tierwasm::component::Linker<ComponentHost>,
+    uses_wasi: bool,
+    file: &Path,
+    args: Option<&[String]>,
+    wasi: &WasiArgs,
+) -> Result<ComponentHost> {
+    let mut builder = wasi_builder(wasi, file)?;
+    builder.args(args.unwrap_or_default().iter().cloned());
+    if uses_wasi {
+        tierwasm::wasi::p2::add_to_linker(linker, |ctx: &mut ComponentHost| ctx)?;
+    }
+    Ok(builder.build())
+}
+
+#[cfg(all(feature = "component", not(feature = "wasi")))]
+fn component_host(
+    _: &mut tierwasm::component::Linker<ComponentHost>,
+    _: bool,
+    _: &Path,
+    _: Option<&[String]>,
+) -> Result<ComponentHost> {
+    Ok(())
+}
+
+/// Instantiates a component (with WASI 0.2 when it imports it; nothing else can be
+/// imported). A `wasi:cli/command` without `--invoke` runs as a program: `args` are its
+/// arguments and its exit code is the process's. Otherwise calls the function `invoke`
+/// names with WAVE arguments, and prints the result in WAVE.
 #[cfg(feature = "component")]
 fn run_component(
     engine_args: &EngineArgs,
@@ -484,31 +563,55 @@ fn run_component(
     file: &Path,
     invoke: Option<&str>,
     args: &[String],
+    #[cfg(feature = "wasi")] wasi: &WasiArgs,
 ) -> Result<ExitCode, Failure> {
     use tierwasm::component::{self, Component, wave};
     let component = Component::from_binary(engine, binary)
         .with_context(|| format!("invalid component {}", file.display()))?;
+    let all = component.imports();
+    let uses_wasi = all.iter().any(|(name, _)| provided(name));
     // Plain (non-resource) type imports need nothing from the host.
-    let imports: Vec<String> = component
-        .imports()
+    let imports: Vec<String> = all
         .into_iter()
-        .filter(|(_, desc)| desc != "type")
+        .filter(|(name, desc)| desc != "type" && !provided(name))
         .map(|(name, desc)| format!("`{name}` ({desc})"))
         .collect();
     if !imports.is_empty() {
         return Err(Failure::Other(anyhow!(
-            "unsupported: the component imports {}; `run` provides no imports to components yet (WASI is not implemented)",
+            "unsupported: the component imports {}; `run` provides only WASI 0.2 (the `wasi:cli/command` world) to components",
             imports.join(", ")
         )));
     }
-    let mut store = Store::new(engine, ());
+    let command = uses_wasi
+        && invoke.is_none()
+        && component
+            .exports()
+            .iter()
+            .any(|(n, _)| n.starts_with("wasi:cli/run@"));
+    let mut linker = component::Linker::<ComponentHost>::new(engine);
+    let host = component_host(
+        &mut linker,
+        uses_wasi,
+        file,
+        command.then_some(args),
+        #[cfg(feature = "wasi")]
+        wasi,
+    );
+    let mut store = Store::new(engine, host?);
     if let Some(fuel) = engine_args.fuel {
         store.set_fuel(fuel)?;
     }
-    let linker = component::Linker::<()>::new(engine);
     let instance = linker
         .instantiate(&mut store, &component)
         .map_err(classify)?;
+    #[cfg(feature = "wasi")]
+    if command {
+        use tierwasm::wasi::p2;
+        let run =
+            p2::run_func(&store, &component, &instance)?.typed::<(), (Result<(), ()>,)>(&store)?;
+        let code = p2::exit_code(run.call(&mut store, ()).map(|(r,)| r)).map_err(classify)?;
+        return Ok(ExitCode::from(code as u8));
+    }
     let exports = ComponentExports {
         component: &component,
         instance,
@@ -550,8 +653,14 @@ fn run_component(
     };
     let has_result = func.result(&store)?.is_some();
     let mut results = vec![component::Val::Bool(false); usize::from(has_result)];
-    func.call(&mut store, &params, &mut results)
-        .map_err(classify)?;
+    if let Err(e) = func.call(&mut store, &params, &mut results) {
+        // A WASI program's `exit` ends an invoked function too.
+        #[cfg(feature = "wasi")]
+        if let Some(exit) = e.downcast_ref::<tierwasm::wasi::I32Exit>() {
+            return Ok(ExitCode::from(exit.0 as u8));
+        }
+        return Err(classify(e));
+    }
     for r in &results {
         out!("{}", wave::format(r));
     }
@@ -575,7 +684,10 @@ struct ComponentExports<'a> {
 impl ComponentExports<'_> {
     /// The function to call without `--invoke`: `run`, or `run` of an exported
     /// `wasi:cli/run` instance, if it takes no parameters.
-    fn default_run(&self, store: &Store<()>) -> Option<(String, tierwasm::component::Func)> {
+    fn default_run(
+        &self,
+        store: &Store<ComponentHost>,
+    ) -> Option<(String, tierwasm::component::Func)> {
         let mut names = vec!["run".to_string()];
         names.extend(
             self.component
@@ -593,7 +705,7 @@ impl ComponentExports<'_> {
 
     /// One line per export, `  name: type`; the functions of exported instances are
     /// listed as `  instance#name: type`, the form `--invoke` takes.
-    fn listing(&self, store: &Store<()>) -> String {
+    fn listing(&self, store: &Store<ComponentHost>) -> String {
         let mut lines = Vec::new();
         let mut types = None;
         for (name, desc) in self.component.exports() {

@@ -110,7 +110,7 @@ impl<T: 'static> Linker<T> {
         let def = component.def();
         let mut imports = Vec::with_capacity(def.imports.len());
         for (name, ty) in &def.imports {
-            let item = resolve(&mut ctx, self.root.get(name), name, ty)?;
+            let item = resolve(&mut ctx, self.lookup(name), name, ty)?;
             imports.push(item);
         }
         let value = super::instance::ComponentValue {
@@ -123,6 +123,44 @@ impl<T: 'static> Linker<T> {
             store_id: ctx.opaque().id,
             index,
         })
+    }
+}
+
+impl<T> Linker<T> {
+    /// The definition of import `name`: the one of that exact name, else one of a
+    /// semver-compatible version (an import of `wasi:io/poll@0.2.0` finds
+    /// `wasi:io/poll@0.2.6`), as wasmtime matches them.
+    fn lookup(&self, name: &str) -> Option<&Definition> {
+        if let Some(d) = self.root.get(name) {
+            return Some(d);
+        }
+        let (package, version) = name.rsplit_once('@')?;
+        let want = compat_key(version)?;
+        self.root
+            .iter()
+            .filter_map(|(n, d)| {
+                let (p, v) = n.rsplit_once('@')?;
+                (p == package && compat_key(v)? == want).then_some((version_key(v)?, d))
+            })
+            .max_by_key(|(v, _)| *v)
+            .map(|(_, d)| d)
+    }
+}
+
+/// `major.minor.patch` as numbers (none for pre-releases and other forms).
+fn version_key(v: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+    let key = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(key)
+}
+
+/// What semver-compatible versions share: the major version, or for `0.y.z` the minor
+/// one; `0.0.z` is compatible with itself only (none).
+fn compat_key(v: &str) -> Option<(u64, u64)> {
+    match version_key(v)? {
+        (0, 0, _) => None,
+        (0, minor, _) => Some((0, minor)),
+        (major, _, _) => Some((major, 0)),
     }
 }
 

@@ -455,6 +455,24 @@ impl<T: 'static> Resource<T> {
     pub fn owned(&self) -> bool {
         self.own
     }
+
+    /// The same owned handle as a [`ResourceAny`] held by `store`, to put inside a
+    /// dynamically typed [`Val`](super::Val) (e.g. the payload of a variant).
+    pub fn try_into_resource_any(self, mut store: impl crate::AsContextMut) -> Result<ResourceAny> {
+        if !self.own {
+            bail!("only an owned resource can become a `ResourceAny`");
+        }
+        let mut ctx = store.as_context_mut();
+        let o = ctx.opaque_mut();
+        let ty = ResourceType::host::<T>();
+        let index = o.components.host_handles.add(Handle::own(ty, self.rep))?;
+        Ok(ResourceAny {
+            store: o.id,
+            index,
+            ty,
+            own: true,
+        })
+    }
 }
 
 /// Host state behind host-defined resources: a slab of values of any type, whose

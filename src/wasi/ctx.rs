@@ -1,9 +1,11 @@
 //! `WasiCtx`, what one WASI program may see (arguments, environment, standard streams,
-//! preopened directories), and `WasiCtxBuilder`, which makes it.
+//! preopened directories, the network addresses it may use), and `WasiCtxBuilder`,
+//! which makes it. One context serves preview 1 and preview 2.
 
 use super::table::{Entry, Input, Kind, Output, Table, rights};
 use anyhow::{Context, Result};
 use cap_std::ambient_authority;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -67,8 +69,43 @@ impl MemoryOutputPipe {
     }
 }
 
+/// An address a guest may bind, connect or send to: one IP address, with every port or
+/// one port. Written `IP` or `IP:PORT` (`[IPv6]:PORT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetRule {
+    ip: IpAddr,
+    port: Option<u16>,
+}
+
+impl std::str::FromStr for NetRule {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<NetRule> {
+        if let Ok(ip) = s.parse::<IpAddr>() {
+            return Ok(NetRule { ip, port: None });
+        }
+        let addr: SocketAddr = s.parse().with_context(|| {
+            format!("`{s}` is not an address: expected IP or IP:PORT ([IPv6]:PORT)")
+        })?;
+        Ok(NetRule {
+            ip: addr.ip(),
+            port: Some(addr.port()),
+        })
+    }
+}
+
+impl NetRule {
+    #[cfg_attr(
+        not(feature = "component"),
+        expect(dead_code, reason = "only preview 2 (components) has sockets")
+    )]
+    fn allows(&self, addr: SocketAddr) -> bool {
+        self.ip == addr.ip() && self.port.is_none_or(|p| p == addr.port())
+    }
+}
+
 /// Builds a [`WasiCtx`]. By default a program has no arguments, no environment, an empty
-/// standard input, discarded output and no directories.
+/// standard input, discarded output, no directories and no network.
 pub struct WasiCtxBuilder {
     args: Vec<String>,
     env: Vec<(String, String)>,
@@ -76,6 +113,7 @@ pub struct WasiCtxBuilder {
     stdout: Output,
     stderr: Output,
     preopens: Vec<(cap_std::fs::Dir, String, DirPerms)>,
+    net: Vec<NetRule>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -94,6 +132,7 @@ impl WasiCtxBuilder {
             stdout: Output::Sink,
             stderr: Output::Sink,
             preopens: Vec::new(),
+            net: Vec::new(),
         }
     }
 
@@ -187,6 +226,14 @@ impl WasiCtxBuilder {
         Ok(self)
     }
 
+    /// Lets the guest bind, connect and send to `addr` (`IP` for every port of an
+    /// address, or `IP:PORT`), and look up host names. Without any, every socket
+    /// operation is refused with `access-denied`.
+    pub fn allow_net(&mut self, addr: &str) -> Result<&mut Self> {
+        self.net.push(addr.parse()?);
+        Ok(self)
+    }
+
     /// The context. The builder is left empty.
     pub fn build(&mut self) -> WasiCtx {
         let b = std::mem::take(self);
@@ -213,6 +260,14 @@ impl WasiCtxBuilder {
             env: b.env,
             table,
             start: Instant::now(),
+            net: b.net,
+            insecure_seed: {
+                use cap_rand::RngCore;
+                let mut rng = cap_rand::rngs::OsRng::default(ambient_authority());
+                (rng.next_u64(), rng.next_u64())
+            },
+            #[cfg(feature = "component")]
+            resources: crate::component::ResourceTable::new(),
         }
     }
 }
@@ -224,12 +279,35 @@ pub struct WasiCtx {
     pub(crate) table: Table,
     /// The monotonic clock counts from here.
     pub(crate) start: Instant,
+    /// Addresses the guest may use (none: no network).
+    #[cfg_attr(
+        not(feature = "component"),
+        expect(dead_code, reason = "only preview 2 (components) has sockets")
+    )]
+    pub(crate) net: Vec<NetRule>,
+    /// `wasi:random/insecure-seed`: the same for the whole run.
+    #[cfg_attr(
+        not(feature = "component"),
+        expect(dead_code, reason = "only preview 2 (components) has the seed")
+    )]
+    pub(crate) insecure_seed: (u64, u64),
+    /// The host state behind preview-2 resources (streams, pollables, descriptors…).
+    #[cfg(feature = "component")]
+    pub(crate) resources: crate::component::ResourceTable,
 }
 
 impl WasiCtx {
     /// A context with nothing granted (as `WasiCtxBuilder::new().build()`).
     pub fn new() -> WasiCtx {
         WasiCtxBuilder::new().build()
+    }
+}
+
+#[cfg(feature = "component")]
+impl WasiCtx {
+    /// True if the guest may bind, connect or send to `addr`.
+    pub(crate) fn net_allowed(&self, addr: SocketAddr) -> bool {
+        self.net.iter().any(|r| r.allows(addr))
     }
 }
 

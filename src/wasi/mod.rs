@@ -42,6 +42,10 @@
 
 mod ctx;
 pub mod p1;
+#[cfg(feature = "component")]
+pub mod p2;
 mod table;
 
-pub use ctx::{DirPerms, I32Exit, MemoryInputPipe, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
+pub use ctx::{
+    DirPerms, I32Exit, MemoryInputPipe, MemoryOutputPipe, NetRule, WasiCtx, WasiCtxBuilder,
+};

@@ -84,6 +84,24 @@ pub(crate) enum Input {
     Pipe(MemoryInputPipe, usize),
 }
 
+impl Input {
+    /// Reads what is available into `buf` (0 at end of input); the host's standard input
+    /// blocks until it has bytes.
+    pub fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::Read;
+        match self {
+            Input::Inherit => std::io::stdin().read(buf),
+            Input::Pipe(pipe, pos) => {
+                let rest = &pipe.bytes[(*pos).min(pipe.bytes.len())..];
+                let n = rest.len().min(buf.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                *pos += n;
+                Ok(n)
+            }
+        }
+    }
+}
+
 /// A standard output or error.
 pub(crate) enum Output {
     /// The host's standard output.
@@ -94,6 +112,28 @@ pub(crate) enum Output {
     Pipe(MemoryOutputPipe),
     /// Discarded.
     Sink,
+}
+
+impl Output {
+    /// Writes all of `bufs`, then flushes.
+    pub fn write_all(&mut self, bufs: &[&[u8]]) -> std::io::Result<()> {
+        fn all(w: &mut impl std::io::Write, bufs: &[&[u8]]) -> std::io::Result<()> {
+            for b in bufs {
+                w.write_all(b)?;
+            }
+            w.flush()
+        }
+        match self {
+            Output::Stdout => all(&mut std::io::stdout().lock(), bufs),
+            Output::Stderr => all(&mut std::io::stderr().lock(), bufs),
+            Output::Pipe(pipe) => {
+                let mut buf = pipe.buf.lock().unwrap_or_else(|e| e.into_inner());
+                bufs.iter().for_each(|b| buf.extend_from_slice(b));
+                Ok(())
+            }
+            Output::Sink => Ok(()),
+        }
+    }
 }
 
 /// What a descriptor stands for.

@@ -3,7 +3,7 @@
 
 use super::Cx;
 use super::types::{Errno, Filestat, Mem, WasiResult, errno, fdflags, file_type, filetype};
-use crate::wasi::table::{Input, Kind, Output, rights};
+use crate::wasi::table::{Kind, rights};
 use std::io::{Read, SeekFrom, Write};
 use system_interface::fs::{Advice, FdFlags, FileIoExt, GetSetFdFlags};
 
@@ -264,14 +264,7 @@ pub(super) fn fd_read(cx: &mut Cx<'_>, fd: u32, iovs: u32, n: u32, out: u32) -> 
     for (ptr, len) in iovs {
         let buf = cx.mem.bytes_mut(ptr, len)?;
         let got = match &mut entry.kind {
-            Kind::Input(Input::Inherit) => std::io::stdin().read(buf)?,
-            Kind::Input(Input::Pipe(pipe, pos)) => {
-                let rest = &pipe.bytes[(*pos).min(pipe.bytes.len())..];
-                let n = rest.len().min(buf.len());
-                buf[..n].copy_from_slice(&rest[..n]);
-                *pos += n;
-                n
-            }
+            Kind::Input(input) => input.read(buf)?,
             Kind::File(f) => {
                 let mut f: &cap_std::fs::File = f;
                 f.read(buf)?
@@ -309,28 +302,17 @@ fn write_iovs(
         .collect::<Result<Vec<&[u8]>, Errno>>()?;
     let total = bufs.iter().map(|b| b.len()).sum();
     match kind {
-        Kind::Output(Output::Stdout) => write_all(&mut std::io::stdout().lock(), &bufs)?,
-        Kind::Output(Output::Stderr) => write_all(&mut std::io::stderr().lock(), &bufs)?,
-        Kind::Output(Output::Pipe(pipe)) => {
-            let mut buf = pipe.buf.lock().unwrap_or_else(|e| e.into_inner());
-            bufs.iter().for_each(|b| buf.extend_from_slice(b));
-        }
-        Kind::Output(Output::Sink) => {}
+        Kind::Output(out) => out.write_all(&bufs)?,
         Kind::File(f) => {
             let mut f: &cap_std::fs::File = f;
-            write_all(&mut f, &bufs)?;
+            for b in &bufs {
+                f.write_all(b)?;
+            }
         }
         Kind::Dir(_) => return Err(errno::ISDIR.into()),
         Kind::Input(_) => return Err(errno::BADF.into()),
     }
     Ok(total)
-}
-
-fn write_all(w: &mut impl Write, bufs: &[&[u8]]) -> std::io::Result<()> {
-    for b in bufs {
-        w.write_all(b)?;
-    }
-    w.flush()
 }
 
 pub(super) fn fd_readdir(

@@ -5,7 +5,7 @@
 
 mod fd;
 mod misc;
-mod path;
+pub(crate) mod path;
 mod poll;
 pub(crate) mod types;
 

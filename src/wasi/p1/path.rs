@@ -23,7 +23,7 @@ pub(super) struct PathOpen {
     pub fdflags: u32,
 }
 
-/// `oflags` bits.
+/// `oflags` bits (preview 2's `open-flags` has the same ones in the same order).
 const CREAT: u32 = 1;
 const DIRECTORY: u32 = 2;
 const EXCL: u32 = 4;
@@ -48,20 +48,7 @@ pub(super) fn path_open(cx: &mut Cx<'_>, p: &PathOpen, out: u32) -> WasiResult {
         return Err(errno::NOTCAPABLE.into());
     }
     let follow = p.dirflags & SYMLINK_FOLLOW != 0;
-    let kind = if p.oflags & DIRECTORY != 0 {
-        if creat || trunc || p.oflags & EXCL != 0 {
-            return Err(errno::INVAL.into());
-        }
-        if write {
-            return Err(errno::ISDIR.into());
-        }
-        Kind::Dir(match follow {
-            true => dir.open_dir(&path)?,
-            false => dir.open_dir_nofollow(&path)?,
-        })
-    } else {
-        open_file(dir, &path, read, write, p.oflags, append, follow)?
-    };
+    let kind = open(dir, &path, read, write, p.oflags, append, follow)?;
     let inheriting = parent.inheriting;
     let mut entry = match &kind {
         Kind::Dir(_) => Entry::new(kind, inheriting & rights::DIR_ALL, inheriting),
@@ -87,8 +74,9 @@ pub(super) fn path_open(cx: &mut Cx<'_>, p: &PathOpen, out: u32) -> WasiResult {
     Ok(())
 }
 
-/// Opens a file (or, without `O_DIRECTORY`, possibly a directory) for `path_open`.
-fn open_file(
+/// Opens `path` in `dir` (a directory with `O_DIRECTORY`, else a file or possibly a
+/// directory): `path_open`, and preview 2's `open-at`.
+pub(crate) fn open(
     dir: &Dir,
     path: &str,
     read: bool,
@@ -98,6 +86,19 @@ fn open_file(
     follow: bool,
 ) -> Result<Kind, Errno> {
     let io = |e: std::io::Error| super::types::io_errno(&e);
+    if oflags & DIRECTORY != 0 {
+        if oflags & (CREAT | TRUNC | EXCL) != 0 {
+            return Err(errno::INVAL);
+        }
+        if write {
+            return Err(errno::ISDIR);
+        }
+        return Ok(Kind::Dir(match follow {
+            true => dir.open_dir(path).map_err(io)?,
+            false => dir.open_dir_nofollow(path).map_err(io)?,
+        }));
+    }
+    // Without `O_DIRECTORY`, a file or possibly a directory.
     let mut opts = cap_std::fs::OpenOptions::new();
     let creat = oflags & CREAT != 0;
     let trunc = oflags & TRUNC != 0;
