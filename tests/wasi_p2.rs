@@ -3,6 +3,8 @@
 //! each case on the interpreter and on the JIT, on a fresh temporary directory. Prints
 //! `wasi p2 <tier>: N passed, M failed`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use tierwasm::component::{Component, Linker};
 use tierwasm::wasi::{DirPerms, MemoryInputPipe, MemoryOutputPipe, WasiCtx, WasiCtxBuilder, p2};
@@ -417,8 +419,14 @@ type Check = fn(&Engine) -> Result<(), String>;
 fn main() {
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let mut failed_any = false;
-    for (tier, label) in [(Tier::Interp, "interp"), (Tier::Jit, "jit")] {
-        let engine = Engine::new(Config::new().tier(tier)).expect("engine");
+    let mut configs = vec![("interp", Config::new().tier(Tier::Interp).clone())];
+    if cfg!(feature = "jit") {
+        configs.push(("jit", Config::new().tier(Tier::Jit).clone()));
+        // Every function and lowering compiled at its first call, loops by OSR.
+        configs.push(("auto", common::eager_auto()));
+    }
+    for (label, config) in configs {
+        let engine = Engine::new(&config).expect("engine");
         let (mut passed, mut failed) = (0, 0);
         for (i, case) in CASES.iter().enumerate() {
             if filter.as_deref().is_some_and(|f| !case.name.contains(f)) {
