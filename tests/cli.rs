@@ -141,7 +141,7 @@ fn wast_reports_each_file() {
 fn help_is_generated() {
     let o = tierwasm(&["--help"]);
     assert!(o.status.success());
-    for word in ["run", "wast", "explain"] {
+    for word in ["run", "wast", "explain", "bench"] {
         assert!(stdout(&o).contains(word));
     }
 }
@@ -567,4 +567,143 @@ fn run_refuses_imports_other_than_wasi() {
     let o = tierwasm(&["run", &file]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("imports `env::f`"), "{}", stderr(&o));
+}
+
+// ---- bench: one call on every tier, each in its own process ----
+
+/// The tiers `bench` compares by default in this build.
+fn bench_tiers() -> &'static [&'static str] {
+    if cfg!(feature = "jit") {
+        &["interp", "jit", "auto"]
+    } else {
+        &["interp", "auto"]
+    }
+}
+
+#[test]
+fn bench_prints_one_row_per_tier_with_the_agreed_result() {
+    let o = tierwasm(&[
+        "bench",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "fac-iter",
+        "20",
+        "--repeat",
+        "5",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].ends_with("[2432902008176640000] on every tier"),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("tier"), "{text}");
+    for (line, tier) in lines[2..].iter().zip(bench_tiers()) {
+        assert!(line.starts_with(tier), "{tier}: {text}");
+        assert!(line.contains("call "), "no `fast from` column: {text}");
+        assert!(line.ends_with("MiB"), "no peak memory: {text}");
+    }
+    assert_eq!(lines.len(), 2 + bench_tiers().len() + 1, "{text}");
+}
+
+#[test]
+fn bench_json_has_every_tier_and_each_call() {
+    let o = tierwasm(&[
+        "bench",
+        "--json",
+        "--repeat",
+        "4",
+        "tests/fixtures/floats.wat",
+        "--invoke",
+        "half",
+        "-3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(doc["results_agree"], true);
+    let tiers = doc["tiers"].as_array().expect("a list of tiers");
+    let names: Vec<&str> = tiers.iter().filter_map(|t| t["tier"].as_str()).collect();
+    assert_eq!(names, bench_tiers());
+    for t in tiers {
+        assert_eq!(t["first_results"], serde_json::json!(["-1.5"]));
+        assert_eq!(t["calls_ms"].as_array().map(Vec::len), Some(4));
+        assert!(t["first_result_ms"].as_f64().is_some_and(|ms| ms > 0.0));
+    }
+}
+
+#[test]
+fn bench_plot_writes_an_svg_with_a_line_per_tier() {
+    let path = temp_file("per-call.svg", "");
+    std::fs::remove_file(&path).unwrap();
+    let o = tierwasm(&[
+        "bench",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "fac",
+        "10",
+        "--repeat",
+        "20",
+        "--plot",
+        &path,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&path).expect("the plot was written");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(svg.trim_end().ends_with("</svg>"));
+    for tier in bench_tiers() {
+        assert!(
+            svg.lines().any(|l| l.trim() == *tier),
+            "no legend for {tier}"
+        );
+    }
+    // One thick line per tier (the axes, ticks and legend swatches are thin).
+    let series = svg
+        .lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains("stroke-width=\"2\""));
+    assert_eq!(series.count(), bench_tiers().len());
+}
+
+#[test]
+fn bench_errors_are_reported_once_and_clearly() {
+    let o = tierwasm(&["bench", "tests/fixtures/fac.wat", "--invoke", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: the module exports no function named `nope`\n"
+    );
+    let o = tierwasm(&[
+        "bench",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "fac",
+        "1",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("takes 1 argument(s)"), "{}", stderr(&o));
+    let o = tierwasm(&["bench", "tests/fixtures/no-such-file.wasm"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+    let o = tierwasm(&[
+        "bench",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "div",
+        "1",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let expected: String = bench_tiers()
+        .iter()
+        .map(|t| format!("error: on {t}: wasm trap: integer divide by zero\n"))
+        .collect();
+    assert_eq!(stderr(&o), expected);
+    let o = tierwasm(&["bench", "--plot", "x.svg", "tests/fixtures/fac.wat"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--repeat 2 or more"), "{}", stderr(&o));
 }

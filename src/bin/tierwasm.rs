@@ -126,7 +126,23 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Runs a call on each tier (interp, jit, auto), each in a fresh process, checks
+    /// that the results agree, and shows time to first result, run time and peak memory.
+    #[command(after_help = BENCH_HELP)]
+    Bench(bench::BenchArgs),
+    /// One tier of `bench`, measured in this process (run by `bench` itself).
+    #[command(hide = true)]
+    BenchChild(bench::ChildArgs),
 }
+
+/// Examples for `tierwasm bench --help`.
+const BENCH_HELP: &str = "\
+  tierwasm bench fac.wat --invoke fac-iter 20
+  tierwasm bench loop.wasm --invoke run 1000 --repeat 200 --plot per-call.svg
+  tierwasm bench loop.wasm --invoke run 1000 --repeat 50 --json --tiers interp,auto
+
+Exit status: 0 when every tier gave the same results, 1 when a tier trapped or the
+results differ, 2 on bad input or usage.";
 
 /// The component half of `tierwasm run --help`.
 const RUN_HELP: &str = "\
@@ -157,6 +173,10 @@ macro_rules! out {
         }
     }};
 }
+
+// Beside this file, `src/bin/bench.rs` would be built as a binary of its own.
+#[path = "tierwasm/bench.rs"]
+mod bench;
 
 /// How a failure is reported: traps exit 1, everything else (bad input, bad usage) 2.
 enum Failure {
@@ -196,6 +216,8 @@ fn main() -> ExitCode {
             file,
             args,
         } => explain(&engine, func, invoke.as_deref(), &file, &args),
+        Command::Bench(args) => bench::bench(&args),
+        Command::BenchChild(args) => bench::child(&args),
     };
     match result {
         Ok(code) => code,
@@ -310,6 +332,41 @@ fn call<T: 'static>(
     invoke: Option<&str>,
     args: &[String],
 ) -> Result<(tierwasm::Instance, Vec<Val>), Failure> {
+    let call = prepare(engine, store, linker, module, invoke, args)?;
+    let results = call.call(store)?;
+    Ok((call.instance, results))
+}
+
+/// A function of a fresh instance with its parsed arguments, ready to be called (more
+/// than once, for `bench`).
+struct Prepared {
+    instance: tierwasm::Instance,
+    func: tierwasm::Func,
+    params: Vec<Val>,
+}
+
+impl Prepared {
+    /// Calls the function once and returns its results.
+    fn call<T: 'static>(&self, store: &mut Store<T>) -> Result<Vec<Val>, Failure> {
+        let ty = self.func.ty(&*store);
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+        self.func
+            .call(&mut *store, &self.params, &mut results)
+            .map_err(classify)?;
+        Ok(results)
+    }
+}
+
+/// Instantiates `module` with what `linker` defines and finds `invoke` (or a default),
+/// parsing `args` in its parameter types.
+fn prepare<T: 'static>(
+    engine: &EngineArgs,
+    store: &mut Store<T>,
+    linker: &Linker<T>,
+    module: &Module,
+    invoke: Option<&str>,
+    args: &[String],
+) -> Result<Prepared, Failure> {
     if let Some(fuel) = engine.fuel {
         store.set_fuel(fuel)?;
     }
@@ -346,10 +403,11 @@ fn call<T: 'static>(
         .zip(ty.params())
         .map(|(a, t)| parse_arg(a, *t))
         .collect::<Result<Vec<_>>>()?;
-    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    func.call(&mut *store, &params, &mut results)
-        .map_err(classify)?;
-    Ok((instance, results))
+    Ok(Prepared {
+        instance,
+        func,
+        params,
+    })
 }
 
 fn default_export(module: &Module) -> Result<String> {
