@@ -153,7 +153,64 @@ fn explain_shows_bytecode_and_stats() {
     let text = stdout(&o);
     assert!(text.contains("function fac (#0)"), "{text}");
     assert!(text.contains("results: 120"), "{text}");
-    assert!(text.contains("calls=6"), "{text}");
+    let after = text
+        .split("tiers after the call:\n")
+        .nth(1)
+        .expect("a tier table");
+    let row: Vec<&str> = after
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    // On auto, `fac` may have moved to the JIT by now.
+    assert_eq!([row[0], row[1], row[3]], ["0", "fac", "6"], "{text}");
+    assert!(["interp", "jit"].contains(&row[2]), "{text}");
+}
+
+#[test]
+fn run_tier_stats_lists_the_functions_that_ran_on_stderr() {
+    let o = tierwasm(&[
+        "run",
+        "--tier-stats",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "fac",
+        "20",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2432902008176640000\n");
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].split_whitespace().eq([
+            "func", "name", "tier", "calls", "loop", "iters", "compile", "osr"
+        ]),
+        "{err}"
+    );
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!([row[0], row[1], row[3]], ["0", "fac", "21"], "{err}");
+    assert!(["interp", "jit"].contains(&row[2]), "{err}");
+    assert_eq!(lines[2], "tier stats: 1 of 4 defined functions ran");
+    // The stats come even when the call traps.
+    let o = tierwasm(&[
+        "run",
+        "--tier-stats",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "div",
+        "1",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("tier stats: 1 of 4"), "{}", stderr(&o));
+}
+
+#[test]
+fn run_help_says_the_tier_defaults_to_auto() {
+    let o = tierwasm(&["run", "--help"]);
+    assert!(stdout(&o).contains("[default: auto]"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("--tier-stats"));
 }
 
 // ---- components: arguments and results in WAVE ----

@@ -25,7 +25,9 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct EngineArgs {
-    /// Execution tier: interp, jit or auto.
+    /// Execution tier: interp (the interpreter alone), jit (every function compiled
+    /// with Cranelift before it runs) or auto (starts on the interpreter; hot code is
+    /// compiled while the program runs).
     #[arg(long, default_value = "auto")]
     tier: Tier,
     /// Run with this much fuel (each wasm instruction costs 1); out of fuel traps.
@@ -42,6 +44,9 @@ struct EngineArgs {
     /// Translate for the interpreter without optimisations (for debugging the translator).
     #[arg(long, hide = true)]
     plain: bool,
+    /// Whether `call` prints tier statistics after the call (`run --tier-stats`).
+    #[arg(skip)]
+    tier_stats: bool,
 }
 
 impl EngineArgs {
@@ -79,11 +84,16 @@ struct WasiArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Runs an exported function of a module or a component and prints its results.
+    /// Runs an exported function of a module or a component and prints its results
+    /// (on `--tier auto` unless told otherwise).
     #[command(after_help = RUN_HELP)]
     Run {
         #[command(flatten)]
         engine: EngineArgs,
+        /// After the run, prints the busiest functions of a core module to stderr: tier,
+        /// calls, loop iterations, compile time and OSR entries (top 20 by calls).
+        #[arg(long)]
+        tier_stats: bool,
         /// The function to call. Module: its export name (default: `_start`, or the only
         /// exported function). Component: `NAME(ARG, ...)` with the arguments in WAVE
         /// syntax, e.g. 'greet("world")'; `INSTANCE#NAME` reaches into an exported
@@ -146,6 +156,9 @@ results differ, 2 on bad input or usage.";
 
 /// The component half of `tierwasm run --help`.
 const RUN_HELP: &str = "\
+The tier is auto unless --tier says otherwise: the program starts on the interpreter
+and hot functions and loops move to compiled code while it runs.
+
 Modules: results print one per line (integers in decimal, floats as Rust prints them).
   tierwasm run fac.wat --invoke fac 20
 
@@ -177,6 +190,8 @@ macro_rules! out {
 // Beside this file, `src/bin/bench.rs` would be built as a binary of its own.
 #[path = "tierwasm/bench.rs"]
 mod bench;
+#[path = "tierwasm/stats.rs"]
+mod stats;
 
 /// How a failure is reported: traps exit 1, everything else (bad input, bad usage) 2.
 enum Failure {
@@ -195,13 +210,17 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run {
             engine,
+            tier_stats,
             invoke,
             #[cfg(feature = "wasi")]
             wasi,
             file,
             args,
         } => run(
-            &engine,
+            &EngineArgs {
+                tier_stats,
+                ..engine
+            },
             invoke.as_deref(),
             &file,
             &args,
@@ -333,8 +352,14 @@ fn call<T: 'static>(
     args: &[String],
 ) -> Result<(tierwasm::Instance, Vec<Val>), Failure> {
     let call = prepare(engine, store, linker, module, invoke, args)?;
-    let results = call.call(store)?;
-    Ok((call.instance, results))
+    let results = call.call(store);
+    // Also after a trap or a WASI exit: where the time went is still worth seeing.
+    if engine.tier_stats {
+        for line in stats::busiest(call.instance.tier_stats(&*store), 20) {
+            eprintln!("{line}");
+        }
+    }
+    Ok((call.instance, results?))
 }
 
 /// A function of a fresh instance with its parsed arguments, ready to be called (more
@@ -778,14 +803,9 @@ fn explain(
         );
         #[cfg(feature = "op-stats")]
         out!("{}", tierwasm::op_stats_report(40));
-        for s in instance.tier_stats(&store) {
-            let name = s.name.unwrap_or_else(|| format!("#{}", s.func_index));
-            out!(
-                "  {name:>24} tier={:?} calls={} loop_iterations={}",
-                s.tier,
-                s.calls,
-                s.loop_iterations
-            );
+        out!("tiers after the call:");
+        for line in stats::table(&instance.tier_stats(&store)) {
+            out!("{line}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@
 //! tier gave the same results and prints a table (or `--json`, or an SVG plot of the
 //! time per call).
 
+use super::stats::tier_name;
 use super::{EngineArgs, Failure, Linker, Module, Store, Tier, format_val, prepare, read_binary};
 use anyhow::{Context, Result, anyhow};
 use serde_json::{Value, json};
@@ -172,14 +173,6 @@ impl Report {
     }
 }
 
-fn tier_name(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Interp => "interp",
-        Tier::Jit => "jit",
-        Tier::Auto => "auto",
-    }
-}
-
 /// The process's peak resident set (VmHWM), on systems with `/proc`.
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -196,6 +189,7 @@ pub(crate) fn child(a: &ChildArgs) -> Result<ExitCode, Failure> {
         max_wasm_stack: None,
         memory_reservation: None,
         plain: false,
+        tier_stats: false,
     };
     let engine = engine_args.engine()?;
     let binary = read_binary(&a.file)?;
