@@ -2,7 +2,8 @@
 //! file, so an API change is fixed here and nowhere else.
 //!
 //! `Tierwasm::interp()` pins the interpreter tier, `Tierwasm::jit()` the
-//! Cranelift tier (every function compiled in `Module::new`).
+//! Cranelift tier (every function compiled in `Module::new`), `Tierwasm::auto()`
+//! the default: start on the interpreter, hot code moves to Cranelift code.
 
 use crate::peer::{Compiled, Peer, Running};
 use anyhow::Result;
@@ -33,6 +34,19 @@ impl Tierwasm {
         let engine = tierwasm::Engine::new(&config)?;
         Ok(Tierwasm {
             name: "tierwasm-jit",
+            engine,
+        })
+    }
+}
+
+impl Tierwasm {
+    /// Tiered execution (`Tier::Auto`, the default configuration).
+    pub fn auto() -> Result<Self> {
+        let mut config = tierwasm::Config::new();
+        config.tier(tierwasm::Tier::Auto);
+        let engine = tierwasm::Engine::new(&config)?;
+        Ok(Tierwasm {
+            name: "tierwasm-auto",
             engine,
         })
     }
