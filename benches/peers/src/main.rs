@@ -404,6 +404,17 @@ fn measure_rss(o: &Options, engine: &str, name: &str, n: i32) -> Result<u64> {
         .with_context(|| format!("unexpected probe output: {stdout}"))
 }
 
+/// Each engine's peak RSS in MiB for `run(w.n)` of `w`, each from a fresh process.
+fn rss_cells(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<Vec<String>> {
+    peers
+        .iter()
+        .map(|p| {
+            let kib = measure_rss(o, p.name(), &w.name, w.n)?;
+            Ok(format!("{:.1}", kib as f64 / 1024.0))
+        })
+        .collect()
+}
+
 /// A text table printed one row at a time, columns padded to their headers.
 struct Table {
     widths: Vec<usize>,
@@ -473,10 +484,7 @@ fn execution_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload])
             cells.push(format!("{ratio:.2}"));
         }
         if o.rss {
-            for p in peers {
-                let kib = measure_rss(o, p.name(), &w.name, w.n)?;
-                cells.push(format!("{:.1}", kib as f64 / 1024.0));
-            }
+            cells.extend(rss_cells(o, peers, w)?);
         }
         table.row(&cells);
     }

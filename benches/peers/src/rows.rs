@@ -16,7 +16,7 @@
 //! each other engine, so a drift of the machine's speed hits all alike.
 
 use crate::peer::Peer;
-use crate::{Options, Table, Workload, check, fmt_ms, measure_rss, median_ratio, summarize};
+use crate::{Options, Table, Workload, check, fmt_ms, median_ratio, rss_cells, summarize};
 use anyhow::{Context, Result, bail};
 use std::time::{Duration, Instant};
 
@@ -176,10 +176,7 @@ pub fn rows_table(
             cells.push(format!("{ratio:.2}"));
         }
         if o.rss {
-            for p in peers {
-                let kib = measure_rss(o, p.name(), &w.name, w.n)?;
-                cells.push(format!("{:.1}", kib as f64 / 1024.0));
-            }
+            cells.extend(rss_cells(o, peers, w)?);
         }
         table.row(&cells);
         let kind_ends = rows.get(i + 1).is_none_or(|next| next.kind != row.kind);

@@ -201,7 +201,13 @@ pub(crate) fn child(a: &ChildArgs) -> Result<ExitCode, Failure> {
     }
     let module = Module::new(&engine, binary)
         .with_context(|| format!("invalid module {}", a.file.display()))?;
-    let compile = start.elapsed();
+    let loaded = Loaded {
+        a,
+        engine_args: &engine_args,
+        module: &module,
+        start,
+        compile: start.elapsed(),
+    };
     #[cfg(feature = "wasi")]
     if module
         .imports()
@@ -215,75 +221,74 @@ pub(crate) fn child(a: &ChildArgs) -> Result<ExitCode, Failure> {
         let mut store = Store::new(&engine, builder.build());
         let mut linker = Linker::new(&engine);
         p1::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi)?;
-        return measure(
-            a,
-            &engine_args,
-            &mut store,
-            &linker,
-            &module,
-            start,
-            compile,
-        );
+        return loaded.measure(&mut store, &linker);
     }
     let mut store = Store::new(&engine, ());
     let linker = Linker::new(&engine);
-    measure(
-        a,
-        &engine_args,
-        &mut store,
-        &linker,
-        &module,
-        start,
-        compile,
-    )
+    loaded.measure(&mut store, &linker)
 }
 
-/// Instantiates, makes the calls, and prints the report line.
-fn measure<T: 'static>(
-    a: &ChildArgs,
-    engine_args: &EngineArgs,
-    store: &mut Store<T>,
-    linker: &Linker<T>,
-    module: &Module,
+/// A child's compiled module, and when the child started.
+struct Loaded<'a> {
+    a: &'a ChildArgs,
+    engine_args: &'a EngineArgs,
+    module: &'a Module,
     start: Instant,
+    /// Engine creation, reading and `Module::new`.
     compile: Duration,
-) -> Result<ExitCode, Failure> {
-    let before = Instant::now();
-    let prepared = prepare(
-        engine_args,
-        store,
-        linker,
-        module,
-        a.invoke.as_deref(),
-        &a.args,
-    )?;
-    let first = prepared.call(store)?;
-    let first_result = start.elapsed();
-    let mut calls = vec![before.elapsed()];
-    let mut last = first.clone();
-    for n in 2..=a.repeat {
-        let t = Instant::now();
-        last = prepared.call(store).map_err(|e| match e {
-            Failure::Trap(e) => Failure::Trap(e.context(format!("call {n}"))),
-            Failure::Other(e) => Failure::Other(e.context(format!("call {n}"))),
-        })?;
-        calls.push(t.elapsed());
+}
+
+impl Loaded<'_> {
+    /// Instantiates, makes the calls, and prints the report line.
+    fn measure<T: 'static>(
+        &self,
+        store: &mut Store<T>,
+        linker: &Linker<T>,
+    ) -> Result<ExitCode, Failure> {
+        let Loaded {
+            a,
+            engine_args,
+            module,
+            start,
+            compile,
+        } = *self;
+        let before = Instant::now();
+        let prepared = prepare(
+            engine_args,
+            store,
+            linker,
+            module,
+            a.invoke.as_deref(),
+            &a.args,
+        )?;
+        let first = prepared.call(store)?;
+        let first_result = start.elapsed();
+        let mut calls = vec![before.elapsed()];
+        let mut last = first.clone();
+        for n in 2..=a.repeat {
+            let t = Instant::now();
+            last = prepared.call(store).map_err(|e| match e {
+                Failure::Trap(e) => Failure::Trap(e.context(format!("call {n}"))),
+                Failure::Other(e) => Failure::Other(e.context(format!("call {n}"))),
+            })?;
+            calls.push(t.elapsed());
+        }
+        let stats = prepared.instance.tier_stats(&*store);
+        let report = Report {
+            tier: tier_name(a.tier).to_string(),
+            first_results: first.iter().map(format_val).collect(),
+            last_results: last.iter().map(format_val).collect(),
+            process: Duration::ZERO,
+            compile,
+            first_result,
+            calls,
+            compiled_funcs: stats.iter().filter(|s| s.tier == Tier::Jit).count() as u64,
+            osr_entries: stats.iter().map(|s| s.osr_entries).sum(),
+            peak_rss_kib: peak_rss_kib(),
+        };
+        out!("{}", report.to_json());
+        Ok(ExitCode::SUCCESS)
     }
-    let stats = prepared.instance.tier_stats(&*store);
-    let report = Report {
-        tier: tier_name(a.tier).to_string(),
-        first_results: first.iter().map(format_val).collect(),
-        last_results: last.iter().map(format_val).collect(),
-        process: Duration::ZERO,
-        compile,
-        first_result,
-        calls,
-        compiled_funcs: stats.iter().filter(|s| s.tier == Tier::Jit).count() as u64,
-        osr_entries: stats.iter().map(|s| s.osr_entries).sum(),
-        peak_rss_kib: peak_rss_kib(),
-    };
-    out!("{}", report.to_json());
-    Ok(ExitCode::SUCCESS)
 }
 
 /// How one tier's child ended when it did not report.
