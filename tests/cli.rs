@@ -764,3 +764,23 @@ fn bench_errors_are_reported_once_and_clearly() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--repeat 2 or more"), "{}", stderr(&o));
 }
+
+#[test]
+#[cfg(feature = "wasi")]
+fn bench_counts_a_wasi_exit_as_the_result() {
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (call $exit (i32.const 3))))"#;
+    let path = temp_file("exit3.wat", wat);
+    let o = tierwasm(&["bench", &path, "--repeat", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap_or("")
+            .ends_with("[exit 3] on every tier"),
+        "{text}"
+    );
+}

@@ -8,7 +8,9 @@
 //! time per call).
 
 use super::stats::tier_name;
-use super::{EngineArgs, Failure, Linker, Module, Store, Tier, format_val, prepare, read_binary};
+use super::{
+    EngineArgs, Failure, Linker, Module, Store, Tier, Val, format_val, prepare, read_binary,
+};
 use anyhow::{Context, Result, anyhow};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -261,13 +263,13 @@ impl Loaded<'_> {
             a.invoke.as_deref(),
             &a.args,
         )?;
-        let first = prepared.call(store)?;
+        let first = results(prepared.call(store))?;
         let first_result = start.elapsed();
         let mut calls = vec![before.elapsed()];
         let mut last = first.clone();
         for n in 2..=a.repeat {
             let t = Instant::now();
-            last = prepared.call(store).map_err(|e| match e {
+            last = results(prepared.call(store)).map_err(|e| match e {
                 Failure::Trap(e) => Failure::Trap(e.context(format!("call {n}"))),
                 Failure::Other(e) => Failure::Other(e.context(format!("call {n}"))),
             })?;
@@ -276,8 +278,8 @@ impl Loaded<'_> {
         let stats = prepared.instance.tier_stats(&*store);
         let report = Report {
             tier: tier_name(a.tier).to_string(),
-            first_results: first.iter().map(format_val).collect(),
-            last_results: last.iter().map(format_val).collect(),
+            first_results: first,
+            last_results: last,
             process: Duration::ZERO,
             compile,
             first_result,
@@ -288,6 +290,24 @@ impl Loaded<'_> {
         };
         out!("{}", report.to_json());
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// A call's results as `run` prints them; a WASI program's exit (`proc_exit`) is a
+/// result too, `exit N`, the same on every tier.
+fn results(call: Result<Vec<Val>, Failure>) -> Result<Vec<String>, Failure> {
+    match call {
+        Ok(vals) => Ok(vals.iter().map(format_val).collect()),
+        #[cfg(feature = "wasi")]
+        Err(Failure::Trap(e) | Failure::Other(e))
+            if e.downcast_ref::<tierwasm::wasi::I32Exit>().is_some() =>
+        {
+            let code = e
+                .downcast_ref::<tierwasm::wasi::I32Exit>()
+                .map_or(1, |x| x.0);
+            Ok(vec![format!("exit {code}")])
+        }
+        Err(e) => Err(e),
     }
 }
 
