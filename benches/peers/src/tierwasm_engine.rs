@@ -14,41 +14,27 @@ pub struct Tierwasm {
 }
 
 impl Tierwasm {
+    /// The column `name`, an engine running on `tier`.
+    fn with_tier(name: &'static str, tier: tierwasm::Tier) -> Result<Self> {
+        let mut config = tierwasm::Config::new();
+        config.tier(tier);
+        let engine = tierwasm::Engine::new(&config)?;
+        Ok(Tierwasm { name, engine })
+    }
+
     /// The interpreter tier alone.
     pub fn interp() -> Result<Self> {
-        let mut config = tierwasm::Config::new();
-        config.tier(tierwasm::Tier::Interp);
-        let engine = tierwasm::Engine::new(&config)?;
-        Ok(Tierwasm {
-            name: "tierwasm",
-            engine,
-        })
+        Self::with_tier("tierwasm", tierwasm::Tier::Interp)
     }
-}
 
-impl Tierwasm {
     /// The Cranelift tier: every function compiled when the module is.
     pub fn jit() -> Result<Self> {
-        let mut config = tierwasm::Config::new();
-        config.tier(tierwasm::Tier::Jit);
-        let engine = tierwasm::Engine::new(&config)?;
-        Ok(Tierwasm {
-            name: "tierwasm-jit",
-            engine,
-        })
+        Self::with_tier("tierwasm-jit", tierwasm::Tier::Jit)
     }
-}
 
-impl Tierwasm {
     /// Tiered execution (`Tier::Auto`, the default configuration).
     pub fn auto() -> Result<Self> {
-        let mut config = tierwasm::Config::new();
-        config.tier(tierwasm::Tier::Auto);
-        let engine = tierwasm::Engine::new(&config)?;
-        Ok(Tierwasm {
-            name: "tierwasm-auto",
-            engine,
-        })
+        Self::with_tier("tierwasm-auto", tierwasm::Tier::Auto)
     }
 }
 
