@@ -141,7 +141,7 @@ fn wast_reports_each_file() {
 fn help_is_generated() {
     let o = tierwasm(&["--help"]);
     assert!(o.status.success());
-    for word in ["run", "wast", "explain"] {
+    for word in ["run", "wast", "explain", "bench"] {
         assert!(stdout(&o).contains(word));
     }
 }
@@ -153,7 +153,64 @@ fn explain_shows_bytecode_and_stats() {
     let text = stdout(&o);
     assert!(text.contains("function fac (#0)"), "{text}");
     assert!(text.contains("results: 120"), "{text}");
-    assert!(text.contains("calls=6"), "{text}");
+    let after = text
+        .split("tiers after the call:\n")
+        .nth(1)
+        .expect("a tier table");
+    let row: Vec<&str> = after
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    // On auto, `fac` may have moved to the JIT by now.
+    assert_eq!([row[0], row[1], row[3]], ["0", "fac", "6"], "{text}");
+    assert!(["interp", "jit"].contains(&row[2]), "{text}");
+}
+
+#[test]
+fn run_tier_stats_lists_the_functions_that_ran_on_stderr() {
+    let o = tierwasm(&[
+        "run",
+        "--tier-stats",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "fac",
+        "20",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2432902008176640000\n");
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].split_whitespace().eq([
+            "func", "name", "tier", "calls", "loop", "iters", "compile", "osr"
+        ]),
+        "{err}"
+    );
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!([row[0], row[1], row[3]], ["0", "fac", "21"], "{err}");
+    assert!(["interp", "jit"].contains(&row[2]), "{err}");
+    assert_eq!(lines[2], "tier stats: 1 of 4 defined functions ran");
+    // The stats come even when the call traps.
+    let o = tierwasm(&[
+        "run",
+        "--tier-stats",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "div",
+        "1",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("tier stats: 1 of 4"), "{}", stderr(&o));
+}
+
+#[test]
+fn run_help_says_the_tier_defaults_to_auto() {
+    let o = tierwasm(&["run", "--help"]);
+    assert!(stdout(&o).contains("[default: auto]"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("--tier-stats"));
 }
 
 // ---- components: arguments and results in WAVE ----
@@ -567,4 +624,163 @@ fn run_refuses_imports_other_than_wasi() {
     let o = tierwasm(&["run", &file]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("imports `env::f`"), "{}", stderr(&o));
+}
+
+// ---- bench: one call on every tier, each in its own process ----
+
+/// The tiers `bench` compares by default in this build.
+fn bench_tiers() -> &'static [&'static str] {
+    if cfg!(feature = "jit") {
+        &["interp", "jit", "auto"]
+    } else {
+        &["interp", "auto"]
+    }
+}
+
+#[test]
+fn bench_prints_one_row_per_tier_with_the_agreed_result() {
+    let o = tierwasm(&[
+        "bench",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "fac-iter",
+        "20",
+        "--repeat",
+        "5",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].ends_with("[2432902008176640000] on every tier"),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("tier"), "{text}");
+    for (line, tier) in lines[2..].iter().zip(bench_tiers()) {
+        assert!(line.starts_with(tier), "{tier}: {text}");
+        assert!(line.contains("call "), "no `fast from` column: {text}");
+        assert!(line.ends_with("MiB"), "no peak memory: {text}");
+    }
+    assert_eq!(lines.len(), 2 + bench_tiers().len() + 1, "{text}");
+}
+
+#[test]
+fn bench_json_has_every_tier_and_each_call() {
+    let o = tierwasm(&[
+        "bench",
+        "--json",
+        "--repeat",
+        "4",
+        "tests/fixtures/floats.wat",
+        "--invoke",
+        "half",
+        "-3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(doc["results_agree"], true);
+    let tiers = doc["tiers"].as_array().expect("a list of tiers");
+    let names: Vec<&str> = tiers.iter().filter_map(|t| t["tier"].as_str()).collect();
+    assert_eq!(names, bench_tiers());
+    for t in tiers {
+        assert_eq!(t["first_results"], serde_json::json!(["-1.5"]));
+        assert_eq!(t["calls_ms"].as_array().map(Vec::len), Some(4));
+        assert!(t["first_result_ms"].as_f64().is_some_and(|ms| ms > 0.0));
+    }
+}
+
+#[test]
+fn bench_plot_writes_an_svg_with_a_line_per_tier() {
+    let path = temp_file("per-call.svg", "");
+    std::fs::remove_file(&path).unwrap();
+    let o = tierwasm(&[
+        "bench",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "fac",
+        "10",
+        "--repeat",
+        "20",
+        "--plot",
+        &path,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&path).expect("the plot was written");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(svg.trim_end().ends_with("</svg>"));
+    for tier in bench_tiers() {
+        assert!(
+            svg.lines().any(|l| l.trim() == *tier),
+            "no legend for {tier}"
+        );
+    }
+    // One thick line per tier (the axes, ticks and legend swatches are thin).
+    let series = svg
+        .lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains("stroke-width=\"2\""));
+    assert_eq!(series.count(), bench_tiers().len());
+}
+
+#[test]
+fn bench_errors_are_reported_once_and_clearly() {
+    let o = tierwasm(&["bench", "tests/fixtures/fac.wat", "--invoke", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: the module exports no function named `nope`\n"
+    );
+    let o = tierwasm(&[
+        "bench",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "fac",
+        "1",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("takes 1 argument(s)"), "{}", stderr(&o));
+    let o = tierwasm(&["bench", "tests/fixtures/no-such-file.wasm"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+    let o = tierwasm(&[
+        "bench",
+        "tests/fixtures/fac.wat",
+        "--invoke",
+        "div",
+        "1",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let expected: String = bench_tiers()
+        .iter()
+        .map(|t| format!("error: on {t}: wasm trap: integer divide by zero\n"))
+        .collect();
+    assert_eq!(stderr(&o), expected);
+    let o = tierwasm(&["bench", "--plot", "x.svg", "tests/fixtures/fac.wat"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--repeat 2 or more"), "{}", stderr(&o));
+}
+
+#[test]
+#[cfg(feature = "wasi")]
+fn bench_counts_a_wasi_exit_as_the_result() {
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (call $exit (i32.const 3))))"#;
+    let path = temp_file("exit3.wat", wat);
+    let o = tierwasm(&["bench", &path, "--repeat", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap_or("")
+            .ends_with("[exit 3] on every tier"),
+        "{text}"
+    );
 }

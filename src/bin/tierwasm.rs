@@ -25,7 +25,9 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct EngineArgs {
-    /// Execution tier: interp, jit or auto.
+    /// Execution tier: interp (the interpreter alone), jit (every function compiled
+    /// with Cranelift before it runs) or auto (starts on the interpreter; hot code is
+    /// compiled while the program runs).
     #[arg(long, default_value = "auto")]
     tier: Tier,
     /// Run with this much fuel (each wasm instruction costs 1); out of fuel traps.
@@ -42,6 +44,9 @@ struct EngineArgs {
     /// Translate for the interpreter without optimisations (for debugging the translator).
     #[arg(long, hide = true)]
     plain: bool,
+    /// Whether `call` prints tier statistics after the call (`run --tier-stats`).
+    #[arg(skip)]
+    tier_stats: bool,
 }
 
 impl EngineArgs {
@@ -83,11 +88,16 @@ struct WasiArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Runs an exported function of a module or a component and prints its results.
+    /// Runs an exported function of a module or a component and prints its results
+    /// (on `--tier auto` unless told otherwise).
     #[command(after_help = RUN_HELP)]
     Run {
         #[command(flatten)]
         engine: EngineArgs,
+        /// After the run, prints the busiest functions of a core module to stderr: tier,
+        /// calls, loop iterations, compile time and OSR entries (top 20 by calls).
+        #[arg(long)]
+        tier_stats: bool,
         /// The function to call. Module: its export name (default: `_start`, or the only
         /// exported function). Component: `NAME(ARG, ...)` with the arguments in WAVE
         /// syntax, e.g. 'greet("world")'; `INSTANCE#NAME` reaches into an exported
@@ -130,10 +140,29 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Runs a call on each tier (interp, jit, auto), each in a fresh process, checks
+    /// that the results agree, and shows time to first result, run time and peak memory.
+    #[command(after_help = BENCH_HELP)]
+    Bench(bench::BenchArgs),
+    /// One tier of `bench`, measured in this process (run by `bench` itself).
+    #[command(hide = true)]
+    BenchChild(bench::ChildArgs),
 }
+
+/// Examples for `tierwasm bench --help`.
+const BENCH_HELP: &str = "\
+  tierwasm bench fac.wat --invoke fac-iter 20
+  tierwasm bench loop.wasm --invoke run 1000 --repeat 200 --plot per-call.svg
+  tierwasm bench loop.wasm --invoke run 1000 --repeat 50 --json --tiers interp,auto
+
+Exit status: 0 when every tier gave the same results, 1 when a tier trapped or the
+results differ, 2 on bad input or usage.";
 
 /// The component half of `tierwasm run --help`.
 const RUN_HELP: &str = "\
+The tier is auto unless --tier says otherwise: the program starts on the interpreter
+and hot functions and loops move to compiled code while it runs.
+
 Modules: results print one per line (integers in decimal, floats as Rust prints them).
   tierwasm run fac.wat --invoke fac 20
 
@@ -165,6 +194,12 @@ macro_rules! out {
     }};
 }
 
+// Beside this file, `src/bin/bench.rs` would be built as a binary of its own.
+#[path = "tierwasm/bench.rs"]
+mod bench;
+#[path = "tierwasm/stats.rs"]
+mod stats;
+
 /// How a failure is reported: traps exit 1, everything else (bad input, bad usage) 2.
 enum Failure {
     Trap(anyhow::Error),
@@ -182,13 +217,17 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run {
             engine,
+            tier_stats,
             invoke,
             #[cfg(feature = "wasi")]
             wasi,
             file,
             args,
         } => run(
-            &engine,
+            &EngineArgs {
+                tier_stats,
+                ..engine
+            },
             invoke.as_deref(),
             &file,
             &args,
@@ -203,6 +242,8 @@ fn main() -> ExitCode {
             file,
             args,
         } => explain(&engine, func, invoke.as_deref(), &file, &args),
+        Command::Bench(args) => bench::bench(&args),
+        Command::BenchChild(args) => bench::child(&args),
     };
     match result {
         Ok(code) => code,
@@ -317,6 +358,47 @@ fn call<T: 'static>(
     invoke: Option<&str>,
     args: &[String],
 ) -> Result<(tierwasm::Instance, Vec<Val>), Failure> {
+    let call = prepare(engine, store, linker, module, invoke, args)?;
+    let results = call.call(store);
+    // Also after a trap or a WASI exit: where the time went is still worth seeing.
+    if engine.tier_stats {
+        for line in stats::busiest(call.instance.tier_stats(&*store), 20) {
+            eprintln!("{line}");
+        }
+    }
+    Ok((call.instance, results?))
+}
+
+/// A function of a fresh instance with its parsed arguments, ready to be called (more
+/// than once, for `bench`).
+struct Prepared {
+    instance: tierwasm::Instance,
+    func: tierwasm::Func,
+    params: Vec<Val>,
+}
+
+impl Prepared {
+    /// Calls the function once and returns its results.
+    fn call<T: 'static>(&self, store: &mut Store<T>) -> Result<Vec<Val>, Failure> {
+        let ty = self.func.ty(&*store);
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+        self.func
+            .call(&mut *store, &self.params, &mut results)
+            .map_err(classify)?;
+        Ok(results)
+    }
+}
+
+/// Instantiates `module` with what `linker` defines and finds `invoke` (or a default),
+/// parsing `args` in its parameter types.
+fn prepare<T: 'static>(
+    engine: &EngineArgs,
+    store: &mut Store<T>,
+    linker: &Linker<T>,
+    module: &Module,
+    invoke: Option<&str>,
+    args: &[String],
+) -> Result<Prepared, Failure> {
     if let Some(fuel) = engine.fuel {
         store.set_fuel(fuel)?;
     }
@@ -353,10 +435,11 @@ fn call<T: 'static>(
         .zip(ty.params())
         .map(|(a, t)| parse_arg(a, *t))
         .collect::<Result<Vec<_>>>()?;
-    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    func.call(&mut *store, &params, &mut results)
-        .map_err(classify)?;
-    Ok((instance, results))
+    Ok(Prepared {
+        instance,
+        func,
+        params,
+    })
 }
 
 fn default_export(module: &Module) -> Result<String> {
@@ -832,14 +915,9 @@ fn explain(
         );
         #[cfg(feature = "op-stats")]
         out!("{}", tierwasm::op_stats_report(40));
-        for s in instance.tier_stats(&store) {
-            let name = s.name.unwrap_or_else(|| format!("#{}", s.func_index));
-            out!(
-                "  {name:>24} tier={:?} calls={} loop_iterations={}",
-                s.tier,
-                s.calls,
-                s.loop_iterations
-            );
+        out!("tiers after the call:");
+        for line in stats::table(&instance.tier_stats(&store)) {
+            out!("{line}");
         }
     }
     Ok(ExitCode::SUCCESS)

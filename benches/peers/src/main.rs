@@ -14,6 +14,7 @@
 //! a line in [`make_peer`].
 
 mod peer;
+mod rows;
 #[cfg(feature = "tierwasm")]
 mod tierwasm_engine;
 mod wasmi_engine;
@@ -35,6 +36,8 @@ const ALL_ENGINES: &[&str] = &[
     "wasmtime",
     #[cfg(feature = "tierwasm")]
     "tierwasm-jit",
+    #[cfg(feature = "tierwasm")]
+    "tierwasm-auto",
 ];
 
 /// The engines compared when `--engines` is not given; the first is the
@@ -56,6 +59,8 @@ fn make_peer(name: &str) -> Result<Box<dyn Peer>> {
         "tierwasm" => Box::new(tierwasm_engine::Tierwasm::interp()?),
         #[cfg(feature = "tierwasm")]
         "tierwasm-jit" => Box::new(tierwasm_engine::Tierwasm::jit()?),
+        #[cfg(feature = "tierwasm")]
+        "tierwasm-auto" => Box::new(tierwasm_engine::Tierwasm::auto()?),
         #[cfg(feature = "wasmtime")]
         "wasmtime" => Box::new(wasmtime_engine::Wasmtime::new()?),
         _ => bail!(
@@ -82,6 +87,13 @@ options:
   --rss ENGINE WORKLOAD
                      run one workload once on one engine in this process and
                      print its peak resident memory (VmHWM) in KiB
+
+rows mode (instead of the execution and translation tables):
+  --rows KINDS       the rows of ROWS_FILE of these kinds (startup,quick,long
+                     or all): each cell times module creation + instantiation
+                     + one call of run(n), from scratch; engines default to
+                     ROWS_ENGINES, ratios are the first engine's over each other
+  --rows-file FILE   the row list (default rows.txt beside Cargo.toml)
 ";
 
 #[derive(Clone)]
@@ -94,6 +106,11 @@ struct Options {
     rss: bool,
     compile: bool,
     rss_probe: Option<(String, String)>,
+    /// `--rows`: the kinds of rows to run (rows mode), and where they are listed.
+    rows: Option<Vec<String>>,
+    rows_file: PathBuf,
+    /// Whether `--engines` was given (rows mode has its own default).
+    engines_given: bool,
 }
 
 fn parse_args() -> Result<Options> {
@@ -106,6 +123,9 @@ fn parse_args() -> Result<Options> {
         rss: true,
         compile: true,
         rss_probe: None,
+        rows: None,
+        rows_file: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/rows.txt")),
+        engines_given: false,
     };
     let mut args = std::env::args().skip(1);
     let value = |args: &mut dyn Iterator<Item = String>, flag: &str| {
@@ -120,8 +140,11 @@ fn parse_args() -> Result<Options> {
                 o.engines = value(&mut args, &arg)?
                     .split(',')
                     .map(str::to_string)
-                    .collect()
+                    .collect();
+                o.engines_given = true;
             }
+            "--rows" => o.rows = Some(rows::parse_kinds(&value(&mut args, &arg)?)?),
+            "--rows-file" => o.rows_file = value(&mut args, &arg)?.into(),
             "--wasm-dir" => o.wasm_dir = value(&mut args, &arg)?.into(),
             "--no-rss" => o.rss = false,
             "--no-compile" => o.compile = false,
@@ -136,6 +159,7 @@ fn parse_args() -> Result<Options> {
                     USAGE
                         .replace("DEFAULTS", &DEFAULT_ENGINES.join(","))
                         .replace("KNOWN", &ALL_ENGINES.join(","))
+                        .replace("ROWS_ENGINES", &rows::DEFAULT_ENGINES.join(","))
                 );
                 std::process::exit(0);
             }
@@ -144,6 +168,12 @@ fn parse_args() -> Result<Options> {
     }
     if o.runs == 0 {
         bail!("--runs must be at least 1");
+    }
+    if o.rows.is_some() && !o.engines_given {
+        o.engines = rows::DEFAULT_ENGINES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     }
     for e in &o.engines {
         if !ALL_ENGINES.contains(&e.as_str()) {
@@ -270,7 +300,11 @@ fn fmt_rate(x: f64) -> String {
 /// `runs` rounds in which every engine runs once, in turn, so that a drift of the
 /// machine's speed hits all engines alike. Returns each engine's timing and, for each
 /// engine after the first, the median of its per-round ratios to the first.
-fn time_execution(peers: &[Box<dyn Peer>], w: &Workload, runs: usize) -> Result<(Vec<Timing>, Vec<f64>)> {
+fn time_execution(
+    peers: &[Box<dyn Peer>],
+    w: &Workload,
+    runs: usize,
+) -> Result<(Vec<Timing>, Vec<f64>)> {
     let mut agreed = None;
     let mut instances = Vec::new();
     for peer in peers {
@@ -285,21 +319,33 @@ fn time_execution(peers: &[Box<dyn Peer>], w: &Workload, runs: usize) -> Result<
     for _ in 0..runs {
         for (i, (peer, instance)) in peers.iter().zip(instances.iter_mut()).enumerate() {
             let start = Instant::now();
-            let got = instance.run(w.n).with_context(|| format!("{} on {}", peer.name(), w.name))?;
+            let got = instance
+                .run(w.n)
+                .with_context(|| format!("{} on {}", peer.name(), w.name))?;
             samples[i].push(start.elapsed());
             check(peer.name(), w, got, &mut agreed)?;
         }
     }
     let ratios = (1..peers.len())
-        .map(|i| {
-            let mut r: Vec<f64> =
-                samples[i].iter().zip(&samples[0]).map(|(a, b)| a.as_secs_f64() / b.as_secs_f64()).collect();
-            r.sort_by(f64::total_cmp);
-            let mid = r.len() / 2;
-            if r.len() % 2 == 1 { r[mid] } else { (r[mid - 1] + r[mid]) / 2.0 }
-        })
+        .map(|i| median_ratio(&samples[i], &samples[0]))
         .collect();
     Ok((samples.into_iter().map(summarize).collect(), ratios))
+}
+
+/// The median of the same-round ratios `a[r] / b[r]`.
+fn median_ratio(a: &[Duration], b: &[Duration]) -> f64 {
+    let mut r: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| x.as_secs_f64() / y.as_secs_f64())
+        .collect();
+    r.sort_by(f64::total_cmp);
+    let mid = r.len() / 2;
+    if r.len() % 2 == 1 {
+        r[mid]
+    } else {
+        (r[mid - 1] + r[mid]) / 2.0
+    }
 }
 
 /// Peak resident memory of this process so far, in KiB.
@@ -336,24 +382,17 @@ fn rss_probe(o: &Options, engine: &str, workload: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs `peers --rss` in a child process and returns its peak RSS in KiB.
-fn measure_rss(o: &Options, engine: &str, w: &Workload) -> Result<u64> {
+/// Runs `peers --rss` in a child process for `run(n)` of workload `name` and
+/// returns its peak RSS in KiB.
+fn measure_rss(o: &Options, engine: &str, name: &str, n: i32) -> Result<u64> {
     let exe = std::env::current_exe()?;
     let out = std::process::Command::new(exe)
-        .args([
-            "--rss",
-            engine,
-            &w.name,
-            "--n",
-            &w.n.to_string(),
-            "--wasm-dir",
-        ])
+        .args(["--rss", engine, name, "--n", &n.to_string(), "--wasm-dir"])
         .arg(&o.wasm_dir)
         .output()?;
     if !out.status.success() {
         bail!(
-            "peak-memory probe of {engine} on {} failed:\n{}",
-            w.name,
+            "peak-memory probe of {engine} on {name} failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
@@ -363,6 +402,17 @@ fn measure_rss(o: &Options, engine: &str, w: &Workload) -> Result<u64> {
         .find_map(|l| l.strip_prefix("peak_rss_kib "))
         .and_then(|v| v.trim().parse().ok())
         .with_context(|| format!("unexpected probe output: {stdout}"))
+}
+
+/// Each engine's peak RSS in MiB for `run(w.n)` of `w`, each from a fresh process.
+fn rss_cells(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<Vec<String>> {
+    peers
+        .iter()
+        .map(|p| {
+            let kib = measure_rss(o, p.name(), &w.name, w.n)?;
+            Ok(format!("{:.1}", kib as f64 / 1024.0))
+        })
+        .collect()
 }
 
 /// A text table printed one row at a time, columns padded to their headers.
@@ -434,10 +484,7 @@ fn execution_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload])
             cells.push(format!("{ratio:.2}"));
         }
         if o.rss {
-            for p in peers {
-                let kib = measure_rss(o, p.name(), w)?;
-                cells.push(format!("{:.1}", kib as f64 / 1024.0));
-            }
+            cells.extend(rss_cells(o, peers, w)?);
         }
         table.row(&cells);
     }
@@ -582,6 +629,9 @@ fn real_main() -> Result<()> {
         bail!("no engines selected");
     }
     let workloads = load_workloads(&o)?;
+    if let Some(kinds) = &o.rows {
+        return rows::rows_table(&o, kinds, &peers, &workloads);
+    }
     execution_table(&o, &peers, &workloads)?;
     if o.compile
         && let Some(big) = workloads.iter().find(|w| w.name == BIG)

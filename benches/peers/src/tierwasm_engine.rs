@@ -2,7 +2,8 @@
 //! file, so an API change is fixed here and nowhere else.
 //!
 //! `Tierwasm::interp()` pins the interpreter tier, `Tierwasm::jit()` the
-//! Cranelift tier (every function compiled in `Module::new`).
+//! Cranelift tier (every function compiled in `Module::new`), `Tierwasm::auto()`
+//! the default: start on the interpreter, hot code moves to Cranelift code.
 
 use crate::peer::{Compiled, Peer, Running};
 use anyhow::Result;
@@ -13,28 +14,27 @@ pub struct Tierwasm {
 }
 
 impl Tierwasm {
+    /// The column `name`, an engine running on `tier`.
+    fn with_tier(name: &'static str, tier: tierwasm::Tier) -> Result<Self> {
+        let mut config = tierwasm::Config::new();
+        config.tier(tier);
+        let engine = tierwasm::Engine::new(&config)?;
+        Ok(Tierwasm { name, engine })
+    }
+
     /// The interpreter tier alone.
     pub fn interp() -> Result<Self> {
-        let mut config = tierwasm::Config::new();
-        config.tier(tierwasm::Tier::Interp);
-        let engine = tierwasm::Engine::new(&config)?;
-        Ok(Tierwasm {
-            name: "tierwasm",
-            engine,
-        })
+        Self::with_tier("tierwasm", tierwasm::Tier::Interp)
     }
-}
 
-impl Tierwasm {
     /// The Cranelift tier: every function compiled when the module is.
     pub fn jit() -> Result<Self> {
-        let mut config = tierwasm::Config::new();
-        config.tier(tierwasm::Tier::Jit);
-        let engine = tierwasm::Engine::new(&config)?;
-        Ok(Tierwasm {
-            name: "tierwasm-jit",
-            engine,
-        })
+        Self::with_tier("tierwasm-jit", tierwasm::Tier::Jit)
+    }
+
+    /// Tiered execution (`Tier::Auto`, the default configuration).
+    pub fn auto() -> Result<Self> {
+        Self::with_tier("tierwasm-auto", tierwasm::Tier::Auto)
     }
 }
 
