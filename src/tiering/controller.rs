@@ -6,7 +6,8 @@
 //!
 //! Each function is compiled at most once (`FuncState`); a failure (a function
 //! Cranelift cannot compile) leaves it interpreted. Compiled code is owned here and
-//! freed with the module, after every job that refers to it is done.
+//! freed with the module (a compile running then finishes first; queued jobs of a
+//! dropped module are skipped).
 
 use super::worker::CompilePool;
 use crate::engine::Engine;
@@ -37,12 +38,13 @@ enum OsrState {
     Failed,
 }
 
-/// A tier-up request, for the compile threads.
+/// A tier-up request, for the compile threads. It does not keep its module alive: the
+/// job of a module dropped meanwhile is skipped.
 pub(crate) enum Job {
     /// Compile function `d`.
-    Func(Arc<TierUnit>, DefinedFuncIndex),
+    Func(Weak<TierUnit>, DefinedFuncIndex),
     /// Compile the OSR entry of `d`.
-    Osr(Arc<TierUnit>, DefinedFuncIndex),
+    Osr(Weak<TierUnit>, DefinedFuncIndex),
 }
 
 /// What one module's tier-up needs and owns.
@@ -120,10 +122,6 @@ impl TierUnit {
             .compile_pool
             .get_or_init(|| CompilePool::new(self.config().workers));
         pool.submit(job)
-    }
-
-    fn arc(&self) -> Arc<TierUnit> {
-        self.this.upgrade().expect("a unit in use is alive")
     }
 
     /// Compiles the functions `ds` together and publishes them; compile failures leave
@@ -207,7 +205,7 @@ impl TierUp for TierUnit {
         if !self.transition(d, FuncState::Interpreted, FuncState::Queued) {
             return true;
         }
-        if self.request(Job::Func(self.arc(), d)) {
+        if self.request(Job::Func(self.this.clone(), d)) {
             return true;
         }
         self.transition(d, FuncState::Queued, FuncState::Interpreted);
@@ -246,7 +244,7 @@ impl TierUp for TierUnit {
                 None => {
                     entries.insert(d.as_u32(), OsrState::Queued);
                     drop(entries);
-                    if !self.request(Job::Osr(self.arc(), d)) {
+                    if !self.request(Job::Osr(self.this.clone(), d)) {
                         self.osr
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
@@ -264,16 +262,26 @@ impl TierUp for TierUnit {
     }
 }
 
-/// Runs a batch of jobs: the function jobs of each unit compile together.
+/// Runs a batch of jobs (those of modules still alive): the function jobs of each unit
+/// compile together.
 pub(crate) fn run_jobs(batch: Vec<Job>) {
     let mut funcs: Vec<(Arc<TierUnit>, Vec<DefinedFuncIndex>)> = Vec::new();
     for job in batch {
         match job {
-            Job::Osr(unit, d) => unit.compile_osr(d),
-            Job::Func(unit, d) => match funcs.iter_mut().find(|(u, _)| Arc::ptr_eq(u, &unit)) {
-                Some((_, ds)) => ds.push(d),
-                None => funcs.push((unit, vec![d])),
-            },
+            Job::Osr(unit, d) => {
+                if let Some(unit) = unit.upgrade() {
+                    unit.compile_osr(d);
+                }
+            }
+            Job::Func(unit, d) => {
+                let Some(unit) = unit.upgrade() else {
+                    continue;
+                };
+                match funcs.iter_mut().find(|(u, _)| Arc::ptr_eq(u, &unit)) {
+                    Some((_, ds)) => ds.push(d),
+                    None => funcs.push((unit, vec![d])),
+                }
+            }
         }
     }
     for (unit, ds) in funcs {
