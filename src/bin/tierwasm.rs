@@ -348,17 +348,12 @@ fn format_val(v: &Val) -> String {
     }
 }
 
-/// Instantiates `module` with what `linker` defines and calls `invoke` (or a default)
-/// with `args`.
+/// Calls a prepared function once (printing tier statistics when asked).
 fn call<T: 'static>(
     engine: &EngineArgs,
     store: &mut Store<T>,
-    linker: &Linker<T>,
-    module: &Module,
-    invoke: Option<&str>,
-    args: &[String],
+    call: Prepared,
 ) -> Result<(tierwasm::Instance, Vec<Val>), Failure> {
-    let call = prepare(engine, store, linker, module, invoke, args)?;
     let results = call.call(store);
     // Also after a trap or a WASI exit: where the time went is still worth seeing.
     if engine.tier_stats {
@@ -501,7 +496,8 @@ fn run(
     }
     let mut store = Store::new(&engine, ());
     let linker = Linker::new(&engine);
-    for v in call(engine_args, &mut store, &linker, &module, invoke, args)?.1 {
+    let prepared = prepare(engine_args, &mut store, &linker, &module, invoke, args)?;
+    for v in call(engine_args, &mut store, prepared)?.1 {
         out!("{}", format_val(&v));
     }
     Ok(ExitCode::SUCCESS)
@@ -529,7 +525,9 @@ fn run_wasi(
     let mut linker = Linker::new(module.engine());
     p1::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi)?;
     let call_args = if start { &[][..] } else { args };
-    match call(engine_args, &mut store, &linker, module, invoke, call_args) {
+    // A WASI exit ends the program in its start function as anywhere else.
+    let prepared = prepare(engine_args, &mut store, &linker, module, invoke, call_args);
+    match prepared.and_then(|p| call(engine_args, &mut store, p)) {
         Ok((_, results)) => {
             for v in results {
                 out!("{}", format_val(&v));
@@ -904,7 +902,8 @@ fn explain(
     if invoke.is_some() {
         let mut store = Store::new(&engine, ());
         let linker = Linker::new(&engine);
-        let (instance, results) = call(engine_args, &mut store, &linker, &module, invoke, args)?;
+        let prepared = prepare(engine_args, &mut store, &linker, &module, invoke, args)?;
+        let (instance, results) = call(engine_args, &mut store, prepared)?;
         out!(
             "results: {}",
             results
