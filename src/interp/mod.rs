@@ -25,7 +25,7 @@ pub mod translate;
 mod tests;
 
 pub use code::ModuleCode;
-pub use hotness::{TierUp, TierUpPolicy};
+pub use hotness::TierUpPolicy;
 pub use stack::InterpStack;
 pub use translate::TranslateOptions;
 
@@ -89,12 +89,9 @@ unsafe fn execute(
         .defined_func_index(FuncIndex::from_u32(func_index))
         .expect("only defined functions have the interpreter's array_call")
         .as_u32();
-    if inst.native_entry(d).is_null() && inst.hotness(d).tick_call() {
-        code_table.hot.hot_call(d);
-    }
     // The tier seam: a reference made before the function's native code was published
     // still leads to that code.
-    let entry = inst.native_entry(d);
+    let entry = inst.entry_for_call(d);
     if !entry.is_null() {
         // SAFETY: published code takes its instance's context and this call's arguments.
         return unsafe {

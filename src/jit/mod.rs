@@ -198,10 +198,13 @@ pub fn compile_module(
     options: &JitOptions,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        compile_inner(module, offsets, sig_ids, options, select)
-    }))
-    .unwrap_or_else(|panic| Err(panic_error(panic)))
+    no_panic(|| compile_inner(module, offsets, sig_ids, options, select))
+}
+
+/// `f()`, with a panic inside Cranelift turned into an error.
+fn no_panic<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|panic| Err(panic_error(panic)))
 }
 
 /// A JIT module with every selected function (and its trampoline) and every libcall
@@ -362,7 +365,7 @@ pub fn compile_osr(
     options: &JitOptions,
     d: DefinedFuncIndex,
 ) -> Result<CompiledModule> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    no_panic(|| {
         let mut declared = Declared::new(module, |_| false, module.bodies[d.index()].len())?;
         let (ptr, call_conv) = (declared.ptr, declared.call_conv);
         let id = declared.jit.declare_function(
@@ -394,8 +397,7 @@ pub fn compile_osr(
             largest_frame,
             jit: Some(declared.jit),
         })
-    }))
-    .unwrap_or_else(|panic| Err(panic_error(panic)))
+    })
     .with_context(|| {
         format!(
             "compiling the OSR entry of function {}",

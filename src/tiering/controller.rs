@@ -1,5 +1,5 @@
 //! The tier-up controller of one module (`TierUnit`): told by the interpreter when a
-//! function or loop is hot (`interp::TierUp`), it compiles the function, or an
+//! function or loop is hot (`interp::hotness::TierUp`), it compiles the function, or an
 //! on-stack-replacement entry for the loop, on the engine's compile threads (or at once
 //! with `TierUpConfig::synchronous`) and publishes the result in the module's slot
 //! table, which every instance in every store reads.
@@ -11,7 +11,7 @@
 
 use super::worker::CompilePool;
 use crate::engine::Engine;
-use crate::interp::TierUp;
+use crate::interp::hotness::TierUp;
 use crate::interp::ops::NO_OSR;
 use crate::jit::{self, CompiledModule, JitOptions, OsrEntry};
 use crate::module::{DefinedFuncIndex, ModuleInfo};

@@ -214,38 +214,43 @@ pub(crate) fn lowering_trampoline(
 ) -> Option<*const u8> {
     #[cfg(feature = "jit")]
     if engine.config().tier == crate::Tier::Jit {
-        let t = engine
-            .tiers()
-            .lowering_trampolines
-            .get_or_init(|| crate::jit::component::LoweringTrampolines::new().ok());
-        // A signature Cranelift cannot compile keeps the array-call entry.
-        return t.as_ref().and_then(|t| t.get(ty).ok());
+        return compiled_lowering_trampoline(engine, ty);
     }
     let _ = (engine, ty);
     None
 }
 
-/// With `Tier::Auto`: the compiled lowering trampoline for lowered core signature `ty`
-/// once a lowering has had `calls` calls through its array-call entry, more than the
-/// call threshold (asked at a few counts only: the first and each power of two).
+/// The engine's compiled trampoline for lowered core signature `ty`, compiled on first
+/// use; `None` when Cranelift cannot compile it (the lowering keeps its array-call entry).
+#[cfg(all(feature = "jit", feature = "component"))]
+fn compiled_lowering_trampoline(
+    engine: &Engine,
+    ty: &crate::module::FuncType,
+) -> Option<*const u8> {
+    let t = engine
+        .tiers()
+        .lowering_trampolines
+        .get_or_init(|| crate::jit::component::LoweringTrampolines::new().ok());
+    t.as_ref().and_then(|t| t.get(ty).ok())
+}
+
+/// With `Tier::Auto`: the compiled lowering trampoline for the lowered core signature
+/// `ty()` once a lowering has had `calls` calls through its array-call entry, more than
+/// the call threshold (asked at a few counts only: the first and each power of two).
 #[cfg(feature = "component")]
 pub(crate) fn hot_lowering_trampoline(
     engine: &Engine,
-    ty: &crate::module::FuncType,
     calls: u64,
+    ty: impl FnOnce() -> crate::module::FuncType,
 ) -> Option<*const u8> {
     #[cfg(feature = "jit")]
     {
         let config = engine.config();
         if config.tier == crate::Tier::Auto && calls > u64::from(config.tier_up.call_threshold) {
-            let t = engine
-                .tiers()
-                .lowering_trampolines
-                .get_or_init(|| crate::jit::component::LoweringTrampolines::new().ok());
-            return t.as_ref().and_then(|t| t.get(ty).ok());
+            return compiled_lowering_trampoline(engine, &ty());
         }
     }
-    let _ = (engine, ty, calls);
+    let _ = (engine, calls, ty);
     None
 }
 

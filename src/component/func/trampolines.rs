@@ -107,8 +107,8 @@ unsafe fn tier_up_lowering(
         let (store, _, _) = instance_of(vmctx);
         let engine = &(*store).engine;
         let t = callee.cast::<vmc::VMTrampolineContext>().as_ptr();
-        let ty = engine.signature((*(*t).func_ref).type_index);
-        if let Some(code) = crate::tiering::hot_lowering_trampoline(engine, &ty, calls)
+        let ty = || engine.signature((*(*t).func_ref).type_index);
+        if let Some(code) = crate::tiering::hot_lowering_trampoline(engine, calls, ty)
             .and_then(|p| crate::vm::VmPtr::from_raw(p.cast_mut().cast()))
         {
             vmc::set_trampoline_wasm_call(callee, code);

@@ -143,7 +143,7 @@ unsafe fn call_hot_direct(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> 
     // SAFETY: as for every handler; `pc` is a `call` op.
     unsafe {
         let o = op::Call::decode(pc);
-        call_hot(cx, o.func);
+        (*cx.inst.code).hot.hot_call(o.func);
         if !cx.inst.native_entry(o.func).is_null() {
             return call_published(pc, fp, cx, mem, len);
         }
@@ -213,11 +213,8 @@ unsafe fn call_ref(
                 cx.inst = InstCache::load(callee_vmctx);
             }
             let d = cx.inst.defined_index((*fctx).func_index);
-            if cx.inst.native_entry(d).is_null() && cx.inst.hotness(d).tick_call() {
-                call_hot(cx, d);
-            }
             // The tier seam, as for direct calls (the reference predates publication).
-            let entry = cx.inst.native_entry(d);
+            let entry = cx.inst.entry_for_call(d);
             if entry.is_null() {
                 let code = match func_code(cx, d) {
                     Ok(c) => c,

@@ -134,6 +134,20 @@ impl InstCache {
         }
     }
 
+    /// The published native entry of `d` for a call about to start, or null when the
+    /// interpreter runs it. A call of an interpreted function spends its call budget;
+    /// when that runs out the controller hears of it, and may publish `d` at once.
+    #[inline(always)]
+    pub fn entry_for_call(&self, d: u32) -> *mut VMNativeEntry {
+        let entry = self.native_entry(d);
+        if entry.is_null() && self.hotness(d).tick_call() {
+            // SAFETY: `code` is the live interpreter data of this instance's module.
+            unsafe { (*self.code).hot.hot_call(d) };
+            return self.native_entry(d);
+        }
+        entry
+    }
+
     /// The tier-up budgets of defined function `d`.
     #[inline(always)]
     pub fn hotness(&self, d: u32) -> &Hotness {

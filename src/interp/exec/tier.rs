@@ -1,6 +1,6 @@
-//! Tier-up in the executor: loop counting, the cold paths taken when a function's
-//! budget runs out (see `hotness`), and on-stack replacement, which hands a running call
-//! to compiled code at a loop header.
+//! Tier-up in the executor: loop counting, the cold path taken when a loop budget runs
+//! out (see `hotness`), and on-stack replacement, which hands a running call to compiled
+//! code at a loop header. Calls spend their budget in `InstCache::entry_for_call`.
 
 use super::*;
 
@@ -39,7 +39,7 @@ unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
         let code = (*cx.inst.code)
             .get(o.func)
             .expect("a running function is translated");
-        (*cx.counters).osr_entries += 1;
+        c.osr_entries += 1;
         // The OSR entry takes the locals (slots `0..num_locals`; the operand stack is
         // empty at an OSR loop) and the loop's offset, and leaves the results in slots
         // `0..num_results`, as if the function had returned there.
@@ -52,12 +52,4 @@ unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
         let (mem, len) = cx.inst.mem0();
         do_return(fp, cx, mem, len)
     }
-}
-
-/// `d`'s call budget ran out: tells the controller (which may compile and publish `d`
-/// before it returns).
-#[inline(always)]
-pub(crate) unsafe fn call_hot(cx: &Cx, d: u32) {
-    // SAFETY: `cx.inst.code` is the live interpreter data of the current instance.
-    unsafe { (*cx.inst.code).hot.hot_call(d) }
 }
