@@ -14,6 +14,7 @@
 //! a line in [`make_peer`].
 
 mod peer;
+mod report;
 mod rows;
 #[cfg(feature = "tierwasm")]
 mod tierwasm_engine;
@@ -23,6 +24,7 @@ mod wasmtime_engine;
 
 use anyhow::{Context, Result, bail};
 use peer::Peer;
+use report::{Table, Timing, fmt_ms, fmt_rate, median_ratio, peak_rss_kib, summarize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -254,48 +256,6 @@ fn check(engine: &str, w: &Workload, got: i64, agreed: &mut Option<i64>) -> Resu
     Ok(())
 }
 
-/// Median and minimum of the timed runs.
-struct Timing {
-    median: Duration,
-    min: Duration,
-}
-
-fn summarize(mut samples: Vec<Duration>) -> Timing {
-    samples.sort();
-    let mid = samples.len() / 2;
-    let median = if samples.len() % 2 == 1 {
-        samples[mid]
-    } else {
-        (samples[mid - 1] + samples[mid]) / 2
-    };
-    Timing {
-        median,
-        min: samples[0],
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// Milliseconds with about three significant digits for short times.
-fn fmt_ms(d: Duration) -> String {
-    match ms(d) {
-        x if x < 1.0 => format!("{x:.3}"),
-        x if x < 100.0 => format!("{x:.2}"),
-        x => format!("{x:.1}"),
-    }
-}
-
-/// MB/s with about three significant digits (compiling engines manage a few MB/s).
-fn fmt_rate(x: f64) -> String {
-    match x {
-        x if x < 10.0 => format!("{x:.2}"),
-        x if x < 100.0 => format!("{x:.1}"),
-        x => format!("{x:.0}"),
-    }
-}
-
 /// For each engine: compiles and instantiates once and warms up once; then times
 /// `runs` rounds in which every engine runs once, in turn, so that a drift of the
 /// machine's speed hits all engines alike. Returns each engine's timing and, for each
@@ -330,37 +290,6 @@ fn time_execution(
         .map(|i| median_ratio(&samples[i], &samples[0]))
         .collect();
     Ok((samples.into_iter().map(summarize).collect(), ratios))
-}
-
-/// The median of the same-round ratios `a[r] / b[r]`.
-fn median_ratio(a: &[Duration], b: &[Duration]) -> f64 {
-    let mut r: Vec<f64> = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| x.as_secs_f64() / y.as_secs_f64())
-        .collect();
-    r.sort_by(f64::total_cmp);
-    let mid = r.len() / 2;
-    if r.len() % 2 == 1 {
-        r[mid]
-    } else {
-        (r[mid - 1] + r[mid]) / 2.0
-    }
-}
-
-/// Peak resident memory of this process so far, in KiB.
-fn peak_rss_kib() -> Result<u64> {
-    let status =
-        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .context("no VmHWM in /proc/self/status")?;
-    let kib = line
-        .split_whitespace()
-        .nth(1)
-        .context("malformed VmHWM line")?;
-    Ok(kib.parse()?)
 }
 
 /// `--rss ENGINE WORKLOAD`: load and run once, then report the peak RSS.
@@ -413,36 +342,6 @@ fn rss_cells(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<Vec<S
             Ok(format!("{:.1}", kib as f64 / 1024.0))
         })
         .collect()
-}
-
-/// A text table printed one row at a time, columns padded to their headers.
-struct Table {
-    widths: Vec<usize>,
-}
-
-impl Table {
-    fn new(headers: &[String]) -> Table {
-        let widths: Vec<usize> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| h.len().max(if i == 0 { 12 } else { 10 }))
-            .collect();
-        let t = Table { widths };
-        t.row(headers);
-        t
-    }
-
-    fn row(&self, cells: &[String]) {
-        let mut line = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&self.widths).enumerate() {
-            if i == 0 {
-                line.push_str(&format!("{cell:<w$}"));
-            } else {
-                line.push_str(&format!("  {cell:>w$}"));
-            }
-        }
-        println!("{}", line.trim_end());
-    }
 }
 
 fn execution_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload]) -> Result<()> {
