@@ -15,7 +15,9 @@ pub struct Wasmtime {
 
 impl Wasmtime {
     pub fn new() -> Result<Self> {
-        Ok(Wasmtime { engine: wasmtime::Engine::default() })
+        Ok(Wasmtime {
+            engine: wasmtime::Engine::default(),
+        })
     }
 }
 
@@ -26,7 +28,10 @@ impl Peer for Wasmtime {
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>> {
         let module = wasmtime::Module::new(&self.engine, wasm).map_err(err)?;
-        Ok(Box::new(WasmtimeModule { engine: self.engine.clone(), module }))
+        Ok(Box::new(WasmtimeModule {
+            engine: self.engine.clone(),
+            module,
+        }))
     }
 }
 
@@ -39,7 +44,9 @@ impl Compiled for WasmtimeModule {
     fn instantiate(&self) -> Result<Box<dyn Running>> {
         let mut store = wasmtime::Store::new(&self.engine, ());
         let instance = wasmtime::Instance::new(&mut store, &self.module, &[]).map_err(err)?;
-        let run = instance.get_typed_func::<i32, i64>(&mut store, "run").map_err(err)?;
+        let run = instance
+            .get_typed_func::<i32, i64>(&mut store, "run")
+            .map_err(err)?;
         Ok(Box::new(WasmtimeInstance { store, run }))
     }
 }

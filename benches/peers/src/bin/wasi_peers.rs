@@ -343,7 +343,7 @@ fn run_once(e: &Engine, job: &Job, work: &Path, agreed: &mut Option<Vec<u8>>) ->
             e.name
         )
     };
-    ensure!(status.success(), failed(format!("exit status {status}")));
+    ensure!(status.success(), failed(format!("{status}")));
     let out = out.map_err(|err| failed(format!("{err:#}")))?;
     if let Want::Agreed(prefix) = &job.want {
         ensure!(
@@ -391,7 +391,12 @@ fn print_table(engines: &[&Engine], job: &Job, samples: &[Vec<Sample>]) {
         .map(|s| s.iter().map(|x| x.wall).collect())
         .collect();
     let base = engines.iter().position(|e| e.name == BASELINE);
-    let mut headers = vec![job.name.clone(), "median ms".into(), "min ms".into()];
+    let width = engines.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    let mut headers = vec![
+        format!("{:<width$}", job.name),
+        "median ms".into(),
+        "min ms".into(),
+    ];
     headers.extend(job.unit.map(|(unit, _)| unit.to_string()));
     headers.extend([format!("x {BASELINE}"), "peak MiB".into()]);
     println!("{} ({} runs)", job.name, job.runs);
@@ -424,6 +429,7 @@ fn real_main() -> Result<()> {
     }
     // Linux carries the parent's resident memory at spawn into the child's peak.
     let floor = peak_rss_kib()? as f64 / 1024.0;
+    println!("tierwasm: {}", o.tierwasm.display());
     println!("peak MiB: the child's ru_maxrss, at least this driver's own {floor:.1} MiB\n");
     let result = (|| {
         for name in &o.jobs {

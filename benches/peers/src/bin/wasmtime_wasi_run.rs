@@ -14,7 +14,7 @@ use wasmtime::component::{Component, ResourceTable};
 use wasmtime::{Engine, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::bindings::sync::Command;
-use wasmtime_wasi::{DirPerms, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// The store data of a component run.
 struct P2 {
@@ -37,7 +37,7 @@ fn builder(args: &wasi_args::RunArgs) -> wasmtime::Result<WasiCtxBuilder> {
     b.allow_blocking_current_thread(true);
     b.inherit_stdio().args(&args.argv);
     for (host, guest) in &args.dirs {
-        b.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
+        b.preopened_dir(host, guest, FsPerms::ReadWrite)?;
     }
     Ok(b)
 }
