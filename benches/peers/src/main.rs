@@ -85,7 +85,7 @@ options:
                      (default: DEFAULTS; known: KNOWN)
   --wasm-dir DIR     where the modules and expected.txt are (default ../wasm)
   --no-rss           skip the peak-memory columns (one child process each)
-  --no-compile       skip the translation table
+  --no-compile       skip the translation tables
   --rss ENGINE WORKLOAD
                      run one workload once on one engine in this process and
                      print its peak resident memory (VmHWM) in KiB
@@ -390,13 +390,23 @@ fn execution_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload])
     if peers.len() > 1 && !workloads.is_empty() {
         let mut cells = vec!["geomean".to_string(), String::new()];
         cells.extend(std::iter::repeat_n(String::new(), 2 * peers.len()));
-        for logs in &log_ratios {
-            let mean = logs.iter().sum::<f64>() / logs.len() as f64;
-            cells.push(format!("{:.2}", mean.exp()));
-        }
+        cells.extend(geomeans(&log_ratios));
         table.row(&cells);
     }
     Ok(())
+}
+
+/// The geometric mean of each column of logged ratios, formatted.
+pub(crate) fn geomeans(log_ratios: &[Vec<f64>]) -> Vec<String> {
+    log_ratios
+        .iter()
+        .map(|logs| {
+            format!(
+                "{:.2}",
+                (logs.iter().sum::<f64>() / logs.len() as f64).exp()
+            )
+        })
+        .collect()
 }
 
 /// Length of the code section (id 10) of a wasm module, if it has one.
@@ -514,6 +524,67 @@ fn compile_table(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<(
     Ok(())
 }
 
+/// Compile (`Module::new`) wall and CPU time of every workload on every engine,
+/// engines taking turns round by round; ratios to the first engine, closed by their
+/// geometric means: the compile-speed summary over all workloads.
+fn compile_all_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload]) -> Result<()> {
+    let base = peers[0].name();
+    println!();
+    println!(
+        "compile, every workload: median of {} runs of module creation, engines taking turns \
+         run by run; wall = with every engine on all cores, CPU = CPU time of all threads; \
+         ratio = median of the per-run ratios (< 1 = less than {base})",
+        o.runs
+    );
+    let mut headers = vec!["workload".to_string(), "code KB".to_string()];
+    for p in peers {
+        headers.push(format!("{} wall", p.name()));
+        headers.push(format!("{} CPU", p.name()));
+    }
+    for p in &peers[1..] {
+        headers.push(format!("{}/{base} wall", p.name()));
+        headers.push(format!("{}/{base} CPU", p.name()));
+    }
+    let table = Table::new(&headers);
+    let mut log_ratios: Vec<Vec<f64>> = vec![Vec::new(); 2 * (peers.len() - 1)];
+    for w in workloads {
+        let mut wall: Vec<Vec<Duration>> = vec![Vec::new(); peers.len()];
+        let mut cpu: Vec<Vec<Duration>> = vec![Vec::new(); peers.len()];
+        for _ in 0..o.runs {
+            for (i, p) in peers.iter().enumerate() {
+                let (t0, c0) = (Instant::now(), process_cpu_time());
+                let compiled = p
+                    .compile(&w.wasm)
+                    .with_context(|| format!("{} compiling {}", p.name(), w.name))?;
+                wall[i].push(t0.elapsed());
+                cpu[i].push(process_cpu_time() - c0);
+                drop(compiled);
+            }
+        }
+        let code = code_section_len(&w.wasm).unwrap_or(0);
+        let mut cells = vec![w.name.clone(), format!("{}", code / 1000)];
+        for (a, b) in wall.iter().zip(&cpu) {
+            cells.push(fmt_ms(summarize(a.clone()).median));
+            cells.push(fmt_ms(summarize(b.clone()).median));
+        }
+        for i in 1..peers.len() {
+            for (k, samples) in [&wall, &cpu].into_iter().enumerate() {
+                let ratio = median_ratio(&samples[i], &samples[0]);
+                log_ratios[2 * (i - 1) + k].push(ratio.ln());
+                cells.push(format!("{ratio:.2}"));
+            }
+        }
+        table.row(&cells);
+    }
+    if peers.len() > 1 && !workloads.is_empty() {
+        let mut cells = vec!["geomean".to_string(), String::new()];
+        cells.extend(std::iter::repeat_n(String::new(), 2 * peers.len()));
+        cells.extend(geomeans(&log_ratios));
+        table.row(&cells);
+    }
+    Ok(())
+}
+
 fn real_main() -> Result<()> {
     let o = parse_args()?;
     if let Some((engine, workload)) = &o.rss_probe {
@@ -536,6 +607,9 @@ fn real_main() -> Result<()> {
         && let Some(big) = workloads.iter().find(|w| w.name == BIG)
     {
         compile_table(&o, &peers, big)?;
+    }
+    if o.compile {
+        compile_all_table(&o, &peers, &workloads)?;
     }
     Ok(())
 }

@@ -16,7 +16,9 @@
 //! each other engine, so a drift of the machine's speed hits all alike.
 
 use crate::peer::Peer;
-use crate::{Options, Table, Workload, check, fmt_ms, median_ratio, rss_cells, summarize};
+use crate::{
+    Options, Table, Workload, check, fmt_ms, geomeans, median_ratio, rss_cells, summarize,
+};
 use anyhow::{Context, Result, bail};
 use std::time::{Duration, Instant};
 
@@ -183,13 +185,8 @@ pub fn rows_table(
         if kind_ends && peers.len() > 1 {
             let mut cells = vec![row.kind.clone(), "geomean".to_string(), String::new()];
             cells.extend(std::iter::repeat_n(String::new(), peers.len()));
-            for l in &mut logs {
-                cells.push(format!(
-                    "{:.2}",
-                    (l.iter().sum::<f64>() / l.len() as f64).exp()
-                ));
-                l.clear();
-            }
+            cells.extend(geomeans(&logs));
+            logs.iter_mut().for_each(Vec::clear);
             table.row(&cells);
         }
     }
