@@ -248,7 +248,11 @@ impl<'a> Translator<'a> {
     fn finish(&mut self) -> Result<FuncCode> {
         self.close_fuel();
         let num_locals = self.stack.num_locals();
-        let frame_size = (num_locals as usize + self.stack.max_height()).max(self.num_results);
+        // Room for the operand stack, the results, and what a call zeroes of the locals.
+        let zeroed = crate::interp::exec::zeroed_len((num_locals - self.num_params) as usize);
+        let frame_size = (num_locals as usize + self.stack.max_height())
+            .max(self.num_results)
+            .max(self.num_params as usize + zeroed);
         if frame_size > MAX_SLOTS as usize {
             bail!(
                 "unsupported: function needs {frame_size} frame slots (the interpreter allows {MAX_SLOTS})"
