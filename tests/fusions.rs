@@ -333,3 +333,30 @@ fn moves_before_a_branch_merge_into_it() {
           (i32.sub)))"#;
     check("move2_br", wat, &i32s(&[0, 1, 2, 5, 100]));
 }
+
+#[test]
+fn stack_pointer_updates_fuse_with_the_global() {
+    // A prologue (`sp -= 32`, kept in a local) and an epilogue (`sp = local + 32`); the
+    // stack pointer starts low enough that the subtraction wraps.
+    let body = |prologue: &str| {
+        format!(
+            r#"(module (global $sp (mut i32) (i32.const 16))
+              (func (export "f") (param i32) (result i32)
+                (local i32 i32 i32)
+                {prologue}
+                (local.set 3 (i32.add (global.get $sp) (i32.mul (local.get 1) (local.get 0))))
+                (global.set $sp (i32.add (local.get 1) (i32.const 32)))
+                (i32.add (local.get 3) (global.get $sp))))"#
+        )
+    };
+    let fused = body("(global.set $sp (local.tee 1 (i32.sub (global.get $sp) (i32.const 32))))");
+    check("global_add_imm", &fused, &i32s(EDGES));
+    check("i32_add_imm_global_set", &fused, &i32s(EDGES));
+    // The global read into a local first: that read stays, the update is one op.
+    let kept = body(
+        "(local.set 2 (global.get $sp))
+         (global.set $sp (local.tee 1 (i32.sub (local.get 2) (i32.const 32))))
+         (local.set 0 (i32.add (local.get 0) (local.get 2)))",
+    );
+    check("i32_add_imm_global_set", &kept, &i32s(EDGES));
+}

@@ -328,3 +328,21 @@ handler!(move2_br(pc, fp, cx, mem, len) {
     *slot(fp, o.d2) = *slot(fp, o.s2);
     next!(branch(pc, o.off, cx), fp, cx, mem, len)
 });
+
+// The stack pointer's update in a prologue or epilogue. Globals hold their value in the
+// first 8 bytes of a `ValRaw`, laid out as a `Slot`.
+handler!(global_add_imm(pc, fp, cx, mem, len) {
+    let o = op::GlobalAddImm::decode(pc);
+    let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
+    wr(fp, o.dst, u32::from_bits((*g).bits).wrapping_add(o.imm as u32));
+    *g = *slot(fp, o.dst);
+    next!(pc.add(op::GlobalAddImm::SIZE), fp, cx, mem, len)
+});
+
+handler!(i32_add_imm_global_set(pc, fp, cx, mem, len) {
+    let o = op::I32AddImmGlobalSet::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
+    let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
+    *g = *slot(fp, o.dst);
+    next!(pc.add(op::I32AddImmGlobalSet::SIZE), fp, cx, mem, len)
+});

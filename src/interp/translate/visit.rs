@@ -91,10 +91,7 @@ impl Translator<'_> {
             O::GlobalGet { global_index } => {
                 self.emit_result(|e, dst| e.global_get(dst, global_index));
             }
-            O::GlobalSet { global_index } => {
-                let [v] = self.pop_slots::<1>();
-                self.enc.global_set(global_index, v);
-            }
+            O::GlobalSet { global_index } => self.global_set(global_index),
             O::I32Const { value } => self.push_quiet(Operand::Const(value as i64 as u64)),
             O::I64Const { value } => self.push_quiet(Operand::Const(value as u64)),
             O::F32Const { value } => self.push_quiet(Operand::Const(value.bits() as u64)),
