@@ -48,8 +48,8 @@ unsafe fn enter(
         });
         cx.frame_sp = cx.frame_sp.add(1);
         zero_locals(
-            callee_fp.add(code.num_params as usize),
-            (code.num_locals - code.num_params) as usize,
+            callee_fp.add(code.zero_from as usize),
+            code.zero_len as usize,
         );
         cx.counters = cx.inst.counters(d);
         (*cx.counters).calls += 1;
@@ -104,14 +104,13 @@ handler!(call(pc, fp, cx, mem, len) {
         return call_slow(pc, fp, cx, mem, len);
     };
     let callee_fp = fp.add(o.base as usize);
-    let nlocals = (code.num_locals - code.num_params) as usize;
     let room = cx.stack_end.offset_from(callee_fp) as usize;
     if room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
         return call_slow(pc, fp, cx, mem, len);
     }
     cx.frame_sp.write(Frame { ret_pc: pc.add(op::Call::SIZE), fp, vmctx: cx.inst.vmctx, counters: cx.counters });
     cx.frame_sp = cx.frame_sp.add(1);
-    zero_locals(callee_fp.add(code.num_params as usize), nlocals);
+    zero_locals(callee_fp.add(code.zero_from as usize), code.zero_len as usize);
     cx.counters = cx.inst.counters(o.func);
     (*cx.counters).calls += 1;
     next!(code.code.as_ptr(), callee_fp, cx, mem, len)

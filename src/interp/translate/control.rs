@@ -30,6 +30,8 @@ pub(super) struct Control {
     pub(super) label: usize,
     /// For `if`: where the false branch goes.
     pub(super) else_label: usize,
+    /// Where the block's writes of locals start (see `assigned`).
+    pub(super) assigned: usize,
 }
 
 impl Control {
@@ -169,6 +171,7 @@ impl Translator<'_> {
             results,
             label,
             else_label,
+            assigned: self.assigned.mark(),
         });
     }
 
@@ -181,6 +184,7 @@ impl Translator<'_> {
             results: 0,
             label: usize::MAX,
             else_label: usize::MAX,
+            assigned: self.assigned.mark(),
         });
     }
 
@@ -300,6 +304,7 @@ impl Translator<'_> {
     /// `end`: closes the innermost block (or the function, with a return).
     pub(super) fn end(&mut self) {
         let frame = self.controls.pop();
+        self.assigned.forget_since(frame.assigned);
         if frame.dead {
             return;
         }
