@@ -107,6 +107,19 @@ fn load_with_add_and_shift() {
         (func (export "f") (param i32) (result i32)
           (i32.add (i32.load8_u (i32.add (local.get 0) (i32.const 3))) (i32.load8_u (local.get 0)))))"#;
     check("load8_u_add_imm", wat, &i32s(EDGES));
+    // Narrow loads of `a + b`, with bytes that show the extension.
+    let data = r#"(memory 1) (data (i32.const 0) "\01\ff\80\7f\fe\02")"#;
+    for (load, ty, op) in [
+        ("i32.load16_u", "i32", "load16_u_add dst"),
+        ("i32.load8_s", "i32", "load8_s_add dst"),
+        ("i64.load8_s", "i64", "load8_s_add dst"),
+    ] {
+        let wat = format!(
+            r#"(module {data} (func (export "f") (param i32) (result {ty})
+                ({load} offset=1 (i32.add (local.get 0) (local.get 0)))))"#
+        );
+        check(op, &wat, &i32s(EDGES));
+    }
 }
 
 #[test]

@@ -559,6 +559,10 @@ macro_rules! for_each_op {
             GlobalAddImm global_add_imm { dst: R, idx: Idx, imm: Imm32 }
             /// `dst = a + imm` (i32), then `global idx = dst` (an epilogue's stack release).
             I32AddImmGlobalSet i32_add_imm_global_set { dst: R, a: R, imm: Imm32, idx: Idx }
+            /// `dst = mem[addr + b + offset]` (16 bits, zero-extended; the address computation wraps at 32 bits).
+            Load16UAdd load16_u_add { dst: R, addr: R, b: R, offset: Idx }
+            /// `dst = mem[addr + b + offset]` (8 bits, sign-extended; the address computation wraps at 32 bits).
+            Load8SAdd load8_s_add { dst: R, addr: R, b: R, offset: Idx }
             // ---- cold: past the first 255, dispatched through the escape byte ----
             /// `dst = a == b` (i64; 1 or 0).
             I64Eq i64_eq { dst: R, a: R, b: R }

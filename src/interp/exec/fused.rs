@@ -101,6 +101,22 @@ load_fused!(
     |v| v as u64
 );
 load_fused!(
+    load16_u_add,
+    Load16UAdd,
+    u16,
+    2,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v as u64
+);
+load_fused!(
+    load8_s_add,
+    Load8SAdd,
+    i8,
+    1,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v as i64 as u64
+);
+load_fused!(
     load32_shl,
     Load32Shl,
     u32,
