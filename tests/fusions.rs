@@ -372,4 +372,20 @@ fn stack_pointer_updates_fuse_with_the_global() {
          (local.set 0 (i32.add (local.get 0) (local.get 2)))",
     );
     check("i32_add_imm_global_set", &kept, &i32s(EDGES));
+    // An epilogue right before the return: one op with it, with and without a result.
+    let ret1 = r#"(module (global $sp (mut i32) (i32.const 16))
+          (func (export "f") (param i32) (result i32) (local i32)
+            (global.set $sp (local.tee 1 (i32.sub (global.get $sp) (i32.const 32))))
+            (local.set 0 (i32.mul (local.get 0) (global.get $sp)))
+            (global.set $sp (i32.add (local.get 1) (i32.const 32)))
+            (local.get 0)))"#;
+    check("i32_add_imm_global_set_ret1", ret1, &i32s(EDGES));
+    let ret = r#"(module (global $sp (mut i32) (i32.const 16))
+          (func $g (param i32) (local i32)
+            (global.set $sp (local.tee 1 (i32.sub (global.get $sp) (local.get 0))))
+            (global.set $sp (i32.add (local.get 1) (i32.const 8))))
+          (func (export "f") (param i32) (result i32)
+            (call $g (local.get 0))
+            (global.get $sp)))"#;
+    check("i32_add_imm_global_set_ret ", ret, &i32s(EDGES));
 }

@@ -481,10 +481,6 @@ macro_rules! for_each_op {
             I32Popcnt i32_popcnt { dst: R, a: R }
             /// `dst = a != b` (f64; 1 or 0).
             F64Ne f64_ne { dst: R, a: R, b: R }
-            /// `dst = ` size of memory 0 in pages.
-            MemorySize memory_size { dst: R }
-            /// Grows memory 0 by `delta` pages; `dst` = old size or -1.
-            MemoryGrow memory_grow { dst: R, delta: R }
             /// `mem[addr + offset] = imm` (32 bits).
             Store32Imm store32_imm { addr: R, offset: Idx, imm: Imm32 }
             /// `mem[addr + offset] = imm` (64 bits, sign-extended).
@@ -563,7 +559,15 @@ macro_rules! for_each_op {
             Load16UAdd load16_u_add { dst: R, addr: R, b: R, offset: Idx }
             /// `dst = mem[addr + b + offset]` (8 bits, sign-extended; the address computation wraps at 32 bits).
             Load8SAdd load8_s_add { dst: R, addr: R, b: R, offset: Idx }
+            /// `i32_add_imm_global_set`, then returns (an epilogue, no results).
+            I32AddImmGlobalSetRet i32_add_imm_global_set_ret { dst: R, a: R, imm: Imm32, idx: Idx }
+            /// `i32_add_imm_global_set`, then returns the one result in `src` (copied to slot 0).
+            I32AddImmGlobalSetRet1 i32_add_imm_global_set_ret1 { dst: R, a: R, imm: Imm32, idx: Idx, src: R }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = ` size of memory 0 in pages.
+            MemorySize memory_size { dst: R }
+            /// Grows memory 0 by `delta` pages; `dst` = old size or -1.
+            MemoryGrow memory_grow { dst: R, delta: R }
             /// `dst = a == b` (i64; 1 or 0).
             I64Eq i64_eq { dst: R, a: R, b: R }
             /// `dst = a != b` (i64; 1 or 0).

@@ -355,6 +355,23 @@ handler!(global_add_imm(pc, fp, cx, mem, len) {
     next!(pc.add(op::GlobalAddImm::SIZE), fp, cx, mem, len)
 });
 
+handler!(i32_add_imm_global_set_ret(pc, fp, cx, mem, len) {
+    let o = op::I32AddImmGlobalSetRet::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
+    let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
+    *g = *slot(fp, o.dst);
+    do_return(fp, cx, mem, len)
+});
+
+handler!(i32_add_imm_global_set_ret1(pc, fp, cx, mem, len) {
+    let o = op::I32AddImmGlobalSetRet1::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
+    let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
+    *g = *slot(fp, o.dst);
+    *fp = *slot(fp, o.src);
+    do_return(fp, cx, mem, len)
+});
+
 handler!(i32_add_imm_global_set(pc, fp, cx, mem, len) {
     let o = op::I32AddImmGlobalSet::decode(pc);
     wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));

@@ -3,6 +3,8 @@
 
 use super::Translator;
 use super::stack::Operand;
+use crate::interp::encode::Staged;
+use crate::interp::ops::Op;
 use crate::module::FuncIndex;
 use anyhow::Result;
 use smallvec::SmallVec;
@@ -102,22 +104,43 @@ impl Translator<'_> {
         }
     }
 
+    /// Emits `ret` (or `ret1 src`), merged with the stack pointer's update right before
+    /// it (an epilogue) into one op.
+    fn emit_ret(&mut self, src: Option<u16>) {
+        if let Some(Staged {
+            start,
+            op: Op::I32AddImmGlobalSet(g),
+        }) = self.fusable_last()
+        {
+            self.enc.truncate(start);
+            match src {
+                None => self
+                    .enc
+                    .i32_add_imm_global_set_ret(g.dst, g.a, g.imm, g.idx),
+                Some(s) => self
+                    .enc
+                    .i32_add_imm_global_set_ret1(g.dst, g.a, g.imm, g.idx, s),
+            };
+            return;
+        }
+        match src {
+            None => self.enc.ret(),
+            Some(s) => self.enc.ret1(s),
+        };
+    }
+
     /// Emits the return of the top `num_results` values.
     pub(super) fn emit_return(&mut self) {
         let n = self.num_results;
         let len = self.stack.len();
         match n {
-            0 => {
-                self.enc.ret();
-            }
+            0 => self.emit_ret(None),
             1 => match self.stack.get(len - 1) {
                 Operand::Temp => {
                     let s = self.stack.slot_at(len - 1);
-                    self.enc.ret1(s);
+                    self.emit_ret(Some(s));
                 }
-                Operand::Local(l) => {
-                    self.enc.ret1(l);
-                }
+                Operand::Local(l) => self.emit_ret(Some(l)),
                 Operand::Const(c) => {
                     self.emit_const(0, c);
                     self.enc.ret();
