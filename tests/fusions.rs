@@ -389,3 +389,21 @@ fn stack_pointer_updates_fuse_with_the_global() {
             (global.get $sp)))"#;
     check("i32_add_imm_global_set_ret ", ret, &i32s(EDGES));
 }
+
+#[test]
+fn a_table_branch_on_an_offset_index() {
+    // `match x { 3 => .., 4 => .., 5 => .., _ => .. }` as wasm: the index is `x - 3`,
+    // wrapping below 3 to a large index that takes the default.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (block $d (block $c (block $b (block $a
+            (br_table $a $b $c $d (i32.sub (local.get 0) (i32.const 3))))
+            (return (i32.const 30)))
+            (return (i32.const 40)))
+            (return (i32.const 50)))
+          (i32.const -1)))"#;
+    check(
+        "br_table_add_imm",
+        wat,
+        &i32s(&[0, 1, 2, 3, 4, 5, 6, 7, -1, i32::MIN, i32::MAX]),
+    );
+}

@@ -563,6 +563,8 @@ macro_rules! for_each_op {
             I32AddImmGlobalSetRet i32_add_imm_global_set_ret { dst: R, a: R, imm: Imm32, idx: Idx }
             /// `i32_add_imm_global_set`, then returns the one result in `src` (copied to slot 0).
             I32AddImmGlobalSetRet1 i32_add_imm_global_set_ret1 { dst: R, a: R, imm: Imm32, idx: Idx, src: R }
+            /// `br_table` on `idx + imm` (i32, wrapping): a `match` on a range not starting at 0. Followed by `len + 1` offsets, as `br_table`.
+            BrTableAddImm br_table_add_imm { idx: R, len: Idx, imm: Imm32 }
             // ---- cold: past the first 255, dispatched through the escape byte ----
             /// `dst = ` size of memory 0 in pages.
             MemorySize memory_size { dst: R }

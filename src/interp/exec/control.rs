@@ -61,6 +61,13 @@ handler!(br_table(pc, fp, cx, mem, len) {
     next!(branch(pc, off, cx), fp, cx, mem, len)
 });
 
+handler!(br_table_add_imm(pc, fp, cx, mem, len) {
+    let o = op::BrTableAddImm::decode(pc);
+    let i = rd::<u32>(fp, o.idx).wrapping_add(o.imm as u32).min(o.len) as usize;
+    let off = ptr::read_unaligned(pc.add(op::BrTableAddImm::SIZE + 4 * i).cast::<i32>());
+    next!(branch(pc, off, cx), fp, cx, mem, len)
+});
+
 /// Pops the caller's frame, or ends the activation.
 #[inline(always)]
 pub(crate) unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {

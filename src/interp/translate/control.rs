@@ -4,7 +4,7 @@
 use super::Translator;
 use super::stack::Operand;
 use crate::interp::encode::Staged;
-use crate::interp::ops::Op;
+use crate::interp::ops::{Op, OpCode};
 use crate::module::FuncIndex;
 use anyhow::Result;
 use smallvec::SmallVec;
@@ -254,10 +254,17 @@ impl Translator<'_> {
     pub(super) fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Result<()> {
         let idx = self.stack.pop();
         let pos = self.stack.len();
-        let idx = self.slot_of(idx, pos);
         let mut depths = targets.targets().collect::<Result<Vec<u32>, _>>()?;
         depths.push(targets.default());
-        let start = self.enc.br_table(idx, depths.len() as u32 - 1);
+        let len = depths.len() as u32 - 1;
+        // An index just offset by a constant is offset by the table op itself.
+        let start = match self.take_producer(idx, pos, OpCode::I32AddImm) {
+            Some(Op::I32AddImm(add)) => self.enc.br_table_add_imm(add.a, len, add.imm),
+            _ => {
+                let idx = self.slot_of(idx, pos);
+                self.enc.br_table(idx, len)
+            }
+        };
         let first = self.enc.pos();
         for _ in &depths {
             self.enc.put(0i32);
