@@ -81,13 +81,14 @@ pub(crate) unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret
         *cx.frame_sp
     };
     cx.counters = f.counters;
-    if f.vmctx != cx.inst.vmctx {
-        // SAFETY: as below; the caller is of another instance.
-        return unsafe { return_to_other_instance(f.ret_pc, f.fp, cx, f.vmctx) };
+    // SAFETY: the frame was pushed by a call of this activation: its pc, fp and context
+    // are the live caller's.
+    unsafe {
+        if f.vmctx != cx.inst.vmctx {
+            return return_to_other_instance(f.ret_pc, f.fp, cx, f.vmctx);
+        }
+        next!(f.ret_pc, f.fp, cx, mem, len)
     }
-    // SAFETY: the frame was pushed by a call of this activation: its pc and fp are the
-    // live caller's, of the current instance.
-    unsafe { next!(f.ret_pc, f.fp, cx, mem, len) }
 }
 
 /// The end of a return to a caller of another instance: reloads the instance cache.
