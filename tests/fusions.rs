@@ -107,6 +107,19 @@ fn load_with_add_and_shift() {
         (func (export "f") (param i32) (result i32)
           (i32.add (i32.load8_u (i32.add (local.get 0) (i32.const 3))) (i32.load8_u (local.get 0)))))"#;
     check("load8_u_add_imm", wat, &i32s(EDGES));
+    // Narrow loads of `a + b`, with bytes that show the extension.
+    let data = r#"(memory 1) (data (i32.const 0) "\01\ff\80\7f\fe\02")"#;
+    for (load, ty, op) in [
+        ("i32.load16_u", "i32", "load16_u_add dst"),
+        ("i32.load8_s", "i32", "load8_s_add dst"),
+        ("i64.load8_s", "i64", "load8_s_add dst"),
+    ] {
+        let wat = format!(
+            r#"(module {data} (func (export "f") (param i32) (result {ty})
+                ({load} offset=1 (i32.add (local.get 0) (local.get 0)))))"#
+        );
+        check(op, &wat, &i32s(EDGES));
+    }
 }
 
 #[test]
@@ -332,4 +345,65 @@ fn moves_before_a_branch_merge_into_it() {
             (br 0 (local.get 1) (local.get 2)))
           (i32.sub)))"#;
     check("move2_br", wat, &i32s(&[0, 1, 2, 5, 100]));
+}
+
+#[test]
+fn stack_pointer_updates_fuse_with_the_global() {
+    // A prologue (`sp -= 32`, kept in a local) and an epilogue (`sp = local + 32`); the
+    // stack pointer starts low enough that the subtraction wraps.
+    let body = |prologue: &str| {
+        format!(
+            r#"(module (global $sp (mut i32) (i32.const 16))
+              (func (export "f") (param i32) (result i32)
+                (local i32 i32 i32)
+                {prologue}
+                (local.set 3 (i32.add (global.get $sp) (i32.mul (local.get 1) (local.get 0))))
+                (global.set $sp (i32.add (local.get 1) (i32.const 32)))
+                (i32.add (local.get 3) (global.get $sp))))"#
+        )
+    };
+    let fused = body("(global.set $sp (local.tee 1 (i32.sub (global.get $sp) (i32.const 32))))");
+    check("global_add_imm", &fused, &i32s(EDGES));
+    check("i32_add_imm_global_set", &fused, &i32s(EDGES));
+    // The global read into a local first: that read stays, the update is one op.
+    let kept = body(
+        "(local.set 2 (global.get $sp))
+         (global.set $sp (local.tee 1 (i32.sub (local.get 2) (i32.const 32))))
+         (local.set 0 (i32.add (local.get 0) (local.get 2)))",
+    );
+    check("i32_add_imm_global_set", &kept, &i32s(EDGES));
+    // An epilogue right before the return: one op with it, with and without a result.
+    let ret1 = r#"(module (global $sp (mut i32) (i32.const 16))
+          (func (export "f") (param i32) (result i32) (local i32)
+            (global.set $sp (local.tee 1 (i32.sub (global.get $sp) (i32.const 32))))
+            (local.set 0 (i32.mul (local.get 0) (global.get $sp)))
+            (global.set $sp (i32.add (local.get 1) (i32.const 32)))
+            (local.get 0)))"#;
+    check("i32_add_imm_global_set_ret1", ret1, &i32s(EDGES));
+    let ret = r#"(module (global $sp (mut i32) (i32.const 16))
+          (func $g (param i32) (local i32)
+            (global.set $sp (local.tee 1 (i32.sub (global.get $sp) (local.get 0))))
+            (global.set $sp (i32.add (local.get 1) (i32.const 8))))
+          (func (export "f") (param i32) (result i32)
+            (call $g (local.get 0))
+            (global.get $sp)))"#;
+    check("i32_add_imm_global_set_ret ", ret, &i32s(EDGES));
+}
+
+#[test]
+fn a_table_branch_on_an_offset_index() {
+    // `match x { 3 => .., 4 => .., 5 => .., _ => .. }` as wasm: the index is `x - 3`,
+    // wrapping below 3 to a large index that takes the default.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (block $d (block $c (block $b (block $a
+            (br_table $a $b $c $d (i32.sub (local.get 0) (i32.const 3))))
+            (return (i32.const 30)))
+            (return (i32.const 40)))
+            (return (i32.const 50)))
+          (i32.const -1)))"#;
+    check(
+        "br_table_add_imm",
+        wat,
+        &i32s(&[0, 1, 2, 3, 4, 5, 6, 7, -1, i32::MIN, i32::MAX]),
+    );
 }

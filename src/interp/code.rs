@@ -16,8 +16,14 @@ pub struct FuncCode {
     pub frame_size: u32,
     /// Parameters (slots `0..num_params`).
     pub num_params: u32,
-    /// Parameters plus declared locals (locals are zeroed on entry).
+    /// Parameters plus declared locals (an entry from native code zeroes every declared
+    /// local; a call only those of `zero_from`).
     pub num_locals: u32,
+    /// The first declared local a call zeroes, and how many: those that may be read
+    /// before they are written (the others are never read so).
+    pub zero_from: u32,
+    /// See `zero_from`.
+    pub zero_len: u32,
     /// Results (returned in slots `0..num_results`).
     pub num_results: u32,
 }

@@ -47,7 +47,8 @@ pub fn disassemble_one(code: &[u8], pos: usize) -> Option<(String, usize)> {
         let _ = write!(text, "{sep}{name}={shown}");
         at += n;
     }
-    if op == OpCode::BrTable {
+    // Both table ops have `len` right after the index slot.
+    if matches!(op, OpCode::BrTable | OpCode::BrTableAddImm) {
         let len = read(pos + op.prefix_len() + 2, 4)? as u32 as usize;
         text.push_str(" [");
         for i in 0..=len {

@@ -481,10 +481,6 @@ macro_rules! for_each_op {
             I32Popcnt i32_popcnt { dst: R, a: R }
             /// `dst = a != b` (f64; 1 or 0).
             F64Ne f64_ne { dst: R, a: R, b: R }
-            /// `dst = ` size of memory 0 in pages.
-            MemorySize memory_size { dst: R }
-            /// Grows memory 0 by `delta` pages; `dst` = old size or -1.
-            MemoryGrow memory_grow { dst: R, delta: R }
             /// `mem[addr + offset] = imm` (32 bits).
             Store32Imm store32_imm { addr: R, offset: Idx, imm: Imm32 }
             /// `mem[addr + offset] = imm` (64 bits, sign-extended).
@@ -555,7 +551,25 @@ macro_rules! for_each_op {
             MoveBr move_br { dst: R, src: R, off: Off }
             /// `d1 = s1`, `d2 = s2`, then jumps by `off`.
             Move2Br move2_br { d1: R, s1: R, d2: R, s2: R, off: Off }
+            /// `dst = global idx + imm` (i32), then `global idx = dst` (a prologue's stack allocation).
+            GlobalAddImm global_add_imm { dst: R, idx: Idx, imm: Imm32 }
+            /// `dst = a + imm` (i32), then `global idx = dst` (an epilogue's stack release).
+            I32AddImmGlobalSet i32_add_imm_global_set { dst: R, a: R, imm: Imm32, idx: Idx }
+            /// `dst = mem[addr + b + offset]` (16 bits, zero-extended; the address computation wraps at 32 bits).
+            Load16UAdd load16_u_add { dst: R, addr: R, b: R, offset: Idx }
+            /// `dst = mem[addr + b + offset]` (8 bits, sign-extended; the address computation wraps at 32 bits).
+            Load8SAdd load8_s_add { dst: R, addr: R, b: R, offset: Idx }
+            /// `i32_add_imm_global_set`, then returns (an epilogue, no results).
+            I32AddImmGlobalSetRet i32_add_imm_global_set_ret { dst: R, a: R, imm: Imm32, idx: Idx }
+            /// `i32_add_imm_global_set`, then returns the one result in `src` (copied to slot 0).
+            I32AddImmGlobalSetRet1 i32_add_imm_global_set_ret1 { dst: R, a: R, imm: Imm32, idx: Idx, src: R }
+            /// `br_table` on `idx + imm` (i32, wrapping): a `match` on a range not starting at 0. Followed by `len + 1` offsets, as `br_table`.
+            BrTableAddImm br_table_add_imm { idx: R, len: Idx, imm: Imm32 }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = ` size of memory 0 in pages.
+            MemorySize memory_size { dst: R }
+            /// Grows memory 0 by `delta` pages; `dst` = old size or -1.
+            MemoryGrow memory_grow { dst: R, delta: R }
             /// `dst = a == b` (i64; 1 or 0).
             I64Eq i64_eq { dst: R, a: R, b: R }
             /// `dst = a != b` (i64; 1 or 0).
@@ -967,34 +981,4 @@ pub const NUM_OPS: usize = OpCode::ALL.len();
 const _: () = assert!(NUM_OPS <= 255 + 256, "op table exceeds two dispatch pages");
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_op_round_trips_through_decode() {
-        for (i, &op) in OpCode::ALL.iter().enumerate() {
-            assert_eq!(op as usize, i);
-            let mut code = Vec::new();
-            op.put(&mut code);
-            code.resize(op.size() + 8, 0);
-            assert_eq!(OpCode::decode(&code, 0), Some(op), "{}", op.name());
-        }
-    }
-
-    #[test]
-    fn operands_are_little_endian_in_table_order() {
-        let mut e = crate::interp::encode::Encoder::default();
-        e.i32_add_imm(3, 4, -2);
-        assert_eq!(e.code.len(), op::I32AddImm::SIZE);
-        // SAFETY: the buffer holds exactly one encoded `I32AddImm`.
-        let d = unsafe { op::I32AddImm::decode(e.code.as_ptr()) };
-        assert_eq!((d.dst, d.a, d.imm), (3, 4, -2));
-    }
-
-    #[test]
-    fn hot_ops_take_one_byte() {
-        assert_eq!(OpCode::I32Add.prefix_len(), 1);
-        assert_eq!(OpCode::Load32.prefix_len(), 1);
-        assert_eq!(OpCode::ElemDrop.prefix_len(), 2);
-    }
-}
+mod tests;

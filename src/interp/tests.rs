@@ -55,6 +55,30 @@ fn recursion_and_loops() {
 }
 
 #[test]
+fn a_call_zeroes_locals_read_before_written_over_a_dirty_frame() {
+    // `dirty` leaves non-zero values where `f`'s locals will be; `f` reads local 2 on the
+    // path where the `if` did not write it, and local 1 only after writing it.
+    let mut store = Store::new(&engine(), 0);
+    let i = instantiate(
+        &mut store,
+        r#"(module
+            (func $dirty (param i32) (result i32) (local i32 i32 i32 i32)
+              (local.set 1 (i32.const -1)) (local.set 2 (i32.const -1))
+              (local.set 3 (i32.const -1)) (local.set 4 (i32.const -1))
+              (i32.add (local.get 0) (i32.add (local.get 1) (local.get 4))))
+            (func $f (param i32) (result i32) (local i32 i32)
+              (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+              (if (local.get 0) (then (local.set 2 (i32.const 100))))
+              (i32.add (local.get 1) (local.get 2)))
+            (func (export "g") (param i32) (result i32)
+              (i32.add (call $dirty (local.get 0)) (call $f (local.get 0)))))"#,
+    );
+    let g = i.get_typed_func::<i32, i32>(&store, "g").unwrap();
+    assert_eq!(g.call(&mut store, 0).unwrap(), -2);
+    assert_eq!(g.call(&mut store, 5).unwrap(), 3 + 15 + 100);
+}
+
+#[test]
 fn host_calls_and_reentry() {
     let mut store = Store::new(&engine(), 0);
     let i = instantiate(

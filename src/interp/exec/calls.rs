@@ -47,9 +47,9 @@ unsafe fn enter(
             counters: cx.counters,
         });
         cx.frame_sp = cx.frame_sp.add(1);
-        zero_slots(
-            callee_fp.add(code.num_params as usize),
-            (code.num_locals - code.num_params) as usize,
+        zero_locals(
+            callee_fp.add(code.zero_from as usize),
+            code.zero_len as usize,
         );
         cx.counters = cx.inst.counters(d);
         (*cx.counters).calls += 1;
@@ -57,32 +57,40 @@ unsafe fn enter(
     Ok(())
 }
 
-/// Zeroes `n` slots (a function's declared locals) without a call for the common few.
+/// Slots the locals are zeroed in groups of: [`zero_locals`] writes whole groups.
+pub(crate) const ZERO_GROUP: usize = 4;
+
+/// How many slots [`zero_locals`] writes for `n` declared locals (at least one group,
+/// so that it never branches for the common few); the translator makes every frame this
+/// long after the parameters.
+pub(crate) const fn zeroed_len(n: usize) -> usize {
+    let n = if n == 0 { 1 } else { n };
+    n.next_multiple_of(ZERO_GROUP)
+}
+
+/// Zeroes a function's `n` declared locals at `p`, and the slots after them up to
+/// [`zeroed_len`]`(n)` (temps of the new frame, so harmless): whole groups, in a loop
+/// with no call and no branch for up to four locals.
 #[inline(always)]
-pub(crate) unsafe fn zero_slots(p: Fp, n: usize) {
-    if n <= 8 {
-        for i in 0..8 {
-            if i < n {
-                // SAFETY: the caller guarantees `n` writable slots at `p`.
-                unsafe { p.add(i).write(Slot::ZERO) };
+pub(crate) unsafe fn zero_locals(p: Fp, n: usize) {
+    let mut q = p;
+    // SAFETY: the caller guarantees `zeroed_len(n)` writable slots at `p`.
+    unsafe {
+        let end = p.add(n);
+        loop {
+            for i in 0..ZERO_GROUP {
+                q.add(i).write(Slot::ZERO);
+            }
+            q = q.add(ZERO_GROUP);
+            if q >= end {
+                break;
             }
         }
-    } else {
-        // SAFETY: the caller guarantees `n` writable slots at `p`, `zero_slots_slow`'s
-        // contract too.
-        unsafe { zero_slots_slow(p, n) };
     }
 }
 
-#[cold]
-#[inline(never)]
-unsafe fn zero_slots_slow(p: Fp, n: usize) {
-    // SAFETY: the caller guarantees `n` writable slots at `p`.
-    unsafe { ptr::write_bytes(p, 0, n) };
-}
-
 handler!(call(pc, fp, cx, mem, len) {
-    // Fast path: translated callee, few locals, room on both stacks. Everything else
+    // Fast path: translated callee, room on both stacks. Everything else
     // goes to `call_slow` by a tail call, so this handler needs no stack frame.
     let o = op::Call::decode(pc);
     // The tier seam: a callee with published native code runs that instead.
@@ -96,20 +104,19 @@ handler!(call(pc, fp, cx, mem, len) {
         return call_slow(pc, fp, cx, mem, len);
     };
     let callee_fp = fp.add(o.base as usize);
-    let nlocals = (code.num_locals - code.num_params) as usize;
     let room = cx.stack_end.offset_from(callee_fp) as usize;
-    if nlocals > 8 || room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
+    if room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
         return call_slow(pc, fp, cx, mem, len);
     }
     cx.frame_sp.write(Frame { ret_pc: pc.add(op::Call::SIZE), fp, vmctx: cx.inst.vmctx, counters: cx.counters });
     cx.frame_sp = cx.frame_sp.add(1);
-    zero_slots(callee_fp.add(code.num_params as usize), nlocals);
+    zero_locals(callee_fp.add(code.zero_from as usize), code.zero_len as usize);
     cx.counters = cx.inst.counters(o.func);
     (*cx.counters).calls += 1;
     next!(code.code.as_ptr(), callee_fp, cx, mem, len)
 });
 
-/// `call` when the callee is not translated yet, has many locals, or does not fit.
+/// `call` when the callee is not translated yet or does not fit.
 #[inline(never)]
 unsafe fn call_slow(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
     // SAFETY: as for every handler; `pc` is a `call` op.

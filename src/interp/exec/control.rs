@@ -61,6 +61,13 @@ handler!(br_table(pc, fp, cx, mem, len) {
     next!(branch(pc, off, cx), fp, cx, mem, len)
 });
 
+handler!(br_table_add_imm(pc, fp, cx, mem, len) {
+    let o = op::BrTableAddImm::decode(pc);
+    let i = rd::<u32>(fp, o.idx).wrapping_add(o.imm as u32).min(o.len) as usize;
+    let off = ptr::read_unaligned(pc.add(op::BrTableAddImm::SIZE + 4 * i).cast::<i32>());
+    next!(branch(pc, off, cx), fp, cx, mem, len)
+});
+
 /// Pops the caller's frame, or ends the activation.
 #[inline(always)]
 pub(crate) unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
@@ -78,11 +85,22 @@ pub(crate) unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret
     // are the live caller's.
     unsafe {
         if f.vmctx != cx.inst.vmctx {
-            cx.inst = InstCache::load(f.vmctx);
-            let (mem, len) = cx.inst.mem0();
-            next!(f.ret_pc, f.fp, cx, mem, len)
+            return return_to_other_instance(f.ret_pc, f.fp, cx, f.vmctx);
         }
         next!(f.ret_pc, f.fp, cx, mem, len)
+    }
+}
+
+/// The end of a return to a caller of another instance: reloads the instance cache.
+/// Out of line, so that the common return needs no callee-saved registers.
+#[inline(never)]
+unsafe fn return_to_other_instance(pc: Pc, fp: Fp, cx: &mut Cx, vmctx: *mut VMContext) -> Ret {
+    // SAFETY: the frame was pushed by a call of this activation: its pc, fp and context
+    // are the live caller's.
+    unsafe {
+        cx.inst = InstCache::load(vmctx);
+        let (mem, len) = cx.inst.mem0();
+        next!(pc, fp, cx, mem, len)
     }
 }
 

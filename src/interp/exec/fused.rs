@@ -101,6 +101,22 @@ load_fused!(
     |v| v as u64
 );
 load_fused!(
+    load16_u_add,
+    Load16UAdd,
+    u16,
+    2,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v as u64
+);
+load_fused!(
+    load8_s_add,
+    Load8SAdd,
+    i8,
+    1,
+    |o, fp| rd::<u32>(fp, o.addr).wrapping_add(rd::<u32>(fp, o.b)),
+    |v| v as i64 as u64
+);
+load_fused!(
     load32_shl,
     Load32Shl,
     u32,
@@ -327,4 +343,39 @@ handler!(move2_br(pc, fp, cx, mem, len) {
     *slot(fp, o.d1) = *slot(fp, o.s1);
     *slot(fp, o.d2) = *slot(fp, o.s2);
     next!(branch(pc, o.off, cx), fp, cx, mem, len)
+});
+
+// The stack pointer's update in a prologue or epilogue. Globals hold their value in the
+// first 8 bytes of a `ValRaw`, laid out as a `Slot`.
+handler!(global_add_imm(pc, fp, cx, mem, len) {
+    let o = op::GlobalAddImm::decode(pc);
+    let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
+    wr(fp, o.dst, u32::from_bits((*g).bits).wrapping_add(o.imm as u32));
+    *g = *slot(fp, o.dst);
+    next!(pc.add(op::GlobalAddImm::SIZE), fp, cx, mem, len)
+});
+
+handler!(i32_add_imm_global_set_ret(pc, fp, cx, mem, len) {
+    let o = op::I32AddImmGlobalSetRet::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
+    let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
+    *g = *slot(fp, o.dst);
+    do_return(fp, cx, mem, len)
+});
+
+handler!(i32_add_imm_global_set_ret1(pc, fp, cx, mem, len) {
+    let o = op::I32AddImmGlobalSetRet1::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
+    let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
+    *g = *slot(fp, o.dst);
+    *fp = *slot(fp, o.src);
+    do_return(fp, cx, mem, len)
+});
+
+handler!(i32_add_imm_global_set(pc, fp, cx, mem, len) {
+    let o = op::I32AddImmGlobalSet::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
+    let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
+    *g = *slot(fp, o.dst);
+    next!(pc.add(op::I32AddImmGlobalSet::SIZE), fp, cx, mem, len)
 });

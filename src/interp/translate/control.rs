@@ -3,6 +3,8 @@
 
 use super::Translator;
 use super::stack::Operand;
+use crate::interp::encode::Staged;
+use crate::interp::ops::{Op, OpCode};
 use crate::module::FuncIndex;
 use anyhow::Result;
 use smallvec::SmallVec;
@@ -30,6 +32,8 @@ pub(super) struct Control {
     pub(super) label: usize,
     /// For `if`: where the false branch goes.
     pub(super) else_label: usize,
+    /// Where the block's writes of locals start (see `assigned`).
+    pub(super) assigned: usize,
 }
 
 impl Control {
@@ -100,22 +104,43 @@ impl Translator<'_> {
         }
     }
 
+    /// Emits `ret` (or `ret1 src`), merged with the stack pointer's update right before
+    /// it (an epilogue) into one op.
+    fn emit_ret(&mut self, src: Option<u16>) {
+        if let Some(Staged {
+            start,
+            op: Op::I32AddImmGlobalSet(g),
+        }) = self.fusable_last()
+        {
+            self.enc.truncate(start);
+            match src {
+                None => self
+                    .enc
+                    .i32_add_imm_global_set_ret(g.dst, g.a, g.imm, g.idx),
+                Some(s) => self
+                    .enc
+                    .i32_add_imm_global_set_ret1(g.dst, g.a, g.imm, g.idx, s),
+            };
+            return;
+        }
+        match src {
+            None => self.enc.ret(),
+            Some(s) => self.enc.ret1(s),
+        };
+    }
+
     /// Emits the return of the top `num_results` values.
     pub(super) fn emit_return(&mut self) {
         let n = self.num_results;
         let len = self.stack.len();
         match n {
-            0 => {
-                self.enc.ret();
-            }
+            0 => self.emit_ret(None),
             1 => match self.stack.get(len - 1) {
                 Operand::Temp => {
                     let s = self.stack.slot_at(len - 1);
-                    self.enc.ret1(s);
+                    self.emit_ret(Some(s));
                 }
-                Operand::Local(l) => {
-                    self.enc.ret1(l);
-                }
+                Operand::Local(l) => self.emit_ret(Some(l)),
                 Operand::Const(c) => {
                     self.emit_const(0, c);
                     self.enc.ret();
@@ -169,6 +194,7 @@ impl Translator<'_> {
             results,
             label,
             else_label,
+            assigned: self.assigned.mark(),
         });
     }
 
@@ -181,6 +207,7 @@ impl Translator<'_> {
             results: 0,
             label: usize::MAX,
             else_label: usize::MAX,
+            assigned: self.assigned.mark(),
         });
     }
 
@@ -227,10 +254,17 @@ impl Translator<'_> {
     pub(super) fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Result<()> {
         let idx = self.stack.pop();
         let pos = self.stack.len();
-        let idx = self.slot_of(idx, pos);
         let mut depths = targets.targets().collect::<Result<Vec<u32>, _>>()?;
         depths.push(targets.default());
-        let start = self.enc.br_table(idx, depths.len() as u32 - 1);
+        let len = depths.len() as u32 - 1;
+        // An index just offset by a constant is offset by the table op itself.
+        let start = match self.take_producer(idx, pos, OpCode::I32AddImm) {
+            Some(Op::I32AddImm(add)) => self.enc.br_table_add_imm(add.a, len, add.imm),
+            _ => {
+                let idx = self.slot_of(idx, pos);
+                self.enc.br_table(idx, len)
+            }
+        };
         let first = self.enc.pos();
         for _ in &depths {
             self.enc.put(0i32);
@@ -300,6 +334,7 @@ impl Translator<'_> {
     /// `end`: closes the innermost block (or the function, with a return).
     pub(super) fn end(&mut self) {
         let frame = self.controls.pop();
+        self.assigned.forget_since(frame.assigned);
         if frame.dead {
             return;
         }

@@ -136,6 +136,42 @@ impl Translator<'_> {
         self.enc.i32_add_imm(dst, a, imm)
     }
 
+    /// `global.set` of a value `i32_add_imm` just computed (the stack pointer's update in
+    /// an epilogue) is one op; with the `global.get` of the same global into the added
+    /// temp right before (a prologue's `sp - frame`), one op for all three. The sum is
+    /// still written to its slot, which may be a local (`local.tee`) read later.
+    pub(super) fn global_set(&mut self, idx: u32) {
+        let [v] = self.pop_slots::<1>();
+        let (start, add) = match self.fusable_last() {
+            Some(Staged {
+                start,
+                op: Op::I32AddImm(add),
+            }) if add.dst == v => (start, add),
+            _ => {
+                self.enc.global_set(idx, v);
+                return;
+            }
+        };
+        self.enc.truncate(start);
+        // The temp the global was read into is dead once the sum is popped: nothing
+        // else refers to the temps at or above the stack's height.
+        let temp = add.a as usize >= self.stack.slot_at(self.stack.len()) as usize;
+        match self.fusable_last() {
+            Some(Staged {
+                start,
+                op: Op::GlobalGet(g),
+            }) if temp && g.idx == idx && g.dst == add.a => {
+                self.enc.truncate(start);
+                self.enc.global_add_imm(add.dst, idx, add.imm);
+            }
+            _ => {
+                self.enc
+                    .i32_add_imm_global_set(add.dst, add.a, add.imm, idx);
+            }
+        }
+        self.fusion.last.made_by = 0;
+    }
+
     /// The previous op if it produced the operand `v` popped from `pos` and is the op
     /// `code`, removed from the code so that the caller can emit a fused op instead.
     pub(super) fn take_producer(&mut self, v: Operand, pos: usize, code: OpCode) -> Option<Op> {

@@ -32,6 +32,7 @@
 //! * `visit` — the `wasmparser::VisitOperator` entry, dispatching each operator to its
 //!   family.
 
+mod assigned;
 mod control;
 mod families;
 mod fuse;
@@ -47,6 +48,7 @@ use super::code::FuncCode;
 use super::encode::{Encoder, Staged};
 use crate::module::{DefinedFuncIndex, ModuleInfo};
 use anyhow::{Context, Result, anyhow, bail};
+use assigned::Assigned;
 use control::{Control, ControlStack, Kind};
 use fuse::Fusion;
 use labels::{Fuel, Labels};
@@ -149,6 +151,7 @@ struct Scratch {
     stack: OperandStack,
     controls: ControlStack,
     labels: Labels,
+    assigned: Assigned,
     reader: wasmparser::OperatorsReaderAllocations,
 }
 
@@ -171,6 +174,8 @@ struct Translator<'a> {
     controls: ControlStack,
     /// Branch targets and pending branch offsets.
     labels: Labels,
+    /// Which locals may be read before they are written.
+    assigned: Assigned,
     /// The open fuel block.
     fuel: Fuel,
     /// What the previous operator produced.
@@ -198,9 +203,11 @@ impl<'a> Translator<'a> {
             mut stack,
             mut controls,
             mut labels,
+            mut assigned,
             ..
         } = scratch;
         stack.reset(num_locals);
+        assigned.reset(num_params, num_locals);
         controls.clear();
         labels.clear();
         let mut t = Translator {
@@ -212,6 +219,7 @@ impl<'a> Translator<'a> {
             stack,
             controls,
             labels,
+            assigned,
             fuel: Fuel::default(),
             fusion: Fusion::default(),
             unreachable: false,
@@ -227,6 +235,7 @@ impl<'a> Translator<'a> {
             results: num_results,
             label,
             else_label: usize::MAX,
+            assigned: 0,
         });
         t.fuel_block();
         t
@@ -241,6 +250,7 @@ impl<'a> Translator<'a> {
             stack: self.stack,
             controls: self.controls,
             labels: self.labels,
+            assigned: self.assigned,
             reader: Default::default(),
         })
     }
@@ -248,7 +258,12 @@ impl<'a> Translator<'a> {
     fn finish(&mut self) -> Result<FuncCode> {
         self.close_fuel();
         let num_locals = self.stack.num_locals();
-        let frame_size = (num_locals as usize + self.stack.max_height()).max(self.num_results);
+        // Room for the operand stack, the results, and what a call zeroes of the locals.
+        let (zero_from, zero_len) = self.assigned.to_zero();
+        let zeroed = crate::interp::exec::zeroed_len(zero_len as usize);
+        let frame_size = (num_locals as usize + self.stack.max_height())
+            .max(self.num_results)
+            .max(zero_from as usize + zeroed);
         if frame_size > MAX_SLOTS as usize {
             bail!(
                 "unsupported: function needs {frame_size} frame slots (the interpreter allows {MAX_SLOTS})"
@@ -260,6 +275,8 @@ impl<'a> Translator<'a> {
             frame_size: frame_size as u32,
             num_params: self.num_params,
             num_locals,
+            zero_from,
+            zero_len,
             num_results: self.num_results as u32,
         })
     }

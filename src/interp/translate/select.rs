@@ -322,6 +322,8 @@ impl LoadKind {
             LoadKind::L32 => Some(Encoder::load32_add),
             LoadKind::L64 => Some(Encoder::load64_add),
             LoadKind::L8U => Some(Encoder::load8_u_add),
+            LoadKind::L16U => Some(Encoder::load16_u_add),
+            LoadKind::L8S => Some(Encoder::load8_s_add),
             _ => None,
         }
     }

@@ -204,6 +204,7 @@ impl Translator<'_> {
     }
 
     pub(super) fn local_set(&mut self, l: u16, tee: bool) {
+        self.assigned.write(l);
         let v = self.stack.pop();
         let pos = self.stack.len();
         match v {

@@ -88,3 +88,30 @@ fn bytecode_is_compact() {
         disassemble(&f.code)
     );
 }
+
+#[test]
+fn calls_zero_only_locals_that_may_be_read_before_written() {
+    // Local 1 is written before every read; local 2 only in one arm of an `if` and read
+    // after it; local 3 is read in a loop before the loop writes it; local 4 is written
+    // in a block and read after its end.
+    let f = translate_wat(
+        "(module (func (param i32) (result i32) (local i32 i32 i32 i32 i32)
+            (local.set 1 (local.get 0))
+            (if (local.get 1) (then (local.set 2 (i32.const 7))))
+            (loop $l
+              (local.set 0 (i32.add (local.get 0) (local.get 3)))
+              (local.set 3 (i32.const 1))
+              (br_if $l (i32.lt_s (local.get 0) (i32.const 10))))
+            (block (local.set 4 (i32.const 5)))
+            (local.set 5 (i32.const 2))
+            (i32.add (local.get 5) (i32.add (local.get 4)
+              (i32.add (local.get 1) (local.get 2))))))",
+    );
+    assert_eq!((f.zero_from, f.zero_len), (2, 3));
+    let g = translate_wat(
+        "(module (func (param i32) (result i32) (local i32 i32)
+            (local.set 2 (i32.mul (local.get 0) (local.get 0)))
+            (local.tee 1 (i32.add (local.get 2) (i32.const 1)))))",
+    );
+    assert_eq!(g.zero_len, 0);
+}

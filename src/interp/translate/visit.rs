@@ -85,16 +85,16 @@ impl Translator<'_> {
                 self.stack.pop();
             }
             O::Select | O::TypedSelect { .. } => self.select(),
-            O::LocalGet { local_index } => self.push_quiet(Operand::Local(local_index as u16)),
+            O::LocalGet { local_index } => {
+                self.assigned.read(local_index as u16);
+                self.push_quiet(Operand::Local(local_index as u16));
+            }
             O::LocalSet { local_index } => self.local_set(local_index as u16, false),
             O::LocalTee { local_index } => self.local_set(local_index as u16, true),
             O::GlobalGet { global_index } => {
                 self.emit_result(|e, dst| e.global_get(dst, global_index));
             }
-            O::GlobalSet { global_index } => {
-                let [v] = self.pop_slots::<1>();
-                self.enc.global_set(global_index, v);
-            }
+            O::GlobalSet { global_index } => self.global_set(global_index),
             O::I32Const { value } => self.push_quiet(Operand::Const(value as i64 as u64)),
             O::I64Const { value } => self.push_quiet(Operand::Const(value as u64)),
             O::F32Const { value } => self.push_quiet(Operand::Const(value.bits() as u64)),
@@ -466,6 +466,8 @@ impl Translator<'_> {
 
     fn else_(&mut self) {
         let frame = *self.controls.innermost();
+        // The `else` arm does not follow the writes of the `then` arm.
+        self.assigned.forget_since(frame.assigned);
         if !frame.dead {
             if !self.unreachable {
                 self.materialize_top(frame.results);
