@@ -187,6 +187,17 @@ pub(crate) fn array_signature(call_conv: CallConv, ptr: types::Type) -> Signatur
     sig
 }
 
+/// Where `compile_module` compiles.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CompileThreads {
+    /// On as many threads as the machine has (for modules of more than a few KiB of
+    /// code): a module compiled before it runs.
+    Machine,
+    /// On the calling thread alone: tier-up's compile threads are the parallelism, and a
+    /// compile must not take the core the program runs on.
+    Caller,
+}
+
 /// Compiles the defined functions `d` of `module` for which `select(d)` holds.
 ///
 /// A panic inside Cranelift (a bug, or a limit it does not report as an error) becomes
@@ -196,9 +207,10 @@ pub fn compile_module(
     offsets: &VMOffsets,
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
+    threads: CompileThreads,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    no_panic(|| compile_inner(module, offsets, sig_ids, options, select))
+    no_panic(|| compile_inner(module, offsets, sig_ids, options, threads, select))
 }
 
 /// `f()`, with a panic inside Cranelift turned into an error.
@@ -315,12 +327,13 @@ fn compile_inner(
     offsets: &VMOffsets,
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
+    threads: CompileThreads,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
     let mut declared = Declared::new(module, select, 0)?;
     let artifacts = {
         let env = declared.env(module, offsets, sig_ids, options);
-        compile_parallel(&env, &declared.ids)?
+        compile_parallel(&env, &declared.ids, threads)?
     };
     let largest_frame = artifacts
         .iter()
@@ -434,8 +447,9 @@ pub(crate) fn clif_text(
 }
 
 /// Below this many bytes of function bodies a module compiles on the calling thread: a
-/// thread costs more than it saves.
-const PARALLEL_MIN_BYTES: usize = 64 << 10;
+/// thread costs more than it saves. (8 KiB of code take about 5-10 ms to compile; a
+/// thread starts in tens of microseconds.)
+const PARALLEL_MIN_BYTES: usize = 8 << 10;
 
 /// At most this many compiling threads.
 const MAX_THREADS: usize = 16;
@@ -452,6 +466,7 @@ type CompiledPair = (DefinedFuncIndex, translate::Artifact, translate::Artifact)
 fn compile_parallel(
     env: &translate::Env<'_>,
     ids: &[Option<(FuncId, FuncId)>],
+    threads: CompileThreads,
 ) -> Result<Vec<CompiledPair>> {
     let module = env.module;
     let mut jobs: Vec<DefinedFuncIndex> = module
@@ -460,7 +475,7 @@ fn compile_parallel(
         .collect();
     jobs.sort_by_key(|d| core::cmp::Reverse(module.bodies[d.index()].len()));
     let bytes: usize = jobs.iter().map(|d| module.bodies[d.index()].len()).sum();
-    let threads = if bytes < PARALLEL_MIN_BYTES {
+    let threads = if bytes < PARALLEL_MIN_BYTES || threads == CompileThreads::Caller {
         1
     } else {
         std::thread::available_parallelism()

@@ -134,6 +134,7 @@ impl TierUnit {
             &self.offsets,
             &self.sig_ids,
             &self.options,
+            jit::CompileThreads::Caller,
             |d| ds.iter().any(|x| x.as_u32() == d),
         );
         let compiled = match compiled {

@@ -54,9 +54,14 @@ impl ModuleTiers {
             let options = crate::jit::JitOptions {
                 fuel: engine.config().consume_fuel,
             };
-            let compiled = crate::jit::compile_module(&info, offsets, &sig_ids, &options, |d| {
-                !mixed || d % 2 == 0
-            })?;
+            let compiled = crate::jit::compile_module(
+                &info,
+                offsets,
+                &sig_ids,
+                &options,
+                crate::jit::CompileThreads::Machine,
+                |d| !mixed || d % 2 == 0,
+            )?;
             engine.tiers().note_frame(compiled.largest_frame);
             Some(compiled)
         } else {

@@ -21,9 +21,14 @@ const WAT: &str = r#"
 fn compile_one(module: &Module, d: u32) -> crate::jit::CompiledModule {
     let inner = &module.inner;
     let options = crate::jit::JitOptions { fuel: false };
-    crate::jit::compile_module(&inner.info, &inner.offsets, &inner.sig_ids, &options, |x| {
-        x == d
-    })
+    crate::jit::compile_module(
+        &inner.info,
+        &inner.offsets,
+        &inner.sig_ids,
+        &options,
+        crate::jit::CompileThreads::Caller,
+        |x| x == d,
+    )
     .unwrap()
 }
 
@@ -110,6 +115,7 @@ fn compiled_code_calls_interpreted_functions_through_the_slot_table() {
             &inner.offsets,
             &inner.sig_ids,
             &crate::jit::JitOptions { fuel: false },
+            crate::jit::CompileThreads::Machine,
             select,
         )
         .unwrap()
