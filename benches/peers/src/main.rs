@@ -388,10 +388,7 @@ fn execution_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload])
         table.row(&cells);
     }
     if peers.len() > 1 && !workloads.is_empty() {
-        let mut cells = vec!["geomean".to_string(), String::new()];
-        cells.extend(std::iter::repeat_n(String::new(), 2 * peers.len()));
-        cells.extend(geomeans(&log_ratios));
-        table.row(&cells);
+        geomean_row(&table, 2 + 2 * peers.len(), &log_ratios);
     }
     Ok(())
 }
@@ -407,6 +404,15 @@ pub(crate) fn geomeans(log_ratios: &[Vec<f64>]) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The closing row of a table: `geomean`, blank cells up to column `first`, then the
+/// geometric means of `log_ratios`.
+fn geomean_row(table: &Table, first: usize, log_ratios: &[Vec<f64>]) {
+    let mut cells = vec!["geomean".to_string()];
+    cells.resize(first, String::new());
+    cells.extend(geomeans(log_ratios));
+    table.row(&cells);
 }
 
 /// Length of the code section (id 10) of a wasm module, if it has one.
@@ -577,10 +583,7 @@ fn compile_all_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload
         table.row(&cells);
     }
     if peers.len() > 1 && !workloads.is_empty() {
-        let mut cells = vec!["geomean".to_string(), String::new()];
-        cells.extend(std::iter::repeat_n(String::new(), 2 * peers.len()));
-        cells.extend(geomeans(&log_ratios));
-        table.row(&cells);
+        geomean_row(&table, 2 + 2 * peers.len(), &log_ratios);
     }
     Ok(())
 }
