@@ -466,7 +466,7 @@ type CompiledPair = (DefinedFuncIndex, translate::Artifact, translate::Artifact)
 fn compile_parallel(
     env: &translate::Env<'_>,
     ids: &[Option<(FuncId, FuncId)>],
-    threads: CompileThreads,
+    on: CompileThreads,
 ) -> Result<Vec<CompiledPair>> {
     let module = env.module;
     let mut jobs: Vec<DefinedFuncIndex> = module
@@ -475,7 +475,7 @@ fn compile_parallel(
         .collect();
     jobs.sort_by_key(|d| core::cmp::Reverse(module.bodies[d.index()].len()));
     let bytes: usize = jobs.iter().map(|d| module.bodies[d.index()].len()).sum();
-    let threads = if bytes < PARALLEL_MIN_BYTES || threads == CompileThreads::Caller {
+    let threads = if bytes < PARALLEL_MIN_BYTES || on == CompileThreads::Caller {
         1
     } else {
         std::thread::available_parallelism()

@@ -23,7 +23,7 @@ mod wasmi_engine;
 mod wasmtime_engine;
 
 use anyhow::{Context, Result, bail};
-use peer::Peer;
+use peer::{Compiled, Peer};
 use report::{Table, Timing, fmt_ms, fmt_rate, median_ratio, peak_rss_kib, summarize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -465,19 +465,27 @@ struct CompileSamples {
 }
 
 /// Compiles, instantiates and runs `run(1)` once on `p`, adding one sample of each.
-fn compile_once(p: &dyn Peer, w: &Workload, s: &mut CompileSamples) -> Result<()> {
-    let ctx = || format!("{} compiling {}", p.name(), w.name);
+/// Compiles `w` on `p`: the compiled module, the wall time and the CPU time it took.
+fn timed_compile(p: &dyn Peer, w: &Workload) -> Result<(Box<dyn Compiled>, Duration, Duration)> {
     let (t0, c0) = (Instant::now(), process_cpu_time());
-    let compiled = p.compile(&w.wasm).with_context(ctx)?;
-    let (t1, c1) = (Instant::now(), process_cpu_time());
+    let compiled = p
+        .compile(&w.wasm)
+        .with_context(|| format!("{} compiling {}", p.name(), w.name))?;
+    Ok((compiled, t0.elapsed(), process_cpu_time() - c0))
+}
+
+fn compile_once(p: &dyn Peer, w: &Workload, s: &mut CompileSamples) -> Result<()> {
+    let ctx = || format!("{} on {}", p.name(), w.name);
+    let (compiled, wall, cpu) = timed_compile(p, w)?;
+    let t1 = Instant::now();
     let mut instance = compiled.instantiate().with_context(ctx)?;
     let t2 = Instant::now();
     instance.run(1).with_context(ctx)?;
     let t3 = Instant::now();
-    s.compile.push(t1 - t0);
-    s.compile_cpu.push(c1 - c0);
+    s.compile.push(wall);
+    s.compile_cpu.push(cpu);
     s.instantiate.push(t2 - t1);
-    s.total.push(t2 - t0);
+    s.total.push(wall + (t2 - t1));
     s.first.push(t3 - t2);
     Ok(())
 }
@@ -558,13 +566,9 @@ fn compile_all_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload
         let mut cpu: Vec<Vec<Duration>> = vec![Vec::new(); peers.len()];
         for _ in 0..o.runs {
             for (i, p) in peers.iter().enumerate() {
-                let (t0, c0) = (Instant::now(), process_cpu_time());
-                let compiled = p
-                    .compile(&w.wasm)
-                    .with_context(|| format!("{} compiling {}", p.name(), w.name))?;
-                wall[i].push(t0.elapsed());
-                cpu[i].push(process_cpu_time() - c0);
-                drop(compiled);
+                let (_, w_time, c_time) = timed_compile(p.as_ref(), w)?;
+                wall[i].push(w_time);
+                cpu[i].push(c_time);
             }
         }
         let code = code_section_len(&w.wasm).unwrap_or(0);
