@@ -124,7 +124,8 @@ pub(crate) fn invoke(
         }
         (*context).entry_depth += 1;
         let f = funcref.as_ptr();
-        let ok = ((*f).array_call)(
+        let ok = crate::vm::unwind::call_array(
+            (*f).array_call,
             (*f).vmctx.as_non_null(),
             caller,
             NonNull::new_unchecked(buf.as_mut_ptr()),

@@ -95,7 +95,13 @@ unsafe fn execute(
     if !entry.is_null() {
         // SAFETY: published code takes its instance's context and this call's arguments.
         return unsafe {
-            ((*entry).array_call)(NonNull::new_unchecked(vmctx).cast(), caller, args_nn, len)
+            crate::vm::unwind::call_array(
+                (*entry).array_call,
+                NonNull::new_unchecked(vmctx).cast(),
+                caller,
+                args_nn,
+                len,
+            )
         };
     }
     // The interpreter state is reached through its raw pointer only, never through a

@@ -2,7 +2,8 @@
 //! Cranelift function in the wasm calling convention that does what the interpreter's
 //! array-call entry of a lowering does — check that the component instance may leave,
 //! spill the arguments into a `[ValRaw]` buffer on the stack, call the lowering's
-//! callee through its `VMLowering`, and return the results (or raise the trap flag).
+//! callee through its `VMLowering`, and return the results (or leave for the entry
+//! through `vm::unwind`).
 //!
 //! Compiled code calls an import through the import's `VMFuncRef::wasm_call` when there
 //! is one, so a lowering with a compiled trampoline is entered without the generic
@@ -11,9 +12,9 @@
 //! signature serves every component and instance of an engine.
 
 use super::libcalls::{Libcalls, symbols};
+use super::translate::unreachable_after_libcall;
 use super::{array_signature, clif_type, host_isa, wasm_signature};
 use crate::module::{FuncType, ValType};
-use crate::vm::VMStoreContext;
 use crate::vm::component::{
     FLAG_MAY_LEAVE, VMComponentContextHeader, VMLowering, VMTrampolineContext,
 };
@@ -103,14 +104,6 @@ fn vm_flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-fn zero(b: &mut FunctionBuilder<'_>, t: Type) -> Value {
-    match t {
-        types::F32 => b.ins().f32const(0.0),
-        types::F64 => b.ins().f64const(0.0),
-        t => b.ins().iconst(t, 0),
-    }
-}
-
 fn compile(inner: &mut Inner, ty: &FuncType) -> Result<*const u8> {
     if ty.params().contains(&ValType::V128) || ty.results().contains(&ValType::V128) {
         bail!("unsupported: SIMD values in a lowered function");
@@ -157,8 +150,7 @@ fn compile(inner: &mut Inner, ty: &FuncType) -> Result<*const u8> {
         b.switch_to_block(leave);
         let f = jit.declare_func_in_func(inner.libcalls.raise_cannot_leave, b.func);
         b.ins().call(f, &[vmctx]);
-        let zeros: Vec<Value> = result_types.iter().map(|t| zero(&mut b, *t)).collect();
-        b.ins().return_(&zeros);
+        unreachable_after_libcall(&mut b);
 
         // Arguments into the buffer, the callee through the lowering.
         b.switch_to_block(body);
@@ -191,7 +183,7 @@ fn compile(inner: &mut Inner, ty: &FuncType) -> Result<*const u8> {
         b.seal_block(done);
         b.seal_block(failed);
 
-        // The callee recorded its error: raise the flag every compiled caller checks.
+        // The callee recorded its error.
         b.switch_to_block(failed);
         let store_ctx = b.ins().load(
             ptr,
@@ -199,11 +191,9 @@ fn compile(inner: &mut Inner, ty: &FuncType) -> Result<*const u8> {
             vmctx,
             VMComponentContextHeader::STORE_CONTEXT as i32,
         );
-        let one = b.ins().iconst(types::I32, 1);
-        b.ins()
-            .store(vm_flags(), one, store_ctx, VMStoreContext::TRAP_FLAG as i32);
-        let zeros: Vec<Value> = result_types.iter().map(|t| zero(&mut b, *t)).collect();
-        b.ins().return_(&zeros);
+        let f = jit.declare_func_in_func(inner.libcalls.unwind, b.func);
+        b.ins().call(f, &[store_ctx]);
+        unreachable_after_libcall(&mut b);
 
         b.switch_to_block(done);
         let results: Vec<Value> = result_types

@@ -11,10 +11,11 @@
 //!
 //! Calls from compiled code: to another compiled function of the module, directly; to
 //! anything else (imports, interpreted functions, host functions, tables) through its
-//! `VMFuncRef`, by `wasm_call` when it has one and by `array_call` otherwise. Traps set
-//! `VMStoreContext::trap_flag` (through `vm::libcalls::raise_trap`); every compiled caller
-//! checks the flag after a call and returns at once, and the array-call trampoline turns
-//! it into `false` for its caller. No unwinding crosses Rust frames.
+//! `VMFuncRef`, by `wasm_call` when it has one and by `array_call` otherwise. A trap
+//! records its error in the store and leaves every compiled frame in one jump, to the
+//! entry through which Rust called compiled code (`vm::unwind`), which returns `false`:
+//! a wasm call that returns did not trap, so callers test nothing after it. No jump
+//! crosses a Rust frame that has anything to drop.
 //!
 //! A module compiles on as many threads as the machine has (each with its own Cranelift
 //! contexts; the results are placed in one code arena in function order), so that a
@@ -35,7 +36,7 @@ mod translate;
 
 use crate::module::{DefinedFuncIndex, FuncType, ModuleInfo, ValType};
 use crate::vm::{VMArrayCallFn, VMNativeEntry, VMOffsets, VMSharedTypeIndex, VmPtr};
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result, anyhow, bail};
 use cranelift_codegen::ir::{AbiParam, Signature, types};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -106,6 +107,10 @@ fn host_isa_with(pinned: bool) -> Result<OwnedTargetIsa> {
 }
 
 fn make_host_isa(pinned: bool) -> Result<OwnedTargetIsa> {
+    if !cfg!(tierwasm_jit_host) {
+        // A trap leaves compiled code through entry code `vm::unwind` has for these only.
+        bail!("unsupported: the JIT runs on unix x86_64 and aarch64 hosts only");
+    }
     let mut flags = settings::builder();
     if pinned {
         flags

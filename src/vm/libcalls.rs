@@ -1,17 +1,19 @@
 //! Runtime functions compiled code calls for what is not worth inlining: raising traps,
 //! growing and bulk-copying memories and tables, segment operations.
 //!
-//! Every function takes the calling context first: the instance's `VMContext`, or for
-//! the component trampolines' `raise_cannot_leave` the `VMComponentContext`. A function
-//! that can trap records the trap in the store (`pending_error`, `trap_flag`) and
-//! returns; the compiled caller checks `trap_flag` afterwards.
+//! Every function takes the calling context first: the instance's `VMContext`, for
+//! the component trampolines' `raise_cannot_leave` the `VMComponentContext`, for
+//! `unwind` the `VMStoreContext`. `raise_trap`, `raise_cannot_leave` and `unwind` never
+//! return: they leave compiled code for its entry (see `vm::unwind`). The other
+//! functions that can trap record the trap in the store (`pending_error`, `trap_flag`)
+//! and return; the compiled caller checks `trap_flag` afterwards and calls `unwind`.
 //!
 //! `for_each_libcall!` is the one list of them: the JIT derives its symbol table and
 //! its Cranelift declarations from it, so adding a libcall is one line there plus its
 //! function here.
 
 use super::component::VMComponentContext;
-use super::{Instance, Memory, Table, Trap, VMContext, VMRef};
+use super::{Instance, Memory, Table, Trap, VMContext, VMRef, VMStoreContext};
 
 /// Calls `$mac!` with every libcall as `name(param: kind, ...) -> kind;`, where a kind
 /// is `vmctx` (`*mut VMContext`), `cvmctx` (`*mut VMComponentContext`), `i32` (`u32`)
@@ -26,6 +28,7 @@ macro_rules! for_each_libcall {
     ($mac:ident) => {
         $mac! {
             raise_trap(vmctx: vmctx, code: i32);
+            unwind(store: ptr);
             memory_grow(vmctx: vmctx, mem: i32, delta: i32) -> i32;
             memory_fill(vmctx: vmctx, mem: i32, dst: i32, val: i32, len: i32);
             memory_copy(vmctx: vmctx, mem: i32, dst: i32, src: i32, len: i32);
@@ -89,31 +92,46 @@ fn check(vmctx: *mut VMContext, r: Result<(), Trap>) {
     }
 }
 
-/// Raises trap number `code` (see `Trap::code`).
+/// Raises trap number `code` (see `Trap::code`): records it and leaves compiled code.
 ///
 /// # Safety
-/// `vmctx` must be a live instance context.
+/// `vmctx` must be a live instance context; only compiled code may call this.
 pub unsafe extern "C" fn raise_trap(vmctx: *mut VMContext, code: u32) {
-    // SAFETY: this function's contract (a live instance context) is `record_trap`'s.
+    let trap = Trap::from_code(code).unwrap_or(Trap::UnreachableCodeReached);
+    // SAFETY: the store context outlives its instances; compiled code is between here
+    // and its entry, and nothing here is left to drop.
     unsafe {
-        record_trap(
-            vmctx,
-            Trap::from_code(code).unwrap_or(Trap::UnreachableCodeReached),
-        )
+        let store = (*vmctx).header.store_context;
+        (*store).set_pending_error(anyhow::Error::new(trap));
+        super::unwind::unwind()
+    }
+}
+
+/// Leaves compiled code for its entry after a trap already recorded in `store` (by a
+/// libcall, which also raised the trap flag, or by a callee of the array-call ABI).
+///
+/// # Safety
+/// `store` must be a live `VMStoreContext`; only compiled code may call this.
+pub unsafe extern "C" fn unwind(store: *mut u8) {
+    // SAFETY: as the contract says; nothing here is left to drop.
+    unsafe {
+        (*store.cast::<VMStoreContext>()).trap_flag = 0;
+        super::unwind::unwind()
     }
 }
 
 /// Records the trap of a component instance that called out while it may not leave
-/// (compiled lowering trampolines call this), and raises the store's trap flag.
+/// (compiled lowering trampolines call this), and leaves compiled code.
 ///
 /// # Safety
-/// `vmctx` must be a live component context.
+/// `vmctx` must be a live component context; only compiled code may call this.
 pub unsafe extern "C" fn raise_cannot_leave(vmctx: *mut VMComponentContext) {
-    // SAFETY: forwarded; the store context outlives its component instances.
+    // SAFETY: forwarded; the store context outlives its component instances, and
+    // nothing here is left to drop.
     unsafe {
         let store = (*vmctx).header.store_context;
         (*store).set_pending_error(anyhow::Error::new(Trap::CannotLeaveComponent));
-        (*store).trap_flag = 1;
+        super::unwind::unwind()
     }
 }
 

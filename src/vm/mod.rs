@@ -24,6 +24,7 @@ mod memory;
 pub mod stack_limit;
 mod table;
 mod trap;
+pub mod unwind;
 mod val_raw;
 mod vm_ptr;
 mod vmctx;

@@ -290,7 +290,8 @@ pub(crate) unsafe fn call_native(
         }
         *cx.stack_top = args.offset_from(cx.stack_base) as usize;
         *cx.frame_top = cx.frame_sp.offset_from(cx.frames_origin) as usize;
-        let ok = array_call(
+        let ok = crate::vm::unwind::call_array(
+            array_call,
             callee,
             ptr::NonNull::new_unchecked(cx.inst.vmctx),
             ptr::NonNull::new_unchecked(buf.as_mut_ptr()),

@@ -10,9 +10,7 @@ use crate::module::{FuncIndex, ValType};
 use crate::vm::Trap;
 use anyhow::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{
-    Block, BlockArg, BlockCall, InstBuilder, JumpTableData, Type, Value, types,
-};
+use cranelift_codegen::ir::{Block, BlockArg, BlockCall, InstBuilder, JumpTableData, Type, Value};
 use wasmparser::{BlockType, BrTable};
 
 /// Where the native entry of a callee comes from.
@@ -289,7 +287,7 @@ impl Translator<'_, '_> {
                 all.extend(args);
                 let call = self.b.ins().call(callee, &all);
                 let results = self.b.inst_results(call).to_vec();
-                self.check_trap_flag();
+                self.after_call();
                 results
             }
             None => {
@@ -382,7 +380,7 @@ impl Translator<'_, '_> {
         all.extend_from_slice(args);
         let call = self.b.ins().call_indirect(sig, wasm_call, &all);
         let results = self.b.inst_results(call).to_vec();
-        self.check_trap_flag();
+        self.after_call();
         self.b.ins().jump(merge, &block_args(&results));
 
         self.b.switch_to_block(array);
@@ -429,9 +427,7 @@ impl Translator<'_, '_> {
         self.b.seal_block(failed);
         self.b.seal_block(fine);
         self.b.switch_to_block(failed);
-        // The callee recorded its error; raise the flag for compiled callers above.
-        let one = self.b.ins().iconst(types::I32, 1);
-        self.vm.set_trap_flag(&mut self.b, one);
+        // The callee recorded its error.
         let unwind = self.unwind_block();
         self.b.ins().jump(unwind, &[]);
         self.b.switch_to_block(fine);

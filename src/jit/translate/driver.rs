@@ -297,8 +297,8 @@ impl Translator<'_, '_> {
         self.ret(&vals);
     }
 
-    /// Returns from the function with zero results (after a trap was recorded). Filled
-    /// in by `fill_cold_blocks` at the end (a builder cannot leave a half-filled block).
+    /// Leaves for the entry (after a trap was recorded; see `vm::unwind`). Filled in by
+    /// `fill_cold_blocks` at the end (a builder cannot leave a half-filled block).
     pub(super) fn unwind_block(&mut self) -> Block {
         if let Some(b) = self.unwind_block {
             return b;
@@ -309,7 +309,7 @@ impl Translator<'_, '_> {
         block
     }
 
-    /// Records `trap` and unwinds (filled in at the end).
+    /// Records `trap` and leaves for the entry (filled in at the end).
     pub(super) fn trap_block(&mut self, trap: Trap) -> Block {
         if let Some(b) = self.trap_blocks.get(&trap) {
             return *b;
@@ -324,29 +324,14 @@ impl Translator<'_, '_> {
         let mut traps: Vec<(Trap, Block)> =
             self.trap_blocks.iter().map(|(t, b)| (*t, *b)).collect();
         traps.sort_by_key(|(t, _)| t.code());
-        if !traps.is_empty() {
-            let unwind = self.unwind_block();
-            for (trap, block) in traps {
-                self.b.switch_to_block(block);
-                let code = self.b.ins().iconst(types::I32, trap.code() as i64);
-                self.vm.raise_trap(&mut self.b, code);
-                self.b.ins().jump(unwind, &[]);
-            }
+        for (trap, block) in traps {
+            self.b.switch_to_block(block);
+            let code = self.b.ins().iconst(types::I32, trap.code() as i64);
+            self.vm.raise_trap(&mut self.b, code);
         }
         if let Some(block) = self.unwind_block {
             self.b.switch_to_block(block);
-            if self.osr.is_some() {
-                self.vm.leave(&mut self.b);
-                self.osr_unwind();
-                return;
-            }
-            let zeros: Vec<Value> = self
-                .results
-                .clone()
-                .into_iter()
-                .map(|t| self.zero(t))
-                .collect();
-            self.ret(&zeros);
+            self.vm.unwind(&mut self.b);
         }
     }
 
@@ -366,7 +351,13 @@ impl Translator<'_, '_> {
         self.reachable = false;
     }
 
-    /// After a call that may have trapped (and grown memory): return if it did.
+    /// After a wasm call, which returns only if it did not trap: it may have grown
+    /// memory.
+    pub(super) fn after_call(&mut self) {
+        self.vm.reload_mem_len(&mut self.b);
+    }
+
+    /// After a libcall that may have trapped (and grown memory): leave if it did.
     pub(super) fn check_trap_flag(&mut self) {
         self.vm.reload_mem_len(&mut self.b);
         let flag = self.vm.trap_flag(&mut self.b);

@@ -57,33 +57,21 @@ pub(super) fn declare_func(env: &Env<'_>, func: &mut Function, id: FuncId) -> Fu
     })
 }
 
-/// Loads the `VMStoreContext` pointer of `vmctx`; `fixed`: as a load the optimizer may
-/// move (see `fixed_flags`).
-pub(super) fn load_store_context(
-    b: &mut FunctionBuilder<'_>,
-    ptr: Type,
-    vmctx: Value,
-    fixed: bool,
-) -> Value {
-    let flags = if fixed { fixed_flags() } else { vm_flags() };
-    b.ins()
-        .load(ptr, flags, vmctx, VMContextHeader::STORE_CONTEXT as i32)
-}
-
-/// Loads the trap flag of store context `store_ctx`.
-pub(super) fn load_trap_flag(b: &mut FunctionBuilder<'_>, store_ctx: Value) -> Value {
+/// Loads the `VMStoreContext` pointer of `vmctx`, as a load the optimizer may move (see
+/// `fixed_flags`).
+fn load_store_context(b: &mut FunctionBuilder<'_>, ptr: Type, vmctx: Value) -> Value {
     b.ins().load(
-        types::I32,
-        vm_flags(),
-        store_ctx,
-        VMStoreContext::TRAP_FLAG as i32,
+        ptr,
+        fixed_flags(),
+        vmctx,
+        VMContextHeader::STORE_CONTEXT as i32,
     )
 }
 
-/// Sets the trap flag of store context `store_ctx` to `v` (an i32).
-pub(super) fn store_trap_flag(b: &mut FunctionBuilder<'_>, store_ctx: Value, v: Value) {
+/// Ends a block after a call to a libcall that never returns (`raise_trap`, `unwind`).
+pub(crate) fn unreachable_after_libcall(b: &mut FunctionBuilder<'_>) {
     b.ins()
-        .store(vm_flags(), v, store_ctx, VMStoreContext::TRAP_FLAG as i32);
+        .trap(cranelift_codegen::ir::TrapCode::user(1).expect("valid code"));
 }
 
 /// Loads value `i` of type `ty` from array-call buffer `buf`.
@@ -149,7 +137,7 @@ impl<'e> FuncEnv<'e> {
     pub(super) fn enter(&mut self, b: &mut FunctionBuilder<'_>, vmctx: Value) {
         let ptr = self.env.ptr;
         self.vmctx = vmctx;
-        self.store_ctx = load_store_context(b, ptr, vmctx, true);
+        self.store_ctx = load_store_context(b, ptr, vmctx);
         if self.pin.is_some() {
             // The caller's value, put back by every return (the stack-overflow one too).
             // Kept in a stack slot rather than a value: the optimizer must not move the
@@ -178,12 +166,14 @@ impl<'e> FuncEnv<'e> {
         self.load_ptr(b, vm_flags(), self.store_ctx, VMStoreContext::STACK_LIMIT)
     }
 
+    /// The store's trap flag, raised by a libcall that trapped.
     pub(super) fn trap_flag(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
-        load_trap_flag(b, self.store_ctx)
-    }
-
-    pub(super) fn set_trap_flag(&mut self, b: &mut FunctionBuilder<'_>, v: Value) {
-        store_trap_flag(b, self.store_ctx, v);
+        b.ins().load(
+            types::I32,
+            vm_flags(),
+            self.store_ctx,
+            VMStoreContext::TRAP_FLAG as i32,
+        )
     }
 
     /// The fuel left (i64).
@@ -480,5 +470,14 @@ impl<'e> FuncEnv<'e> {
     pub(super) fn raise_trap(&mut self, b: &mut FunctionBuilder<'_>, code: Value) {
         let f = self.func_ref(b, self.env.libcalls.raise_trap);
         b.ins().call(f, &[self.vmctx, code]);
+        unreachable_after_libcall(b);
+    }
+
+    /// Leaves for the entry after a trap already recorded (`unwind`); like
+    /// `raise_trap`, not counted as a call.
+    pub(super) fn unwind(&mut self, b: &mut FunctionBuilder<'_>) {
+        let f = self.func_ref(b, self.env.libcalls.unwind);
+        b.ins().call(f, &[self.store_ctx]);
+        unreachable_after_libcall(b);
     }
 }

@@ -37,6 +37,7 @@ mod trampoline;
 mod visit;
 
 pub(crate) use driver::{build_function, build_osr_function};
+pub(crate) use func_env::unreachable_after_libcall;
 pub(crate) use trampoline::build_array_trampoline;
 
 use super::JitOptions;

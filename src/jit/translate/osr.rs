@@ -109,13 +109,4 @@ impl Translator<'_, '_> {
         let ok = self.b.ins().iconst(types::I8, 1);
         self.b.ins().return_(&[ok]);
     }
-
-    /// The way out after a trap: `false`, with the trap flag clear, as the array-call
-    /// ABI reports a trap.
-    pub(super) fn osr_unwind(&mut self) {
-        let zero = self.b.ins().iconst(types::I32, 0);
-        self.vm.set_trap_flag(&mut self.b, zero);
-        let failed = self.b.ins().iconst(types::I8, 0);
-        self.b.ins().return_(&[failed]);
-    }
 }

@@ -1,13 +1,10 @@
 //! The array-call trampoline of each compiled function: the one host ABI of
-//! `vm::VMArrayCallFn` (arguments and results in a buffer of `VMVal`s, `false` on a
-//! trap), calling the function's wasm-call entry. The trap flag the callee raised
-//! becomes the `false` result and is cleared.
+//! `vm::VMArrayCallFn` (arguments and results in a buffer of `VMVal`s), calling the
+//! function's wasm-call entry. It always returns `true`: a trap leaves through
+//! `vm::unwind`, whose entry returns the `false`.
 
 use super::Env;
-use super::func_env::{
-    declare_func, load_array_slot, load_store_context, load_trap_flag, store_array_slot,
-    store_trap_flag,
-};
+use super::func_env::{declare_func, load_array_slot, store_array_slot};
 use crate::jit::{array_signature, clif_type};
 use crate::module::DefinedFuncIndex;
 use cranelift_codegen::Context;
@@ -45,17 +42,6 @@ pub(crate) fn build_array_trampoline(
     for (i, r) in results.iter().enumerate() {
         store_array_slot(&mut b, *r, args, i);
     }
-    let store_ctx = load_store_context(&mut b, env.ptr, vmctx, false);
-    let flag = load_trap_flag(&mut b, store_ctx);
-    let trapped = b.create_block();
-    let ok = b.create_block();
-    b.ins().brif(flag, trapped, &[], ok, &[]);
-    b.switch_to_block(trapped);
-    let zero = b.ins().iconst(types::I32, 0);
-    store_trap_flag(&mut b, store_ctx, zero);
-    let f = b.ins().iconst(types::I8, 0);
-    b.ins().return_(&[f]);
-    b.switch_to_block(ok);
     let t = b.ins().iconst(types::I8, 1);
     b.ins().return_(&[t]);
     b.seal_all_blocks();
