@@ -178,6 +178,7 @@ unsafe fn call_published(pc: Pc, fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) ->
             nr,
             cx,
             np.max(nr),
+            true,
         ) {
             return exit(Exit::Trap);
         }
@@ -212,6 +213,7 @@ unsafe fn call_ref(
         let callee_fp = fp.add(base as usize);
         let mut array_call = (*fref).array_call;
         let mut native_callee = (*fref).vmctx.as_non_null();
+        let mut compiled = (*fref).wasm_call.is_some();
         if (*callee).magic == FUNCTION_CONTEXT_MAGIC && (*fref).wasm_call.is_none() {
             let fctx = callee.cast::<VMFunctionContext>();
             let callee_vmctx = (*fctx).vmctx.as_ptr();
@@ -240,6 +242,7 @@ unsafe fn call_ref(
             cx.inst = InstCache::load(caller_vmctx);
             array_call = (*entry).array_call;
             native_callee = ptr::NonNull::new_unchecked(callee_vmctx).cast();
+            compiled = true;
         }
         let len = nparams.max(nresults);
         if !call_native(
@@ -250,6 +253,7 @@ unsafe fn call_ref(
             nresults,
             cx,
             len,
+            compiled,
         ) {
             return exit(Exit::Trap);
         }
@@ -261,6 +265,12 @@ unsafe fn call_ref(
 /// Calls native code (a host function or compiled wasm) through the array-call ABI with
 /// arguments and results at `args`; `last` is the call's last argument (the buffer's
 /// length, `nparams.max(nresults)`, for an array call; the loop offset for an OSR entry).
+/// `compiled`: the callee may be compiled code, which needs an entry to leave to on a
+/// trap (see `vm::unwind`); a Rust callee (a host function, a lowering) does not.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the array-call arguments, where they live, and what the callee is"
+)]
 #[inline(never)]
 pub(crate) unsafe fn call_native(
     array_call: VMArrayCallFn,
@@ -270,6 +280,7 @@ pub(crate) unsafe fn call_native(
     nresults: usize,
     cx: &mut Cx,
     last: usize,
+    compiled: bool,
 ) -> bool {
     const INLINE: usize = 8;
     let n = nparams.max(nresults);
@@ -290,13 +301,15 @@ pub(crate) unsafe fn call_native(
         }
         *cx.stack_top = args.offset_from(cx.stack_base) as usize;
         *cx.frame_top = cx.frame_sp.offset_from(cx.frames_origin) as usize;
-        let ok = crate::vm::unwind::call_array(
-            array_call,
-            callee,
+        let (caller, values) = (
             ptr::NonNull::new_unchecked(cx.inst.vmctx),
             ptr::NonNull::new_unchecked(buf.as_mut_ptr()),
-            last,
         );
+        let ok = if compiled {
+            crate::vm::unwind::call_array(array_call, callee, caller, values, last)
+        } else {
+            array_call(callee, caller, values, last)
+        };
         if !ok {
             return false;
         }
