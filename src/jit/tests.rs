@@ -291,6 +291,64 @@ fn branch_conditions_bound_addresses() {
 /// A function with enough loads and stores to keep the memory length in the pinned
 /// register (`translate::PIN_MIN_HEAP_OPS`): sums `n` words at `p` into a local, storing
 /// the running sum behind each, then runs `tail` (wat instructions) and returns the sum.
+/// `call_indirect`'s three traps, on an empty table too, and deep in compiled frames,
+/// which a trap leaves in one jump (see `vm::unwind`); the store goes on after each.
+#[test]
+fn call_indirect_traps_keep_their_kinds() {
+    let wat = r#"(module
+        (type $i (func (result i32)))
+        (type $ii (func (param i32) (result i32)))
+        (table $t 3 funcref)
+        (table $empty 0 funcref)
+        (elem (table $t) (i32.const 0) func $seven $id)
+        (func $seven (type $i) i32.const 7)
+        (func $id (type $ii) local.get 0)
+        (func (export "call") (param i32) (result i32)
+            local.get 0 call_indirect $t (type $i))
+        (func (export "empty") (param i32) (result i32)
+            local.get 0 call_indirect $empty (type $i))
+        (func $deep (export "deep") (param i32 i32) (result i32)
+            local.get 0
+            if (result i32)
+                local.get 0 i32.const 1 i32.sub local.get 1 call $deep
+                i32.const 1 i32.add
+            else
+                local.get 1 call_indirect $t (type $i)
+            end))"#;
+    let got = on_both_tiers(
+        wat,
+        &[
+            ("call", &[0]),
+            ("call", &[1]),
+            ("call", &[2]),
+            ("call", &[3]),
+            ("call", &[-1]),
+            ("empty", &[0]),
+            ("deep", &[200, 0]),
+            ("deep", &[200, 1]),
+            ("deep", &[200, 2]),
+            ("deep", &[200, 3]),
+            ("call", &[0]),
+        ],
+    );
+    assert_eq!(
+        got,
+        [
+            Ok(vec![7]),
+            Err(Trap::BadSignature),
+            Err(Trap::IndirectCallToNull),
+            Err(Trap::UndefinedElement),
+            Err(Trap::UndefinedElement),
+            Err(Trap::UndefinedElement),
+            Ok(vec![207]),
+            Err(Trap::BadSignature),
+            Err(Trap::IndirectCallToNull),
+            Err(Trap::UndefinedElement),
+            Ok(vec![7]),
+        ]
+    );
+}
+
 fn pinned_func(name: &str, n: usize, tail: &str) -> String {
     let mut body = String::new();
     for i in 0..n {
