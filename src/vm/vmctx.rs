@@ -76,9 +76,9 @@ pub struct VMStoreContext {
     pub epoch_deadline: u64,
     /// Lowest native stack address compiled code may use (set on entry from the host).
     pub stack_limit: usize,
-    /// Non-zero while a trap unwinds through compiled code: every compiled caller checks
-    /// it after a call and returns at once; the array-call entry clears it and reports
-    /// `false`. The error itself is in `pending_error`.
+    /// Non-zero after a libcall trapped: its compiled caller checks it and leaves for
+    /// the entry (`vm::unwind`); the `unwind` libcall clears it. The error itself is in
+    /// `pending_error`.
     pub trap_flag: u32,
     /// Host → wasm entries currently active (Rust side only).
     pub entry_depth: u32,

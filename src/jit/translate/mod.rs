@@ -3,8 +3,9 @@
 //! a Cranelift block with parameters for the values it passes.
 //!
 //! Every trap is explicit: bounds checks, division checks and conversion checks branch
-//! to a cold block that calls `raise_trap` and returns. After every call the callee may
-//! have trapped: the trap flag is checked and, when set, this function returns too.
+//! to a cold block that calls `raise_trap`, which leaves every compiled frame for the
+//! entry from Rust in one jump (`vm::unwind`). So a wasm call that returns did not trap,
+//! and nothing is tested after it; after a libcall that may trap, the trap flag is.
 //!
 //! Linear memory has no guard pages and no signal handler, so each access is checked
 //! against the current length, unless the check is known to pass (`bounds_checks`, which

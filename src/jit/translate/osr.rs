@@ -4,8 +4,9 @@
 //! The entry has the array-call shape, `fn(vmctx, caller_vmctx, buf, at) -> bool`:
 //! `buf` holds the values of all the function's locals (the interpreter's frame; OSR
 //! happens only at loops with an empty operand stack) and receives its results; `at` is
-//! the wasm offset of the loop to enter; `false` means a trap (recorded in the store,
-//! the trap flag cleared), as for every array call.
+//! the wasm offset of the loop to enter; `false` means a trap (recorded in the store;
+//! the interpreter enters through `vm::unwind::call_array`, which returns it), as for
+//! every array call.
 //!
 //! The function is translated as usual, except that the prologue loads the locals from
 //! `buf` and jumps to a chain of landing blocks that compare `at` with the offset of
