@@ -124,11 +124,16 @@ pub(crate) fn invoke(
         }
         (*context).entry_depth += 1;
         let f = funcref.as_ptr();
-        let ok = crate::vm::unwind::call_array(
-            (*f).array_call,
+        let (callee, args) = (
             (*f).vmctx.as_non_null(),
-            caller,
             NonNull::new_unchecked(buf.as_mut_ptr()),
+        );
+        let ok = crate::vm::unwind::call_array_if(
+            (*f).may_be_compiled(),
+            (*f).array_call,
+            callee,
+            caller,
+            args,
             buf.len(),
         );
         (*context).entry_depth -= 1;

@@ -64,6 +64,17 @@ pub struct VMFuncRef {
 // SAFETY: repr(C) with VM-visible fields only.
 unsafe impl VmSafe for VMFuncRef {}
 
+impl VMFuncRef {
+    /// Whether `array_call` may be compiled code, which must be entered through
+    /// `vm::unwind::call_array` to have somewhere to leave to on a trap. Only compiled
+    /// functions (and lowerings with a compiled trampoline) have a wasm-call entry; the
+    /// others' `array_call` is Rust (a host function, the interpreter's entry, a
+    /// lowering), which returns by itself.
+    pub fn may_be_compiled(&self) -> bool {
+        self.wasm_call.is_some()
+    }
+}
+
 const _: () = assert!(size_of::<VMFuncRef>() == 4 * size_of::<usize>());
 const _: () = assert!(core::mem::offset_of!(VMFuncRef, array_call) == 0);
 const _: () = assert!(core::mem::offset_of!(VMFuncRef, wasm_call) == size_of::<usize>());

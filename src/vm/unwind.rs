@@ -44,6 +44,29 @@ pub unsafe fn call_array(
     }
 }
 
+/// [`call_array`] when `compiled` (`f` may be compiled code), else a plain call: a Rust
+/// callee returns by itself (see `VMFuncRef::may_be_compiled`).
+///
+/// # Safety
+/// As calling `f` directly.
+#[inline]
+pub unsafe fn call_array_if(
+    compiled: bool,
+    f: VMArrayCallFn,
+    callee: NonNull<VMOpaqueContext>,
+    caller: NonNull<VMContext>,
+    args: NonNull<ValRaw>,
+    len: usize,
+) -> bool {
+    if compiled {
+        // SAFETY: forwarded.
+        unsafe { call_array(f, callee, caller, args, len) }
+    } else {
+        // SAFETY: forwarded.
+        unsafe { f(callee, caller, args, len) }
+    }
+}
+
 #[cfg(feature = "jit")]
 pub use native::unwind;
 

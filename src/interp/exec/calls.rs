@@ -213,7 +213,7 @@ unsafe fn call_ref(
         let callee_fp = fp.add(base as usize);
         let mut array_call = (*fref).array_call;
         let mut native_callee = (*fref).vmctx.as_non_null();
-        let mut compiled = (*fref).wasm_call.is_some();
+        let mut compiled = (*fref).may_be_compiled();
         if (*callee).magic == FUNCTION_CONTEXT_MAGIC && (*fref).wasm_call.is_none() {
             let fctx = callee.cast::<VMFunctionContext>();
             let callee_vmctx = (*fctx).vmctx.as_ptr();
@@ -305,11 +305,8 @@ pub(crate) unsafe fn call_native(
             ptr::NonNull::new_unchecked(cx.inst.vmctx),
             ptr::NonNull::new_unchecked(buf.as_mut_ptr()),
         );
-        let ok = if compiled {
-            crate::vm::unwind::call_array(array_call, callee, caller, values, last)
-        } else {
-            array_call(callee, caller, values, last)
-        };
+        let ok =
+            crate::vm::unwind::call_array_if(compiled, array_call, callee, caller, values, last);
         if !ok {
             return false;
         }

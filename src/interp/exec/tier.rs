@@ -45,7 +45,16 @@ unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
         // `0..num_results`, as if the function had returned there.
         let callee = ptr::NonNull::new_unchecked(cx.inst.vmctx).cast();
         let (nlocals, nresults) = (code.num_locals as usize, code.num_results as usize);
-        if !call_native(entry, callee, fp, nlocals, nresults, cx, o.at as usize, true) {
+        if !call_native(
+            entry,
+            callee,
+            fp,
+            nlocals,
+            nresults,
+            cx,
+            o.at as usize,
+            true,
+        ) {
             return exit(Exit::Trap);
         }
         // The compiled code may have grown memory.
