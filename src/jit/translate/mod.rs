@@ -38,6 +38,7 @@ mod trampoline;
 mod visit;
 
 pub(crate) use driver::{build_function, build_osr_function};
+#[cfg(feature = "component")]
 pub(crate) use func_env::unreachable_after_libcall;
 pub(crate) use trampoline::build_array_trampoline;
 
