@@ -407,3 +407,94 @@ fn a_table_branch_on_an_offset_index() {
         &i32s(&[0, 1, 2, 3, 4, 5, 6, 7, -1, i32::MIN, i32::MAX]),
     );
 }
+
+fn i32_pairs(xs: &[i32], ys: &[i32]) -> Vec<Vec<Val>> {
+    let mut inputs = Vec::new();
+    for &x in xs {
+        for &y in ys {
+            inputs.push(vec![Val::I32(x), Val::I32(y)]);
+        }
+    }
+    inputs
+}
+
+#[test]
+fn xor_then_rotate_and_shift_then_add() {
+    // Rotations by constants, left and right, in and out of 0..32 (`rotr` by `k` is
+    // `rotl` by `32 - k`), of an xor just computed: the ChaCha/BLAKE quarter round.
+    for rot in [
+        "i32.rotl (i32.const 16)",
+        "i32.rotl (i32.const 45)",
+        "i32.rotr (i32.const 7)",
+        "i32.rotr (i32.const 0)",
+        "i32.rotr (i32.const 32)",
+        "i32.rotr (i32.const -1)",
+    ] {
+        let (name, k) = rot.split_once(' ').unwrap();
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32)
+                ({name} (i32.xor (local.get 0) (local.get 1)) {k})))"#
+        );
+        check(
+            "i32_xor_rotl_imm",
+            &wat,
+            &i32_pairs(EDGES, &[0, -1, 0x1234_5678]),
+        );
+    }
+    // `a + (b << k)` with the shifted value on either side, k also past 31.
+    for (shift, expr) in [
+        (
+            3,
+            "(i32.add (local.get 1) (i32.shl (local.get 0) (i32.const 3)))",
+        ),
+        (
+            33,
+            "(i32.add (i32.shl (local.get 0) (i32.const 33)) (local.get 1))",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param i32 i32) (result i32) {expr}))"#);
+        check(
+            &format!("i32_shl_imm_add dst=s2, a=s0, sh={shift}, b=s1"),
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, i32::MAX]),
+        );
+    }
+}
+
+#[test]
+fn eight_byte_copies() {
+    // The loaded value goes straight to the store; either access may be out of bounds
+    // (both trap the same way, and nothing is stored).
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+        (func (export "f") (param i32 i32) (result i64)
+          (i64.store offset=3 (local.get 1) (i64.load offset=5 (local.get 0)))
+          (i64.add (i64.load (i32.const 0)) (i64.load offset=3 (local.get 1)))))"#;
+    check(
+        "load64_store64",
+        wat,
+        &i32_pairs(
+            &[0, 1, 65523, 65524, -1, -5, i32::MIN],
+            &[0, 2, 65525, 65526, -3, i32::MAX],
+        ),
+    );
+}
+
+#[test]
+fn bit_tests_branch_directly() {
+    // `br_if` on `x & imm`, alone and carrying a value (which branches around the
+    // carrying move when the bits are clear), and an `if` on it (likewise).
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (local i32)
+          (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+          (block $c
+            (br_if $c (i32.and (local.get 0) (i32.const 0x80000002)))
+            (local.set 1 (i32.add (local.get 1) (i32.const 7))))
+          (block $b (result i32)
+            (drop (br_if $b (local.get 1) (i32.and (local.get 0) (i32.const 0x80000004))))
+            (if (result i32) (i32.and (local.get 1) (i32.const 1))
+              (then (i32.const 10))
+              (else (i32.const 20))))))"#;
+    let inputs = i32s(&[0, 1, 2, 3, 4, 5, 8, 12, -1, i32::MIN, i32::MAX]);
+    check("i32_and_imm_br_nez", wat, &inputs);
+    check("i32_and_imm_br_eqz", wat, &inputs);
+}

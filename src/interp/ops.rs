@@ -89,8 +89,6 @@ macro_rules! for_each_op {
             GlobalSet global_set { idx: Idx, src: R }
             /// Takes `amount` fuel (the cost of the basic block it starts); traps when out of fuel.
             ConsumeFuel consume_fuel { amount: Idx }
-            /// Traps (`unreachable`).
-            Unreachable unreachable {}
             /// Counts one loop iteration of defined function `func` for the tier-up
             /// controller; `at` is the loop's wasm offset, where compiled code can take
             /// over the running call (`NO_OSR`: it cannot, values are on the stack).
@@ -149,12 +147,8 @@ macro_rules! for_each_op {
             BrI64LtS br_i64_lt_s { a: R, b: R, off: Off }
             /// Branches by `off` if `a < (unsigned) b` (i64).
             BrI64LtU br_i64_lt_u { a: R, b: R, off: Off }
-            /// Branches by `off` if `a > (signed) b` (i64).
-            BrI64GtS br_i64_gt_s { a: R, b: R, off: Off }
             /// Branches by `off` if `a > (unsigned) b` (i64).
             BrI64GtU br_i64_gt_u { a: R, b: R, off: Off }
-            /// Branches by `off` if `a <= (signed) b` (i64).
-            BrI64LeS br_i64_le_s { a: R, b: R, off: Off }
             /// Branches by `off` if `a <= (unsigned) b` (i64).
             BrI64LeU br_i64_le_u { a: R, b: R, off: Off }
             /// Branches by `off` if `a >= (signed) b` (i64).
@@ -175,10 +169,6 @@ macro_rules! for_each_op {
             BrI64GtUImm br_i64_gt_u_imm { a: R, imm: Imm32, off: Off }
             /// Branches by `off` if `a <= (signed) imm` (i64; imm sign-extended).
             BrI64LeSImm br_i64_le_s_imm { a: R, imm: Imm32, off: Off }
-            /// Branches by `off` if `a <= (unsigned) imm` (i64; imm sign-extended).
-            BrI64LeUImm br_i64_le_u_imm { a: R, imm: Imm32, off: Off }
-            /// Branches by `off` if `a >= (signed) imm` (i64; imm sign-extended).
-            BrI64GeSImm br_i64_ge_s_imm { a: R, imm: Imm32, off: Off }
             /// Branches by `off` if `a >= (unsigned) imm` (i64; imm sign-extended).
             BrI64GeUImm br_i64_ge_u_imm { a: R, imm: Imm32, off: Off }
             /// `dst = mem[addr + offset]` (32 bits).
@@ -311,12 +301,8 @@ macro_rules! for_each_op {
             I32GtSImm i32_gt_s_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a > (unsigned) imm` (i32; 1 or 0).
             I32GtUImm i32_gt_u_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a <= (signed) imm` (i32; 1 or 0).
-            I32LeSImm i32_le_s_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a <= (unsigned) imm` (i32; 1 or 0).
             I32LeUImm i32_le_u_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a >= (signed) imm` (i32; 1 or 0).
-            I32GeSImm i32_ge_s_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a >= (unsigned) imm` (i32; 1 or 0).
             I32GeUImm i32_ge_u_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a == 0` (i32).
@@ -375,10 +361,6 @@ macro_rules! for_each_op {
             F64Mul f64_mul { dst: R, a: R, b: R }
             /// `dst = a / b` (f64).
             F64Div f64_div { dst: R, a: R, b: R }
-            /// `dst = min(a, b) (wasm NaN and ±0 rules)` (f64).
-            F64Min f64_min { dst: R, a: R, b: R }
-            /// `dst = max(a, b) (wasm NaN and ±0 rules)` (f64).
-            F64Max f64_max { dst: R, a: R, b: R }
             /// `dst = a == b` (f64; 1 or 0).
             F64Eq f64_eq { dst: R, a: R, b: R }
             /// `dst = a < b` (f64; 1 or 0).
@@ -429,12 +411,8 @@ macro_rules! for_each_op {
             F32Mul f32_mul { dst: R, a: R, b: R }
             /// `dst = a < b` (f32; 1 or 0).
             F32Lt f32_lt { dst: R, a: R, b: R }
-            /// `dst = a > b` (f32; 1 or 0).
-            F32Gt f32_gt { dst: R, a: R, b: R }
             /// `dst = a <= b` (f32; 1 or 0).
             F32Le f32_le { dst: R, a: R, b: R }
-            /// `dst = a >= b` (f32; 1 or 0).
-            F32Ge f32_ge { dst: R, a: R, b: R }
             /// `dst = a + imm` (f32; imm: f32 bits).
             F32AddImm f32_add_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a - imm` (f32; imm: f32 bits).
@@ -477,8 +455,6 @@ macro_rules! for_each_op {
             I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a unsigned i64 (saturating).
             I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
-            /// `dst = set bits of a` (i32).
-            I32Popcnt i32_popcnt { dst: R, a: R }
             /// `dst = a != b` (f64; 1 or 0).
             F64Ne f64_ne { dst: R, a: R, b: R }
             /// `mem[addr + offset] = imm` (32 bits).
@@ -565,7 +541,41 @@ macro_rules! for_each_op {
             I32AddImmGlobalSetRet1 i32_add_imm_global_set_ret1 { dst: R, a: R, imm: Imm32, idx: Idx, src: R }
             /// `br_table` on `idx + imm` (i32, wrapping): a `match` on a range not starting at 0. Followed by `len + 1` offsets, as `br_table`.
             BrTableAddImm br_table_add_imm { idx: R, len: Idx, imm: Imm32 }
+            /// `dst = rotl(a ^ b, k)` (i32): `i32_xor` then `i32_rotl_imm`.
+            I32XorRotlImm i32_xor_rotl_imm { dst: R, a: R, b: R, k: Imm32 }
+            /// `mem[to + to_offset] = mem[addr + offset]` (64 bits): `load64` then `store64` of the loaded value.
+            Load64Store64 load64_store64 { addr: R, offset: Idx, to: R, to_offset: Idx }
+            /// `dst = (a << sh) + b` (i32): `i32_shl_imm` then `i32_add`.
+            I32ShlImmAdd i32_shl_imm_add { dst: R, a: R, sh: Imm32, b: R }
+            /// Branches by `off` if `a & imm != 0` (i32): `i32_and_imm` then `br_if_nez`, the and's result not kept.
+            I32AndImmBrNez i32_and_imm_br_nez { a: R, imm: Imm32, off: Off }
+            /// Branches by `off` if `a & imm == 0` (i32): `i32_and_imm` then `br_if_eqz`, the and's result not kept.
+            I32AndImmBrEqz i32_and_imm_br_eqz { a: R, imm: Imm32, off: Off }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// Traps (`unreachable`).
+            Unreachable unreachable {}
+            /// Branches by `off` if `a > (signed) b` (i64).
+            BrI64GtS br_i64_gt_s { a: R, b: R, off: Off }
+            /// Branches by `off` if `a <= (signed) b` (i64).
+            BrI64LeS br_i64_le_s { a: R, b: R, off: Off }
+            /// Branches by `off` if `a <= (unsigned) imm` (i64; imm sign-extended).
+            BrI64LeUImm br_i64_le_u_imm { a: R, imm: Imm32, off: Off }
+            /// Branches by `off` if `a >= (signed) imm` (i64; imm sign-extended).
+            BrI64GeSImm br_i64_ge_s_imm { a: R, imm: Imm32, off: Off }
+            /// `dst = a <= (signed) imm` (i32; 1 or 0).
+            I32LeSImm i32_le_s_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = a >= (signed) imm` (i32; 1 or 0).
+            I32GeSImm i32_ge_s_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = min(a, b) (wasm NaN and ±0 rules)` (f64).
+            F64Min f64_min { dst: R, a: R, b: R }
+            /// `dst = max(a, b) (wasm NaN and ±0 rules)` (f64).
+            F64Max f64_max { dst: R, a: R, b: R }
+            /// `dst = a > b` (f32; 1 or 0).
+            F32Gt f32_gt { dst: R, a: R, b: R }
+            /// `dst = a >= b` (f32; 1 or 0).
+            F32Ge f32_ge { dst: R, a: R, b: R }
+            /// `dst = set bits of a` (i32).
+            I32Popcnt i32_popcnt { dst: R, a: R }
             /// `dst = ` size of memory 0 in pages.
             MemorySize memory_size { dst: R }
             /// Grows memory 0 by `delta` pages; `dst` = old size or -1.

@@ -379,3 +379,33 @@ handler!(i32_add_imm_global_set(pc, fp, cx, mem, len) {
     *g = *slot(fp, o.dst);
     next!(pc.add(op::I32AddImmGlobalSet::SIZE), fp, cx, mem, len)
 });
+
+handler!(i32_xor_rotl_imm(pc, fp, cx, mem, len) {
+    let o = op::I32XorRotlImm::decode(pc);
+    let x = rd::<u32>(fp, o.a) ^ rd::<u32>(fp, o.b);
+    wr(fp, o.dst, x.rotate_left(o.k as u32 & 31));
+    next!(pc.add(op::I32XorRotlImm::SIZE), fp, cx, mem, len)
+});
+
+handler!(i32_shl_imm_add(pc, fp, cx, mem, len) {
+    let o = op::I32ShlImmAdd::decode(pc);
+    let x = rd::<u32>(fp, o.a).wrapping_shl(o.sh as u32);
+    wr(fp, o.dst, x.wrapping_add(rd::<u32>(fp, o.b)));
+    next!(pc.add(op::I32ShlImmAdd::SIZE), fp, cx, mem, len)
+});
+
+// A copy of 8 bytes: the load traps first, as the separate ops would.
+handler!(load64_store64(pc, fp, cx, mem, len) {
+    let o = op::Load64Store64::decode(pc);
+    let from = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+    let to = rd::<u32>(fp, o.to) as u64 + o.to_offset as u64;
+    if from + 8 > len as u64 || to + 8 > len as u64 {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    let v = ptr::read_unaligned(mem.add(from as usize).cast::<u64>());
+    ptr::write_unaligned(mem.add(to as usize).cast::<u64>(), v);
+    next!(pc.add(op::Load64Store64::SIZE), fp, cx, mem, len)
+});
+
+br_cmp_imm!(i32_and_imm_br_nez, I32AndImmBrNez, u32, |a, b| a & b != 0);
+br_cmp_imm!(i32_and_imm_br_eqz, I32AndImmBrEqz, u32, |a, b| a & b == 0);

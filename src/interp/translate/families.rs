@@ -51,17 +51,59 @@ impl Translator<'_> {
         self.produced(start, None);
     }
 
-    /// `i32.add`: multiply-add when the product was just computed.
+    /// `i32.add`: multiply-add when the product was just computed, shift-add when a
+    /// shift by a constant was (one look at the previous op in the common case).
     pub(super) fn i32_add(&mut self) {
-        if let Some((product, c)) = self.fuse_operand(OpCode::I32Mul) {
-            let Op::I32Mul(m) = product else {
-                unreachable!("fuse_operand returns the op asked for")
-            };
+        if let Some(last) = self.prev()
+            && matches!(last.op, OpCode::I32Mul | OpCode::I32ShlImm)
+            && let Some((producer, c)) = self.fuse_operand(last.op)
+        {
             let dst = self.push_temp();
-            let start = self.enc.i32_mul_add(dst, m.a, m.b, c);
+            let start = match producer {
+                Op::I32Mul(m) => self.enc.i32_mul_add(dst, m.a, m.b, c),
+                Op::I32ShlImm(sh) => self.enc.i32_shl_imm_add(dst, sh.a, sh.imm, c),
+                _ => unreachable!("fuse_operand returns the op asked for"),
+            };
             return self.produced(start, None);
         }
         self.binop(Encoder::i32_add, ImmForm::I32AddImm, Width::W32, true);
+    }
+
+    /// `i32.rotl` and `i32.rotr` by a constant are one `i32_rotl_imm` (right by `k` is
+    /// left by `32 - k`), fused with the `i32.xor` that computed the rotated value.
+    pub(super) fn i32_rotate(&mut self, right: bool) {
+        let len = self.stack.len();
+        if let (Operand::Const(c), false) = (self.stack.get(len - 1), self.options.plain) {
+            let k = if right {
+                32 - (c as u32 & 31)
+            } else {
+                c as u32
+            } & 31;
+            self.stack.pop();
+            let a = self.stack.pop();
+            let pos = len - 2;
+            let start = if self
+                .retargetable(a, pos)
+                .is_some_and(|l| l.op == OpCode::I32Xor)
+            {
+                let Some(Op::I32Xor(x)) = self.take_producer(a, pos, OpCode::I32Xor) else {
+                    unreachable!("checked")
+                };
+                let dst = self.push_temp();
+                self.enc.i32_xor_rotl_imm(dst, x.a, x.b, k as i32)
+            } else {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                self.enc.i32_rotl_imm(dst, a, k as i32)
+            };
+            return self.produced(start, None);
+        }
+        let rr = if right {
+            Encoder::i32_rotr
+        } else {
+            Encoder::i32_rotl
+        };
+        self.binop(rr, ImmForm::None, Width::W32, false);
     }
 
     /// `i32.xor`: rotate-xor when one operand was just rotated by a constant.
@@ -425,6 +467,20 @@ impl Translator<'_> {
             };
             let val = self.slot_of(val, pos + 1);
             f(&mut self.enc, p.a, p.imm, offset, val);
+            return;
+        }
+        // A value `load64` just read, stored to an address that needs no materialising
+        // (it could land on the load's operands): one copy op.
+        if let (StoreKind::S64, false) = (kind, matches!(addr, Operand::Const(_)))
+            && self
+                .retargetable(val, pos + 1)
+                .is_some_and(|l| l.op == OpCode::Load64)
+        {
+            let Some(Op::Load64(l)) = self.take_producer(val, pos + 1, OpCode::Load64) else {
+                unreachable!("checked")
+            };
+            let to = self.slot_of(addr, pos);
+            self.enc.load64_store64(l.addr, l.offset, to, offset);
             return;
         }
         if let (StoreKind::S32, false) = (kind, matches!(val, Operand::Const(_)))

@@ -279,6 +279,24 @@ impl Translator<'_> {
             }
             return;
         }
+        // A bit test, `x & imm` just computed: one op, the masked value not kept.
+        if self
+            .retargetable(v, pos)
+            .is_some_and(|l| l.op == OpCode::I32AndImm)
+        {
+            let Some(Op::I32AndImm(and)) = self.take_producer(v, pos, OpCode::I32AndImm) else {
+                unreachable!("checked")
+            };
+            before_branch(self);
+            let f = if negate {
+                Encoder::i32_and_imm_br_eqz
+            } else {
+                Encoder::i32_and_imm_br_nez
+            };
+            let start = f(&mut self.enc, and.a, and.imm, 0);
+            self.branch_to(label, start);
+            return;
+        }
         let c = self.slot_of(v, pos);
         before_branch(self);
         let cmp = Cmp {
