@@ -498,3 +498,94 @@ fn bit_tests_branch_directly() {
     check("i32_and_imm_br_nez", wat, &inputs);
     check("i32_and_imm_br_eqz", wat, &inputs);
 }
+
+/// Runs export `f` on `args`, then export `peek` on the same instance (it sees what `f`
+/// left in memory, also after a trap).
+fn run_then_peek(engine: &Engine, wat: &str, args: &[Val]) -> String {
+    let module = Module::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = tierwasm::Linker::new(engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = instance.get_func(&store, "f").unwrap();
+    let first = match f.call(&mut store, args, &mut []) {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("trap: {e}"),
+    };
+    let peek = instance.get_func(&store, "peek").unwrap();
+    let mut out = [Val::I64(0)];
+    peek.call(&mut store, &[], &mut out).unwrap();
+    format!("{first}, then {out:?}")
+}
+
+#[test]
+fn stores_of_a_sum_and_store_pairs() {
+    // `n += 1` kept in memory (and the old value as the address), then two stores in a
+    // row of which the second may trap after the first is done.
+    let wat = r#"(module (memory 1)
+        (func (export "f") (param i32 i32)
+          (local i32)
+          (local.set 2 (i32.load (i32.const 8)))
+          (i32.store offset=8 (local.get 1) (local.tee 2 (i32.add (local.get 2) (i32.const 5))))
+          (i32.store (local.get 2) (local.tee 2 (i32.add (local.get 2) (i32.const -3))))
+          (i32.store (i32.const 0) (local.get 2))
+          (i32.store offset=4 (local.get 0) (local.get 1)))
+        (func (export "peek") (result i64)
+          (i64.add (i64.load (i32.const 0)) (i64.load (i32.const 8)))))"#;
+    let (fused, plain) = (engine(false), engine(true));
+    let module = Module::new(&fused, wat).unwrap();
+    let text = module
+        .disassemble(module.defined_functions().start)
+        .unwrap();
+    for op in ["i32_add_imm_store32", "store32x2"] {
+        assert!(text.contains(op), "expected `{op}` in:\n{text}");
+    }
+    for args in i32_pairs(&[0, 8, 65528, 65529, -4], &[0, 3, 65524, 65525, 65532, -8]) {
+        let a = run_then_peek(&fused, wat, &args);
+        let b = run_then_peek(&plain, wat, &args);
+        assert_eq!(a, b, "{args:?}\n{text}");
+    }
+}
+
+#[test]
+fn selects_of_constants_and_constant_pairs() {
+    // A constant second operand, i32 and i64 (sign-extended), and two constants in a
+    // row as call arguments.
+    for (ty, k) in [("i32", "-7"), ("i64", "-7"), ("i64", "2147483647")] {
+        let wat = format!(
+            r#"(module (func (export "f") (param {ty} i32) (result {ty})
+                (select (local.get 0) ({ty}.const {k}) (local.get 1))))"#
+        );
+        let inputs: Vec<Vec<Val>> = [0i64, 1, -1, i64::MIN]
+            .iter()
+            .flat_map(|&x| {
+                [0, 1, -1].map(|c| {
+                    let x = if ty == "i32" {
+                        Val::I32(x as i32)
+                    } else {
+                        Val::I64(x)
+                    };
+                    vec![x, Val::I32(c)]
+                })
+            })
+            .collect();
+        check("select_imm", &wat, &inputs);
+    }
+    let wat = r#"(module
+        (func $g (param i32 i32 i32) (result i32)
+          (i32.sub (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+        (func (export "f") (param i32) (result i32)
+          (call $g (i32.const -2) (i32.const 100000) (local.get 0))))"#;
+    let (fused, plain) = (engine(false), engine(true));
+    let module = Module::new(&fused, wat).unwrap();
+    let text = module
+        .disassemble(module.defined_functions().start + 1)
+        .unwrap();
+    assert!(
+        text.contains("const32x2"),
+        "expected `const32x2` in:\n{text}"
+    );
+    for args in i32s(EDGES) {
+        assert_eq!(run(&fused, wat, &args), run(&plain, wat, &args));
+    }
+}

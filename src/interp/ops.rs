@@ -551,6 +551,14 @@ macro_rules! for_each_op {
             I32AndImmBrNez i32_and_imm_br_nez { a: R, imm: Imm32, off: Off }
             /// Branches by `off` if `a & imm == 0` (i32): `i32_and_imm` then `br_if_eqz`, the and's result not kept.
             I32AndImmBrEqz i32_and_imm_br_eqz { a: R, imm: Imm32, off: Off }
+            /// `i32_add_imm`, then `mem[addr + offset] = dst` (low 32 bits): a count or length updated in memory.
+            I32AddImmStore32 i32_add_imm_store32 { dst: R, a: R, imm: Imm32, addr: R, offset: Idx }
+            /// Two `store32`s: `mem[a1 + o1] = s1`, then `mem[a2 + o2] = s2`.
+            Store32x2 store32x2 { a1: R, o1: Idx, s1: R, a2: R, o2: Idx, s2: R }
+            /// `dst = c != 0 ? a : imm` (imm sign-extended to 64 bits, as `const32` writes it).
+            SelectImm select_imm { dst: R, c: R, a: R, imm: Imm32 }
+            /// Two `const32`s: `d1 = i1`, then `d2 = i2`.
+            Const32x2 const32x2 { d1: R, i1: Imm32, d2: R, i2: Imm32 }
             // ---- cold: past the first 255, dispatched through the escape byte ----
             /// Traps (`unreachable`).
             Unreachable unreachable {}

@@ -409,3 +409,43 @@ handler!(load64_store64(pc, fp, cx, mem, len) {
 
 br_cmp_imm!(i32_and_imm_br_nez, I32AndImmBrNez, u32, |a, b| a & b != 0);
 br_cmp_imm!(i32_and_imm_br_eqz, I32AndImmBrEqz, u32, |a, b| a & b == 0);
+
+handler!(i32_add_imm_store32(pc, fp, cx, mem, len) {
+    let o = op::I32AddImmStore32::decode(pc);
+    let v = rd::<u32>(fp, o.a).wrapping_add(o.imm as u32);
+    wr(fp, o.dst, v);
+    let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+    if ea + 4 > len as u64 {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), v);
+    next!(pc.add(op::I32AddImmStore32::SIZE), fp, cx, mem, len)
+});
+
+// The first store happens even when the second traps, as with the separate ops.
+handler!(store32x2(pc, fp, cx, mem, len) {
+    let o = op::Store32x2::decode(pc);
+    for (a, off, s) in [(o.a1, o.o1, o.s1), (o.a2, o.o2, o.s2)] {
+        let ea = rd::<u32>(fp, a) as u64 + off as u64;
+        if ea + 4 > len as u64 {
+            return trap(cx, Trap::MemoryOutOfBounds);
+        }
+        ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), rd::<u32>(fp, s));
+    }
+    next!(pc.add(op::Store32x2::SIZE), fp, cx, mem, len)
+});
+
+handler!(select_imm(pc, fp, cx, mem, len) {
+    let o = op::SelectImm::decode(pc);
+    let b = o.imm as i64 as u64;
+    let v = if rd::<u32>(fp, o.c) != 0 { rd::<u64>(fp, o.a) } else { b };
+    wr(fp, o.dst, v);
+    next!(pc.add(op::SelectImm::SIZE), fp, cx, mem, len)
+});
+
+handler!(const32x2(pc, fp, cx, mem, len) {
+    let o = op::Const32x2::decode(pc);
+    wr(fp, o.d1, o.i1 as i64);
+    wr(fp, o.d2, o.i2 as i64);
+    next!(pc.add(op::Const32x2::SIZE), fp, cx, mem, len)
+});

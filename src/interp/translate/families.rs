@@ -497,6 +497,32 @@ impl Translator<'_> {
         }
         let addr = self.slot_of(addr, pos);
         let val = self.slot_of(val, pos + 1);
+        if let StoreKind::S32 = kind {
+            // The value `i32_add_imm` just wrote (`len += 1` kept in memory), or a store
+            // right after another: one op. Neither operand needed materialising if
+            // the last op is still the one looked for.
+            match self.fusable_last() {
+                Some(Staged {
+                    start,
+                    op: Op::I32AddImm(add),
+                }) if add.dst == val => {
+                    self.enc.truncate(start);
+                    self.enc
+                        .i32_add_imm_store32(add.dst, add.a, add.imm, addr, offset);
+                    return;
+                }
+                Some(Staged {
+                    start,
+                    op: Op::Store32(first),
+                }) => {
+                    self.enc.truncate(start);
+                    self.enc
+                        .store32x2(first.addr, first.offset, first.src, addr, offset, val);
+                    return;
+                }
+                _ => {}
+            }
+        }
         kind.plain()(&mut self.enc, addr, offset, val);
     }
 }

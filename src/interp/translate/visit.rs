@@ -421,6 +421,18 @@ impl Translator<'_> {
         if self.select_cmp() {
             return;
         }
+        // A constant second operand (`if c { x } else { 0 }`) is an immediate.
+        let len = self.stack.len();
+        if let (Operand::Const(k), false) = (self.stack.get(len - 2), self.options.plain)
+            && let Ok(imm) = i32::try_from(k as i64)
+        {
+            let c = self.stack.pop();
+            self.stack.pop();
+            let a = self.stack.pop();
+            let a = self.slot_of(a, len - 3);
+            let c = self.slot_of(c, len - 1);
+            return self.emit_result(|e, dst| e.select_imm(dst, c, a, imm));
+        }
         let [a, b, c] = self.pop_slots::<3>();
         self.emit_result(|e, dst| e.select(dst, c, a, b));
     }
