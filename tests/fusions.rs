@@ -589,3 +589,54 @@ fn selects_of_constants_and_constant_pairs() {
         assert_eq!(run(&fused, wat, &args), run(&plain, wat, &args));
     }
 }
+
+#[test]
+fn wide_i64_constants_and_byte_pairs() {
+    // Constants that do not fit 32 bits, on either side, as immediates.
+    for (op, expr) in [
+        (
+            "i64_mul_imm64",
+            "(i64.mul (local.get 0) (i64.const 1099511628211))",
+        ),
+        (
+            "i64_mul_imm64",
+            "(i64.mul (i64.const -4294967296) (local.get 0))",
+        ),
+        (
+            "i64_and_imm64",
+            "(i64.and (local.get 0) (i64.const -4294967296))",
+        ),
+        (
+            "i64_and_imm64",
+            "(i64.and (i64.const 0x7ff0000000000001) (local.get 0))",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param i64) (result i64) {expr}))"#);
+        let inputs: Vec<Vec<Val>> = [
+            0i64,
+            1,
+            -1,
+            3,
+            i64::MAX,
+            i64::MIN,
+            1 << 40,
+            0x1234_5678_9abc,
+        ]
+        .iter()
+        .map(|v| vec![Val::I64(*v)])
+        .collect();
+        check(op, &wat, &inputs);
+    }
+    // Two byte loads in a row (a byte compare), either may be out of bounds.
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\ff\80\7f")
+        (func (export "f") (param i32 i32) (result i32)
+          (i32.sub (i32.load8_u offset=1 (local.get 0)) (i32.load8_u (local.get 1)))))"#;
+    check(
+        "load8_ux2",
+        wat,
+        &i32_pairs(
+            &[0, 1, 2, 65534, 65535, -1],
+            &[0, 3, 65535, 65536, i32::MIN],
+        ),
+    );
+}

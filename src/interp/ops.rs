@@ -28,7 +28,7 @@
 //!   an `r` before the operation means the operands are reversed (`i32_rsub_imm`:
 //!   `dst = imm - a`, `f64_rdiv_imm`: `dst = imm / a`). i32 and i64 immediates are
 //!   `Imm32` (i64 ones sign-extended), f64 immediates are the `Imm64` bits, f32 ones the
-//!   `Imm32` bits.
+//!   `Imm32` bits; `_imm64` is an i64 immediate that needs all 64 bits (`i64_mul_imm64`).
 //! * **Conditional branches**: `br_if_nez`/`br_if_eqz` (`_i64` for an i64 condition)
 //!   test one slot against zero; `br_<type>_<cond>` compares two operands and branches
 //!   (`br_i32_lt_s`, `_imm` for an immediate right operand); `not_` marks a negated float
@@ -559,6 +559,12 @@ macro_rules! for_each_op {
             SelectImm select_imm { dst: R, c: R, a: R, imm: Imm32 }
             /// Two `const32`s: `d1 = i1`, then `d2 = i2`.
             Const32x2 const32x2 { d1: R, i1: Imm32, d2: R, i2: Imm32 }
+            /// `dst = a * imm` (i64): a constant that does not fit an `Imm32` (hash multipliers).
+            I64MulImm64 i64_mul_imm64 { dst: R, a: R, imm: Imm64 }
+            /// `dst = a & imm` (i64): a constant that does not fit an `Imm32` (masks of the high half).
+            I64AndImm64 i64_and_imm64 { dst: R, a: R, imm: Imm64 }
+            /// Two `load8_u`s: `d1 = mem[a1 + o1]`, then `d2 = mem[a2 + o2]`.
+            Load8Ux2 load8_ux2 { d1: R, a1: R, o1: Idx, d2: R, a2: R, o2: Idx }
             // ---- cold: past the first 255, dispatched through the escape byte ----
             /// Traps (`unreachable`).
             Unreachable unreachable {}

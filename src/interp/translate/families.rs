@@ -51,6 +51,29 @@ impl Translator<'_> {
         self.produced(start, None);
     }
 
+    /// A commutative i64 op with a constant operand that does not fit an `Imm32`: the
+    /// constant becomes an `Imm64` instead of a `const64` into a temp. Otherwise as
+    /// [`Self::binop`] with the 32-bit immediate form `ri`.
+    pub(super) fn bin64_wide(&mut self, rr: RR, ri: RI, ri64: RI64) {
+        let len = self.stack.len();
+        let wide = |v: Operand| matches!(v, Operand::Const(c) if Width::W64.imm(c).is_none());
+        let (a, b) = (self.stack.get(len - 2), self.stack.get(len - 1));
+        if !self.options.plain && (wide(a) || wide(b)) {
+            self.stack.pop();
+            self.stack.pop();
+            let (x, xpos, c) = match (a, b) {
+                (_, Operand::Const(c)) if wide(b) => (a, len - 2, c),
+                (Operand::Const(c), _) => (b, len - 1, c),
+                _ => unreachable!("one operand is a wide constant"),
+            };
+            let x = self.slot_of(x, xpos);
+            let dst = self.push_temp();
+            let start = ri64(&mut self.enc, dst, x, c as i64);
+            return self.produced(start, None);
+        }
+        self.binop(rr, ImmForm::Op(ri), Width::W64, true);
+    }
+
     /// `i32.add`: multiply-add when the product was just computed, shift-add when a
     /// shift by a constant was (one look at the previous op in the common case).
     pub(super) fn i32_add(&mut self) {
@@ -419,6 +442,19 @@ impl Translator<'_> {
                 f.addr,
                 f.offset,
                 Encoder::load64x2 as LoadPair,
+            )),
+            (
+                LoadKind::L8U,
+                Some(Staged {
+                    start,
+                    op: Op::Load8U(f),
+                }),
+            ) => Some((
+                start,
+                f.dst,
+                f.addr,
+                f.offset,
+                Encoder::load8_ux2 as LoadPair,
             )),
             _ => None,
         };
