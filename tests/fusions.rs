@@ -640,3 +640,24 @@ fn wide_i64_constants_and_byte_pairs() {
         ),
     );
 }
+
+#[test]
+fn tests_of_a_loaded_word_and_rounding_up() {
+    // A `br_if` and an `if` on a loaded word (zero, non-zero, out of bounds).
+    let wat = r#"(module (memory 1) (data (i32.const 8) "\00\00\00\00\05\00\00\00\00\00\00\80")
+        (func (export "f") (param i32) (result i32)
+          (local i32)
+          (block $b
+            (br_if $b (i32.load offset=4 (local.get 0)))
+            (local.set 1 (i32.const 100)))
+          (if (result i32) (i32.load (local.get 0))
+            (then (i32.add (local.get 1) (i32.const 1)))
+            (else (local.get 1)))))"#;
+    let inputs = i32s(&[0, 4, 8, 12, 16, 65528, 65532, 65533, -1]);
+    check("load32_br_nez", wat, &inputs);
+    check("load32_br_eqz", wat, &inputs);
+    // `(x + 7) & -8`, wrapping at the top.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (i32.and (i32.add (local.get 0) (i32.const 7)) (i32.const -8))))"#;
+    check("i32_add_imm_and_imm", wat, &i32s(EDGES));
+}

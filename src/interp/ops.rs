@@ -301,10 +301,6 @@ macro_rules! for_each_op {
             I32GtSImm i32_gt_s_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a > (unsigned) imm` (i32; 1 or 0).
             I32GtUImm i32_gt_u_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a <= (unsigned) imm` (i32; 1 or 0).
-            I32LeUImm i32_le_u_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a >= (unsigned) imm` (i32; 1 or 0).
-            I32GeUImm i32_ge_u_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a == 0` (i32).
             I32Eqz i32_eqz { dst: R, a: R }
             /// `dst = leading zero bits of a` (i32).
@@ -427,10 +423,6 @@ macro_rules! for_each_op {
             F32MulSub f32_mul_sub { dst: R, a: R, b: R, c: R }
             /// `dst = c - a * b` (f32, two roundings).
             F32MulRSub f32_mul_rsub { dst: R, a: R, b: R, c: R }
-            /// `dst = |a|` (f32).
-            F32Abs f32_abs { dst: R, a: R }
-            /// `dst = -a` (f32).
-            F32Neg f32_neg { dst: R, a: R }
             /// `dst` = the signed i32 `a` converted to f64.
             F64ConvertI32S f64_convert_i32_s { dst: R, a: R }
             /// `dst` = the unsigned i32 `a` converted to f64.
@@ -439,10 +431,6 @@ macro_rules! for_each_op {
             F64ConvertI64S f64_convert_i64_s { dst: R, a: R }
             /// `dst` = the signed i32 `a` converted to f32.
             F32ConvertI32S f32_convert_i32_s { dst: R, a: R }
-            /// `dst = a (f32) widened to f64` (f64).
-            F64PromoteF32 f64_promote_f32 { dst: R, a: R }
-            /// `dst = a (f64) rounded to f32` (f32).
-            F32DemoteF64 f32_demote_f64 { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i32 (traps on NaN and overflow).
             I32TruncF64S i32_trunc_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i64 (traps on NaN and overflow).
@@ -565,7 +553,25 @@ macro_rules! for_each_op {
             I64AndImm64 i64_and_imm64 { dst: R, a: R, imm: Imm64 }
             /// Two `load8_u`s: `d1 = mem[a1 + o1]`, then `d2 = mem[a2 + o2]`.
             Load8Ux2 load8_ux2 { d1: R, a1: R, o1: Idx, d2: R, a2: R, o2: Idx }
+            /// Branches by `off` if `mem[addr + offset]` (32 bits) is zero: `load32` then `br_if_eqz`, the value not kept.
+            Load32BrEqz load32_br_eqz { addr: R, offset: Idx, off: Off }
+            /// Branches by `off` if `mem[addr + offset]` (32 bits) is not zero: `load32` then `br_if_nez`, the value not kept.
+            Load32BrNez load32_br_nez { addr: R, offset: Idx, off: Off }
+            /// `dst = (a + imm) & mask` (i32): `i32_add_imm` then `i32_and_imm` (rounding up, wrapping indices).
+            I32AddImmAndImm i32_add_imm_and_imm { dst: R, a: R, imm: Imm32, mask: Imm32 }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = |a|` (f32).
+            F32Abs f32_abs { dst: R, a: R }
+            /// `dst = -a` (f32).
+            F32Neg f32_neg { dst: R, a: R }
+            /// `dst = a (f32) widened to f64` (f64).
+            F64PromoteF32 f64_promote_f32 { dst: R, a: R }
+            /// `dst = a (f64) rounded to f32` (f32).
+            F32DemoteF64 f32_demote_f64 { dst: R, a: R }
+            /// `dst = a <= (unsigned) imm` (i32; 1 or 0).
+            I32LeUImm i32_le_u_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = a >= (unsigned) imm` (i32; 1 or 0).
+            I32GeUImm i32_ge_u_imm { dst: R, a: R, imm: Imm32 }
             /// Traps (`unreachable`).
             Unreachable unreachable {}
             /// Branches by `off` if `a > (signed) b` (i64).

@@ -459,3 +459,28 @@ handler!(const32x2(pc, fp, cx, mem, lim) {
     wr(fp, o.d2, o.i2 as i64);
     next!(pc.add(op::Const32x2::SIZE), fp, cx, mem, lim)
 });
+
+handler!(i32_add_imm_and_imm(pc, fp, cx, mem, lim) {
+    let o = op::I32AddImmAndImm::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32) & o.mask as u32);
+    next!(pc.add(op::I32AddImmAndImm::SIZE), fp, cx, mem, lim)
+});
+
+/// A branch on a 32-bit value loaded for it alone (a null or flag test): the load traps
+/// first, as the separate ops would.
+macro_rules! load32_br {
+    ($name:ident, $Op:ident, |$v:ident| $cond:expr) => {
+        handler!($name(pc, fp, cx, mem, lim) {
+            let o = op::$Op::decode(pc);
+            let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+            if out_of_bounds(cx, lim, ea, 4) {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            let $v = ptr::read_unaligned(mem.add(ea as usize).cast::<u32>());
+            let next_pc = if $cond { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
+            next!(next_pc, fp, cx, mem, lim)
+        });
+    };
+}
+load32_br!(load32_br_eqz, Load32BrEqz, |v| v == 0);
+load32_br!(load32_br_nez, Load32BrNez, |v| v != 0);

@@ -105,13 +105,7 @@ impl Translator<'_> {
             self.stack.pop();
             let a = self.stack.pop();
             let pos = len - 2;
-            let start = if self
-                .retargetable(a, pos)
-                .is_some_and(|l| l.op == OpCode::I32Xor)
-            {
-                let Some(Op::I32Xor(x)) = self.take_producer(a, pos, OpCode::I32Xor) else {
-                    unreachable!("checked")
-                };
+            let start = if let Some(Op::I32Xor(x)) = self.take_producer(a, pos, OpCode::I32Xor) {
                 let dst = self.push_temp();
                 self.enc.i32_xor_rotl_imm(dst, x.a, x.b, k as i32)
             } else {
@@ -147,25 +141,28 @@ impl Translator<'_> {
         );
     }
 
-    /// `i32.and` with a constant mask right after `i32.shr_u` by a constant: one op.
+    /// `i32.and` with a constant mask right after `i32.shr_u` by a constant or `i32.add`
+    /// of a constant: one op.
     pub(super) fn i32_and(&mut self) {
         let b = self.stack.get(self.stack.len() - 1);
         let a = self.stack.get(self.stack.len() - 2);
         let pos = self.stack.len() - 2;
         if let Operand::Const(mask) = b
-            && self
-                .retargetable(a, pos)
-                .is_some_and(|l| l.op == OpCode::I32ShrUImm)
+            && let Some(last) = self.retargetable(a, pos)
+            && matches!(last.op, OpCode::I32ShrUImm | OpCode::I32AddImm)
+            && let Some(producer) = self.take_producer(a, pos, last.op)
         {
             self.stack.pop();
             self.stack.pop();
-            let Some(Op::I32ShrUImm(shift)) = self.take_producer(a, pos, OpCode::I32ShrUImm) else {
-                unreachable!("checked")
-            };
             let dst = self.push_temp();
-            let start = self
-                .enc
-                .i32_shr_u_and_imm(dst, shift.a, shift.imm, mask as i32);
+            let start = match producer {
+                Op::I32ShrUImm(sh) => self.enc.i32_shr_u_and_imm(dst, sh.a, sh.imm, mask as i32),
+                Op::I32AddImm(add) => {
+                    self.enc
+                        .i32_add_imm_and_imm(dst, add.a, add.imm, mask as i32)
+                }
+                _ => unreachable!("the producer was checked"),
+            };
             return self.produced(start, None);
         }
         self.binop(
@@ -508,13 +505,8 @@ impl Translator<'_> {
         // A value `load64` just read, stored to an address that needs no materialising
         // (it could land on the load's operands): one copy op.
         if let (StoreKind::S64, false) = (kind, matches!(addr, Operand::Const(_)))
-            && self
-                .retargetable(val, pos + 1)
-                .is_some_and(|l| l.op == OpCode::Load64)
+            && let Some(Op::Load64(l)) = self.take_producer(val, pos + 1, OpCode::Load64)
         {
-            let Some(Op::Load64(l)) = self.take_producer(val, pos + 1, OpCode::Load64) else {
-                unreachable!("checked")
-            };
             let to = self.slot_of(addr, pos);
             self.enc.load64_store64(l.addr, l.offset, to, offset);
             return;

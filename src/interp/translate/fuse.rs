@@ -279,21 +279,21 @@ impl Translator<'_> {
             }
             return;
         }
-        // A bit test, `x & imm` just computed: one op, the masked value not kept.
-        if self
-            .retargetable(v, pos)
-            .is_some_and(|l| l.op == OpCode::I32AndImm)
+        // A bit test, `x & imm`, or a value loaded for the test alone: one op, the tested
+        // value not kept. (The moves of `before_branch` write the label's slots, below
+        // the condition's operands; if the load traps, they are not observable.)
+        if let Some(last) = self.retargetable(v, pos)
+            && matches!(last.op, OpCode::I32AndImm | OpCode::Load32)
+            && let Some(producer) = self.take_producer(v, pos, last.op)
         {
-            let Some(Op::I32AndImm(and)) = self.take_producer(v, pos, OpCode::I32AndImm) else {
-                unreachable!("checked")
-            };
             before_branch(self);
-            let f = if negate {
-                Encoder::i32_and_imm_br_eqz
-            } else {
-                Encoder::i32_and_imm_br_nez
+            let start = match (producer, negate) {
+                (Op::I32AndImm(and), false) => self.enc.i32_and_imm_br_nez(and.a, and.imm, 0),
+                (Op::I32AndImm(and), true) => self.enc.i32_and_imm_br_eqz(and.a, and.imm, 0),
+                (Op::Load32(l), false) => self.enc.load32_br_nez(l.addr, l.offset, 0),
+                (Op::Load32(l), true) => self.enc.load32_br_eqz(l.addr, l.offset, 0),
+                _ => unreachable!("the producer was checked"),
             };
-            let start = f(&mut self.enc, and.a, and.imm, 0);
             self.branch_to(label, start);
             return;
         }
