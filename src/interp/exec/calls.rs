@@ -103,15 +103,24 @@ handler!(call(pc, fp, cx, mem, lim) {
     let Some(code) = (*cx.inst.code).get(o.func) else {
         return call_slow(pc, fp, cx, mem, lim);
     };
-    let callee_fp = fp.add(o.base as usize);
+    // Decoded after the budget's update (a store), so not live across the lookup.
+    let callee_fp = fp.add(late!(Call, pc).base as usize);
     let room = cx.stack_end.offset_from(callee_fp) as usize;
     if room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
         return call_slow(pc, fp, cx, mem, lim);
     }
-    cx.frame_sp.write(Frame { ret_pc: pc.add(op::Call::SIZE), fp, vmctx: cx.inst.vmctx, counters: cx.counters });
-    cx.frame_sp = cx.frame_sp.add(1);
+    // Field by field, each value read just before its store (LLVM must assume the
+    // frame may alias `cx`): few values are live at once, and with `base` and `func`
+    // decoded late the handler saves no callee-saved registers.
+    let f = cx.frame_sp;
+    (*f).ret_pc = pc.add(op::Call::SIZE);
+    (*f).fp = fp;
+    (*f).vmctx = cx.inst.vmctx;
+    (*f).counters = cx.counters;
+    cx.frame_sp = f.add(1);
     zero_locals(callee_fp.add(code.zero_from as usize), code.zero_len as usize);
-    cx.counters = cx.inst.counters(o.func);
+    // Decoded again after the frame's stores, so not live across the checks.
+    cx.counters = cx.inst.counters(late!(Call, pc).func);
     (*cx.counters).calls += 1;
     next!(code.code.as_ptr(), callee_fp, cx, mem, lim)
 });

@@ -14,9 +14,12 @@ handler!(move2(pc, fp, cx, mem, lim) {
     next!(pc.add(op::Move2::SIZE), fp, cx, mem, lim)
 });
 
+// Ops of more than four operands decode what they use after a write again (see
+// `late!`), so that only half of them is live at a time.
 handler!(i32_add_imm2(pc, fp, cx, mem, lim) {
     let o = op::I32AddImm2::decode(pc);
     wr(fp, o.d1, rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32));
+    let o = late!(I32AddImm2, pc);
     wr(fp, o.d2, rd::<u32>(fp, o.a2).wrapping_add(o.i2 as u32));
     next!(pc.add(op::I32AddImm2::SIZE), fp, cx, mem, lim)
 });
@@ -199,10 +202,7 @@ macro_rules! load_pair {
             }
             wr::<u64>(fp, o.d1, ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>()) as u64);
             // The second address may be the first result (pointer chasing): read it now.
-            // The second half is decoded only now, after a write LLVM cannot tell apart
-            // from the code: decoded up front, its operands would hold more registers
-            // than are free across the bounds checks, and every run would save some.
-            let o = op::$Op::decode(pc);
+            let o = late!($Op, pc);
             let ea = rd::<u32>(fp, o.a2) as u64 + o.o2 as u64;
             if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
@@ -346,6 +346,7 @@ handler!(move_br(pc, fp, cx, mem, lim) {
 handler!(move2_br(pc, fp, cx, mem, lim) {
     let o = op::Move2Br::decode(pc);
     *slot(fp, o.d1) = *slot(fp, o.s1);
+    let o = late!(Move2Br, pc);
     *slot(fp, o.d2) = *slot(fp, o.s2);
     next!(branch(pc, o.off, cx), fp, cx, mem, lim)
 });
@@ -419,6 +420,7 @@ handler!(i32_add_imm_store32(pc, fp, cx, mem, lim) {
     let o = op::I32AddImmStore32::decode(pc);
     let v = rd::<u32>(fp, o.a).wrapping_add(o.imm as u32);
     wr(fp, o.dst, v);
+    let o = late!(I32AddImmStore32, pc);
     let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
     if out_of_bounds(cx, lim, ea, 4) {
         return trap(cx, Trap::MemoryOutOfBounds);
@@ -427,8 +429,7 @@ handler!(i32_add_imm_store32(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32AddImmStore32::SIZE), fp, cx, mem, lim)
 });
 
-// The first store happens even when the second traps, as with the separate ops. The
-// second half is decoded after the first store, as in `load_pair!`.
+// The first store happens even when the second traps, as with the separate ops.
 handler!(store32x2(pc, fp, cx, mem, lim) {
     let o = op::Store32x2::decode(pc);
     let ea = rd::<u32>(fp, o.a1) as u64 + o.o1 as u64;
@@ -436,7 +437,7 @@ handler!(store32x2(pc, fp, cx, mem, lim) {
         return trap(cx, Trap::MemoryOutOfBounds);
     }
     ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), rd::<u32>(fp, o.s1));
-    let o = op::Store32x2::decode(pc);
+    let o = late!(Store32x2, pc);
     let ea = rd::<u32>(fp, o.a2) as u64 + o.o2 as u64;
     if out_of_bounds(cx, lim, ea, 4) {
         return trap(cx, Trap::MemoryOutOfBounds);

@@ -251,12 +251,16 @@ fn out_of_bounds(cx: &Cx, lim: usize, ea: u64, n: u64) -> bool {
 }
 
 /// Records a trap and stops.
+///
+/// The result goes through `black_box` so that callers do not know it: a handler's
+/// `return trap(..)` is then a tail call (a jump), and a handler whose fast path joins a
+/// bounds check needs no stack frame for the call.
 #[cold]
 #[inline(never)]
 pub(crate) unsafe fn trap(cx: &mut Cx, t: Trap) -> Ret {
     // SAFETY: `cx.store` is the live store context of this activation.
     unsafe { (*cx.store).set_pending_error(anyhow::Error::new(t)) };
-    exit(Exit::Trap)
+    core::hint::black_box(exit(Exit::Trap))
 }
 
 /// Records an error and stops.
@@ -316,6 +320,16 @@ macro_rules! handler {
             // bounds it checks, and VM structures of the current instance.
             unsafe { $body }
         }
+    };
+}
+
+/// Decodes op `$Op` at `$pc` again, after the handler wrote memory. LLVM cannot tell
+/// that write from the code, so the operands used from here on are read only now:
+/// decoded up front, all of a long op's operands are live at once, which takes more
+/// registers than are free, and every run saves and restores callee-saved ones.
+macro_rules! late {
+    ($Op:ident, $pc:expr) => {
+        op::$Op::decode($pc)
     };
 }
 
