@@ -661,3 +661,32 @@ fn tests_of_a_loaded_word_and_rounding_up() {
           (i32.and (i32.add (local.get 0) (i32.const 7)) (i32.const -8))))"#;
     check("i32_add_imm_and_imm", wat, &i32s(EDGES));
 }
+
+#[test]
+fn hash_steps_and_constant_block_results() {
+    // FNV-1a over two bytes of the argument: `(h ^ b) * prime`, the xor on either side.
+    for xor in [
+        "(i64.xor (local.get 1) (local.get 0))",
+        "(i64.xor (local.get 0) (local.get 1))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i64) (result i64) (local i64)
+                (local.set 1 (i64.const -3750763034362895579))
+                (local.set 1 (i64.mul {xor} (i64.const 1099511628211)))
+                (i64.mul (i64.xor (local.get 1) (i64.shr_u (local.get 0) (i64.const 8)))
+                  (i64.const 1099511628211))))"#
+        );
+        let inputs: Vec<Vec<Val>> = [0i64, 1, -1, 255, i64::MAX, i64::MIN, 0x1234_5678_9abc]
+            .iter()
+            .map(|v| vec![Val::I64(*v)])
+            .collect();
+        check("i64_xor_mul_imm64", &wat, &inputs);
+    }
+    // A block whose result is a constant on one path, taken by a branch.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (i32.add (local.get 0)
+            (block $b (result i32)
+              (if (i32.eqz (local.get 0)) (then (br $b (i32.const -7))))
+              (i32.mul (local.get 0) (i32.const 3))))))"#;
+    check("const32_br", wat, &i32s(EDGES));
+}

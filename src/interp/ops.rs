@@ -559,6 +559,10 @@ macro_rules! for_each_op {
             Load32BrNez load32_br_nez { addr: R, offset: Idx, off: Off }
             /// `dst = (a + imm) & mask` (i32): `i32_add_imm` then `i32_and_imm` (rounding up, wrapping indices).
             I32AddImmAndImm i32_add_imm_and_imm { dst: R, a: R, imm: Imm32, mask: Imm32 }
+            /// `dst = imm` (as `const32`), then jumps by `off` (a constant block result).
+            Const32Br const32_br { dst: R, imm: Imm32, off: Off }
+            /// `dst = (a ^ b) * imm` (i64): `i64_xor` then `i64_mul_imm64` (a multiplicative hash step, FNV or Fx).
+            I64XorMulImm64 i64_xor_mul_imm64 { dst: R, a: R, b: R, imm: Imm64 }
             // ---- cold: past the first 255, dispatched through the escape byte ----
             /// `dst = |a|` (f32).
             F32Abs f32_abs { dst: R, a: R }

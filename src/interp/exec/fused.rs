@@ -337,6 +337,12 @@ select_cmp!(select_i32_lt_u, SelectI32LtU, u32, |x, y| x < y);
 select_cmp!(select_i32_gt_s, SelectI32GtS, i32, |x, y| x > y);
 select_cmp!(select_i32_gt_u, SelectI32GtU, u32, |x, y| x > y);
 
+handler!(const32_br(pc, fp, cx, mem, lim) {
+    let o = op::Const32Br::decode(pc);
+    wr(fp, o.dst, o.imm as i64);
+    next!(branch(pc, o.off, cx), fp, cx, mem, lim)
+});
+
 handler!(move_br(pc, fp, cx, mem, lim) {
     let o = op::MoveBr::decode(pc);
     *slot(fp, o.dst) = *slot(fp, o.src);
@@ -485,3 +491,10 @@ macro_rules! load32_br {
 }
 load32_br!(load32_br_eqz, Load32BrEqz, |v| v == 0);
 load32_br!(load32_br_nez, Load32BrNez, |v| v != 0);
+
+handler!(i64_xor_mul_imm64(pc, fp, cx, mem, lim) {
+    let o = op::I64XorMulImm64::decode(pc);
+    let x = rd::<u64>(fp, o.a) ^ rd::<u64>(fp, o.b);
+    wr(fp, o.dst, x.wrapping_mul(o.imm as u64));
+    next!(pc.add(op::I64XorMulImm64::SIZE), fp, cx, mem, lim)
+});

@@ -52,9 +52,10 @@ impl Translator<'_> {
     }
 
     /// A commutative i64 op with a constant operand that does not fit an `Imm32`: the
-    /// constant becomes an `Imm64` instead of a `const64` into a temp. Otherwise as
+    /// constant becomes an `Imm64` instead of a `const64` into a temp, and with
+    /// `after_xor`, an `i64.xor` just computed is fused too. Otherwise as
     /// [`Self::binop`] with the 32-bit immediate form `ri`.
-    pub(super) fn bin64_wide(&mut self, rr: RR, ri: RI, ri64: RI64) {
+    pub(super) fn bin64_wide(&mut self, rr: RR, ri: RI, ri64: RI64, after_xor: Option<RRI64>) {
         let len = self.stack.len();
         let wide = |v: Operand| matches!(v, Operand::Const(c) if Width::W64.imm(c).is_none());
         let (a, b) = (self.stack.get(len - 2), self.stack.get(len - 1));
@@ -66,6 +67,13 @@ impl Translator<'_> {
                 (Operand::Const(c), _) => (b, len - 1, c),
                 _ => unreachable!("one operand is a wide constant"),
             };
+            if let Some(f) = after_xor
+                && let Some(Op::I64Xor(xor)) = self.take_producer(x, xpos, OpCode::I64Xor)
+            {
+                let dst = self.push_temp();
+                let start = f(&mut self.enc, dst, xor.a, xor.b, c as i64);
+                return self.produced(start, None);
+            }
             let x = self.slot_of(x, xpos);
             let dst = self.push_temp();
             let start = ri64(&mut self.enc, dst, x, c as i64);

@@ -98,8 +98,8 @@ impl Translator<'_> {
         self.enc.move_(dst, src);
     }
 
-    /// Emits `br label`, merged with an immediately preceding move or move pair (the
-    /// values a branch carries) into one op.
+    /// Emits `br label`, merged with an immediately preceding move, move pair or
+    /// `const32` (the values a branch carries) into one op.
     pub(super) fn emit_br(&mut self, label: usize) {
         let start = match self.fusable_last() {
             Some(Staged {
@@ -115,6 +115,13 @@ impl Translator<'_> {
             }) => {
                 self.enc.truncate(start);
                 self.enc.move2_br(m.d1, m.s1, m.d2, m.s2, 0)
+            }
+            Some(Staged {
+                start,
+                op: Op::Const32(c),
+            }) => {
+                self.enc.truncate(start);
+                self.enc.const32_br(c.dst, c.imm, 0)
             }
             _ => self.enc.br(0),
         };
