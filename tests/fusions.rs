@@ -2,7 +2,7 @@
 //! for its edge cases (wrapping address arithmetic, bounds, NaN, -0.0, signed limits).
 //! Every case also checks that the fused op is really emitted.
 
-use tierwasm::{Config, Engine, Module, Store, Tier, Val};
+use tierwasm::{Config, Engine, Instance, Module, Store, Tier, Val};
 
 fn engine(plain: bool) -> Engine {
     let mut c = Config::new();
@@ -10,12 +10,17 @@ fn engine(plain: bool) -> Engine {
     Engine::new(&c).unwrap()
 }
 
-fn run(engine: &Engine, wat: &str, args: &[Val]) -> String {
+fn instantiate(engine: &Engine, wat: &str) -> (Store<()>, Instance) {
     let module = Module::new(engine, wat).unwrap();
     let mut store = Store::new(engine, ());
     let instance = tierwasm::Linker::new(engine)
         .instantiate(&mut store, &module)
         .unwrap();
+    (store, instance)
+}
+
+fn run(engine: &Engine, wat: &str, args: &[Val]) -> String {
+    let (mut store, instance) = instantiate(engine, wat);
     let f = instance.get_func(&store, "f").unwrap();
     let mut results = vec![Val::I32(0); f.ty(&store).results().len()];
     for (r, t) in results.iter_mut().zip(f.ty(&store).results()) {
@@ -502,11 +507,7 @@ fn bit_tests_branch_directly() {
 /// Runs export `f` on `args`, then export `peek` on the same instance (it sees what `f`
 /// left in memory, also after a trap).
 fn run_then_peek(engine: &Engine, wat: &str, args: &[Val]) -> String {
-    let module = Module::new(engine, wat).unwrap();
-    let mut store = Store::new(engine, ());
-    let instance = tierwasm::Linker::new(engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (mut store, instance) = instantiate(engine, wat);
     let f = instance.get_func(&store, "f").unwrap();
     let first = match f.call(&mut store, args, &mut []) {
         Ok(()) => "ok".to_string(),
