@@ -691,3 +691,21 @@ fn hash_steps_and_constant_block_results() {
               (i32.mul (local.get 0) (i32.const 3))))))"#;
     check("const32_br", wat, &i32s(EDGES));
 }
+
+#[test]
+fn multiply_add_through_a_local() {
+    // The product kept in a local (`local.tee`, and `local.set` then `local.get`) and
+    // added, on either side and to itself; the local is read again afterwards.
+    for body in [
+        "(f64.add (local.get 0) (local.tee 1 (f64.mul (local.get 0) (local.get 0))))",
+        "(local.set 1 (f64.mul (local.get 0) (local.get 0)))
+         (f64.add (local.get 1) (local.get 0))",
+        "(f64.add (local.tee 1 (f64.mul (local.get 0) (local.get 0))) (local.get 1))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param f64) (result f64) (local f64)
+                (f64.mul {body} (local.get 1))))"#
+        );
+        check("f64_mul_keep_add", &wat, &f64s(F_EDGES));
+    }
+}

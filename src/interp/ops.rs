@@ -563,6 +563,8 @@ macro_rules! for_each_op {
             Const32Br const32_br { dst: R, imm: Imm32, off: Off }
             /// `dst = (a ^ b) * imm` (i64): `i64_xor` then `i64_mul_imm64` (a multiplicative hash step, FNV or Fx).
             I64XorMulImm64 i64_xor_mul_imm64 { dst: R, a: R, b: R, imm: Imm64 }
+            /// `p = a * b`, then `dst = p + c` (f64, two roundings): `f64_mul` into a local, then `f64_add` of it.
+            F64MulKeepAdd f64_mul_keep_add { dst: R, p: R, a: R, b: R, c: R }
             // ---- cold: past the first 255, dispatched through the escape byte ----
             /// `dst = |a|` (f32).
             F32Abs f32_abs { dst: R, a: R }

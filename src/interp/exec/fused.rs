@@ -498,3 +498,13 @@ handler!(i64_xor_mul_imm64(pc, fp, cx, mem, lim) {
     wr(fp, o.dst, x.wrapping_mul(o.imm as u64));
     next!(pc.add(op::I64XorMulImm64::SIZE), fp, cx, mem, lim)
 });
+
+// The product is written before `c` is read: `c` may be `p`.
+handler!(f64_mul_keep_add(pc, fp, cx, mem, lim) {
+    let o = op::F64MulKeepAdd::decode(pc);
+    let prod = rd::<f64>(fp, o.a) * rd::<f64>(fp, o.b);
+    wr(fp, o.p, prod);
+    let o = late!(F64MulKeepAdd, pc);
+    wr(fp, o.dst, prod + rd::<f64>(fp, o.c));
+    next!(pc.add(op::F64MulKeepAdd::SIZE), fp, cx, mem, lim)
+});

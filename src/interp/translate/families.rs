@@ -181,12 +181,43 @@ impl Translator<'_> {
         );
     }
 
+    /// `f64.add` of a product the previous op wrote to a local (`local.tee` of an
+    /// `f64.mul`, or its `local.set` then `local.get`): one op that still writes the
+    /// local. The other operand is a slot already (a constant would need materialising).
+    fn mul_add_through_local(&mut self, a: Operand, b: Operand) -> bool {
+        let Some(Staged {
+            start,
+            op: Op::F64Mul(m),
+        }) = self.fusable_last()
+        else {
+            return false;
+        };
+        let other = match (a, b) {
+            (Operand::Local(p), o) | (o, Operand::Local(p)) if p == m.dst => o,
+            _ => return false,
+        };
+        let c = match other {
+            Operand::Local(l) => l,
+            _ => return false,
+        };
+        self.enc.truncate(start);
+        let dst = self.push_temp();
+        let start = self.enc.f64_mul_keep_add(dst, m.dst, m.a, m.b, c);
+        self.produced(start, None);
+        true
+    }
+
     /// Float binary ops: constants become 64- or 32-bit immediates, and an add or
     /// subtract of the product just computed becomes one multiply-add op.
     pub(super) fn float_binop(&mut self, wide: bool, kind: FloatOp) {
         let b = self.stack.pop();
         let a = self.stack.pop();
         let pos = self.stack.len();
+        if let (true, FloatOp::Add) = (wide, kind)
+            && self.mul_add_through_local(a, b)
+        {
+            return;
+        }
         let mul = if wide { OpCode::F64Mul } else { OpCode::F32Mul };
         if matches!(kind, FloatOp::Add | FloatOp::Sub) {
             // The product is one operand; the other must not need materialising (its
