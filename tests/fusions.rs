@@ -2,7 +2,7 @@
 //! for its edge cases (wrapping address arithmetic, bounds, NaN, -0.0, signed limits).
 //! Every case also checks that the fused op is really emitted.
 
-use tierwasm::{Config, Engine, Module, Store, Tier, Val};
+use tierwasm::{Config, Engine, Instance, Module, Store, Tier, Val};
 
 fn engine(plain: bool) -> Engine {
     let mut c = Config::new();
@@ -10,12 +10,17 @@ fn engine(plain: bool) -> Engine {
     Engine::new(&c).unwrap()
 }
 
-fn run(engine: &Engine, wat: &str, args: &[Val]) -> String {
+fn instantiate(engine: &Engine, wat: &str) -> (Store<()>, Instance) {
     let module = Module::new(engine, wat).unwrap();
     let mut store = Store::new(engine, ());
     let instance = tierwasm::Linker::new(engine)
         .instantiate(&mut store, &module)
         .unwrap();
+    (store, instance)
+}
+
+fn run(engine: &Engine, wat: &str, args: &[Val]) -> String {
+    let (mut store, instance) = instantiate(engine, wat);
     let f = instance.get_func(&store, "f").unwrap();
     let mut results = vec![Val::I32(0); f.ty(&store).results().len()];
     for (r, t) in results.iter_mut().zip(f.ty(&store).results()) {
@@ -406,4 +411,301 @@ fn a_table_branch_on_an_offset_index() {
         wat,
         &i32s(&[0, 1, 2, 3, 4, 5, 6, 7, -1, i32::MIN, i32::MAX]),
     );
+}
+
+fn i32_pairs(xs: &[i32], ys: &[i32]) -> Vec<Vec<Val>> {
+    let mut inputs = Vec::new();
+    for &x in xs {
+        for &y in ys {
+            inputs.push(vec![Val::I32(x), Val::I32(y)]);
+        }
+    }
+    inputs
+}
+
+#[test]
+fn xor_then_rotate_and_shift_then_add() {
+    // Rotations by constants, left and right, in and out of 0..32 (`rotr` by `k` is
+    // `rotl` by `32 - k`), of an xor just computed: the ChaCha/BLAKE quarter round.
+    for rot in [
+        "i32.rotl (i32.const 16)",
+        "i32.rotl (i32.const 45)",
+        "i32.rotr (i32.const 7)",
+        "i32.rotr (i32.const 0)",
+        "i32.rotr (i32.const 32)",
+        "i32.rotr (i32.const -1)",
+    ] {
+        let (name, k) = rot.split_once(' ').unwrap();
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32)
+                ({name} (i32.xor (local.get 0) (local.get 1)) {k})))"#
+        );
+        check(
+            "i32_xor_rotl_imm",
+            &wat,
+            &i32_pairs(EDGES, &[0, -1, 0x1234_5678]),
+        );
+    }
+    // `a + (b << k)` with the shifted value on either side, k also past 31.
+    for (shift, expr) in [
+        (
+            3,
+            "(i32.add (local.get 1) (i32.shl (local.get 0) (i32.const 3)))",
+        ),
+        (
+            33,
+            "(i32.add (i32.shl (local.get 0) (i32.const 33)) (local.get 1))",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param i32 i32) (result i32) {expr}))"#);
+        check(
+            &format!("i32_shl_imm_add dst=s2, a=s0, sh={shift}, b=s1"),
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, i32::MAX]),
+        );
+    }
+}
+
+#[test]
+fn eight_byte_copies() {
+    // The loaded value goes straight to the store; either access may be out of bounds
+    // (both trap the same way, and nothing is stored).
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+        (func (export "f") (param i32 i32) (result i64)
+          (i64.store offset=3 (local.get 1) (i64.load offset=5 (local.get 0)))
+          (i64.add (i64.load (i32.const 0)) (i64.load offset=3 (local.get 1)))))"#;
+    check(
+        "load64_store64",
+        wat,
+        &i32_pairs(
+            &[0, 1, 65523, 65524, -1, -5, i32::MIN],
+            &[0, 2, 65525, 65526, -3, i32::MAX],
+        ),
+    );
+}
+
+#[test]
+fn bit_tests_branch_directly() {
+    // `br_if` on `x & imm`, alone and carrying a value (which branches around the
+    // carrying move when the bits are clear), and an `if` on it (likewise).
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (local i32)
+          (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+          (block $c
+            (br_if $c (i32.and (local.get 0) (i32.const 0x80000002)))
+            (local.set 1 (i32.add (local.get 1) (i32.const 7))))
+          (block $b (result i32)
+            (drop (br_if $b (local.get 1) (i32.and (local.get 0) (i32.const 0x80000004))))
+            (if (result i32) (i32.and (local.get 1) (i32.const 1))
+              (then (i32.const 10))
+              (else (i32.const 20))))))"#;
+    let inputs = i32s(&[0, 1, 2, 3, 4, 5, 8, 12, -1, i32::MIN, i32::MAX]);
+    check("i32_and_imm_br_nez", wat, &inputs);
+    check("i32_and_imm_br_eqz", wat, &inputs);
+}
+
+/// Runs export `f` on `args`, then export `peek` on the same instance (it sees what `f`
+/// left in memory, also after a trap).
+fn run_then_peek(engine: &Engine, wat: &str, args: &[Val]) -> String {
+    let (mut store, instance) = instantiate(engine, wat);
+    let f = instance.get_func(&store, "f").unwrap();
+    let first = match f.call(&mut store, args, &mut []) {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("trap: {e}"),
+    };
+    let peek = instance.get_func(&store, "peek").unwrap();
+    let mut out = [Val::I64(0)];
+    peek.call(&mut store, &[], &mut out).unwrap();
+    format!("{first}, then {out:?}")
+}
+
+#[test]
+fn stores_of_a_sum_and_store_pairs() {
+    // `n += 1` kept in memory (and the old value as the address), then two stores in a
+    // row of which the second may trap after the first is done.
+    let wat = r#"(module (memory 1)
+        (func (export "f") (param i32 i32)
+          (local i32)
+          (local.set 2 (i32.load (i32.const 8)))
+          (i32.store offset=8 (local.get 1) (local.tee 2 (i32.add (local.get 2) (i32.const 5))))
+          (i32.store (local.get 2) (local.tee 2 (i32.add (local.get 2) (i32.const -3))))
+          (i32.store (i32.const 0) (local.get 2))
+          (i32.store offset=4 (local.get 0) (local.get 1)))
+        (func (export "peek") (result i64)
+          (i64.add (i64.load (i32.const 0)) (i64.load (i32.const 8)))))"#;
+    let (fused, plain) = (engine(false), engine(true));
+    let module = Module::new(&fused, wat).unwrap();
+    let text = module
+        .disassemble(module.defined_functions().start)
+        .unwrap();
+    for op in ["i32_add_imm_store32", "store32x2"] {
+        assert!(text.contains(op), "expected `{op}` in:\n{text}");
+    }
+    for args in i32_pairs(&[0, 8, 65528, 65529, -4], &[0, 3, 65524, 65525, 65532, -8]) {
+        let a = run_then_peek(&fused, wat, &args);
+        let b = run_then_peek(&plain, wat, &args);
+        assert_eq!(a, b, "{args:?}\n{text}");
+    }
+}
+
+#[test]
+fn selects_of_constants_and_constant_pairs() {
+    // A constant second operand, i32 and i64 (sign-extended), and two constants in a
+    // row as call arguments.
+    for (ty, k) in [("i32", "-7"), ("i64", "-7"), ("i64", "2147483647")] {
+        let wat = format!(
+            r#"(module (func (export "f") (param {ty} i32) (result {ty})
+                (select (local.get 0) ({ty}.const {k}) (local.get 1))))"#
+        );
+        let inputs: Vec<Vec<Val>> = [0i64, 1, -1, i64::MIN]
+            .iter()
+            .flat_map(|&x| {
+                [0, 1, -1].map(|c| {
+                    let x = if ty == "i32" {
+                        Val::I32(x as i32)
+                    } else {
+                        Val::I64(x)
+                    };
+                    vec![x, Val::I32(c)]
+                })
+            })
+            .collect();
+        check("select_imm", &wat, &inputs);
+    }
+    let wat = r#"(module
+        (func $g (param i32 i32 i32) (result i32)
+          (i32.sub (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+        (func (export "f") (param i32) (result i32)
+          (call $g (i32.const -2) (i32.const 100000) (local.get 0))))"#;
+    let (fused, plain) = (engine(false), engine(true));
+    let module = Module::new(&fused, wat).unwrap();
+    let text = module
+        .disassemble(module.defined_functions().start + 1)
+        .unwrap();
+    assert!(
+        text.contains("const32x2"),
+        "expected `const32x2` in:\n{text}"
+    );
+    for args in i32s(EDGES) {
+        assert_eq!(run(&fused, wat, &args), run(&plain, wat, &args));
+    }
+}
+
+#[test]
+fn wide_i64_constants_and_byte_pairs() {
+    // Constants that do not fit 32 bits, on either side, as immediates.
+    for (op, expr) in [
+        (
+            "i64_mul_imm64",
+            "(i64.mul (local.get 0) (i64.const 1099511628211))",
+        ),
+        (
+            "i64_mul_imm64",
+            "(i64.mul (i64.const -4294967296) (local.get 0))",
+        ),
+        (
+            "i64_and_imm64",
+            "(i64.and (local.get 0) (i64.const -4294967296))",
+        ),
+        (
+            "i64_and_imm64",
+            "(i64.and (i64.const 0x7ff0000000000001) (local.get 0))",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param i64) (result i64) {expr}))"#);
+        let inputs: Vec<Vec<Val>> = [
+            0i64,
+            1,
+            -1,
+            3,
+            i64::MAX,
+            i64::MIN,
+            1 << 40,
+            0x1234_5678_9abc,
+        ]
+        .iter()
+        .map(|v| vec![Val::I64(*v)])
+        .collect();
+        check(op, &wat, &inputs);
+    }
+    // Two byte loads in a row (a byte compare), either may be out of bounds.
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\ff\80\7f")
+        (func (export "f") (param i32 i32) (result i32)
+          (i32.sub (i32.load8_u offset=1 (local.get 0)) (i32.load8_u (local.get 1)))))"#;
+    check(
+        "load8_ux2",
+        wat,
+        &i32_pairs(
+            &[0, 1, 2, 65534, 65535, -1],
+            &[0, 3, 65535, 65536, i32::MIN],
+        ),
+    );
+}
+
+#[test]
+fn tests_of_a_loaded_word_and_rounding_up() {
+    // A `br_if` and an `if` on a loaded word (zero, non-zero, out of bounds).
+    let wat = r#"(module (memory 1) (data (i32.const 8) "\00\00\00\00\05\00\00\00\00\00\00\80")
+        (func (export "f") (param i32) (result i32)
+          (local i32)
+          (block $b
+            (br_if $b (i32.load offset=4 (local.get 0)))
+            (local.set 1 (i32.const 100)))
+          (if (result i32) (i32.load (local.get 0))
+            (then (i32.add (local.get 1) (i32.const 1)))
+            (else (local.get 1)))))"#;
+    let inputs = i32s(&[0, 4, 8, 12, 16, 65528, 65532, 65533, -1]);
+    check("load32_br_nez", wat, &inputs);
+    check("load32_br_eqz", wat, &inputs);
+    // `(x + 7) & -8`, wrapping at the top.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (i32.and (i32.add (local.get 0) (i32.const 7)) (i32.const -8))))"#;
+    check("i32_add_imm_and_imm", wat, &i32s(EDGES));
+}
+
+#[test]
+fn hash_steps_and_constant_block_results() {
+    // FNV-1a over two bytes of the argument: `(h ^ b) * prime`, the xor on either side.
+    for xor in [
+        "(i64.xor (local.get 1) (local.get 0))",
+        "(i64.xor (local.get 0) (local.get 1))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i64) (result i64) (local i64)
+                (local.set 1 (i64.const -3750763034362895579))
+                (local.set 1 (i64.mul {xor} (i64.const 1099511628211)))
+                (i64.mul (i64.xor (local.get 1) (i64.shr_u (local.get 0) (i64.const 8)))
+                  (i64.const 1099511628211))))"#
+        );
+        let inputs: Vec<Vec<Val>> = [0i64, 1, -1, 255, i64::MAX, i64::MIN, 0x1234_5678_9abc]
+            .iter()
+            .map(|v| vec![Val::I64(*v)])
+            .collect();
+        check("i64_xor_mul_imm64", &wat, &inputs);
+    }
+    // A block whose result is a constant on one path, taken by a branch.
+    let wat = r#"(module (func (export "f") (param i32) (result i32)
+          (i32.add (local.get 0)
+            (block $b (result i32)
+              (if (i32.eqz (local.get 0)) (then (br $b (i32.const -7))))
+              (i32.mul (local.get 0) (i32.const 3))))))"#;
+    check("const32_br", wat, &i32s(EDGES));
+}
+
+#[test]
+fn multiply_add_through_a_local() {
+    // The product kept in a local (`local.tee`, and `local.set` then `local.get`) and
+    // added, on either side and to itself; the local is read again afterwards.
+    for body in [
+        "(f64.add (local.get 0) (local.tee 1 (f64.mul (local.get 0) (local.get 0))))",
+        "(local.set 1 (f64.mul (local.get 0) (local.get 0)))
+         (f64.add (local.get 1) (local.get 0))",
+        "(f64.add (local.tee 1 (f64.mul (local.get 0) (local.get 0))) (local.get 1))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param f64) (result f64) (local f64)
+                (f64.mul {body} (local.get 1))))"#
+        );
+        check("f64_mul_keep_add", &wat, &f64s(F_EDGES));
+    }
 }

@@ -53,18 +53,18 @@ pub fn exit(e: Exit) -> Ret {
 /// Continues with the op at `$pc` (must be the last thing a handler does).
 #[cfg(tierwasm_tail_dispatch)]
 macro_rules! next {
-    ($pc:expr, $fp:expr, $cx:expr, $mem:expr, $len:expr) => {{
+    ($pc:expr, $fp:expr, $cx:expr, $mem:expr, $lim:expr) => {{
         let pc: $crate::interp::dispatch::Pc = $pc;
-        return $crate::interp::dispatch::dispatch(pc, $fp, $cx, $mem, $len);
+        return $crate::interp::dispatch::dispatch(pc, $fp, $cx, $mem, $lim);
     }};
 }
 
 /// Continues with the op at `$pc` (must be the last thing a handler does).
 #[cfg(not(tierwasm_tail_dispatch))]
 macro_rules! next {
-    ($pc:expr, $fp:expr, $cx:expr, $mem:expr, $len:expr) => {{
+    ($pc:expr, $fp:expr, $cx:expr, $mem:expr, $lim:expr) => {{
         let _ = &$cx;
-        return $crate::interp::dispatch::Ret::Next($pc, $fp, $mem, $len);
+        return $crate::interp::dispatch::Ret::Next($pc, $fp, $mem, $lim);
     }};
 }
 pub(crate) use next;
@@ -75,11 +75,11 @@ pub(crate) use next;
 /// `pc` must point at an op emitted by the translator (see `exec`'s invariants).
 #[cfg(tierwasm_tail_dispatch)]
 #[inline(always)]
-pub unsafe fn dispatch(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+pub unsafe fn dispatch(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
     // SAFETY: every byte indexes one of the 256 entries.
     unsafe {
         let h = *PAGE0.get_unchecked(*pc as usize);
-        h(pc, fp, cx, mem, len)
+        h(pc, fp, cx, mem, lim)
     }
 }
 
@@ -87,23 +87,23 @@ pub unsafe fn dispatch(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret
 ///
 /// # Safety
 /// See `exec`'s invariants.
-pub unsafe fn run(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Exit {
+pub unsafe fn run(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Exit {
     #[cfg(tierwasm_tail_dispatch)]
     {
         // SAFETY: `run` and `dispatch` share `exec`'s invariants, which the caller upholds.
-        unsafe { dispatch(pc, fp, cx, mem, len) }
+        unsafe { dispatch(pc, fp, cx, mem, lim) }
     }
     #[cfg(not(tierwasm_tail_dispatch))]
     {
-        let (mut pc, mut fp, mut mem, mut len) = (pc, fp, mem, len);
+        let (mut pc, mut fp, mut mem, mut lim) = (pc, fp, mem, lim);
         loop {
             #[cfg(feature = "op-stats")]
             // SAFETY: `pc` points at an op.
             op_stats::record(unsafe { *pc }, unsafe { *pc.add(1) });
             // SAFETY: forwarded; every byte indexes one of the 256 entries.
-            let step = unsafe { (PAGE0[*pc as usize])(pc, fp, cx, mem, len) };
+            let step = unsafe { (PAGE0[*pc as usize])(pc, fp, cx, mem, lim) };
             match step {
-                Ret::Next(p, f, m, l) => (pc, fp, mem, len) = (p, f, m, l),
+                Ret::Next(p, f, m, l) => (pc, fp, mem, lim) = (p, f, m, l),
                 Ret::Exit(e) => return e,
             }
         }
@@ -125,11 +125,11 @@ unsafe fn invalid(_pc: Pc, _fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) -> Ret 
 }
 
 /// Handler of the escape byte: dispatches on the second byte.
-unsafe fn escape(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+unsafe fn escape(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
     // SAFETY: an escaped op has its second byte right after the escape byte.
     unsafe {
         let h = *PAGE1.get_unchecked(*pc.add(1) as usize);
-        h(pc, fp, cx, mem, len)
+        h(pc, fp, cx, mem, lim)
     }
 }
 

@@ -175,10 +175,11 @@ unsafe fn execute(
         stack_end,
         store,
         stack_top,
+        mem_len: 0,
     };
-    let (mem, mem_len) = inst.mem0();
+    let (mem, lim) = cx.mem0();
     // SAFETY: the code came from the translator for this module; the frame is set up.
-    let exit = unsafe { dispatch::run(code.code.as_ptr(), fp, &mut cx, mem, mem_len) };
+    let exit = unsafe { dispatch::run(code.code.as_ptr(), fp, &mut cx, mem, lim) };
     // SAFETY: re-borrow the interpreter state: nested activations have finished.
     let stack = unsafe { &mut *stack_ptr };
     stack.top = entry_top;

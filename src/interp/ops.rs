@@ -28,7 +28,7 @@
 //!   an `r` before the operation means the operands are reversed (`i32_rsub_imm`:
 //!   `dst = imm - a`, `f64_rdiv_imm`: `dst = imm / a`). i32 and i64 immediates are
 //!   `Imm32` (i64 ones sign-extended), f64 immediates are the `Imm64` bits, f32 ones the
-//!   `Imm32` bits.
+//!   `Imm32` bits; `_imm64` is an i64 immediate that needs all 64 bits (`i64_mul_imm64`).
 //! * **Conditional branches**: `br_if_nez`/`br_if_eqz` (`_i64` for an i64 condition)
 //!   test one slot against zero; `br_<type>_<cond>` compares two operands and branches
 //!   (`br_i32_lt_s`, `_imm` for an immediate right operand); `not_` marks a negated float
@@ -89,8 +89,6 @@ macro_rules! for_each_op {
             GlobalSet global_set { idx: Idx, src: R }
             /// Takes `amount` fuel (the cost of the basic block it starts); traps when out of fuel.
             ConsumeFuel consume_fuel { amount: Idx }
-            /// Traps (`unreachable`).
-            Unreachable unreachable {}
             /// Counts one loop iteration of defined function `func` for the tier-up
             /// controller; `at` is the loop's wasm offset, where compiled code can take
             /// over the running call (`NO_OSR`: it cannot, values are on the stack).
@@ -149,12 +147,8 @@ macro_rules! for_each_op {
             BrI64LtS br_i64_lt_s { a: R, b: R, off: Off }
             /// Branches by `off` if `a < (unsigned) b` (i64).
             BrI64LtU br_i64_lt_u { a: R, b: R, off: Off }
-            /// Branches by `off` if `a > (signed) b` (i64).
-            BrI64GtS br_i64_gt_s { a: R, b: R, off: Off }
             /// Branches by `off` if `a > (unsigned) b` (i64).
             BrI64GtU br_i64_gt_u { a: R, b: R, off: Off }
-            /// Branches by `off` if `a <= (signed) b` (i64).
-            BrI64LeS br_i64_le_s { a: R, b: R, off: Off }
             /// Branches by `off` if `a <= (unsigned) b` (i64).
             BrI64LeU br_i64_le_u { a: R, b: R, off: Off }
             /// Branches by `off` if `a >= (signed) b` (i64).
@@ -175,10 +169,6 @@ macro_rules! for_each_op {
             BrI64GtUImm br_i64_gt_u_imm { a: R, imm: Imm32, off: Off }
             /// Branches by `off` if `a <= (signed) imm` (i64; imm sign-extended).
             BrI64LeSImm br_i64_le_s_imm { a: R, imm: Imm32, off: Off }
-            /// Branches by `off` if `a <= (unsigned) imm` (i64; imm sign-extended).
-            BrI64LeUImm br_i64_le_u_imm { a: R, imm: Imm32, off: Off }
-            /// Branches by `off` if `a >= (signed) imm` (i64; imm sign-extended).
-            BrI64GeSImm br_i64_ge_s_imm { a: R, imm: Imm32, off: Off }
             /// Branches by `off` if `a >= (unsigned) imm` (i64; imm sign-extended).
             BrI64GeUImm br_i64_ge_u_imm { a: R, imm: Imm32, off: Off }
             /// `dst = mem[addr + offset]` (32 bits).
@@ -311,14 +301,6 @@ macro_rules! for_each_op {
             I32GtSImm i32_gt_s_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a > (unsigned) imm` (i32; 1 or 0).
             I32GtUImm i32_gt_u_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a <= (signed) imm` (i32; 1 or 0).
-            I32LeSImm i32_le_s_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a <= (unsigned) imm` (i32; 1 or 0).
-            I32LeUImm i32_le_u_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a >= (signed) imm` (i32; 1 or 0).
-            I32GeSImm i32_ge_s_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a >= (unsigned) imm` (i32; 1 or 0).
-            I32GeUImm i32_ge_u_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a == 0` (i32).
             I32Eqz i32_eqz { dst: R, a: R }
             /// `dst = leading zero bits of a` (i32).
@@ -375,10 +357,6 @@ macro_rules! for_each_op {
             F64Mul f64_mul { dst: R, a: R, b: R }
             /// `dst = a / b` (f64).
             F64Div f64_div { dst: R, a: R, b: R }
-            /// `dst = min(a, b) (wasm NaN and ±0 rules)` (f64).
-            F64Min f64_min { dst: R, a: R, b: R }
-            /// `dst = max(a, b) (wasm NaN and ±0 rules)` (f64).
-            F64Max f64_max { dst: R, a: R, b: R }
             /// `dst = a == b` (f64; 1 or 0).
             F64Eq f64_eq { dst: R, a: R, b: R }
             /// `dst = a < b` (f64; 1 or 0).
@@ -429,12 +407,8 @@ macro_rules! for_each_op {
             F32Mul f32_mul { dst: R, a: R, b: R }
             /// `dst = a < b` (f32; 1 or 0).
             F32Lt f32_lt { dst: R, a: R, b: R }
-            /// `dst = a > b` (f32; 1 or 0).
-            F32Gt f32_gt { dst: R, a: R, b: R }
             /// `dst = a <= b` (f32; 1 or 0).
             F32Le f32_le { dst: R, a: R, b: R }
-            /// `dst = a >= b` (f32; 1 or 0).
-            F32Ge f32_ge { dst: R, a: R, b: R }
             /// `dst = a + imm` (f32; imm: f32 bits).
             F32AddImm f32_add_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a - imm` (f32; imm: f32 bits).
@@ -449,10 +423,6 @@ macro_rules! for_each_op {
             F32MulSub f32_mul_sub { dst: R, a: R, b: R, c: R }
             /// `dst = c - a * b` (f32, two roundings).
             F32MulRSub f32_mul_rsub { dst: R, a: R, b: R, c: R }
-            /// `dst = |a|` (f32).
-            F32Abs f32_abs { dst: R, a: R }
-            /// `dst = -a` (f32).
-            F32Neg f32_neg { dst: R, a: R }
             /// `dst` = the signed i32 `a` converted to f64.
             F64ConvertI32S f64_convert_i32_s { dst: R, a: R }
             /// `dst` = the unsigned i32 `a` converted to f64.
@@ -461,10 +431,6 @@ macro_rules! for_each_op {
             F64ConvertI64S f64_convert_i64_s { dst: R, a: R }
             /// `dst` = the signed i32 `a` converted to f32.
             F32ConvertI32S f32_convert_i32_s { dst: R, a: R }
-            /// `dst = a (f32) widened to f64` (f64).
-            F64PromoteF32 f64_promote_f32 { dst: R, a: R }
-            /// `dst = a (f64) rounded to f32` (f32).
-            F32DemoteF64 f32_demote_f64 { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i32 (traps on NaN and overflow).
             I32TruncF64S i32_trunc_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i64 (traps on NaN and overflow).
@@ -477,8 +443,6 @@ macro_rules! for_each_op {
             I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a unsigned i64 (saturating).
             I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
-            /// `dst = set bits of a` (i32).
-            I32Popcnt i32_popcnt { dst: R, a: R }
             /// `dst = a != b` (f64; 1 or 0).
             F64Ne f64_ne { dst: R, a: R, b: R }
             /// `mem[addr + offset] = imm` (32 bits).
@@ -565,7 +529,79 @@ macro_rules! for_each_op {
             I32AddImmGlobalSetRet1 i32_add_imm_global_set_ret1 { dst: R, a: R, imm: Imm32, idx: Idx, src: R }
             /// `br_table` on `idx + imm` (i32, wrapping): a `match` on a range not starting at 0. Followed by `len + 1` offsets, as `br_table`.
             BrTableAddImm br_table_add_imm { idx: R, len: Idx, imm: Imm32 }
+            /// `dst = rotl(a ^ b, k)` (i32): `i32_xor` then `i32_rotl_imm`.
+            I32XorRotlImm i32_xor_rotl_imm { dst: R, a: R, b: R, k: Imm32 }
+            /// `mem[to + to_offset] = mem[addr + offset]` (64 bits): `load64` then `store64` of the loaded value.
+            Load64Store64 load64_store64 { addr: R, offset: Idx, to: R, to_offset: Idx }
+            /// `dst = (a << sh) + b` (i32): `i32_shl_imm` then `i32_add`.
+            I32ShlImmAdd i32_shl_imm_add { dst: R, a: R, sh: Imm32, b: R }
+            /// Branches by `off` if `a & imm != 0` (i32): `i32_and_imm` then `br_if_nez`, the and's result not kept.
+            I32AndImmBrNez i32_and_imm_br_nez { a: R, imm: Imm32, off: Off }
+            /// Branches by `off` if `a & imm == 0` (i32): `i32_and_imm` then `br_if_eqz`, the and's result not kept.
+            I32AndImmBrEqz i32_and_imm_br_eqz { a: R, imm: Imm32, off: Off }
+            /// `i32_add_imm`, then `mem[addr + offset] = dst` (low 32 bits): a count or length updated in memory.
+            I32AddImmStore32 i32_add_imm_store32 { dst: R, a: R, imm: Imm32, addr: R, offset: Idx }
+            /// Two `store32`s: `mem[a1 + o1] = s1`, then `mem[a2 + o2] = s2`.
+            Store32x2 store32x2 { a1: R, o1: Idx, s1: R, a2: R, o2: Idx, s2: R }
+            /// `dst = c != 0 ? a : imm` (imm sign-extended to 64 bits, as `const32` writes it).
+            SelectImm select_imm { dst: R, c: R, a: R, imm: Imm32 }
+            /// Two `const32`s: `d1 = i1`, then `d2 = i2`.
+            Const32x2 const32x2 { d1: R, i1: Imm32, d2: R, i2: Imm32 }
+            /// `dst = a * imm` (i64): a constant that does not fit an `Imm32` (hash multipliers).
+            I64MulImm64 i64_mul_imm64 { dst: R, a: R, imm: Imm64 }
+            /// `dst = a & imm` (i64): a constant that does not fit an `Imm32` (masks of the high half).
+            I64AndImm64 i64_and_imm64 { dst: R, a: R, imm: Imm64 }
+            /// Two `load8_u`s: `d1 = mem[a1 + o1]`, then `d2 = mem[a2 + o2]`.
+            Load8Ux2 load8_ux2 { d1: R, a1: R, o1: Idx, d2: R, a2: R, o2: Idx }
+            /// Branches by `off` if `mem[addr + offset]` (32 bits) is zero: `load32` then `br_if_eqz`, the value not kept.
+            Load32BrEqz load32_br_eqz { addr: R, offset: Idx, off: Off }
+            /// Branches by `off` if `mem[addr + offset]` (32 bits) is not zero: `load32` then `br_if_nez`, the value not kept.
+            Load32BrNez load32_br_nez { addr: R, offset: Idx, off: Off }
+            /// `dst = (a + imm) & mask` (i32): `i32_add_imm` then `i32_and_imm` (rounding up, wrapping indices).
+            I32AddImmAndImm i32_add_imm_and_imm { dst: R, a: R, imm: Imm32, mask: Imm32 }
+            /// `dst = imm` (as `const32`), then jumps by `off` (a constant block result).
+            Const32Br const32_br { dst: R, imm: Imm32, off: Off }
+            /// `dst = (a ^ b) * imm` (i64): `i64_xor` then `i64_mul_imm64` (a multiplicative hash step, FNV or Fx).
+            I64XorMulImm64 i64_xor_mul_imm64 { dst: R, a: R, b: R, imm: Imm64 }
+            /// `p = a * b`, then `dst = p + c` (f64, two roundings): `f64_mul` into a local, then `f64_add` of it.
+            F64MulKeepAdd f64_mul_keep_add { dst: R, p: R, a: R, b: R, c: R }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = |a|` (f32).
+            F32Abs f32_abs { dst: R, a: R }
+            /// `dst = -a` (f32).
+            F32Neg f32_neg { dst: R, a: R }
+            /// `dst = a (f32) widened to f64` (f64).
+            F64PromoteF32 f64_promote_f32 { dst: R, a: R }
+            /// `dst = a (f64) rounded to f32` (f32).
+            F32DemoteF64 f32_demote_f64 { dst: R, a: R }
+            /// `dst = a <= (unsigned) imm` (i32; 1 or 0).
+            I32LeUImm i32_le_u_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = a >= (unsigned) imm` (i32; 1 or 0).
+            I32GeUImm i32_ge_u_imm { dst: R, a: R, imm: Imm32 }
+            /// Traps (`unreachable`).
+            Unreachable unreachable {}
+            /// Branches by `off` if `a > (signed) b` (i64).
+            BrI64GtS br_i64_gt_s { a: R, b: R, off: Off }
+            /// Branches by `off` if `a <= (signed) b` (i64).
+            BrI64LeS br_i64_le_s { a: R, b: R, off: Off }
+            /// Branches by `off` if `a <= (unsigned) imm` (i64; imm sign-extended).
+            BrI64LeUImm br_i64_le_u_imm { a: R, imm: Imm32, off: Off }
+            /// Branches by `off` if `a >= (signed) imm` (i64; imm sign-extended).
+            BrI64GeSImm br_i64_ge_s_imm { a: R, imm: Imm32, off: Off }
+            /// `dst = a <= (signed) imm` (i32; 1 or 0).
+            I32LeSImm i32_le_s_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = a >= (signed) imm` (i32; 1 or 0).
+            I32GeSImm i32_ge_s_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = min(a, b) (wasm NaN and ±0 rules)` (f64).
+            F64Min f64_min { dst: R, a: R, b: R }
+            /// `dst = max(a, b) (wasm NaN and ±0 rules)` (f64).
+            F64Max f64_max { dst: R, a: R, b: R }
+            /// `dst = a > b` (f32; 1 or 0).
+            F32Gt f32_gt { dst: R, a: R, b: R }
+            /// `dst = a >= b` (f32; 1 or 0).
+            F32Ge f32_ge { dst: R, a: R, b: R }
+            /// `dst = set bits of a` (i32).
+            I32Popcnt i32_popcnt { dst: R, a: R }
             /// `dst = ` size of memory 0 in pages.
             MemorySize memory_size { dst: R }
             /// Grows memory 0 by `delta` pages; `dst` = old size or -1.

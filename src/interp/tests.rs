@@ -160,3 +160,46 @@ fn stack_overflow_traps_and_the_store_recovers() {
     let g = i.get_typed_func::<(), i32>(&store, "g").unwrap();
     assert_eq!(g.call(&mut store, ()).unwrap(), 5);
 }
+
+#[test]
+fn accesses_at_the_end_of_memory_and_after_growing() {
+    // Handlers compare with the length less 7 first and with the true length only past
+    // that: every width at each address near the end, in the empty memory, one page and
+    // two pages (the bound is reloaded by `memory.grow`).
+    let mut store = Store::new(&engine(), 0);
+    let i = instantiate(
+        &mut store,
+        r#"(module (memory 0)
+            (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+            (func (export "l8") (param i32) (result i64) (i64.load8_u (local.get 0)))
+            (func (export "l16") (param i32) (result i64) (i64.load16_u (local.get 0)))
+            (func (export "l32") (param i32) (result i64) (i64.load32_u (local.get 0)))
+            (func (export "l64") (param i32) (result i64) (i64.load (local.get 0)))
+            (func (export "s8") (param i32) (result i64) (i64.store8 (local.get 0) (i64.const -1)) (i64.const 0))
+            (func (export "s16") (param i32) (result i64) (i64.store16 (local.get 0) (i64.const -1)) (i64.const 0))
+            (func (export "s32") (param i32) (result i64) (i64.store32 (local.get 0) (i64.const -1)) (i64.const 0))
+            (func (export "s64") (param i32) (result i64) (i64.store (local.get 0) (i64.const -1)) (i64.const 0)))"#,
+    );
+    let grow = i.get_typed_func::<(), i32>(&store, "grow").unwrap();
+    for pages in 0..3u32 {
+        let len = pages as i64 * 65536;
+        for (name, width) in [
+            ("l8", 1),
+            ("l16", 2),
+            ("l32", 4),
+            ("l64", 8),
+            ("s8", 1),
+            ("s16", 2),
+            ("s32", 4),
+            ("s64", 8),
+        ] {
+            let f = i.get_typed_func::<i32, i64>(&store, name).unwrap();
+            for addr in (len - 10).max(0)..len + 2 {
+                let ok = addr + width <= len;
+                let r = f.call(&mut store, addr as i32);
+                assert_eq!(r.is_ok(), ok, "{name} at {addr} of {len} bytes: {r:?}");
+            }
+        }
+        assert_eq!(grow.call(&mut store, ()).unwrap(), pages as i32);
+    }
+}

@@ -89,36 +89,45 @@ pub(crate) unsafe fn zero_locals(p: Fp, n: usize) {
     }
 }
 
-handler!(call(pc, fp, cx, mem, len) {
+handler!(call(pc, fp, cx, mem, lim) {
     // Fast path: translated callee, room on both stacks. Everything else
     // goes to `call_slow` by a tail call, so this handler needs no stack frame.
     let o = op::Call::decode(pc);
     // The tier seam: a callee with published native code runs that instead.
     if !cx.inst.native_entry(o.func).is_null() {
-        return call_published(pc, fp, cx, mem, len);
+        return call_published(pc, fp, cx, mem, lim);
     }
     if cx.inst.hotness(o.func).tick_call() {
-        return call_hot_direct(pc, fp, cx, mem, len);
+        return call_hot_direct(pc, fp, cx, mem, lim);
     }
     let Some(code) = (*cx.inst.code).get(o.func) else {
-        return call_slow(pc, fp, cx, mem, len);
+        return call_slow(pc, fp, cx, mem, lim);
     };
-    let callee_fp = fp.add(o.base as usize);
+    // Decoded after the budget's update (a store), so not live across the lookup.
+    let callee_fp = fp.add(late!(Call, pc).base as usize);
     let room = cx.stack_end.offset_from(callee_fp) as usize;
     if room < code.frame_size as usize || cx.frame_sp == cx.frames_end {
-        return call_slow(pc, fp, cx, mem, len);
+        return call_slow(pc, fp, cx, mem, lim);
     }
-    cx.frame_sp.write(Frame { ret_pc: pc.add(op::Call::SIZE), fp, vmctx: cx.inst.vmctx, counters: cx.counters });
-    cx.frame_sp = cx.frame_sp.add(1);
+    // Field by field, each value read just before its store (LLVM must assume the
+    // frame may alias `cx`): few values are live at once, and with `base` and `func`
+    // decoded late the handler saves no callee-saved registers.
+    let f = cx.frame_sp;
+    (*f).ret_pc = pc.add(op::Call::SIZE);
+    (*f).fp = fp;
+    (*f).vmctx = cx.inst.vmctx;
+    (*f).counters = cx.counters;
+    cx.frame_sp = f.add(1);
     zero_locals(callee_fp.add(code.zero_from as usize), code.zero_len as usize);
-    cx.counters = cx.inst.counters(o.func);
+    // Decoded again after the frame's stores, so not live across the checks.
+    cx.counters = cx.inst.counters(late!(Call, pc).func);
     (*cx.counters).calls += 1;
-    next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+    next!(code.code.as_ptr(), callee_fp, cx, mem, lim)
 });
 
 /// `call` when the callee is not translated yet or does not fit.
 #[inline(never)]
-unsafe fn call_slow(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+unsafe fn call_slow(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
     // SAFETY: as for every handler; `pc` is a `call` op.
     unsafe {
         let o = op::Call::decode(pc);
@@ -139,29 +148,29 @@ unsafe fn call_slow(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
         ) {
             return trap(cx, t);
         }
-        next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+        next!(code.code.as_ptr(), callee_fp, cx, mem, lim)
     }
 }
 
 /// `call` whose callee used up its call budget: the controller hears of it, then the
 /// call goes to the callee's native code if that is published now.
 #[inline(never)]
-unsafe fn call_hot_direct(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+unsafe fn call_hot_direct(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
     // SAFETY: as for every handler; `pc` is a `call` op.
     unsafe {
         let o = op::Call::decode(pc);
         (*cx.inst.code).hot.hot_call(o.func);
         if !cx.inst.native_entry(o.func).is_null() {
-            return call_published(pc, fp, cx, mem, len);
+            return call_published(pc, fp, cx, mem, lim);
         }
-        call_slow(pc, fp, cx, mem, len)
+        call_slow(pc, fp, cx, mem, lim)
     }
 }
 
 /// `call` of a function whose native code is published: through its array-call entry,
 /// with this instance's context.
 #[inline(never)]
-unsafe fn call_published(pc: Pc, fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) -> Ret {
+unsafe fn call_published(pc: Pc, fp: Fp, cx: &mut Cx, _mem: Mem, _lim: usize) -> Ret {
     // SAFETY: as for every handler; `pc` is a `call` op whose callee's slot is published,
     // and a published slot is never cleared.
     unsafe {
@@ -183,8 +192,8 @@ unsafe fn call_published(pc: Pc, fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) ->
             return exit(Exit::Trap);
         }
         // The callee may have grown memory.
-        let (mem, len) = cx.inst.mem0();
-        next!(pc.add(op::Call::SIZE), fp, cx, mem, len)
+        let (mem, lim) = cx.mem0();
+        next!(pc.add(op::Call::SIZE), fp, cx, mem, lim)
     }
 }
 
@@ -205,7 +214,7 @@ unsafe fn call_ref(
     nresults: usize,
     cx: &mut Cx,
     _mem: Mem,
-    _len: usize,
+    _lim: usize,
 ) -> Ret {
     // SAFETY: `fref` is a live function reference (from the instance or a table).
     unsafe {
@@ -236,8 +245,8 @@ unsafe fn call_ref(
                     cx.inst = InstCache::load(caller_vmctx);
                     return trap(cx, t);
                 }
-                let (mem, len) = cx.inst.mem0();
-                next!(code.code.as_ptr(), callee_fp, cx, mem, len)
+                let (mem, lim) = cx.mem0();
+                next!(code.code.as_ptr(), callee_fp, cx, mem, lim)
             }
             cx.inst = InstCache::load(caller_vmctx);
             array_call = (*entry).array_call;
@@ -257,8 +266,8 @@ unsafe fn call_ref(
         ) {
             return exit(Exit::Trap);
         }
-        let (mem, len) = cx.inst.mem0();
-        next!(pc.add(size), fp, cx, mem, len)
+        let (mem, lim) = cx.mem0();
+        next!(pc.add(size), fp, cx, mem, lim)
     }
 }
 
@@ -317,14 +326,14 @@ pub(crate) unsafe fn call_native(
     true
 }
 
-handler!(call_import(pc, fp, cx, mem, len) {
+handler!(call_import(pc, fp, cx, mem, lim) {
     let o = op::CallImport::decode(pc);
     let fref = *cx.inst.funcs.add(o.func as usize);
     let (np, nr) = (*cx.inst.code).func_arity(o.func);
-    call_ref(fref, pc, op::CallImport::SIZE, fp, o.base, np, nr, cx, mem, len)
+    call_ref(fref, pc, op::CallImport::SIZE, fp, o.base, np, nr, cx, mem, lim)
 });
 
-handler!(call_indirect(pc, fp, cx, mem, len) {
+handler!(call_indirect(pc, fp, cx, mem, lim) {
     let o = op::CallIndirect::decode(pc);
     let table = *cx.inst.tables.add(o.table as usize);
     let i = rd::<u32>(fp, o.idx) as usize;
@@ -340,5 +349,5 @@ handler!(call_indirect(pc, fp, cx, mem, len) {
         return trap(cx, Trap::BadSignature);
     }
     let (np, nr) = code.type_arity(o.ty);
-    call_ref(fref, pc, op::CallIndirect::SIZE, fp, o.base, np, nr, cx, mem, len)
+    call_ref(fref, pc, op::CallIndirect::SIZE, fp, o.base, np, nr, cx, mem, lim)
 });

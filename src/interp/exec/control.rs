@@ -7,70 +7,70 @@ use super::*;
 // Moves, constants, control.
 // ---------------------------------------------------------------------------------
 
-handler!(move_(pc, fp, cx, mem, len) {
+handler!(move_(pc, fp, cx, mem, lim) {
     let o = op::Move::decode(pc);
     *slot(fp, o.dst) = *slot(fp, o.src);
-    next!(pc.add(op::Move::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::Move::SIZE), fp, cx, mem, lim)
 });
 
-handler!(const32(pc, fp, cx, mem, len) {
+handler!(const32(pc, fp, cx, mem, lim) {
     let o = op::Const32::decode(pc);
     wr(fp, o.dst, o.imm as i64);
-    next!(pc.add(op::Const32::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::Const32::SIZE), fp, cx, mem, lim)
 });
 
-handler!(const64(pc, fp, cx, mem, len) {
+handler!(const64(pc, fp, cx, mem, lim) {
     let o = op::Const64::decode(pc);
     wr(fp, o.dst, o.imm);
-    next!(pc.add(op::Const64::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::Const64::SIZE), fp, cx, mem, lim)
 });
 
-handler!(br(pc, fp, cx, mem, len) {
+handler!(br(pc, fp, cx, mem, lim) {
     let o = op::Br::decode(pc);
-    next!(branch(pc, o.off, cx), fp, cx, mem, len)
+    next!(branch(pc, o.off, cx), fp, cx, mem, lim)
 });
 
-handler!(br_if_nez(pc, fp, cx, mem, len) {
+handler!(br_if_nez(pc, fp, cx, mem, lim) {
     let o = op::BrIfNez::decode(pc);
     let next_pc = if rd::<u32>(fp, o.c) != 0 { taken(pc, op::BrIfNez::SIZE) } else { pc.add(op::BrIfNez::SIZE) };
-    next!(next_pc, fp, cx, mem, len)
+    next!(next_pc, fp, cx, mem, lim)
 });
 
-handler!(br_if_eqz(pc, fp, cx, mem, len) {
+handler!(br_if_eqz(pc, fp, cx, mem, lim) {
     let o = op::BrIfEqz::decode(pc);
     let next_pc = if rd::<u32>(fp, o.c) == 0 { taken(pc, op::BrIfEqz::SIZE) } else { pc.add(op::BrIfEqz::SIZE) };
-    next!(next_pc, fp, cx, mem, len)
+    next!(next_pc, fp, cx, mem, lim)
 });
 
-handler!(br_if_i64_nez(pc, fp, cx, mem, len) {
+handler!(br_if_i64_nez(pc, fp, cx, mem, lim) {
     let o = op::BrIfI64Nez::decode(pc);
     let next_pc = if rd::<u64>(fp, o.c) != 0 { taken(pc, op::BrIfI64Nez::SIZE) } else { pc.add(op::BrIfI64Nez::SIZE) };
-    next!(next_pc, fp, cx, mem, len)
+    next!(next_pc, fp, cx, mem, lim)
 });
 
-handler!(br_if_i64_eqz(pc, fp, cx, mem, len) {
+handler!(br_if_i64_eqz(pc, fp, cx, mem, lim) {
     let o = op::BrIfI64Eqz::decode(pc);
     let next_pc = if rd::<u64>(fp, o.c) == 0 { taken(pc, op::BrIfI64Eqz::SIZE) } else { pc.add(op::BrIfI64Eqz::SIZE) };
-    next!(next_pc, fp, cx, mem, len)
+    next!(next_pc, fp, cx, mem, lim)
 });
 
-handler!(br_table(pc, fp, cx, mem, len) {
+handler!(br_table(pc, fp, cx, mem, lim) {
     let o = op::BrTable::decode(pc);
     let i = rd::<u32>(fp, o.idx).min(o.len) as usize;
     let off = ptr::read_unaligned(pc.add(op::BrTable::SIZE + 4 * i).cast::<i32>());
-    next!(branch(pc, off, cx), fp, cx, mem, len)
+    next!(branch(pc, off, cx), fp, cx, mem, lim)
 });
 
-handler!(br_table_add_imm(pc, fp, cx, mem, len) {
+handler!(br_table_add_imm(pc, fp, cx, mem, lim) {
     let o = op::BrTableAddImm::decode(pc);
     let i = rd::<u32>(fp, o.idx).wrapping_add(o.imm as u32).min(o.len) as usize;
     let off = ptr::read_unaligned(pc.add(op::BrTableAddImm::SIZE + 4 * i).cast::<i32>());
-    next!(branch(pc, off, cx), fp, cx, mem, len)
+    next!(branch(pc, off, cx), fp, cx, mem, lim)
 });
 
 /// Pops the caller's frame, or ends the activation.
 #[inline(always)]
-pub(crate) unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+pub(crate) unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
     let _ = fp;
     if cx.frame_sp == cx.frames_base {
         return exit(Exit::Done);
@@ -87,7 +87,7 @@ pub(crate) unsafe fn do_return(fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret
         if f.vmctx != cx.inst.vmctx {
             return return_to_other_instance(f.ret_pc, f.fp, cx, f.vmctx);
         }
-        next!(f.ret_pc, f.fp, cx, mem, len)
+        next!(f.ret_pc, f.fp, cx, mem, lim)
     }
 }
 
@@ -99,55 +99,55 @@ unsafe fn return_to_other_instance(pc: Pc, fp: Fp, cx: &mut Cx, vmctx: *mut VMCo
     // are the live caller's.
     unsafe {
         cx.inst = InstCache::load(vmctx);
-        let (mem, len) = cx.inst.mem0();
-        next!(pc, fp, cx, mem, len)
+        let (mem, lim) = cx.mem0();
+        next!(pc, fp, cx, mem, lim)
     }
 }
 
-handler!(ret(pc, fp, cx, mem, len) {
-    do_return(fp, cx, mem, len)
+handler!(ret(pc, fp, cx, mem, lim) {
+    do_return(fp, cx, mem, lim)
 });
 
-handler!(ret1(pc, fp, cx, mem, len) {
+handler!(ret1(pc, fp, cx, mem, lim) {
     let o = op::Ret1::decode(pc);
     *fp = *slot(fp, o.src);
-    do_return(fp, cx, mem, len)
+    do_return(fp, cx, mem, lim)
 });
 
-handler!(unreachable(pc, fp, cx, mem, len) {
+handler!(unreachable(pc, fp, cx, mem, lim) {
     trap(cx, Trap::UnreachableCodeReached)
 });
 
-handler!(consume_fuel(pc, fp, cx, mem, len) {
+handler!(consume_fuel(pc, fp, cx, mem, lim) {
     let o = op::ConsumeFuel::decode(pc);
     let fuel = &mut (*cx.store).fuel;
     if *fuel < o.amount as i64 {
         return trap(cx, Trap::OutOfFuel);
     }
     *fuel -= o.amount as i64;
-    next!(pc.add(op::ConsumeFuel::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::ConsumeFuel::SIZE), fp, cx, mem, lim)
 });
 
-handler!(select(pc, fp, cx, mem, len) {
+handler!(select(pc, fp, cx, mem, lim) {
     let o = op::Select::decode(pc);
     let src = if rd::<u32>(fp, o.c) != 0 { o.a } else { o.b };
     *slot(fp, o.dst) = *slot(fp, src);
-    next!(pc.add(op::Select::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::Select::SIZE), fp, cx, mem, lim)
 });
 
-handler!(global_get(pc, fp, cx, mem, len) {
+handler!(global_get(pc, fp, cx, mem, lim) {
     let o = op::GlobalGet::decode(pc);
     let g = *cx.inst.globals.add(o.idx as usize);
     // The first 8 bytes of a `ValRaw` are laid out as a `Slot`.
     *slot(fp, o.dst) = *g.cast::<Slot>();
-    next!(pc.add(op::GlobalGet::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::GlobalGet::SIZE), fp, cx, mem, lim)
 });
 
-handler!(global_set(pc, fp, cx, mem, len) {
+handler!(global_set(pc, fp, cx, mem, lim) {
     let o = op::GlobalSet::decode(pc);
     let g = *cx.inst.globals.add(o.idx as usize);
     *g.cast::<Slot>() = *slot(fp, o.src);
-    next!(pc.add(op::GlobalSet::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::GlobalSet::SIZE), fp, cx, mem, lim)
 });
 
 // ---------------------------------------------------------------------------------

@@ -7,24 +7,27 @@ use super::*;
 // Superinstructions: pairs the translator fuses because profiles show them hot.
 // ---------------------------------------------------------------------------------
 
-handler!(move2(pc, fp, cx, mem, len) {
+handler!(move2(pc, fp, cx, mem, lim) {
     let o = op::Move2::decode(pc);
     *slot(fp, o.d1) = *slot(fp, o.s1);
     *slot(fp, o.d2) = *slot(fp, o.s2);
-    next!(pc.add(op::Move2::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::Move2::SIZE), fp, cx, mem, lim)
 });
 
-handler!(i32_add_imm2(pc, fp, cx, mem, len) {
+// Ops of more than four operands decode what they use after a write again (see
+// `late!`), so that only half of them is live at a time.
+handler!(i32_add_imm2(pc, fp, cx, mem, lim) {
     let o = op::I32AddImm2::decode(pc);
     wr(fp, o.d1, rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32));
+    let o = late!(I32AddImm2, pc);
     wr(fp, o.d2, rd::<u32>(fp, o.a2).wrapping_add(o.i2 as u32));
-    next!(pc.add(op::I32AddImm2::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::I32AddImm2::SIZE), fp, cx, mem, lim)
 });
 
-handler!(i32_shr_u_and_imm(pc, fp, cx, mem, len) {
+handler!(i32_shr_u_and_imm(pc, fp, cx, mem, lim) {
     let o = op::I32ShrUAndImm::decode(pc);
     wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_shr(o.sh as u32) & o.mask as u32);
-    next!(pc.add(op::I32ShrUAndImm::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::I32ShrUAndImm::SIZE), fp, cx, mem, lim)
 });
 
 // Address computed by the fused op, wrapping at 32 bits as the separate op would.
@@ -173,15 +176,15 @@ ternop!(f32_mul_rsub, F32MulRSub, f32, |a, b, c| c - a * b);
 
 macro_rules! store_imm {
     ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
-            if ea + $n > len as u64 {
+            if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
             // 64-bit stores sign-extend the 32-bit immediate.
             ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), o.imm as i64 as $raw);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
@@ -191,36 +194,38 @@ store_imm!(store8_imm, Store8Imm, u8, 1);
 
 macro_rules! load_pair {
     ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let ea = rd::<u32>(fp, o.a1) as u64 + o.o1 as u64;
-            if ea + $n > len as u64 {
+            if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
             wr::<u64>(fp, o.d1, ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>()) as u64);
             // The second address may be the first result (pointer chasing): read it now.
+            let o = late!($Op, pc);
             let ea = rd::<u32>(fp, o.a2) as u64 + o.o2 as u64;
-            if ea + $n > len as u64 {
+            if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
             wr::<u64>(fp, o.d2, ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>()) as u64);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 load_pair!(load32x2, Load32x2, u32, 4);
 load_pair!(load64x2, Load64x2, u64, 8);
+load_pair!(load8_ux2, Load8Ux2, u8, 1);
 
 macro_rules! add_imm_br {
     ($name:ident, $Op:ident, $t:ty, |$o:ident, $fp:ident| $rhs:expr, |$x:ident, $y:ident| $cond:expr) => {
-        handler!($name(pc, $fp, cx, mem, len) {
+        handler!($name(pc, $fp, cx, mem, lim) {
             let $o = op::$Op::decode(pc);
             let v = rd::<u32>($fp, $o.a).wrapping_add($o.imm as u32);
             wr($fp, $o.dst, v);
             let $x = v as $t;
             let $y: $t = $rhs;
             let next_pc = if $cond { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
-            next!(next_pc, $fp, cx, mem, len)
+            next!(next_pc, $fp, cx, mem, lim)
         });
     };
 }
@@ -267,10 +272,10 @@ add_imm_br!(
     |x, y| x == y
 );
 
-handler!(i32_rotl_imm_xor(pc, fp, cx, mem, len) {
+handler!(i32_rotl_imm_xor(pc, fp, cx, mem, lim) {
     let o = op::I32RotlImmXor::decode(pc);
     wr(fp, o.dst, rd::<u32>(fp, o.a).rotate_left(o.k as u32 & 31) ^ rd::<u32>(fp, o.b));
-    next!(pc.add(op::I32RotlImmXor::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::I32RotlImmXor::SIZE), fp, cx, mem, lim)
 });
 
 ternop!(i32_mul_add, I32MulAdd, u32, |a, b, c| a
@@ -299,12 +304,12 @@ pub(crate) use negated_f64_branches::*;
 
 macro_rules! br_f64_imm {
     ($name:ident, $Op:ident, |$a:ident, $b:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: f64 = rd(fp, o.a);
             let $b = f64::from_bits(o.imm as u64);
             let next_pc = if $e { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
-            next!(next_pc, fp, cx, mem, len)
+            next!(next_pc, fp, cx, mem, lim)
         });
     };
 }
@@ -315,13 +320,13 @@ br_f64_imm!(br_f64_ge_imm, BrF64GeImm, |a, b| a >= b);
 
 macro_rules! select_cmp {
     ($name:ident, $Op:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $x: $t = rd(fp, o.x);
             let $y: $t = rd(fp, o.y);
             let src = if $e { o.a } else { o.b };
             *slot(fp, o.dst) = *slot(fp, src);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
@@ -332,50 +337,174 @@ select_cmp!(select_i32_lt_u, SelectI32LtU, u32, |x, y| x < y);
 select_cmp!(select_i32_gt_s, SelectI32GtS, i32, |x, y| x > y);
 select_cmp!(select_i32_gt_u, SelectI32GtU, u32, |x, y| x > y);
 
-handler!(move_br(pc, fp, cx, mem, len) {
-    let o = op::MoveBr::decode(pc);
-    *slot(fp, o.dst) = *slot(fp, o.src);
-    next!(branch(pc, o.off, cx), fp, cx, mem, len)
+handler!(const32_br(pc, fp, cx, mem, lim) {
+    let o = op::Const32Br::decode(pc);
+    wr(fp, o.dst, o.imm as i64);
+    next!(branch(pc, o.off, cx), fp, cx, mem, lim)
 });
 
-handler!(move2_br(pc, fp, cx, mem, len) {
+handler!(move_br(pc, fp, cx, mem, lim) {
+    let o = op::MoveBr::decode(pc);
+    *slot(fp, o.dst) = *slot(fp, o.src);
+    next!(branch(pc, o.off, cx), fp, cx, mem, lim)
+});
+
+handler!(move2_br(pc, fp, cx, mem, lim) {
     let o = op::Move2Br::decode(pc);
     *slot(fp, o.d1) = *slot(fp, o.s1);
+    let o = late!(Move2Br, pc);
     *slot(fp, o.d2) = *slot(fp, o.s2);
-    next!(branch(pc, o.off, cx), fp, cx, mem, len)
+    next!(branch(pc, o.off, cx), fp, cx, mem, lim)
 });
 
 // The stack pointer's update in a prologue or epilogue. Globals hold their value in the
 // first 8 bytes of a `ValRaw`, laid out as a `Slot`.
-handler!(global_add_imm(pc, fp, cx, mem, len) {
+handler!(global_add_imm(pc, fp, cx, mem, lim) {
     let o = op::GlobalAddImm::decode(pc);
     let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
     wr(fp, o.dst, u32::from_bits((*g).bits).wrapping_add(o.imm as u32));
     *g = *slot(fp, o.dst);
-    next!(pc.add(op::GlobalAddImm::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::GlobalAddImm::SIZE), fp, cx, mem, lim)
 });
 
-handler!(i32_add_imm_global_set_ret(pc, fp, cx, mem, len) {
+handler!(i32_add_imm_global_set_ret(pc, fp, cx, mem, lim) {
     let o = op::I32AddImmGlobalSetRet::decode(pc);
     wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
     let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
     *g = *slot(fp, o.dst);
-    do_return(fp, cx, mem, len)
+    do_return(fp, cx, mem, lim)
 });
 
-handler!(i32_add_imm_global_set_ret1(pc, fp, cx, mem, len) {
+handler!(i32_add_imm_global_set_ret1(pc, fp, cx, mem, lim) {
     let o = op::I32AddImmGlobalSetRet1::decode(pc);
     wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
     let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
     *g = *slot(fp, o.dst);
     *fp = *slot(fp, o.src);
-    do_return(fp, cx, mem, len)
+    do_return(fp, cx, mem, lim)
 });
 
-handler!(i32_add_imm_global_set(pc, fp, cx, mem, len) {
+handler!(i32_add_imm_global_set(pc, fp, cx, mem, lim) {
     let o = op::I32AddImmGlobalSet::decode(pc);
     wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32));
     let g = (*cx.inst.globals.add(o.idx as usize)).cast::<Slot>();
     *g = *slot(fp, o.dst);
-    next!(pc.add(op::I32AddImmGlobalSet::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::I32AddImmGlobalSet::SIZE), fp, cx, mem, lim)
+});
+
+handler!(i32_xor_rotl_imm(pc, fp, cx, mem, lim) {
+    let o = op::I32XorRotlImm::decode(pc);
+    let x = rd::<u32>(fp, o.a) ^ rd::<u32>(fp, o.b);
+    wr(fp, o.dst, x.rotate_left(o.k as u32 & 31));
+    next!(pc.add(op::I32XorRotlImm::SIZE), fp, cx, mem, lim)
+});
+
+handler!(i32_shl_imm_add(pc, fp, cx, mem, lim) {
+    let o = op::I32ShlImmAdd::decode(pc);
+    let x = rd::<u32>(fp, o.a).wrapping_shl(o.sh as u32);
+    wr(fp, o.dst, x.wrapping_add(rd::<u32>(fp, o.b)));
+    next!(pc.add(op::I32ShlImmAdd::SIZE), fp, cx, mem, lim)
+});
+
+// A copy of 8 bytes: the load traps first, as the separate ops would.
+handler!(load64_store64(pc, fp, cx, mem, lim) {
+    let o = op::Load64Store64::decode(pc);
+    let from = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+    let to = rd::<u32>(fp, o.to) as u64 + o.to_offset as u64;
+    if out_of_bounds(cx, lim, from, 8) || out_of_bounds(cx, lim, to, 8) {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    let v = ptr::read_unaligned(mem.add(from as usize).cast::<u64>());
+    ptr::write_unaligned(mem.add(to as usize).cast::<u64>(), v);
+    next!(pc.add(op::Load64Store64::SIZE), fp, cx, mem, lim)
+});
+
+br_cmp_imm!(i32_and_imm_br_nez, I32AndImmBrNez, u32, |a, b| a & b != 0);
+br_cmp_imm!(i32_and_imm_br_eqz, I32AndImmBrEqz, u32, |a, b| a & b == 0);
+
+handler!(i32_add_imm_store32(pc, fp, cx, mem, lim) {
+    let o = op::I32AddImmStore32::decode(pc);
+    let v = rd::<u32>(fp, o.a).wrapping_add(o.imm as u32);
+    wr(fp, o.dst, v);
+    let o = late!(I32AddImmStore32, pc);
+    let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+    if out_of_bounds(cx, lim, ea, 4) {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), v);
+    next!(pc.add(op::I32AddImmStore32::SIZE), fp, cx, mem, lim)
+});
+
+// The first store happens even when the second traps, as with the separate ops.
+handler!(store32x2(pc, fp, cx, mem, lim) {
+    let o = op::Store32x2::decode(pc);
+    let ea = rd::<u32>(fp, o.a1) as u64 + o.o1 as u64;
+    if out_of_bounds(cx, lim, ea, 4) {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), rd::<u32>(fp, o.s1));
+    let o = late!(Store32x2, pc);
+    let ea = rd::<u32>(fp, o.a2) as u64 + o.o2 as u64;
+    if out_of_bounds(cx, lim, ea, 4) {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), rd::<u32>(fp, o.s2));
+    next!(pc.add(op::Store32x2::SIZE), fp, cx, mem, lim)
+});
+
+handler!(select_imm(pc, fp, cx, mem, lim) {
+    let o = op::SelectImm::decode(pc);
+    let b = o.imm as i64 as u64;
+    let v = if rd::<u32>(fp, o.c) != 0 { rd::<u64>(fp, o.a) } else { b };
+    wr(fp, o.dst, v);
+    next!(pc.add(op::SelectImm::SIZE), fp, cx, mem, lim)
+});
+
+handler!(const32x2(pc, fp, cx, mem, lim) {
+    let o = op::Const32x2::decode(pc);
+    wr(fp, o.d1, o.i1 as i64);
+    wr(fp, o.d2, o.i2 as i64);
+    next!(pc.add(op::Const32x2::SIZE), fp, cx, mem, lim)
+});
+
+handler!(i32_add_imm_and_imm(pc, fp, cx, mem, lim) {
+    let o = op::I32AddImmAndImm::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_add(o.imm as u32) & o.mask as u32);
+    next!(pc.add(op::I32AddImmAndImm::SIZE), fp, cx, mem, lim)
+});
+
+/// A branch on a 32-bit value loaded for it alone (a null or flag test): the load traps
+/// first, as the separate ops would.
+macro_rules! load32_br {
+    ($name:ident, $Op:ident, |$v:ident| $cond:expr) => {
+        handler!($name(pc, fp, cx, mem, lim) {
+            let o = op::$Op::decode(pc);
+            let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+            if out_of_bounds(cx, lim, ea, 4) {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            let $v = ptr::read_unaligned(mem.add(ea as usize).cast::<u32>());
+            let next_pc = if $cond { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
+            next!(next_pc, fp, cx, mem, lim)
+        });
+    };
+}
+load32_br!(load32_br_eqz, Load32BrEqz, |v| v == 0);
+load32_br!(load32_br_nez, Load32BrNez, |v| v != 0);
+
+handler!(i64_xor_mul_imm64(pc, fp, cx, mem, lim) {
+    let o = op::I64XorMulImm64::decode(pc);
+    let x = rd::<u64>(fp, o.a) ^ rd::<u64>(fp, o.b);
+    wr(fp, o.dst, x.wrapping_mul(o.imm as u64));
+    next!(pc.add(op::I64XorMulImm64::SIZE), fp, cx, mem, lim)
+});
+
+// The product is written before `c` is read: `c` may be `p`.
+handler!(f64_mul_keep_add(pc, fp, cx, mem, lim) {
+    let o = op::F64MulKeepAdd::decode(pc);
+    let prod = rd::<f64>(fp, o.a) * rd::<f64>(fp, o.b);
+    wr(fp, o.p, prod);
+    let o = late!(F64MulKeepAdd, pc);
+    wr(fp, o.dst, prod + rd::<f64>(fp, o.c));
+    next!(pc.add(op::F64MulKeepAdd::SIZE), fp, cx, mem, lim)
 });

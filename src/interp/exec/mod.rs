@@ -1,15 +1,16 @@
 //! The executor: one handler per op (the table in `dispatch` is derived from the op
 //! list), and the per-activation context they share.
 //!
-//! Every handler has the same signature, `(pc, fp, cx, mem, len) -> Ret`: the program
+//! Every handler has the same signature, `(pc, fp, cx, mem, lim) -> Ret`: the program
 //! counter, the frame pointer, the activation context, and the base and length of memory
 //! 0, all in registers. A handler decodes its own operands, does its work, and ends in
 //! `next!`, which dispatches the following op (a tail call in optimised builds).
 //!
 //! Invariants every handler relies on (they are the translator's contract): `pc` points
 //! at an op of the handler's kind inside a live `FuncCode`; every slot operand is inside
-//! the current frame, which lies inside the value stack; `mem..mem+len` is memory 0 of
-//! the current instance (or `len == 0`); `cx` describes the current instance.
+//! the current frame, which lies inside the value stack; `mem` is the base of memory 0 of
+//! the current instance and `lim` its length less 7 (see [`InstCache::mem0`]); `cx`
+//! describes the current instance.
 //!
 //! This file holds the state the handlers share, their operand helpers and the macros
 //! that define handlers; the handlers themselves are in `control` (moves, constants,
@@ -123,14 +124,31 @@ impl InstCache {
         unsafe { load_slot(self.func_slots, DefinedFuncIndex::from_u32(d)) }
     }
 
-    /// Base and length of memory 0 (null and 0 without a memory).
+    /// Base of memory 0 and the bound `lim` handlers keep with it: the length less 7,
+    /// or 0 below 7 (null and 0 without a memory). An access of up to 8 bytes at `ea <
+    /// lim` is in bounds, so the common case is one comparison; at `ea >= lim` the
+    /// handler compares with the true length ([`InstCache::mem0_len`], kept in `Cx`).
     #[inline(always)]
     pub fn mem0(&self) -> (Mem, usize) {
         if self.mem0.is_null() {
             (ptr::null_mut(), 0)
         } else {
             // SAFETY: a non-null `mem0` points at a live memory of this instance.
-            unsafe { ((*self.mem0).def.base, (*self.mem0).def.current_length) }
+            unsafe {
+                let d = &(*self.mem0).def;
+                (d.base, d.current_length.saturating_sub(7))
+            }
+        }
+    }
+
+    /// The length of memory 0 in bytes (0 without a memory).
+    #[inline(always)]
+    pub fn mem0_len(&self) -> usize {
+        if self.mem0.is_null() {
+            0
+        } else {
+            // SAFETY: a non-null `mem0` points at a live memory of this instance.
+            unsafe { (*self.mem0).def.current_length }
         }
     }
 
@@ -180,6 +198,18 @@ pub struct Cx {
     pub(crate) stack_end: *mut Slot,
     pub(crate) store: *mut VMStoreContext,
     pub(crate) stack_top: *mut usize,
+    /// The length of memory 0 when `mem` and `lim` were last loaded (by [`Cx::mem0`]).
+    pub(crate) mem_len: usize,
+}
+
+impl Cx {
+    /// Loads the base and bound of memory 0 ([`InstCache::mem0`]) for the handlers'
+    /// registers, and its length for the exact bounds check.
+    #[inline(always)]
+    pub(crate) fn mem0(&mut self) -> (Mem, usize) {
+        self.mem_len = self.inst.mem0_len();
+        self.inst.mem0()
+    }
 }
 
 #[inline(always)]
@@ -200,13 +230,37 @@ unsafe fn slot(fp: Fp, s: u16) -> *mut Slot {
     unsafe { fp.add(s as usize) }
 }
 
+/// Whether an access of `n` (at most 8) bytes at `ea` leaves memory 0, given the bound
+/// `lim` of [`InstCache::mem0`]: only an access at `ea >= lim` compares with the length
+/// (kept in `cx`, so that the rare path needs no more registers than the common one).
+///
+/// The empty `asm!` keeps the rare path a real branch: without it LLVM computes both
+/// comparisons without branching, and the extra registers make pair handlers save
+/// callee-saved registers on every run (as in [`taken`]).
+#[inline(always)]
+fn out_of_bounds(cx: &Cx, lim: usize, ea: u64, n: u64) -> bool {
+    if ea < lim as u64 {
+        return false;
+    }
+    #[cfg(tierwasm_tail_dispatch)]
+    // SAFETY: an empty assembly block with no operands: it does nothing at run time.
+    unsafe {
+        core::arch::asm!("", options(nomem, nostack, preserves_flags))
+    };
+    ea + n > cx.mem_len as u64
+}
+
 /// Records a trap and stops.
+///
+/// The result goes through `black_box` so that callers do not know it: a handler's
+/// `return trap(..)` is then a tail call (a jump), and a handler whose fast path joins a
+/// bounds check needs no stack frame for the call.
 #[cold]
 #[inline(never)]
 pub(crate) unsafe fn trap(cx: &mut Cx, t: Trap) -> Ret {
     // SAFETY: `cx.store` is the live store context of this activation.
     unsafe { (*cx.store).set_pending_error(anyhow::Error::new(t)) };
-    exit(Exit::Trap)
+    core::hint::black_box(exit(Exit::Trap))
 }
 
 /// Records an error and stops.
@@ -254,13 +308,13 @@ unsafe fn branch(pc: Pc, off: i32, cx: &mut Cx) -> Pc {
 // ---------------------------------------------------------------------------------
 
 macro_rules! handler {
-    ($name:ident($pc:ident, $fp:ident, $cx:ident, $mem:ident, $len:ident) $body:block) => {
+    ($name:ident($pc:ident, $fp:ident, $cx:ident, $mem:ident, $lim:ident) $body:block) => {
         #[allow(
             unused_variables,
             unused_mut,
             reason = "every handler has the same signature; most use only part of it"
         )]
-        pub(crate) unsafe fn $name($pc: Pc, $fp: Fp, $cx: &mut Cx, $mem: Mem, $len: usize) -> Ret {
+        pub(crate) unsafe fn $name($pc: Pc, $fp: Fp, $cx: &mut Cx, $mem: Mem, $lim: usize) -> Ret {
             // SAFETY: the handler invariants in the module documentation hold for every
             // op the translator emits; the body only touches the frame, memory 0 within
             // bounds it checks, and VM structures of the current instance.
@@ -269,33 +323,43 @@ macro_rules! handler {
     };
 }
 
+/// Decodes op `$Op` at `$pc` again, after the handler wrote memory. LLVM cannot tell
+/// that write from the code, so the operands used from here on are read only now:
+/// decoded up front, all of a long op's operands are live at once, which takes more
+/// registers than are free, and every run saves and restores callee-saved ones.
+macro_rules! late {
+    ($Op:ident, $pc:expr) => {
+        op::$Op::decode($pc)
+    };
+}
+
 macro_rules! binop {
     ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             let $b: $t = rd(fp, o.b);
             wr(fp, o.dst, $e);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! binop_imm {
     ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             let $b: $t = o.imm as $t;
             wr(fp, o.dst, $e);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! binop_trap {
     ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             let $b: $t = rd(fp, o.b);
@@ -303,14 +367,14 @@ macro_rules! binop_trap {
                 Ok(v) => wr(fp, o.dst, v),
                 Err(t) => return trap(cx, t),
             }
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! binop_imm_trap {
     ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             let $b: $t = o.imm as $t;
@@ -318,139 +382,139 @@ macro_rules! binop_imm_trap {
                 Ok(v) => wr(fp, o.dst, v),
                 Err(t) => return trap(cx, t),
             }
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! unop {
     ($name:ident, $Op:ident, $t:ty, |$a:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             wr(fp, o.dst, $e);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! unop_trap {
     ($name:ident, $Op:ident, $t:ty, |$a:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             match $e {
                 Ok(v) => wr(fp, o.dst, v),
                 Err(t) => return trap(cx, t),
             }
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! br_cmp {
     ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             let $b: $t = rd(fp, o.b);
             let next_pc = if $e { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
-            next!(next_pc, fp, cx, mem, len)
+            next!(next_pc, fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! br_cmp_imm {
     ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             let $b: $t = o.imm as $t;
             let next_pc = if $e { taken(pc, op::$Op::SIZE) } else { pc.add(op::$Op::SIZE) };
-            next!(next_pc, fp, cx, mem, len)
+            next!(next_pc, fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! load {
     ($name:ident, $Op:ident, $raw:ty, $n:expr, |$v:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
-            if ea + $n > len as u64 {
+            if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
             let $v = ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>());
             wr::<u64>(fp, o.dst, $e);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! store {
     ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
-            if ea + $n > len as u64 {
+            if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
             ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), rd::<u64>(fp, o.src) as $raw);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! load_fused {
     ($name:ident, $Op:ident, $raw:ty, $n:expr, |$o:ident, $fp:ident| $addr:expr, |$v:ident| $e:expr) => {
-        handler!($name(pc, $fp, cx, mem, len) {
+        handler!($name(pc, $fp, cx, mem, lim) {
             let $o = op::$Op::decode(pc);
             let ea = ($addr) as u64 + $o.offset as u64;
-            if ea + $n > len as u64 {
+            if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
             let $v = ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>());
             wr::<u64>($fp, $o.dst, $e);
-            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! store_fused {
     ($name:ident, $Op:ident, $raw:ty, $n:expr, |$o:ident, $fp:ident| $addr:expr) => {
-        handler!($name(pc, $fp, cx, mem, len) {
+        handler!($name(pc, $fp, cx, mem, lim) {
             let $o = op::$Op::decode(pc);
             let ea = ($addr) as u64 + $o.offset as u64;
-            if ea + $n > len as u64 {
+            if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
             ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), rd::<u64>($fp, $o.src) as $raw);
-            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! float_imm {
     ($name:ident, $Op:ident, $t:ty, $bits:ty, |$a:ident, $b:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             let $b = <$t>::from_bits(o.imm as $bits);
             wr(fp, o.dst, $e);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }
 
 macro_rules! ternop {
     ($name:ident, $Op:ident, $t:ty, |$a:ident, $b:ident, $c:ident| $e:expr) => {
-        handler!($name(pc, fp, cx, mem, len) {
+        handler!($name(pc, fp, cx, mem, lim) {
             let o = op::$Op::decode(pc);
             let $a: $t = rd(fp, o.a);
             let $b: $t = rd(fp, o.b);
             let $c: $t = rd(fp, o.c);
             wr(fp, o.dst, $e);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
         });
     };
 }

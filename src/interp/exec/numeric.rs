@@ -222,6 +222,8 @@ binop_imm!(i64_add_imm, I64AddImm, i64, |a, b| a.wrapping_add(b));
 binop_imm!(i64_rsub_imm, I64RSubImm, i64, |a, b| b.wrapping_sub(a));
 binop_imm!(i64_mul_imm, I64MulImm, i64, |a, b| a.wrapping_mul(b));
 binop_imm!(i64_and_imm, I64AndImm, i64, |a, b| a & b);
+binop_imm!(i64_mul_imm64, I64MulImm64, i64, |a, b| a.wrapping_mul(b));
+binop_imm!(i64_and_imm64, I64AndImm64, i64, |a, b| a & b);
 binop_imm!(i64_or_imm, I64OrImm, i64, |a, b| a | b);
 binop_imm!(i64_xor_imm, I64XorImm, i64, |a, b| a ^ b);
 binop_imm!(i64_shl_imm, I64ShlImm, i64, |a, b| a.wrapping_shl(b as u32));

@@ -4,15 +4,15 @@
 
 use super::*;
 
-handler!(loop_header(pc, fp, cx, mem, len) {
+handler!(loop_header(pc, fp, cx, mem, lim) {
     // The loop budget is per instance, in the counters the call op already points
     // `cx` at: one subtraction and a branch per iteration.
     let c = &mut *cx.counters;
     c.loop_left -= 1;
     if c.loop_left < 0 {
-        return loop_hot(pc, fp, cx, mem, len);
+        return loop_hot(pc, fp, cx, mem, lim);
     }
-    next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
+    next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, lim)
 });
 
 /// A loop used up its function's loop budget (in this instance): continue the call in
@@ -20,7 +20,7 @@ handler!(loop_header(pc, fp, cx, mem, len) {
 /// on interpreting. The first time (the budget starts at zero) only arms it, unless
 /// loops are to tier up at once.
 #[inline(never)]
-unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
+unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
     // SAFETY: as for every handler; `pc` is a `loop_header` op of the running function.
     unsafe {
         let o = op::LoopHeader::decode(pc);
@@ -34,7 +34,7 @@ unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
             None
         };
         let Some(entry) = entry else {
-            next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, len)
+            next!(pc.add(op::LoopHeader::SIZE), fp, cx, mem, lim)
         };
         let code = (*cx.inst.code)
             .get(o.func)
@@ -58,7 +58,7 @@ unsafe fn loop_hot(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, len: usize) -> Ret {
             return exit(Exit::Trap);
         }
         // The compiled code may have grown memory.
-        let (mem, len) = cx.inst.mem0();
-        do_return(fp, cx, mem, len)
+        let (mem, lim) = cx.mem0();
+        do_return(fp, cx, mem, lim)
     }
 }

@@ -51,17 +51,84 @@ impl Translator<'_> {
         self.produced(start, None);
     }
 
-    /// `i32.add`: multiply-add when the product was just computed.
-    pub(super) fn i32_add(&mut self) {
-        if let Some((product, c)) = self.fuse_operand(OpCode::I32Mul) {
-            let Op::I32Mul(m) = product else {
-                unreachable!("fuse_operand returns the op asked for")
+    /// A commutative i64 op with a constant operand that does not fit an `Imm32`: the
+    /// constant becomes an `Imm64` instead of a `const64` into a temp, and with
+    /// `after_xor`, an `i64.xor` just computed is fused too. Otherwise as
+    /// [`Self::binop`] with the 32-bit immediate form `ri`.
+    pub(super) fn bin64_wide(&mut self, rr: RR, ri: RI, ri64: RI64, after_xor: Option<RRI64>) {
+        let len = self.stack.len();
+        let wide = |v: Operand| matches!(v, Operand::Const(c) if Width::W64.imm(c).is_none());
+        let (a, b) = (self.stack.get(len - 2), self.stack.get(len - 1));
+        if !self.options.plain && (wide(a) || wide(b)) {
+            self.stack.pop();
+            self.stack.pop();
+            let (x, xpos, c) = match (a, b) {
+                (_, Operand::Const(c)) if wide(b) => (a, len - 2, c),
+                (Operand::Const(c), _) => (b, len - 1, c),
+                _ => unreachable!("one operand is a wide constant"),
             };
+            if let Some(f) = after_xor
+                && let Some(Op::I64Xor(xor)) = self.take_producer(x, xpos, OpCode::I64Xor)
+            {
+                let dst = self.push_temp();
+                let start = f(&mut self.enc, dst, xor.a, xor.b, c as i64);
+                return self.produced(start, None);
+            }
+            let x = self.slot_of(x, xpos);
             let dst = self.push_temp();
-            let start = self.enc.i32_mul_add(dst, m.a, m.b, c);
+            let start = ri64(&mut self.enc, dst, x, c as i64);
+            return self.produced(start, None);
+        }
+        self.binop(rr, ImmForm::Op(ri), Width::W64, true);
+    }
+
+    /// `i32.add`: multiply-add when the product was just computed, shift-add when a
+    /// shift by a constant was (one look at the previous op in the common case).
+    pub(super) fn i32_add(&mut self) {
+        if let Some(last) = self.prev()
+            && matches!(last.op, OpCode::I32Mul | OpCode::I32ShlImm)
+            && let Some((producer, c)) = self.fuse_operand(last.op)
+        {
+            let dst = self.push_temp();
+            let start = match producer {
+                Op::I32Mul(m) => self.enc.i32_mul_add(dst, m.a, m.b, c),
+                Op::I32ShlImm(sh) => self.enc.i32_shl_imm_add(dst, sh.a, sh.imm, c),
+                _ => unreachable!("fuse_operand returns the op asked for"),
+            };
             return self.produced(start, None);
         }
         self.binop(Encoder::i32_add, ImmForm::I32AddImm, Width::W32, true);
+    }
+
+    /// `i32.rotl` and `i32.rotr` by a constant are one `i32_rotl_imm` (right by `k` is
+    /// left by `32 - k`), fused with the `i32.xor` that computed the rotated value.
+    pub(super) fn i32_rotate(&mut self, right: bool) {
+        let len = self.stack.len();
+        if let (Operand::Const(c), false) = (self.stack.get(len - 1), self.options.plain) {
+            let k = if right {
+                32 - (c as u32 & 31)
+            } else {
+                c as u32
+            } & 31;
+            self.stack.pop();
+            let a = self.stack.pop();
+            let pos = len - 2;
+            let start = if let Some(Op::I32Xor(x)) = self.take_producer(a, pos, OpCode::I32Xor) {
+                let dst = self.push_temp();
+                self.enc.i32_xor_rotl_imm(dst, x.a, x.b, k as i32)
+            } else {
+                let a = self.slot_of(a, pos);
+                let dst = self.push_temp();
+                self.enc.i32_rotl_imm(dst, a, k as i32)
+            };
+            return self.produced(start, None);
+        }
+        let rr = if right {
+            Encoder::i32_rotr
+        } else {
+            Encoder::i32_rotl
+        };
+        self.binop(rr, ImmForm::None, Width::W32, false);
     }
 
     /// `i32.xor`: rotate-xor when one operand was just rotated by a constant.
@@ -82,25 +149,28 @@ impl Translator<'_> {
         );
     }
 
-    /// `i32.and` with a constant mask right after `i32.shr_u` by a constant: one op.
+    /// `i32.and` with a constant mask right after `i32.shr_u` by a constant or `i32.add`
+    /// of a constant: one op.
     pub(super) fn i32_and(&mut self) {
         let b = self.stack.get(self.stack.len() - 1);
         let a = self.stack.get(self.stack.len() - 2);
         let pos = self.stack.len() - 2;
         if let Operand::Const(mask) = b
-            && self
-                .retargetable(a, pos)
-                .is_some_and(|l| l.op == OpCode::I32ShrUImm)
+            && let Some(last) = self.retargetable(a, pos)
+            && matches!(last.op, OpCode::I32ShrUImm | OpCode::I32AddImm)
+            && let Some(producer) = self.take_producer(a, pos, last.op)
         {
             self.stack.pop();
             self.stack.pop();
-            let Some(Op::I32ShrUImm(shift)) = self.take_producer(a, pos, OpCode::I32ShrUImm) else {
-                unreachable!("checked")
-            };
             let dst = self.push_temp();
-            let start = self
-                .enc
-                .i32_shr_u_and_imm(dst, shift.a, shift.imm, mask as i32);
+            let start = match producer {
+                Op::I32ShrUImm(sh) => self.enc.i32_shr_u_and_imm(dst, sh.a, sh.imm, mask as i32),
+                Op::I32AddImm(add) => {
+                    self.enc
+                        .i32_add_imm_and_imm(dst, add.a, add.imm, mask as i32)
+                }
+                _ => unreachable!("the producer was checked"),
+            };
             return self.produced(start, None);
         }
         self.binop(
@@ -111,12 +181,43 @@ impl Translator<'_> {
         );
     }
 
+    /// `f64.add` of a product the previous op wrote to a local (`local.tee` of an
+    /// `f64.mul`, or its `local.set` then `local.get`): one op that still writes the
+    /// local. The other operand is a slot already (a constant would need materialising).
+    fn mul_add_through_local(&mut self, a: Operand, b: Operand) -> bool {
+        let Some(Staged {
+            start,
+            op: Op::F64Mul(m),
+        }) = self.fusable_last()
+        else {
+            return false;
+        };
+        let other = match (a, b) {
+            (Operand::Local(p), o) | (o, Operand::Local(p)) if p == m.dst => o,
+            _ => return false,
+        };
+        let c = match other {
+            Operand::Local(l) => l,
+            _ => return false,
+        };
+        self.enc.truncate(start);
+        let dst = self.push_temp();
+        let start = self.enc.f64_mul_keep_add(dst, m.dst, m.a, m.b, c);
+        self.produced(start, None);
+        true
+    }
+
     /// Float binary ops: constants become 64- or 32-bit immediates, and an add or
     /// subtract of the product just computed becomes one multiply-add op.
     pub(super) fn float_binop(&mut self, wide: bool, kind: FloatOp) {
         let b = self.stack.pop();
         let a = self.stack.pop();
         let pos = self.stack.len();
+        if let (true, FloatOp::Add) = (wide, kind)
+            && self.mul_add_through_local(a, b)
+        {
+            return;
+        }
         let mul = if wide { OpCode::F64Mul } else { OpCode::F32Mul };
         if matches!(kind, FloatOp::Add | FloatOp::Sub) {
             // The product is one operand; the other must not need materialising (its
@@ -378,6 +479,19 @@ impl Translator<'_> {
                 f.offset,
                 Encoder::load64x2 as LoadPair,
             )),
+            (
+                LoadKind::L8U,
+                Some(Staged {
+                    start,
+                    op: Op::Load8U(f),
+                }),
+            ) => Some((
+                start,
+                f.dst,
+                f.addr,
+                f.offset,
+                Encoder::load8_ux2 as LoadPair,
+            )),
             _ => None,
         };
         if let Some((at, d1, a1, o1, pair)) = first {
@@ -427,6 +541,15 @@ impl Translator<'_> {
             f(&mut self.enc, p.a, p.imm, offset, val);
             return;
         }
+        // A value `load64` just read, stored to an address that needs no materialising
+        // (it could land on the load's operands): one copy op.
+        if let (StoreKind::S64, false) = (kind, matches!(addr, Operand::Const(_)))
+            && let Some(Op::Load64(l)) = self.take_producer(val, pos + 1, OpCode::Load64)
+        {
+            let to = self.slot_of(addr, pos);
+            self.enc.load64_store64(l.addr, l.offset, to, offset);
+            return;
+        }
         if let (StoreKind::S32, false) = (kind, matches!(val, Operand::Const(_)))
             && self
                 .retargetable(addr, pos)
@@ -441,6 +564,32 @@ impl Translator<'_> {
         }
         let addr = self.slot_of(addr, pos);
         let val = self.slot_of(val, pos + 1);
+        if let StoreKind::S32 = kind {
+            // The value `i32_add_imm` just wrote (`len += 1` kept in memory), or a store
+            // right after another: one op. Neither operand needed materialising if
+            // the last op is still the one looked for.
+            match self.fusable_last() {
+                Some(Staged {
+                    start,
+                    op: Op::I32AddImm(add),
+                }) if add.dst == val => {
+                    self.enc.truncate(start);
+                    self.enc
+                        .i32_add_imm_store32(add.dst, add.a, add.imm, addr, offset);
+                    return;
+                }
+                Some(Staged {
+                    start,
+                    op: Op::Store32(first),
+                }) => {
+                    self.enc.truncate(start);
+                    self.enc
+                        .store32x2(first.addr, first.offset, first.src, addr, offset, val);
+                    return;
+                }
+                _ => {}
+            }
+        }
         kind.plain()(&mut self.enc, addr, offset, val);
     }
 }

@@ -98,8 +98,8 @@ impl Translator<'_> {
         self.enc.move_(dst, src);
     }
 
-    /// Emits `br label`, merged with an immediately preceding move or move pair (the
-    /// values a branch carries) into one op.
+    /// Emits `br label`, merged with an immediately preceding move, move pair or
+    /// `const32` (the values a branch carries) into one op.
     pub(super) fn emit_br(&mut self, label: usize) {
         let start = match self.fusable_last() {
             Some(Staged {
@@ -115,6 +115,13 @@ impl Translator<'_> {
             }) => {
                 self.enc.truncate(start);
                 self.enc.move2_br(m.d1, m.s1, m.d2, m.s2, 0)
+            }
+            Some(Staged {
+                start,
+                op: Op::Const32(c),
+            }) => {
+                self.enc.truncate(start);
+                self.enc.const32_br(c.dst, c.imm, 0)
             }
             _ => self.enc.br(0),
         };
@@ -277,6 +284,24 @@ impl Translator<'_> {
             if !self.add_imm_branch(cmp, negate, label) {
                 self.emit_cmp_branch(cmp, negate, label);
             }
+            return;
+        }
+        // A bit test, `x & imm`, or a value loaded for the test alone: one op, the tested
+        // value not kept. (The moves of `before_branch` write the label's slots, below
+        // the condition's operands; if the load traps, they are not observable.)
+        if let Some(last) = self.retargetable(v, pos)
+            && matches!(last.op, OpCode::I32AndImm | OpCode::Load32)
+            && let Some(producer) = self.take_producer(v, pos, last.op)
+        {
+            before_branch(self);
+            let start = match (producer, negate) {
+                (Op::I32AndImm(and), false) => self.enc.i32_and_imm_br_nez(and.a, and.imm, 0),
+                (Op::I32AndImm(and), true) => self.enc.i32_and_imm_br_eqz(and.a, and.imm, 0),
+                (Op::Load32(l), false) => self.enc.load32_br_nez(l.addr, l.offset, 0),
+                (Op::Load32(l), true) => self.enc.load32_br_eqz(l.addr, l.offset, 0),
+                _ => unreachable!("the producer was checked"),
+            };
+            self.branch_to(label, start);
             return;
         }
         let c = self.slot_of(v, pos);

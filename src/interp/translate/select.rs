@@ -80,6 +80,7 @@ pub(super) struct Cmp {
 
 pub(super) type RR = fn(&mut Encoder, u16, u16, u16) -> usize;
 pub(super) type RI64 = fn(&mut Encoder, u16, u16, i64) -> usize;
+pub(super) type RRI64 = fn(&mut Encoder, u16, u16, u16, i64) -> usize;
 
 /// How a binary op takes a constant right operand.
 #[derive(Copy, Clone)]

@@ -2,6 +2,8 @@
 //! the count of stack entries that still refer to each local.
 
 use super::Translator;
+use crate::interp::encode::Staged;
+use crate::interp::ops::Op;
 
 /// One entry of the operand stack.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -132,9 +134,20 @@ impl Translator<'_> {
     }
 
     pub(super) fn emit_const(&mut self, dst: u16, c: u64) {
-        match i32::try_from(c as i64) {
-            Ok(i) => self.enc.const32(dst, i),
-            Err(_) => self.enc.const64(dst, c as i64),
+        match (i32::try_from(c as i64), self.fusable_last()) {
+            // Two in a row (call arguments, block results): one op.
+            (
+                Ok(i),
+                Some(Staged {
+                    start,
+                    op: Op::Const32(first),
+                }),
+            ) => {
+                self.enc.truncate(start);
+                self.enc.const32x2(first.dst, first.imm, dst, i)
+            }
+            (Ok(i), _) => self.enc.const32(dst, i),
+            (Err(_), _) => self.enc.const64(dst, c as i64),
         };
     }
 

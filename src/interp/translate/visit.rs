@@ -254,8 +254,8 @@ impl Translator<'_> {
             O::I32Shl => self.bin32(Encoder::i32_shl, Encoder::i32_shl_imm, false),
             O::I32ShrS => self.bin32(Encoder::i32_shr_s, Encoder::i32_shr_s_imm, false),
             O::I32ShrU => self.bin32(Encoder::i32_shr_u, Encoder::i32_shr_u_imm, false),
-            O::I32Rotl => self.bin32(Encoder::i32_rotl, Encoder::i32_rotl_imm, false),
-            O::I32Rotr => self.binop(Encoder::i32_rotr, ImmForm::None, Width::W32, false),
+            O::I32Rotl => self.i32_rotate(false),
+            O::I32Rotr => self.i32_rotate(true),
             O::I32Clz => self.unop(Encoder::i32_clz),
             O::I32Ctz => self.unop(Encoder::i32_ctz),
             O::I32Popcnt => self.unop(Encoder::i32_popcnt),
@@ -288,12 +288,22 @@ impl Translator<'_> {
                 Encoder::i64_rsub_imm,
                 Width::W64,
             ),
-            O::I64Mul => self.bin64(Encoder::i64_mul, Encoder::i64_mul_imm, true),
+            O::I64Mul => self.bin64_wide(
+                Encoder::i64_mul,
+                Encoder::i64_mul_imm,
+                Encoder::i64_mul_imm64,
+                Some(Encoder::i64_xor_mul_imm64),
+            ),
             O::I64DivS => self.bin64(Encoder::i64_div_s, Encoder::i64_div_s_imm, false),
             O::I64DivU => self.bin64(Encoder::i64_div_u, Encoder::i64_div_u_imm, false),
             O::I64RemS => self.bin64(Encoder::i64_rem_s, Encoder::i64_rem_s_imm, false),
             O::I64RemU => self.bin64(Encoder::i64_rem_u, Encoder::i64_rem_u_imm, false),
-            O::I64And => self.bin64(Encoder::i64_and, Encoder::i64_and_imm, true),
+            O::I64And => self.bin64_wide(
+                Encoder::i64_and,
+                Encoder::i64_and_imm,
+                Encoder::i64_and_imm64,
+                None,
+            ),
             O::I64Or => self.bin64(Encoder::i64_or, Encoder::i64_or_imm, true),
             O::I64Xor => self.bin64(Encoder::i64_xor, Encoder::i64_xor_imm, true),
             O::I64Shl => self.bin64(Encoder::i64_shl, Encoder::i64_shl_imm, false),
@@ -420,6 +430,18 @@ impl Translator<'_> {
     fn select(&mut self) {
         if self.select_cmp() {
             return;
+        }
+        // A constant second operand (`if c { x } else { 0 }`) is an immediate.
+        let len = self.stack.len();
+        if let (Operand::Const(k), false) = (self.stack.get(len - 2), self.options.plain)
+            && let Ok(imm) = i32::try_from(k as i64)
+        {
+            let c = self.stack.pop();
+            self.stack.pop();
+            let a = self.stack.pop();
+            let a = self.slot_of(a, len - 3);
+            let c = self.slot_of(c, len - 1);
+            return self.emit_result(|e, dst| e.select_imm(dst, c, a, imm));
         }
         let [a, b, c] = self.pop_slots::<3>();
         self.emit_result(|e, dst| e.select(dst, c, a, b));
