@@ -140,66 +140,105 @@ mod native {
         std::process::abort()
     }
 
-    /// Saves the callee-saved registers, records the stack pointer in `entry.sp` and
-    /// calls `f(callee, caller, args, len)`, returning its result.
     #[cfg(all(tierwasm_jit_host, target_arch = "x86_64"))]
-    #[unsafe(naked)]
-    unsafe extern "sysv64" fn enter(
-        entry: *mut Entry,
-        f: VMArrayCallFn,
-        callee: NonNull<VMOpaqueContext>,
-        caller: NonNull<VMContext>,
-        args: NonNull<ValRaw>,
-        len: usize,
-    ) -> bool {
-        core::arch::naked_asm!(
-            "push rbp",
-            "mov rbp, rsp",
-            "push rbx",
-            "push r12",
-            "push r13",
-            "push r14",
-            "push r15",
-            // Six pushes after the return address: 8 more bytes align the call.
-            "sub rsp, 8",
-            "mov [rdi], rsp",
-            "mov rax, rsi",
-            "mov rdi, rdx",
-            "mov rsi, rcx",
-            "mov rdx, r8",
-            "mov rcx, r9",
-            "call rax",
-            "add rsp, 8",
-            "pop r15",
-            "pop r14",
-            "pop r13",
-            "pop r12",
-            "pop rbx",
-            "pop rbp",
-            "ret",
-        )
+    macro_rules! enter_and_call {
+        () => {
+            concat!(
+                "push rbp\n",
+                "mov rbp, rsp\n",
+                "push rbx\n",
+                "push r12\n",
+                "push r13\n",
+                "push r14\n",
+                "push r15\n",
+                // Six pushes after the return address: 8 more bytes align the call.
+                "sub rsp, 8\n",
+                "mov [rdi], rsp\n",
+                "mov rax, rsi\n",
+                "mov rdi, rdx\n",
+                "mov rsi, rcx\n",
+                "mov rdx, r8\n",
+                "mov rcx, r9\n",
+                "call rax",
+            )
+        };
     }
 
-    /// Returns `false` from the `enter` that recorded `entry`.
+    /// `rsp` to where `enter` saved the registers, and `false` to return.
     #[cfg(all(tierwasm_jit_host, target_arch = "x86_64"))]
-    #[unsafe(naked)]
-    unsafe extern "sysv64" fn leave(entry: *const Entry) -> ! {
-        core::arch::naked_asm!(
-            "mov rsp, [rdi]",
-            "xor eax, eax",
-            "add rsp, 8",
-            "pop r15",
-            "pop r14",
-            "pop r13",
-            "pop r12",
-            "pop rbx",
-            "pop rbp",
-            "ret",
-        )
+    macro_rules! back_to_enter {
+        () => {
+            "mov rsp, [rdi]\nxor eax, eax"
+        };
     }
 
-    /// As on x86_64; AAPCS64 has x19-x28, the frame pair and d8-d15 callee-saved.
+    /// From the stack pointer `enter` recorded: restores the callee-saved registers and
+    /// returns to `enter`'s caller.
+    #[cfg(all(tierwasm_jit_host, target_arch = "x86_64"))]
+    macro_rules! return_from_enter {
+        () => {
+            "add rsp, 8\npop r15\npop r14\npop r13\npop r12\npop rbx\npop rbp\nret"
+        };
+    }
+
+    /// AAPCS64 has x19-x28, the frame pair and d8-d15 callee-saved.
     #[cfg(all(tierwasm_jit_host, target_arch = "aarch64"))]
+    macro_rules! enter_and_call {
+        () => {
+            concat!(
+                "stp x29, x30, [sp, #-160]!\n",
+                "mov x29, sp\n",
+                "stp x19, x20, [sp, #16]\n",
+                "stp x21, x22, [sp, #32]\n",
+                "stp x23, x24, [sp, #48]\n",
+                "stp x25, x26, [sp, #64]\n",
+                "stp x27, x28, [sp, #80]\n",
+                "stp d8, d9, [sp, #96]\n",
+                "stp d10, d11, [sp, #112]\n",
+                "stp d12, d13, [sp, #128]\n",
+                "stp d14, d15, [sp, #144]\n",
+                "mov x9, sp\n",
+                "str x9, [x0]\n",
+                "mov x16, x1\n",
+                "mov x0, x2\n",
+                "mov x1, x3\n",
+                "mov x2, x4\n",
+                "mov x3, x5\n",
+                "blr x16",
+            )
+        };
+    }
+
+    #[cfg(all(tierwasm_jit_host, target_arch = "aarch64"))]
+    macro_rules! back_to_enter {
+        () => {
+            "ldr x9, [x0]\nmov sp, x9\nmov w0, #0"
+        };
+    }
+
+    #[cfg(all(tierwasm_jit_host, target_arch = "aarch64"))]
+    macro_rules! return_from_enter {
+        () => {
+            concat!(
+                "ldp d14, d15, [sp, #144]\n",
+                "ldp d12, d13, [sp, #128]\n",
+                "ldp d10, d11, [sp, #112]\n",
+                "ldp d8, d9, [sp, #96]\n",
+                "ldp x27, x28, [sp, #80]\n",
+                "ldp x25, x26, [sp, #64]\n",
+                "ldp x23, x24, [sp, #48]\n",
+                "ldp x21, x22, [sp, #32]\n",
+                "ldp x19, x20, [sp, #16]\n",
+                "ldp x29, x30, [sp], #160\n",
+                "ret",
+            )
+        };
+    }
+
+    /// Saves the callee-saved registers, records the stack pointer in `entry.sp` and
+    /// calls `f(callee, caller, args, len)`, returning its result. (Unix hosts only, so
+    /// `extern "C"` is the System V and AAPCS64 convention the code below assumes.)
+    #[cfg(tierwasm_jit_host)]
     #[unsafe(naked)]
     unsafe extern "C" fn enter(
         entry: *mut Entry,
@@ -209,60 +248,14 @@ mod native {
         args: NonNull<ValRaw>,
         len: usize,
     ) -> bool {
-        core::arch::naked_asm!(
-            "stp x29, x30, [sp, #-160]!",
-            "mov x29, sp",
-            "stp x19, x20, [sp, #16]",
-            "stp x21, x22, [sp, #32]",
-            "stp x23, x24, [sp, #48]",
-            "stp x25, x26, [sp, #64]",
-            "stp x27, x28, [sp, #80]",
-            "stp d8, d9, [sp, #96]",
-            "stp d10, d11, [sp, #112]",
-            "stp d12, d13, [sp, #128]",
-            "stp d14, d15, [sp, #144]",
-            "mov x9, sp",
-            "str x9, [x0]",
-            "mov x16, x1",
-            "mov x0, x2",
-            "mov x1, x3",
-            "mov x2, x4",
-            "mov x3, x5",
-            "blr x16",
-            "ldp d14, d15, [sp, #144]",
-            "ldp d12, d13, [sp, #128]",
-            "ldp d10, d11, [sp, #112]",
-            "ldp d8, d9, [sp, #96]",
-            "ldp x27, x28, [sp, #80]",
-            "ldp x25, x26, [sp, #64]",
-            "ldp x23, x24, [sp, #48]",
-            "ldp x21, x22, [sp, #32]",
-            "ldp x19, x20, [sp, #16]",
-            "ldp x29, x30, [sp], #160",
-            "ret",
-        )
+        core::arch::naked_asm!(enter_and_call!(), return_from_enter!())
     }
 
     /// Returns `false` from the `enter` that recorded `entry`.
-    #[cfg(all(tierwasm_jit_host, target_arch = "aarch64"))]
+    #[cfg(tierwasm_jit_host)]
     #[unsafe(naked)]
     unsafe extern "C" fn leave(entry: *const Entry) -> ! {
-        core::arch::naked_asm!(
-            "ldr x9, [x0]",
-            "mov sp, x9",
-            "mov w0, #0",
-            "ldp d14, d15, [sp, #144]",
-            "ldp d12, d13, [sp, #128]",
-            "ldp d10, d11, [sp, #112]",
-            "ldp d8, d9, [sp, #96]",
-            "ldp x27, x28, [sp, #80]",
-            "ldp x25, x26, [sp, #64]",
-            "ldp x23, x24, [sp, #48]",
-            "ldp x21, x22, [sp, #32]",
-            "ldp x19, x20, [sp, #16]",
-            "ldp x29, x30, [sp], #160",
-            "ret",
-        )
+        core::arch::naked_asm!(back_to_enter!(), return_from_enter!())
     }
 }
 
