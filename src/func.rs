@@ -128,7 +128,7 @@ pub(crate) fn invoke(
             (*f).vmctx.as_non_null(),
             NonNull::new_unchecked(buf.as_mut_ptr()),
         );
-        let ok = crate::vm::unwind::call_array_if(
+        let ok = crate::vm::unwind::call_array(
             (*f).may_be_compiled(),
             (*f).array_call,
             callee,

@@ -96,6 +96,7 @@ unsafe fn execute(
         // SAFETY: published code takes its instance's context and this call's arguments.
         return unsafe {
             crate::vm::unwind::call_array(
+                true,
                 (*entry).array_call,
                 NonNull::new_unchecked(vmctx).cast(),
                 caller,

@@ -19,38 +19,15 @@
 use super::{VMArrayCallFn, VMContext, VMOpaqueContext, ValRaw};
 use core::ptr::NonNull;
 
-/// Calls `f` with the array-call arguments, so that a trap in compiled code below it
-/// returns here with `false`.
+/// Calls `f` with the array-call arguments. When `compiled` (`f` may be compiled code;
+/// see `VMFuncRef::may_be_compiled`), through an entry, so that a trap in compiled code
+/// below it returns here with `false`; a Rust callee returns by itself and is called
+/// plainly.
 ///
 /// # Safety
 /// As calling `f` directly.
 #[inline]
 pub unsafe fn call_array(
-    f: VMArrayCallFn,
-    callee: NonNull<VMOpaqueContext>,
-    caller: NonNull<VMContext>,
-    args: NonNull<ValRaw>,
-    len: usize,
-) -> bool {
-    #[cfg(feature = "jit")]
-    {
-        // SAFETY: forwarded.
-        unsafe { native::call_caught(f, callee, caller, args, len) }
-    }
-    #[cfg(not(feature = "jit"))]
-    {
-        // SAFETY: forwarded.
-        unsafe { f(callee, caller, args, len) }
-    }
-}
-
-/// [`call_array`] when `compiled` (`f` may be compiled code), else a plain call: a Rust
-/// callee returns by itself (see `VMFuncRef::may_be_compiled`).
-///
-/// # Safety
-/// As calling `f` directly.
-#[inline]
-pub unsafe fn call_array_if(
     compiled: bool,
     f: VMArrayCallFn,
     callee: NonNull<VMOpaqueContext>,
@@ -58,13 +35,15 @@ pub unsafe fn call_array_if(
     args: NonNull<ValRaw>,
     len: usize,
 ) -> bool {
+    #[cfg(feature = "jit")]
     if compiled {
         // SAFETY: forwarded.
-        unsafe { call_array(f, callee, caller, args, len) }
-    } else {
-        // SAFETY: forwarded.
-        unsafe { f(callee, caller, args, len) }
+        return unsafe { native::call_caught(f, callee, caller, args, len) };
     }
+    #[cfg(not(feature = "jit"))]
+    let _ = compiled;
+    // SAFETY: forwarded.
+    unsafe { f(callee, caller, args, len) }
 }
 
 #[cfg(feature = "jit")]
@@ -89,7 +68,7 @@ mod native {
         static INNERMOST: Cell<*const Entry> = const { Cell::new(core::ptr::null()) };
     }
 
-    /// [`super::call_array`] with the JIT built in.
+    /// [`super::call_array`] of compiled code.
     ///
     /// # Safety
     /// As calling `f` directly.
@@ -324,6 +303,7 @@ mod tests {
         // SAFETY: the callee takes a one-value buffer.
         let ok = unsafe {
             call_array(
+                true,
                 leaves_when_asked,
                 dangling(),
                 dangling(),
@@ -341,6 +321,7 @@ mod tests {
         // SAFETY: the test functions take a buffer of `len` <= 2 values.
         let ok = unsafe {
             call_array(
+                true,
                 f,
                 dangling(),
                 dangling(),

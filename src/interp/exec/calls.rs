@@ -314,8 +314,7 @@ pub(crate) unsafe fn call_native(
             ptr::NonNull::new_unchecked(cx.inst.vmctx),
             ptr::NonNull::new_unchecked(buf.as_mut_ptr()),
         );
-        let ok =
-            crate::vm::unwind::call_array_if(compiled, array_call, callee, caller, values, last);
+        let ok = crate::vm::unwind::call_array(compiled, array_call, callee, caller, values, last);
         if !ok {
             return false;
         }
