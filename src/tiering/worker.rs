@@ -63,12 +63,5 @@ fn work(jobs: &Mutex<Receiver<Job>>) {
             batch
         };
         run_jobs(batch);
-        // A large function's compile leaves tens of MiB free in this thread's malloc
-        // arena, which glibc keeps: give them back while the program runs.
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the OS.
-        unsafe {
-            libc::malloc_trim(0);
-        }
     }
 }
