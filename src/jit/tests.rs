@@ -288,9 +288,6 @@ fn branch_conditions_bound_addresses() {
     );
 }
 
-/// A function with enough loads and stores to keep the memory length in the pinned
-/// register (`translate::PIN_MIN_HEAP_OPS`): sums `n` words at `p` into a local, storing
-/// the running sum behind each, then runs `tail` (wat instructions) and returns the sum.
 /// `call_indirect`'s three traps, on an empty table too, and deep in compiled frames,
 /// which a trap leaves in one jump (see `vm::unwind`); the store goes on after each.
 #[test]
@@ -349,6 +346,9 @@ fn call_indirect_traps_keep_their_kinds() {
     );
 }
 
+/// A function with enough loads and stores to keep the memory length in the pinned
+/// register (`translate::PIN_MIN_HEAP_OPS`): sums `n` words at `p` into a local, storing
+/// the running sum behind each, then runs `tail` (wat instructions) and returns the sum.
 fn pinned_func(name: &str, n: usize, tail: &str) -> String {
     let mut body = String::new();
     for i in 0..n {

@@ -98,10 +98,19 @@ fn check(vmctx: *mut VMContext, r: Result<(), Trap>) {
 /// `vmctx` must be a live instance context; only compiled code may call this.
 pub unsafe extern "C" fn raise_trap(vmctx: *mut VMContext, code: u32) {
     let trap = Trap::from_code(code).unwrap_or(Trap::UnreachableCodeReached);
-    // SAFETY: the store context outlives its instances; compiled code is between here
-    // and its entry, and nothing here is left to drop.
+    // SAFETY: the store context outlives its instances; the caller is compiled code.
+    unsafe { raise((*vmctx).header.store_context, trap) }
+}
+
+/// Records `trap` in `store` and leaves compiled code for its entry.
+///
+/// # Safety
+/// `store` must be live; only compiled code (through a libcall) may be between here and
+/// the entry.
+unsafe fn raise(store: *mut VMStoreContext, trap: Trap) -> ! {
+    // SAFETY: forwarded; the error is moved into the store, so nothing here is left to
+    // drop when the jump skips this frame.
     unsafe {
-        let store = (*vmctx).header.store_context;
         (*store).set_pending_error(anyhow::Error::new(trap));
         super::unwind::unwind()
     }
@@ -126,13 +135,9 @@ pub unsafe extern "C" fn unwind(store: *mut u8) {
 /// # Safety
 /// `vmctx` must be a live component context; only compiled code may call this.
 pub unsafe extern "C" fn raise_cannot_leave(vmctx: *mut VMComponentContext) {
-    // SAFETY: forwarded; the store context outlives its component instances, and
-    // nothing here is left to drop.
-    unsafe {
-        let store = (*vmctx).header.store_context;
-        (*store).set_pending_error(anyhow::Error::new(Trap::CannotLeaveComponent));
-        super::unwind::unwind()
-    }
+    // SAFETY: the store context outlives its component instances; the caller is
+    // compiled code.
+    unsafe { raise((*vmctx).header.store_context, Trap::CannotLeaveComponent) }
 }
 
 /// `memory.grow`: the old size in pages, or `u32::MAX`.

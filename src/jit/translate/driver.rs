@@ -359,7 +359,7 @@ impl Translator<'_, '_> {
 
     /// After a libcall that may have trapped (and grown memory): leave if it did.
     pub(super) fn check_trap_flag(&mut self) {
-        self.vm.reload_mem_len(&mut self.b);
+        self.after_call();
         let flag = self.vm.trap_flag(&mut self.b);
         let unwind = self.unwind_block();
         let cont = self.b.create_block();
