@@ -20,7 +20,7 @@ store!(store64, Store64, u64, 8);
 
 handler!(memory_size(pc, fp, cx, mem, lim) {
     let o = op::MemorySize::decode(pc);
-    wr(fp, o.dst, (cx.inst.mem0_len() / crate::vm::WASM_PAGE_SIZE) as u32);
+    wr(fp, o.dst, (cx.inst.mem0().1 / crate::vm::WASM_PAGE_SIZE) as u32);
     next!(pc.add(op::MemorySize::SIZE), fp, cx, mem, lim)
 });
 

@@ -9,7 +9,7 @@
 //! Invariants every handler relies on (they are the translator's contract): `pc` points
 //! at an op of the handler's kind inside a live `FuncCode`; every slot operand is inside
 //! the current frame, which lies inside the value stack; `mem` is the base of memory 0 of
-//! the current instance and `lim` its length less 7 (see [`InstCache::mem0`]); `cx`
+//! the current instance and `lim` its length less 7 (see [`Cx::mem0`]); `cx`
 //! describes the current instance.
 //!
 //! This file holds the state the handlers share, their operand helpers and the macros
@@ -124,31 +124,14 @@ impl InstCache {
         unsafe { load_slot(self.func_slots, DefinedFuncIndex::from_u32(d)) }
     }
 
-    /// Base of memory 0 and the bound `lim` handlers keep with it: the length less 7,
-    /// or 0 below 7 (null and 0 without a memory). An access of up to 8 bytes at `ea <
-    /// lim` is in bounds, so the common case is one comparison; at `ea >= lim` the
-    /// handler compares with the true length ([`InstCache::mem0_len`], kept in `Cx`).
+    /// Base and length in bytes of memory 0 (null and 0 without a memory).
     #[inline(always)]
     pub fn mem0(&self) -> (Mem, usize) {
         if self.mem0.is_null() {
             (ptr::null_mut(), 0)
         } else {
             // SAFETY: a non-null `mem0` points at a live memory of this instance.
-            unsafe {
-                let d = &(*self.mem0).def;
-                (d.base, d.current_length.saturating_sub(7))
-            }
-        }
-    }
-
-    /// The length of memory 0 in bytes (0 without a memory).
-    #[inline(always)]
-    pub fn mem0_len(&self) -> usize {
-        if self.mem0.is_null() {
-            0
-        } else {
-            // SAFETY: a non-null `mem0` points at a live memory of this instance.
-            unsafe { (*self.mem0).def.current_length }
+            unsafe { ((*self.mem0).def.base, (*self.mem0).def.current_length) }
         }
     }
 
@@ -203,12 +186,15 @@ pub struct Cx {
 }
 
 impl Cx {
-    /// Loads the base and bound of memory 0 ([`InstCache::mem0`]) for the handlers'
-    /// registers, and its length for the exact bounds check.
+    /// Loads, for the handlers' registers, the base of memory 0 and the bound `lim` kept
+    /// with it: the length less 7, or 0 below 7 (null and 0 without a memory). An access
+    /// of up to 8 bytes at `ea < lim` is in bounds, so the common case is one
+    /// comparison; at `ea >= lim` the handler compares with the true length, kept here.
     #[inline(always)]
     pub(crate) fn mem0(&mut self) -> (Mem, usize) {
-        self.mem_len = self.inst.mem0_len();
-        self.inst.mem0()
+        let (base, len) = self.inst.mem0();
+        self.mem_len = len;
+        (base, len.saturating_sub(7))
     }
 }
 
@@ -231,7 +217,7 @@ unsafe fn slot(fp: Fp, s: u16) -> *mut Slot {
 }
 
 /// Whether an access of `n` (at most 8) bytes at `ea` leaves memory 0, given the bound
-/// `lim` of [`InstCache::mem0`]: only an access at `ea >= lim` compares with the length
+/// `lim` of [`Cx::mem0`]: only an access at `ea >= lim` compares with the length
 /// (kept in `cx`, so that the rare path needs no more registers than the common one).
 ///
 /// The empty `asm!` keeps the rare path a real branch: without it LLVM computes both
