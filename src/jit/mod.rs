@@ -11,7 +11,8 @@
 //!
 //! Calls from compiled code: to another compiled function of the module, directly; to
 //! anything else (imports, interpreted functions, host functions, tables) through its
-//! `VMFuncRef`, by `wasm_call` when it has one and by `array_call` otherwise. A trap
+//! `VMFuncRef`, by `wasm_call` when it has one and otherwise through the array-call stub
+//! of its signature (`stubs`), which calls its `array_call`. A trap
 //! records its error in the store and leaves every compiled frame in one jump, to the
 //! entry through which Rust called compiled code (`vm::unwind`), which returns `false`:
 //! a wasm call that returns did not trap, so callers test nothing after it. No jump
@@ -30,9 +31,12 @@
 #[cfg(feature = "component")]
 pub mod component;
 mod libcalls;
+pub mod stubs;
 #[cfg(test)]
 mod tests;
 mod translate;
+
+pub use stubs::Stubs;
 
 use crate::module::{DefinedFuncIndex, FuncType, ModuleInfo, ValType};
 use crate::vm::{VMArrayCallFn, VMNativeEntry, VMOffsets, VMSharedTypeIndex, VmPtr};
@@ -42,8 +46,9 @@ use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
-use std::sync::Mutex;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// What changes the compiled code.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -212,10 +217,11 @@ pub fn compile_module(
     offsets: &VMOffsets,
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
+    stubs: &Arc<Stubs>,
     threads: CompileThreads,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    no_panic(|| compile_inner(module, offsets, sig_ids, options, threads, select))
+    no_panic(|| compile_inner(module, offsets, sig_ids, options, stubs, threads, select))
 }
 
 /// `f()`, with a panic inside Cranelift turned into an error.
@@ -232,6 +238,8 @@ struct Declared {
     pinned_isa: Option<OwnedTargetIsa>,
     /// Per defined function: (wasm entry, array trampoline) when selected.
     ids: Vec<Option<(FuncId, FuncId)>>,
+    /// Per type: its array-call stub, imported from the engine's `Stubs`.
+    stub_ids: Vec<FuncId>,
     libcalls: libcalls::Libcalls,
     ptr: types::Type,
     call_conv: CallConv,
@@ -241,6 +249,7 @@ impl Declared {
     /// `extra_bytes`: wasm bytes of code compiled besides the selected functions.
     fn new(
         module: &ModuleInfo,
+        stubs: &Arc<Stubs>,
         select: impl Fn(u32) -> bool,
         extra_bytes: usize,
     ) -> Result<Declared> {
@@ -267,9 +276,39 @@ impl Declared {
             .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
         builder.memory_provider(Box::new(arena));
         libcalls::symbols(&mut builder);
+        // One stub import per distinct signature, resolved (compiled if new) only if
+        // some code calls it.
+        let mut stub_of: HashMap<&FuncType, usize> = HashMap::new();
+        let stub_index: Vec<usize> = module
+            .types
+            .iter()
+            .map(|t| {
+                let k = stub_of.len();
+                *stub_of.entry(t).or_insert(k)
+            })
+            .collect();
+        let mut names = HashMap::with_capacity(stub_of.len());
+        for (t, k) in &stub_of {
+            names.insert(Stubs::import_name(*k), (*t).clone());
+        }
+        builder.symbol_lookup_fn(Stubs::lookup(stubs.clone(), names));
         let mut jit = JITModule::new(builder);
         let ptr = jit.target_config().pointer_type();
         let call_conv = jit.isa().default_call_conv();
+        let mut stub_decls = vec![None; stub_of.len()];
+        let mut stub_ids = Vec::with_capacity(stub_index.len());
+        for (t, k) in module.types.iter().zip(stub_index) {
+            let id = match stub_decls[k] {
+                Some(id) => id,
+                None => {
+                    let sig = wasm_signature(t, call_conv, ptr);
+                    let id = jit.declare_function(&Stubs::import_name(k), Linkage::Import, &sig)?;
+                    stub_decls[k] = Some(id);
+                    id
+                }
+            };
+            stub_ids.push(id);
+        }
 
         let mut ids = Vec::with_capacity(module.num_defined_funcs() as usize);
         for d in module.defined_funcs() {
@@ -296,6 +335,7 @@ impl Declared {
             isa,
             pinned_isa,
             ids,
+            stub_ids,
             libcalls,
             ptr,
             call_conv,
@@ -316,6 +356,7 @@ impl Declared {
             sig_ids,
             options,
             ids: &self.ids,
+            stub_ids: &self.stub_ids,
             libcalls: &self.libcalls,
             call_conv: self.call_conv,
             ptr: self.ptr,
@@ -332,10 +373,11 @@ fn compile_inner(
     offsets: &VMOffsets,
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
+    stubs: &Arc<Stubs>,
     threads: CompileThreads,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    let mut declared = Declared::new(module, select, 0)?;
+    let mut declared = Declared::new(module, stubs, select, 0)?;
     let artifacts = {
         let env = declared.env(module, offsets, sig_ids, options);
         compile_parallel(&env, &declared.ids, threads)?
@@ -381,10 +423,12 @@ pub fn compile_osr(
     offsets: &VMOffsets,
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
+    stubs: &Arc<Stubs>,
     d: DefinedFuncIndex,
 ) -> Result<CompiledModule> {
     no_panic(|| {
-        let mut declared = Declared::new(module, |_| false, module.bodies[d.index()].len())?;
+        let bytes = module.bodies[d.index()].len();
+        let mut declared = Declared::new(module, stubs, |_| false, bytes)?;
         let (ptr, call_conv) = (declared.ptr, declared.call_conv);
         let id = declared.jit.declare_function(
             &format!("osr{d}"),
@@ -434,7 +478,8 @@ pub(crate) fn clif_text(
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
 ) -> Result<Vec<String>> {
-    let declared = Declared::new(module, |_| true, 0)?;
+    let stubs = Arc::new(Stubs::new()?);
+    let declared = Declared::new(module, &stubs, |_| true, 0)?;
     let env = declared.env(module, offsets, sig_ids, options);
     let mut ctx = cranelift_codegen::Context::new();
     let mut fctx = cranelift_frontend::FunctionBuilderContext::new();

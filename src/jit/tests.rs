@@ -466,6 +466,82 @@ fn pinned_function_reentered_from_the_host() {
     assert!(results[0] == results[1], "tiers differ");
 }
 
+/// Compiled code calls host functions (no wasm-call entry) through its signature's
+/// array-call stub: as an import, through a table, with several results of mixed types,
+/// and with a host error leaving every compiled frame; the store goes on after it.
+#[test]
+fn host_callees_through_array_call_stubs() {
+    let wat = r#"(module
+      (import "env" "h" (func $h (param i32 i64 f64) (result i64 f32 i32)))
+      (type $t (func (param i32 i64 f64) (result i64 f32 i32)))
+      (table 2 funcref)
+      (elem (i32.const 0) $h $w)
+      (func $w (type $t) (i64.const 7) (f32.const 0.5) (local.get 0))
+      (func $mix (param $k i32) (param $p i32) (result i32)
+        (local $r i64)
+        (local $f f32)
+        (local $i i32)
+        (if (result i64 f32 i32) (i32.eqz (local.get $k))
+          (then (call $h (local.get $p) (i64.const -3) (f64.const 2.25)))
+          (else (call_indirect (type $t) (local.get $p) (i64.const -3) (f64.const 2.25)
+                  (i32.sub (local.get $k) (i32.const 1)))))
+        (local.set $i)
+        (local.set $f)
+        (local.set $r)
+        (i32.add (i32.wrap_i64 (local.get $r))
+          (i32.add (i32.trunc_f32_s (local.get $f)) (local.get $i))))
+      (func $deep (export "deep") (param $k i32) (param $p i32) (param $d i32) (result i32)
+        (if (result i32) (local.get $d)
+          (then (i32.add (i32.const 1)
+            (call $deep (local.get $k) (local.get $p) (i32.sub (local.get $d) (i32.const 1)))))
+          (else (call $mix (local.get $k) (local.get $p))))))"#;
+    let mut outcomes = Vec::new();
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut config = Config::new();
+        config.tier(tier);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let mut linker = Linker::new(&engine);
+        linker
+            .func_wrap(
+                "env",
+                "h",
+                |p: i32, q: i64, x: f64| -> anyhow::Result<(i64, f32, i32)> {
+                    anyhow::ensure!(p != 13, "host refuses {p}");
+                    Ok((q * i64::from(p), (x * 2.0) as f32, p ^ 0x55))
+                },
+            )
+            .unwrap();
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        let deep = instance
+            .get_typed_func::<(i32, i32, i32), i32>(&mut store, "deep")
+            .unwrap();
+        let mut out = Vec::new();
+        for (k, p, d) in [
+            (0, 5, 0),
+            (1, 6, 3),
+            (2, 9, 50),
+            (0, 13, 40),
+            (1, 13, 2),
+            (2, 4, 1),
+        ] {
+            out.push(
+                deep.call(&mut store, (k, p, d))
+                    .map_err(|e| format!("{e:#}")),
+            );
+        }
+        outcomes.push(out);
+    }
+    assert_eq!(outcomes[0], outcomes[1], "tiers differ");
+    let jit = &outcomes[1];
+    assert_eq!(jit[0], Ok(-15 + 4 + (5 ^ 0x55)));
+    assert!(jit[3].as_ref().unwrap_err().contains("host refuses 13"));
+    assert!(jit[4].as_ref().unwrap_err().contains("host refuses 13"));
+    // One level deep, then `$w`: 7, 0.5 (truncated to 0), 4.
+    assert_eq!(jit[5], Ok(1 + 7 + 4));
+}
+
 /// Writes the Cranelift IR the translator emits for every function (and trampoline) of
 /// some modules, without and with fuel, to compare the translator's output before and
 /// after a change, or to read it. `TIERWASM_CLIF_DIR` names the directory written

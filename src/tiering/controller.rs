@@ -129,14 +129,17 @@ impl TierUnit {
     /// function Cranelift cannot compile does not keep the others back).
     fn compile_funcs(&self, ds: &[DefinedFuncIndex]) {
         let start = Instant::now();
-        let compiled = jit::compile_module(
-            &self.info,
-            &self.offsets,
-            &self.sig_ids,
-            &self.options,
-            jit::CompileThreads::Caller,
-            |d| ds.iter().any(|x| x.as_u32() == d),
-        );
+        let compiled = self.engine.tiers().stubs().and_then(|stubs| {
+            jit::compile_module(
+                &self.info,
+                &self.offsets,
+                &self.sig_ids,
+                &self.options,
+                stubs,
+                jit::CompileThreads::Caller,
+                |d| ds.iter().any(|x| x.as_u32() == d),
+            )
+        });
         let compiled = match compiled {
             Ok(c) => c,
             Err(_) if ds.len() > 1 => {
@@ -169,7 +172,16 @@ impl TierUnit {
     /// Compiles the OSR entry of `d` and makes it available.
     fn compile_osr(&self, d: DefinedFuncIndex) {
         let start = Instant::now();
-        let compiled = jit::compile_osr(&self.info, &self.offsets, &self.sig_ids, &self.options, d);
+        let compiled = self.engine.tiers().stubs().and_then(|stubs| {
+            jit::compile_osr(
+                &self.info,
+                &self.offsets,
+                &self.sig_ids,
+                &self.options,
+                stubs,
+                d,
+            )
+        });
         let state = match compiled {
             Ok(c) => {
                 self.engine.tiers().note_frame(c.largest_frame);

@@ -59,6 +59,7 @@ impl ModuleTiers {
                 offsets,
                 &sig_ids,
                 &options,
+                engine.tiers().stubs()?,
                 crate::jit::CompileThreads::Machine,
                 |d| !mixed || d % 2 == 0,
             )?;
@@ -189,8 +190,9 @@ pub(crate) struct EngineTiers {
     /// kept that much (more) above the end of the thread's stack, since a frame is
     /// allocated before its stack check runs.
     largest_frame: AtomicUsize,
-    #[cfg(all(feature = "jit", feature = "component"))]
-    lowering_trampolines: std::sync::OnceLock<Option<crate::jit::component::LoweringTrampolines>>,
+    /// The compiled stubs (`jit::stubs`), made on first use.
+    #[cfg(feature = "jit")]
+    stubs: std::sync::OnceLock<Result<Arc<crate::jit::Stubs>, String>>,
     /// The compile threads of `Tier::Auto`, started on the first request.
     #[cfg(feature = "jit")]
     compile_pool: std::sync::OnceLock<worker::CompilePool>,
@@ -200,6 +202,19 @@ impl EngineTiers {
     /// The largest native frame of compiled code run by this engine (0 without any).
     pub(crate) fn largest_frame(&self) -> usize {
         self.largest_frame.load(Ordering::Relaxed)
+    }
+
+    /// The engine's stubs (an error where the JIT cannot run).
+    #[cfg(feature = "jit")]
+    fn stubs(&self) -> Result<&Arc<crate::jit::Stubs>> {
+        self.stubs
+            .get_or_init(|| {
+                crate::jit::Stubs::new()
+                    .map(Arc::new)
+                    .map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// Code with a native frame of `bytes` is about to run.
@@ -232,11 +247,8 @@ fn compiled_lowering_trampoline(
     engine: &Engine,
     ty: &crate::module::FuncType,
 ) -> Option<*const u8> {
-    let t = engine
-        .tiers()
-        .lowering_trampolines
-        .get_or_init(|| crate::jit::component::LoweringTrampolines::new().ok());
-    t.as_ref().and_then(|t| t.get(ty).ok())
+    let stubs = engine.tiers().stubs().ok()?;
+    stubs.get(crate::jit::stubs::StubKind::Lowering, ty).ok()
 }
 
 /// With `Tier::Auto`: the compiled lowering trampoline for the lowered core signature

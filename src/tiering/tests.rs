@@ -26,6 +26,7 @@ fn compile_one(module: &Module, d: u32) -> crate::jit::CompiledModule {
         &inner.offsets,
         &inner.sig_ids,
         &options,
+        module.engine().tiers().stubs().unwrap(),
         crate::jit::CompileThreads::Caller,
         |x| x == d,
     )
@@ -115,6 +116,7 @@ fn compiled_code_calls_interpreted_functions_through_the_slot_table() {
             &inner.offsets,
             &inner.sig_ids,
             &crate::jit::JitOptions { fuel: false },
+            engine.tiers().stubs().unwrap(),
             crate::jit::CompileThreads::Machine,
             select,
         )

@@ -3,7 +3,6 @@
 //! where control flow joins, the bounds-check facts of only one path are forgotten.
 
 use super::Translator;
-use super::func_env::{load_array_slot, store_array_slot};
 use super::stack::{Frame, FrameKind};
 use crate::jit::clif_type;
 use crate::module::{FuncIndex, ValType};
@@ -12,15 +11,6 @@ use anyhow::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, BlockArg, BlockCall, InstBuilder, JumpTableData, Type, Value};
 use wasmparser::{BlockType, BrTable};
-
-/// Where the native entry of a callee comes from.
-#[derive(Clone, Copy)]
-enum Callee {
-    /// A `VMFuncRef`'s `wasm_call` (maybe null) and its context.
-    Funcref { wasm_call: Value, vmctx: Value },
-    /// A slot-table entry of this module (see `vm::FuncSlots`), non-null on the native path.
-    Slot(Value),
-}
 
 /// `vals` as the arguments of a jump.
 fn block_args(vals: &[Value]) -> Vec<BlockArg> {
@@ -297,13 +287,7 @@ impl Translator<'_, '_> {
                     // Not compiled with this function: whatever the slot table says now.
                     Some(d) => {
                         let entry = self.vm.func_slot(&mut self.b, d);
-                        self.call_native_or_array(
-                            entry,
-                            Callee::Slot(entry),
-                            fref,
-                            type_index,
-                            &args,
-                        )
+                        self.call_slot(entry, fref, type_index, &args)
                     }
                     None => self.call_funcref(fref, type_index, &args),
                 }
@@ -337,58 +321,48 @@ impl Translator<'_, '_> {
     }
 
     /// Calls any function through its `VMFuncRef`: its native wasm entry if it has one,
-    /// else the array-call ABI through a stack buffer.
+    /// else its signature's array-call stub, which takes the `VMFuncRef` in place of the
+    /// callee's vmctx. One call either way, chosen by two selects.
     fn call_funcref(&mut self, fref: Value, type_index: u32, args: &[Value]) -> Vec<Value> {
         let wasm_call = self.vm.funcref_wasm_call(&mut self.b, fref);
         let vmctx = self.vm.funcref_vmctx(&mut self.b, fref);
-        let callee = Callee::Funcref { wasm_call, vmctx };
-        self.call_native_or_array(wasm_call, callee, fref, type_index, args)
+        let stub = self.vm.array_call_stub(&mut self.b, type_index);
+        let callee = self.b.ins().select(wasm_call, wasm_call, stub);
+        let first = self.b.ins().select(wasm_call, vmctx, fref);
+        self.call_wasm_indirect(callee, first, type_index, args)
     }
 
-    /// Calls `callee`'s native wasm-call entry when `native` is non-zero, else `fref`'s
-    /// array-call entry (host functions and interpreted callees).
-    fn call_native_or_array(
+    /// Calls defined function `fref` through the slot table's `entry`: its published code
+    /// when there is some, else its signature's array-call stub (see `call_funcref`).
+    fn call_slot(
         &mut self,
-        native: Value,
-        callee: Callee,
+        entry: Value,
         fref: Value,
         type_index: u32,
         args: &[Value],
     ) -> Vec<Value> {
-        self.vm.calls = true;
         let ptr = self.env.ptr;
         let ty = &self.env.module.types[type_index as usize];
         let result_types: Vec<Type> = ty.results().iter().map(|t| clif_type(*t, ptr)).collect();
-        let n = ty.params().len().max(ty.results().len()).max(1);
         let direct = self.b.create_block();
-        let array = self.b.create_block();
-        // Host functions and interpreted callees: rare next to compiled ones.
-        self.b.set_cold_block(array);
+        let stub = self.b.create_block();
+        // Interpreted callees: rare next to compiled ones.
+        self.b.set_cold_block(stub);
         let merge = self.new_block_with(&result_types);
-        self.b.ins().brif(native, direct, &[], array, &[]);
+        self.b.ins().brif(entry, direct, &[], stub, &[]);
         self.b.seal_block(direct);
-        self.b.seal_block(array);
+        self.b.seal_block(stub);
 
         self.b.switch_to_block(direct);
-        let (wasm_call, callee_vmctx) = match callee {
-            Callee::Funcref { wasm_call, vmctx } => (wasm_call, vmctx),
-            // Published code of this module runs with this instance's context.
-            Callee::Slot(entry) => (self.vm.entry_wasm_call(&mut self.b, entry), self.vm.vmctx),
-        };
-        let sig = self.vm.sig_ref(&mut self.b, type_index, false);
-        let mut all = vec![callee_vmctx, self.vm.vmctx];
-        all.extend_from_slice(args);
-        let call = self.b.ins().call_indirect(sig, wasm_call, &all);
-        let results = self.b.inst_results(call).to_vec();
-        self.after_call();
+        let wasm_call = self.vm.entry_wasm_call(&mut self.b, entry);
+        // Published code of this module runs with this instance's context.
+        let vmctx = self.vm.vmctx;
+        let results = self.call_wasm_indirect(wasm_call, vmctx, type_index, args);
         self.b.ins().jump(merge, &block_args(&results));
 
-        self.b.switch_to_block(array);
-        let array_vmctx = match callee {
-            Callee::Funcref { vmctx, .. } => vmctx,
-            Callee::Slot(_) => self.vm.funcref_vmctx(&mut self.b, fref),
-        };
-        let results = self.array_call(fref, array_vmctx, type_index, args, &result_types, n);
+        self.b.switch_to_block(stub);
+        let callee = self.vm.array_call_stub(&mut self.b, type_index);
+        let results = self.call_wasm_indirect(callee, fref, type_index, args);
         self.b.ins().jump(merge, &block_args(&results));
 
         self.b.switch_to_block(merge);
@@ -396,47 +370,22 @@ impl Translator<'_, '_> {
         self.b.block_params(merge).to_vec()
     }
 
-    /// The array-call path of `call_native_or_array`, through a buffer of `n` values.
-    fn array_call(
+    /// Calls `callee` in the wasm calling convention of type `type_index`, with `first`
+    /// as its vmctx.
+    fn call_wasm_indirect(
         &mut self,
-        fref: Value,
-        callee_vmctx: Value,
+        callee: Value,
+        first: Value,
         type_index: u32,
         args: &[Value],
-        result_types: &[Type],
-        n: usize,
     ) -> Vec<Value> {
-        let ptr = self.env.ptr;
-        let slot = self.vm.array_buffer(&mut self.b, n);
-        let buf = self.b.ins().stack_addr(ptr, slot, 0);
-        for (i, a) in args.iter().enumerate() {
-            store_array_slot(&mut self.b, *a, buf, i);
-        }
-        let array_call = self.vm.funcref_array_call(&mut self.b, fref);
-        let asig = self.vm.sig_ref(&mut self.b, type_index, true);
-        let len = self.b.ins().iconst(ptr, n as i64);
-        let vmctx = self.vm.vmctx;
-        let call = self
-            .b
-            .ins()
-            .call_indirect(asig, array_call, &[callee_vmctx, vmctx, buf, len]);
-        let ok = self.b.inst_results(call)[0];
-        let failed = self.b.create_block();
-        let fine = self.b.create_block();
-        self.b.ins().brif(ok, fine, &[], failed, &[]);
-        self.b.seal_block(failed);
-        self.b.seal_block(fine);
-        self.b.switch_to_block(failed);
-        // The callee recorded its error.
-        let unwind = self.unwind_block();
-        self.b.ins().jump(unwind, &[]);
-        self.b.switch_to_block(fine);
-        // The callee (a host function, or wasm it called) may have grown memory.
-        self.vm.reload_mem_len(&mut self.b);
-        result_types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| load_array_slot(&mut self.b, *t, buf, i))
-            .collect()
+        self.vm.calls = true;
+        let sig = self.vm.sig_ref(&mut self.b, type_index);
+        let mut all = vec![first, self.vm.vmctx];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, callee, &all);
+        let results = self.b.inst_results(call).to_vec();
+        self.after_call();
+        results
     }
 }

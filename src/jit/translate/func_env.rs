@@ -9,7 +9,7 @@
 //! see `Env::pinned_isa`), and the functions and signatures already imported.
 
 use super::super::libcalls::Libcalls;
-use super::super::{array_signature, wasm_signature};
+use super::super::wasm_signature;
 use super::Env;
 use crate::module::{DefinedFuncIndex, FuncIndex};
 use crate::vm::{
@@ -25,7 +25,7 @@ use cranelift_module::FuncId;
 use std::collections::HashMap;
 
 /// Bytes per value in an array-call buffer (a `VMVal`).
-const ARRAY_SLOT: usize = 16;
+pub(super) const ARRAY_SLOT: usize = 16;
 
 /// Flags of accesses to VM structures: aligned, never trapping.
 fn vm_flags() -> MemFlagsData {
@@ -59,7 +59,7 @@ pub(super) fn declare_func(env: &Env<'_>, func: &mut Function, id: FuncId) -> Fu
 
 /// Loads the `VMStoreContext` pointer of `vmctx`, as a load the optimizer may move (see
 /// `fixed_flags`).
-fn load_store_context(b: &mut FunctionBuilder<'_>, ptr: Type, vmctx: Value) -> Value {
+pub(super) fn load_store_context(b: &mut FunctionBuilder<'_>, ptr: Type, vmctx: Value) -> Value {
     b.ins().load(
         ptr,
         fixed_flags(),
@@ -106,9 +106,7 @@ pub(super) struct FuncEnv<'e> {
     pin: Option<StackSlot>,
     /// Functions and signatures already imported into this function.
     func_refs: HashMap<FuncId, FuncRef>,
-    sig_refs: HashMap<(u32, bool), SigRef>,
-    /// The stack buffer of array calls, shared by every call site.
-    array_buf: Option<StackSlot>,
+    sig_refs: HashMap<u32, SigRef>,
     /// Whether the function calls anything (other than `raise_trap` on the way out).
     pub(super) calls: bool,
 }
@@ -127,7 +125,6 @@ impl<'e> FuncEnv<'e> {
             pin: pin.then_some(StackSlot::from_u32(0)),
             func_refs: HashMap::new(),
             sig_refs: HashMap::new(),
-            array_buf: None,
             calls: false,
         }
     }
@@ -381,41 +378,19 @@ impl<'e> FuncEnv<'e> {
         self.load_ptr(b, vm_flags(), fref, core::mem::offset_of!(VMFuncRef, vmctx))
     }
 
-    /// The array-call entry of `VMFuncRef` `fref`.
-    pub(super) fn funcref_array_call(&mut self, b: &mut FunctionBuilder<'_>, fref: Value) -> Value {
-        self.load_ptr(
-            b,
-            vm_flags(),
-            fref,
-            core::mem::offset_of!(VMFuncRef, array_call),
-        )
-    }
-
     /// The engine-wide id of type `type_index`, as `VMFuncRef::type_index` holds it.
     pub(super) fn sig_id(&self, type_index: u32) -> VMSharedTypeIndex {
         self.env.sig_ids[type_index as usize]
     }
 
-    /// The stack buffer of array calls, shared by every call site, large enough for `n`
-    /// values.
-    pub(super) fn array_buffer(&mut self, b: &mut FunctionBuilder<'_>, n: usize) -> StackSlot {
-        let bytes = (n * ARRAY_SLOT) as u32;
-        match self.array_buf {
-            Some(slot) => {
-                let data = &mut b.func.sized_stack_slots[slot];
-                data.size = data.size.max(bytes);
-                slot
-            }
-            None => {
-                let slot = b.create_sized_stack_slot(StackSlotData::new(
-                    StackSlotKind::ExplicitSlot,
-                    bytes,
-                    4,
-                ));
-                self.array_buf = Some(slot);
-                slot
-            }
-        }
+    /// The address of the array-call stub of type `type_index` (see `jit::stubs`).
+    pub(super) fn array_call_stub(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        type_index: u32,
+    ) -> Value {
+        let f = self.func_ref(b, self.env.stub_ids[type_index as usize]);
+        b.ins().func_addr(self.env.ptr, f)
     }
 
     /// `id` imported into this function (once).
@@ -428,24 +403,18 @@ impl<'e> FuncEnv<'e> {
         r
     }
 
-    /// The wasm-call (`array: false`) or array-call signature of type `ty`, imported once.
-    pub(super) fn sig_ref(&mut self, b: &mut FunctionBuilder<'_>, ty: u32, array: bool) -> SigRef {
-        // One array-call signature serves every type.
-        let key = if array { (u32::MAX, true) } else { (ty, false) };
-        if let Some(r) = self.sig_refs.get(&key) {
+    /// The wasm-call signature of type `ty`, imported once.
+    pub(super) fn sig_ref(&mut self, b: &mut FunctionBuilder<'_>, ty: u32) -> SigRef {
+        if let Some(r) = self.sig_refs.get(&ty) {
             return *r;
         }
-        let sig = if array {
-            array_signature(self.env.call_conv, self.env.ptr)
-        } else {
-            wasm_signature(
-                &self.env.module.types[ty as usize],
-                self.env.call_conv,
-                self.env.ptr,
-            )
-        };
+        let sig = wasm_signature(
+            &self.env.module.types[ty as usize],
+            self.env.call_conv,
+            self.env.ptr,
+        );
         let r = b.import_signature(sig);
-        self.sig_refs.insert(key, r);
+        self.sig_refs.insert(ty, r);
         r
     }
 

@@ -40,7 +40,9 @@ mod visit;
 pub(crate) use driver::{build_function, build_osr_function};
 #[cfg(feature = "component")]
 pub(crate) use func_env::unreachable_after_libcall;
-pub(crate) use trampoline::build_array_trampoline;
+#[cfg(feature = "component")]
+pub(crate) use trampoline::call_array_and_return;
+pub(crate) use trampoline::{build_array_call_stub, build_array_trampoline};
 
 use super::JitOptions;
 use crate::module::ModuleInfo;
@@ -61,6 +63,8 @@ pub(crate) struct Env<'a> {
     pub(crate) options: &'a JitOptions,
     /// Per defined function: (wasm entry, array trampoline) when compiled.
     pub(crate) ids: &'a [Option<(FuncId, FuncId)>],
+    /// Per type: its array-call stub (`jit::stubs`), an import.
+    pub(crate) stub_ids: &'a [FuncId],
     pub(crate) libcalls: &'a super::libcalls::Libcalls,
     pub(crate) call_conv: CallConv,
     pub(crate) ptr: Type,

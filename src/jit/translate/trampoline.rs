@@ -1,14 +1,25 @@
-//! The array-call trampoline of each compiled function: the one host ABI of
-//! `vm::VMArrayCallFn` (arguments and results in a buffer of `VMVal`s), calling the
-//! function's wasm-call entry. It always returns `true`: a trap leaves through
-//! `vm::unwind`, whose entry returns the `false`.
+//! Both ways between the two calling conventions of compiled code:
+//!
+//! * the array-call trampoline of each compiled function: the one host ABI of
+//!   `vm::VMArrayCallFn` (arguments and results in a buffer of `VMVal`s), calling the
+//!   function's wasm-call entry. It always returns `true`: a trap leaves through
+//!   `vm::unwind`, whose entry returns the `false`;
+//! * the array-call stub of each signature (a `jit::stubs` stub), in the wasm calling
+//!   convention, through which compiled code calls callees that have no wasm-call entry.
 
 use super::Env;
-use super::func_env::{declare_func, load_array_slot, store_array_slot};
+use super::func_env::{
+    ARRAY_SLOT, declare_func, load_array_slot, load_store_context, store_array_slot,
+    unreachable_after_libcall,
+};
+use crate::jit::stubs::StubCx;
 use crate::jit::{array_signature, clif_type};
-use crate::module::DefinedFuncIndex;
+use crate::module::{DefinedFuncIndex, FuncType};
+use crate::vm::VMFuncRef;
 use cranelift_codegen::Context;
-use cranelift_codegen::ir::{Function, InstBuilder, UserFuncName, types};
+use cranelift_codegen::ir::{
+    Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, UserFuncName, Value, types,
+};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::FuncId;
 
@@ -46,4 +57,78 @@ pub(crate) fn build_array_trampoline(
     b.ins().return_(&[t]);
     b.seal_all_blocks();
     b.finalize(env.frontend);
+}
+
+/// Body of the array-call stub of signature `ty`, whose entry block has parameters
+/// `params`: (callee `VMFuncRef`, caller vmctx, arguments).
+pub(crate) fn build_array_call_stub(
+    b: &mut FunctionBuilder<'_>,
+    params: &[Value],
+    ty: &FuncType,
+    cx: &mut StubCx<'_>,
+) {
+    let ptr = cx.ptr;
+    let (fref, caller) = (params[0], params[1]);
+    let flags = MemFlagsData::trusted();
+    let vmctx_at = core::mem::offset_of!(VMFuncRef, vmctx) as i32;
+    let vmctx = b.ins().load(ptr, flags, fref, vmctx_at);
+    let array_call_at = core::mem::offset_of!(VMFuncRef, array_call) as i32;
+    let callee = b.ins().load(ptr, flags, fref, array_call_at);
+    call_array_and_return(b, cx, ty, callee, [vmctx, caller], &params[2..], |b| {
+        load_store_context(b, ptr, caller)
+    });
+}
+
+/// Ends a stub: spills `args` into a buffer on the stack, calls array-call function
+/// `callee` with `contexts` (callee and caller context) and the buffer, and returns the
+/// results it left there; if it returns `false` (it recorded its error), leaves for the
+/// entry (`vm::unwind`) with the store context `store_ctx` loads.
+pub(crate) fn call_array_and_return(
+    b: &mut FunctionBuilder<'_>,
+    cx: &mut StubCx<'_>,
+    ty: &FuncType,
+    callee: Value,
+    contexts: [Value; 2],
+    args: &[Value],
+    store_ctx: impl FnOnce(&mut FunctionBuilder<'_>) -> Value,
+) {
+    let ptr = cx.ptr;
+    let n = ty.params().len().max(ty.results().len()).max(1);
+    let slot = b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        (n * ARRAY_SLOT) as u32,
+        4,
+    ));
+    let buf = b.ins().stack_addr(ptr, slot, 0);
+    for (i, v) in args.iter().enumerate() {
+        store_array_slot(b, *v, buf, i);
+    }
+    let sig = b.import_signature(array_signature(cx.call_conv, ptr));
+    let len = b.ins().iconst(ptr, n as i64);
+    let [callee_vmctx, caller] = contexts;
+    let call = b
+        .ins()
+        .call_indirect(sig, callee, &[callee_vmctx, caller, buf, len]);
+    let ok = b.inst_results(call)[0];
+    let done = b.create_block();
+    let failed = b.create_block();
+    b.set_cold_block(failed);
+    b.ins().brif(ok, done, &[], failed, &[]);
+    b.seal_block(done);
+    b.seal_block(failed);
+
+    b.switch_to_block(failed);
+    let store_ctx = store_ctx(b);
+    let f = cx.libcall(b.func, |l| l.unwind);
+    b.ins().call(f, &[store_ctx]);
+    unreachable_after_libcall(b);
+
+    b.switch_to_block(done);
+    let results: Vec<Value> = ty
+        .results()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| load_array_slot(b, clif_type(*t, ptr), buf, i))
+        .collect();
+    b.ins().return_(&results);
 }
