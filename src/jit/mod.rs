@@ -501,6 +501,14 @@ pub(crate) fn clif_text(
 /// thread starts in tens of microseconds.)
 const PARALLEL_MIN_BYTES: usize = 8 << 10;
 
+/// After a function of more than this many bytes of body, a worker starts over with a
+/// new Cranelift context. A context keeps the capacity of everything the largest
+/// function it compiled needed, and register allocation clears some of it (a hash set
+/// of conflicts) at every allocation attempt, at the cost of its capacity: after the
+/// 55 KB function of `big`, every later function paid for it (a quarter of the
+/// instructions of compiling `big` on one thread went to `memset`).
+const FRESH_CONTEXT_AFTER: usize = 8 << 10;
+
 /// At most this many compiling threads.
 const MAX_THREADS: usize = 16;
 
@@ -558,7 +566,12 @@ fn compile_parallel(
                 }
             };
             match compile_guarded(env, &mut ctx, &mut fctx, d, ids) {
-                Ok((f, a)) => done.push((d, f, a)),
+                Ok((f, a)) => {
+                    done.push((d, f, a));
+                    if module.bodies[d.index()].len() > FRESH_CONTEXT_AFTER {
+                        ctx = cranelift_codegen::Context::new();
+                    }
+                }
                 Err(e) => {
                     stop.store(true, Ordering::Relaxed);
                     return (done, vec![(d, e)]);
