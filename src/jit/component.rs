@@ -13,7 +13,7 @@
 //! `jit::stubs`.
 
 use super::stubs::StubCx;
-use super::translate::{call_array_and_return, unreachable_after_libcall};
+use super::translate::{call_array_and_return, or_leave};
 use crate::module::FuncType;
 use crate::vm::component::{
     FLAG_MAY_LEAVE, VMComponentContextHeader, VMLowering, VMTrampolineContext,
@@ -48,20 +48,9 @@ pub(crate) fn build_lowering_trampoline(
         VMComponentContextHeader::FLAGS as i32,
     );
     let may_leave = b.ins().band_imm_s(flags, i64::from(FLAG_MAY_LEAVE));
-    let body = b.create_block();
-    let leave = b.create_block();
-    b.set_cold_block(leave);
-    b.ins().brif(may_leave, body, &[], leave, &[]);
-    b.seal_block(body);
-    b.seal_block(leave);
-
-    b.switch_to_block(leave);
-    let f = cx.libcall(b.func, |l| l.raise_cannot_leave);
-    b.ins().call(f, &[vmctx]);
-    unreachable_after_libcall(b);
+    or_leave(b, cx, may_leave, |l| l.raise_cannot_leave, |_| vec![vmctx]);
 
     // The callee through the lowering, with the lowering as its caller context.
-    b.switch_to_block(body);
     let lowering = b
         .ins()
         .load(ptr, vm_flags(), tctx, VMTrampolineContext::LOWERING as i32);

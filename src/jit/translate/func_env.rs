@@ -69,7 +69,7 @@ pub(super) fn load_store_context(b: &mut FunctionBuilder<'_>, ptr: Type, vmctx: 
 }
 
 /// Ends a block after a call to a libcall that never returns (`raise_trap`, `unwind`).
-pub(crate) fn unreachable_after_libcall(b: &mut FunctionBuilder<'_>) {
+pub(super) fn unreachable_after_libcall(b: &mut FunctionBuilder<'_>) {
     b.ins()
         .trap(cranelift_codegen::ir::TrapCode::user(1).expect("valid code"));
 }

@@ -12,6 +12,7 @@ use super::func_env::{
     ARRAY_SLOT, declare_func, load_array_slot, load_store_context, store_array_slot,
     unreachable_after_libcall,
 };
+use crate::jit::libcalls::Libcalls;
 use crate::jit::stubs::StubCx;
 use crate::jit::{array_signature, clif_type};
 use crate::module::{DefinedFuncIndex, FuncType};
@@ -110,20 +111,8 @@ pub(crate) fn call_array_and_return(
         .ins()
         .call_indirect(sig, callee, &[callee_vmctx, caller, buf, len]);
     let ok = b.inst_results(call)[0];
-    let done = b.create_block();
-    let failed = b.create_block();
-    b.set_cold_block(failed);
-    b.ins().brif(ok, done, &[], failed, &[]);
-    b.seal_block(done);
-    b.seal_block(failed);
-
-    b.switch_to_block(failed);
-    let store_ctx = store_ctx(b);
-    let f = cx.libcall(b.func, |l| l.unwind);
-    b.ins().call(f, &[store_ctx]);
-    unreachable_after_libcall(b);
-
-    b.switch_to_block(done);
+    // The callee recorded its error.
+    or_leave(b, cx, ok, |l| l.unwind, |b| vec![store_ctx(b)]);
     let results: Vec<Value> = ty
         .results()
         .iter()
@@ -131,4 +120,27 @@ pub(crate) fn call_array_and_return(
         .map(|(i, t)| load_array_slot(b, clif_type(*t, ptr), buf, i))
         .collect();
     b.ins().return_(&results);
+}
+
+/// Goes on when `ok` is non-zero; else, in a cold block, calls the libcall `pick` chooses
+/// (one that never returns) with the arguments `args` makes there.
+pub(crate) fn or_leave(
+    b: &mut FunctionBuilder<'_>,
+    cx: &mut StubCx<'_>,
+    ok: Value,
+    pick: impl FnOnce(&Libcalls) -> FuncId,
+    args: impl FnOnce(&mut FunctionBuilder<'_>) -> Vec<Value>,
+) {
+    let go_on = b.create_block();
+    let leave = b.create_block();
+    b.set_cold_block(leave);
+    b.ins().brif(ok, go_on, &[], leave, &[]);
+    b.seal_block(go_on);
+    b.seal_block(leave);
+    b.switch_to_block(leave);
+    let args = args(b);
+    let f = cx.libcall(b.func, pick);
+    b.ins().call(f, &args);
+    unreachable_after_libcall(b);
+    b.switch_to_block(go_on);
 }
