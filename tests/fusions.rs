@@ -709,3 +709,89 @@ fn multiply_add_through_a_local() {
         check("f64_mul_keep_add", &wat, &f64s(F_EDGES));
     }
 }
+
+#[test]
+fn add_then_xor_rotate_of_the_sum() {
+    // `a += b; d = rotl(d ^ a, k)` with the sum in a local (read again afterwards), in a
+    // temp, on either side of the xor, and xored with itself (the xor reads the sum the
+    // add just wrote).
+    for body in [
+        "(local.set 2 (i32.rotl (i32.xor (local.get 1)
+             (local.tee 0 (i32.add (local.get 0) (local.get 1)))) (i32.const 16)))",
+        "(local.set 0 (i32.add (local.get 0) (local.get 1)))
+         (local.set 2 (i32.rotr (i32.xor (local.get 0) (local.get 2)) (i32.const 7)))",
+        "(local.set 2 (i32.rotl (i32.xor (i32.add (local.get 0) (local.get 1))
+             (local.get 1)) (i32.const 45)))",
+        "(local.set 0 (i32.add (local.get 0) (local.get 1)))
+         (local.set 2 (i32.rotl (i32.xor (local.get 0) (local.get 0)) (i32.const 3)))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32) (local i32)
+                (local.set 2 (i32.const 0x5a5a5a5a))
+                {body}
+                (i32.add (i32.mul (local.get 0) (i32.const 31)) (local.get 2))))"#
+        );
+        check(
+            "i32_add_xor_rotl_imm",
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, 0x1234_5678, i32::MIN]),
+        );
+    }
+}
+
+#[test]
+fn byte_copies() {
+    // As `eight_byte_copies`, one byte: the last byte of memory is in bounds.
+    let wat = r#"(module (memory 1) (data (i32.const 0) "\81\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+        (func (export "f") (param i32 i32) (result i64)
+          (i32.store8 offset=3 (local.get 1) (i32.load8_u offset=5 (local.get 0)))
+          (i64.add (i64.load (i32.const 0)) (i64.load8_u offset=3 (local.get 1)))))"#;
+    check(
+        "load8_u_store8",
+        wat,
+        &i32_pairs(
+            &[-5, 0, 1, 65530, 65531, -1, i32::MIN],
+            &[0, 2, 65532, 65533, -3, i32::MAX],
+        ),
+    );
+}
+
+#[test]
+fn masked_differences_and_masked_sums() {
+    // `(a - b) & mask` and `(a & mask) + b`, the first result in a temp or kept in a
+    // local that is read again, the masked value on either side of the add or on both.
+    for body in [
+        "(local.set 2 (i32.and (i32.sub (local.get 0) (local.get 1)) (i32.const 0xffff)))",
+        "(local.set 2 (i32.and (local.tee 0 (i32.sub (local.get 0) (local.get 1))) (i32.const -8)))",
+        "(local.set 2 (i32.and (local.tee 1 (i32.sub (local.get 1) (local.get 1))) (i32.const 7)))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32) (local i32)
+                {body}
+                (i32.add (i32.mul (local.get 0) (i32.const 31))
+                  (i32.add (i32.mul (local.get 1) (i32.const 7)) (local.get 2)))))"#
+        );
+        check(
+            "i32_sub_and_imm",
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, i32::MIN]),
+        );
+    }
+    for body in [
+        "(local.set 2 (i32.add (local.get 1) (i32.and (local.get 0) (i32.const 0x7fff))))",
+        "(local.set 2 (i32.add (local.tee 0 (i32.and (local.get 0) (i32.const -4))) (local.get 1)))",
+        "(local.set 0 (i32.and (local.get 0) (i32.const 0xff00ff)))
+         (local.set 2 (i32.add (local.get 0) (local.get 0)))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32) (local i32)
+                {body}
+                (i32.add (i32.mul (local.get 0) (i32.const 31)) (local.get 2))))"#
+        );
+        check(
+            "i32_and_imm_add",
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, i32::MAX]),
+        );
+    }
+}

@@ -411,18 +411,12 @@ macro_rules! for_each_op {
             F32Le f32_le { dst: R, a: R, b: R }
             /// `dst = a + imm` (f32; imm: f32 bits).
             F32AddImm f32_add_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a - imm` (f32; imm: f32 bits).
-            F32SubImm f32_sub_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = imm - a` (f32; imm: f32 bits).
-            F32RSubImm f32_rsub_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a * imm` (f32; imm: f32 bits).
             F32MulImm f32_mul_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a * b + c` (f32, two roundings).
             F32MulAdd f32_mul_add { dst: R, a: R, b: R, c: R }
             /// `dst = a * b - c` (f32, two roundings).
             F32MulSub f32_mul_sub { dst: R, a: R, b: R, c: R }
-            /// `dst = c - a * b` (f32, two roundings).
-            F32MulRSub f32_mul_rsub { dst: R, a: R, b: R, c: R }
             /// `dst` = the signed i32 `a` converted to f64.
             F64ConvertI32S f64_convert_i32_s { dst: R, a: R }
             /// `dst` = the unsigned i32 `a` converted to f64.
@@ -441,8 +435,6 @@ macro_rules! for_each_op {
             I32TruncSatF64U i32_trunc_sat_f64_u { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i64 (saturating).
             I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
-            /// `dst` = the f64 `a` truncated to a unsigned i64 (saturating).
-            I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
             /// `dst = a != b` (f64; 1 or 0).
             F64Ne f64_ne { dst: R, a: R, b: R }
             /// `mem[addr + offset] = imm` (32 bits).
@@ -565,7 +557,23 @@ macro_rules! for_each_op {
             I64XorMulImm64 i64_xor_mul_imm64 { dst: R, a: R, b: R, imm: Imm64 }
             /// `p = a * b`, then `dst = p + c` (f64, two roundings): `f64_mul` into a local, then `f64_add` of it.
             F64MulKeepAdd f64_mul_keep_add { dst: R, p: R, a: R, b: R, c: R }
+            /// `d1 = a1 + b1`, then `d2 = rotl(x ^ d1, k)` (i32): `i32_add` then `i32_xor_rotl_imm` of the sum (the ChaCha and BLAKE quarter round's step).
+            I32AddXorRotlImm i32_add_xor_rotl_imm { d1: R, a1: R, b1: R, d2: R, x: R, k: Imm32 }
+            /// `mem[to + to_offset] = mem[addr + offset]` (8 bits): `load8_u` then `store8` of the loaded value (a byte copy).
+            Load8UStore8 load8_u_store8 { addr: R, offset: Idx, to: R, to_offset: Idx }
+            /// `d1 = a1 - b1`, then `d2 = d1 & mask` (i32): `i32_sub` then `i32_and_imm` of the difference (a distance in a ring buffer).
+            I32SubAndImm i32_sub_and_imm { d1: R, a1: R, b1: R, d2: R, mask: Imm32 }
+            /// `d1 = a1 & i1`, then `d2 = d1 + b2` (i32): `i32_and_imm` then `i32_add` of the masked value (an index into a table).
+            I32AndImmAdd i32_and_imm_add { d1: R, a1: R, i1: Imm32, d2: R, b2: R }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = a - imm` (f32; imm: f32 bits).
+            F32SubImm f32_sub_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = imm - a` (f32; imm: f32 bits).
+            F32RSubImm f32_rsub_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = c - a * b` (f32, two roundings).
+            F32MulRSub f32_mul_rsub { dst: R, a: R, b: R, c: R }
+            /// `dst` = the f64 `a` truncated to a unsigned i64 (saturating).
+            I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
             /// `dst = |a|` (f32).
             F32Abs f32_abs { dst: R, a: R }
             /// `dst = -a` (f32).

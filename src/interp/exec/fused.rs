@@ -399,6 +399,17 @@ handler!(i32_xor_rotl_imm(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32XorRotlImm::SIZE), fp, cx, mem, lim)
 });
 
+handler!(i32_add_xor_rotl_imm(pc, fp, cx, mem, lim) {
+    let o = op::I32AddXorRotlImm::decode(pc);
+    let sum = rd::<u32>(fp, o.a1).wrapping_add(rd::<u32>(fp, o.b1));
+    wr(fp, o.d1, sum);
+    // `x` is read after the sum is written: it may be `d1`.
+    let o = late!(I32AddXorRotlImm, pc);
+    let x = rd::<u32>(fp, o.x) ^ sum;
+    wr(fp, o.d2, x.rotate_left(o.k as u32 & 31));
+    next!(pc.add(op::I32AddXorRotlImm::SIZE), fp, cx, mem, lim)
+});
+
 handler!(i32_shl_imm_add(pc, fp, cx, mem, lim) {
     let o = op::I32ShlImmAdd::decode(pc);
     let x = rd::<u32>(fp, o.a).wrapping_shl(o.sh as u32);
@@ -417,6 +428,37 @@ handler!(load64_store64(pc, fp, cx, mem, lim) {
     let v = ptr::read_unaligned(mem.add(from as usize).cast::<u64>());
     ptr::write_unaligned(mem.add(to as usize).cast::<u64>(), v);
     next!(pc.add(op::Load64Store64::SIZE), fp, cx, mem, lim)
+});
+
+// A byte copy: the load traps first, as the separate ops would.
+handler!(load8_u_store8(pc, fp, cx, mem, lim) {
+    let o = op::Load8UStore8::decode(pc);
+    let from = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+    let to = rd::<u32>(fp, o.to) as u64 + o.to_offset as u64;
+    if out_of_bounds(cx, lim, from, 1) || out_of_bounds(cx, lim, to, 1) {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    *mem.add(to as usize) = *mem.add(from as usize);
+    next!(pc.add(op::Load8UStore8::SIZE), fp, cx, mem, lim)
+});
+
+handler!(i32_sub_and_imm(pc, fp, cx, mem, lim) {
+    let o = op::I32SubAndImm::decode(pc);
+    let d = rd::<u32>(fp, o.a1).wrapping_sub(rd::<u32>(fp, o.b1));
+    wr(fp, o.d1, d);
+    let o = late!(I32SubAndImm, pc);
+    wr(fp, o.d2, d & o.mask as u32);
+    next!(pc.add(op::I32SubAndImm::SIZE), fp, cx, mem, lim)
+});
+
+handler!(i32_and_imm_add(pc, fp, cx, mem, lim) {
+    let o = op::I32AndImmAdd::decode(pc);
+    let m = rd::<u32>(fp, o.a1) & o.i1 as u32;
+    wr(fp, o.d1, m);
+    // `b2` is read after the masked value is written: it may be `d1`.
+    let o = late!(I32AndImmAdd, pc);
+    wr(fp, o.d2, m.wrapping_add(rd::<u32>(fp, o.b2)));
+    next!(pc.add(op::I32AndImmAdd::SIZE), fp, cx, mem, lim)
 });
 
 br_cmp_imm!(i32_and_imm_br_nez, I32AndImmBrNez, u32, |a, b| a & b != 0);

@@ -97,7 +97,41 @@ impl Translator<'_> {
             };
             return self.produced(start, None);
         }
+        if self.and_imm_then_add() {
+            return;
+        }
         self.binop(Encoder::i32_add, ImmForm::I32AddImm, Width::W32, true);
+    }
+
+    /// `i32.add` of the value `i32_and_imm` just wrote (to a temp or a local) and a slot:
+    /// one op that still writes the masked value.
+    fn and_imm_then_add(&mut self) -> bool {
+        let Some(Staged {
+            start,
+            op: Op::I32AndImm(and),
+        }) = self.fusable_last()
+        else {
+            return false;
+        };
+        let len = self.stack.len();
+        let (a, b) = (
+            self.ready_slot(self.stack.get(len - 2), len - 2),
+            self.ready_slot(self.stack.get(len - 1), len - 1),
+        );
+        let other = match (a, b) {
+            (Some(a), Some(b)) if a == and.dst => b,
+            (Some(a), Some(b)) if b == and.dst => a,
+            _ => return false,
+        };
+        self.stack.pop();
+        self.stack.pop();
+        self.enc.truncate(start);
+        let dst = self.push_temp();
+        let start = self
+            .enc
+            .i32_and_imm_add(and.dst, and.a, and.imm, dst, other);
+        self.produced(start, None);
+        true
     }
 
     /// `i32.rotl` and `i32.rotr` by a constant are one `i32_rotl_imm` (right by `k` is
@@ -115,7 +149,7 @@ impl Translator<'_> {
             let pos = len - 2;
             let start = if let Some(Op::I32Xor(x)) = self.take_producer(a, pos, OpCode::I32Xor) {
                 let dst = self.push_temp();
-                self.enc.i32_xor_rotl_imm(dst, x.a, x.b, k as i32)
+                self.xor_rotl_after_add(dst, x.a, x.b, k as i32)
             } else {
                 let a = self.slot_of(a, pos);
                 let dst = self.push_temp();
@@ -129,6 +163,25 @@ impl Translator<'_> {
             Encoder::i32_rotl
         };
         self.binop(rr, ImmForm::None, Width::W32, false);
+    }
+
+    /// `dst = rotl(a ^ b, k)`, joined with the op before it when that is an `i32_add`
+    /// of one of the xor's operands (a quarter round: `a += b; d = rotl(d ^ a, k)`).
+    /// The sum's slot is still written, and the xor reads it afterwards.
+    fn xor_rotl_after_add(&mut self, dst: u16, a: u16, b: u16, k: i32) -> usize {
+        if let Some(Staged {
+            start,
+            op: Op::I32Add(add),
+        }) = self.fusable_last()
+            && (add.dst == a || add.dst == b)
+        {
+            let x = if add.dst == a { b } else { a };
+            self.enc.truncate(start);
+            return self
+                .enc
+                .i32_add_xor_rotl_imm(add.dst, add.a, add.b, dst, x, k);
+        }
+        self.enc.i32_xor_rotl_imm(dst, a, b, k)
     }
 
     /// `i32.xor`: rotate-xor when one operand was just rotated by a constant.
@@ -171,6 +224,24 @@ impl Translator<'_> {
                 }
                 _ => unreachable!("the producer was checked"),
             };
+            return self.produced(start, None);
+        }
+        // A mask of the difference `i32_sub` just wrote (to a temp or a local): one op
+        // that still writes the difference.
+        if let Operand::Const(mask) = b
+            && let Some(Staged {
+                start,
+                op: Op::I32Sub(sub),
+            }) = self.fusable_last()
+            && self.ready_slot(a, pos) == Some(sub.dst)
+        {
+            self.stack.pop();
+            self.stack.pop();
+            self.enc.truncate(start);
+            let dst = self.push_temp();
+            let start = self
+                .enc
+                .i32_sub_and_imm(sub.dst, sub.a, sub.b, dst, mask as i32);
             return self.produced(start, None);
         }
         self.binop(
@@ -541,13 +612,22 @@ impl Translator<'_> {
             f(&mut self.enc, p.a, p.imm, offset, val);
             return;
         }
-        // A value `load64` just read, stored to an address that needs no materialising
-        // (it could land on the load's operands): one copy op.
-        if let (StoreKind::S64, false) = (kind, matches!(addr, Operand::Const(_)))
-            && let Some(Op::Load64(l)) = self.take_producer(val, pos + 1, OpCode::Load64)
+        // A value `load64` (`load8_u`) just read, stored whole to an address that needs
+        // no materialising (it could land on the load's operands): one copy op.
+        let copy = match kind {
+            StoreKind::S64 => Some(OpCode::Load64),
+            StoreKind::S8 => Some(OpCode::Load8U),
+            _ => None,
+        };
+        if let (Some(load), false) = (copy, matches!(addr, Operand::Const(_)))
+            && let Some(producer) = self.take_producer(val, pos + 1, load)
         {
             let to = self.slot_of(addr, pos);
-            self.enc.load64_store64(l.addr, l.offset, to, offset);
+            match producer {
+                Op::Load64(l) => self.enc.load64_store64(l.addr, l.offset, to, offset),
+                Op::Load8U(l) => self.enc.load8_u_store8(l.addr, l.offset, to, offset),
+                _ => unreachable!("take_producer returns the op asked for"),
+            };
             return;
         }
         if let (StoreKind::S32, false) = (kind, matches!(val, Operand::Const(_)))
