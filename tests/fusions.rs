@@ -795,3 +795,56 @@ fn masked_differences_and_masked_sums() {
         );
     }
 }
+
+#[test]
+fn multiply_by_a_constant_then_add() {
+    // `b + a * imm` on either side, wrapping, with negative and large factors.
+    for (imm, expr) in [
+        (
+            12,
+            "(i32.add (local.get 1) (i32.mul (local.get 0) (i32.const 12)))",
+        ),
+        (
+            -7,
+            "(i32.add (i32.mul (i32.const -7) (local.get 0)) (local.get 1))",
+        ),
+        (
+            0x0100_0193,
+            "(i32.add (i32.mul (local.get 0) (i32.const 0x01000193)) (local.get 1))",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param i32 i32) (result i32) {expr}))"#);
+        check(
+            &format!("i32_mul_imm_add dst=s2, a=s0, imm={imm}, b=s1"),
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, i32::MAX, i32::MIN]),
+        );
+    }
+}
+
+#[test]
+fn loads_through_a_bumped_pointer() {
+    // `p += imm` kept in a local, then a load through it, wrapping at 32 bits and out
+    // of bounds at either end; `p` is read again afterwards.
+    for (load, ty) in [("i32.load offset=4", "i32"), ("i64.load offset=1", "i64")] {
+        let op = if ty == "i32" {
+            "i32_add_imm_load32"
+        } else {
+            "i32_add_imm_load64"
+        };
+        for imm in [8, -8, 65520] {
+            let wat = format!(
+                r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+                    (func (export "f") (param i32) (result i64)
+                      (local.set 0 (i32.add (local.get 0) (i32.const {imm})))
+                      (i64.add {value} (i64.extend_i32_u (local.get 0)))))"#,
+                value = if ty == "i32" {
+                    format!("(i64.extend_i32_u ({load} (local.get 0)))")
+                } else {
+                    format!("({load} (local.get 0))")
+                },
+            );
+            check(op, &wat, &i32s(&[0, 8, 16, 65512, 65520, 65530, -8, -16]));
+        }
+    }
+}

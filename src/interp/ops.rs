@@ -415,24 +415,18 @@ macro_rules! for_each_op {
             F32MulImm f32_mul_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a * b + c` (f32, two roundings).
             F32MulAdd f32_mul_add { dst: R, a: R, b: R, c: R }
-            /// `dst = a * b - c` (f32, two roundings).
-            F32MulSub f32_mul_sub { dst: R, a: R, b: R, c: R }
             /// `dst` = the signed i32 `a` converted to f64.
             F64ConvertI32S f64_convert_i32_s { dst: R, a: R }
             /// `dst` = the unsigned i32 `a` converted to f64.
             F64ConvertI32U f64_convert_i32_u { dst: R, a: R }
             /// `dst` = the signed i64 `a` converted to f64.
             F64ConvertI64S f64_convert_i64_s { dst: R, a: R }
-            /// `dst` = the signed i32 `a` converted to f32.
-            F32ConvertI32S f32_convert_i32_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i32 (traps on NaN and overflow).
             I32TruncF64S i32_trunc_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i64 (traps on NaN and overflow).
             I64TruncF64S i64_trunc_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i32 (saturating).
             I32TruncSatF64S i32_trunc_sat_f64_s { dst: R, a: R }
-            /// `dst` = the f64 `a` truncated to a unsigned i32 (saturating).
-            I32TruncSatF64U i32_trunc_sat_f64_u { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i64 (saturating).
             I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
             /// `dst = a != b` (f64; 1 or 0).
@@ -565,7 +559,19 @@ macro_rules! for_each_op {
             I32SubAndImm i32_sub_and_imm { d1: R, a1: R, b1: R, d2: R, mask: Imm32 }
             /// `d1 = a1 & i1`, then `d2 = d1 + b2` (i32): `i32_and_imm` then `i32_add` of the masked value (an index into a table).
             I32AndImmAdd i32_and_imm_add { d1: R, a1: R, i1: Imm32, d2: R, b2: R }
+            /// `dst = a * imm + b` (i32, wrapping): `i32_mul_imm` then `i32_add` (indexing an array of records).
+            I32MulImmAdd i32_mul_imm_add { dst: R, a: R, imm: Imm32, b: R }
+            /// `d1 = a1 + i1` (i32), then `d2 = mem[d1 + offset]` (32 bits): a pointer bumped, then read through.
+            I32AddImmLoad32 i32_add_imm_load32 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
+            /// `d1 = a1 + i1` (i32), then `d2 = mem[d1 + offset]` (64 bits): a pointer bumped, then read through.
+            I32AddImmLoad64 i32_add_imm_load64 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst` = the f64 `a` truncated to a unsigned i32 (saturating).
+            I32TruncSatF64U i32_trunc_sat_f64_u { dst: R, a: R }
+            /// `dst` = the signed i32 `a` converted to f32.
+            F32ConvertI32S f32_convert_i32_s { dst: R, a: R }
+            /// `dst = a * b - c` (f32, two roundings).
+            F32MulSub f32_mul_sub { dst: R, a: R, b: R, c: R }
             /// `dst = a - imm` (f32; imm: f32 bits).
             F32SubImm f32_sub_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = imm - a` (f32; imm: f32 bits).

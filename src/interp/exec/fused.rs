@@ -282,6 +282,13 @@ ternop!(i32_mul_add, I32MulAdd, u32, |a, b, c| a
     .wrapping_mul(b)
     .wrapping_add(c));
 
+handler!(i32_mul_imm_add(pc, fp, cx, mem, lim) {
+    let o = op::I32MulImmAdd::decode(pc);
+    let x = rd::<u32>(fp, o.a).wrapping_mul(o.imm as u32);
+    wr(fp, o.dst, x.wrapping_add(rd::<u32>(fp, o.b)));
+    next!(pc.add(op::I32MulImmAdd::SIZE), fp, cx, mem, lim)
+});
+
 br_cmp!(br_f64_eq, BrF64Eq, f64, |a, b| a == b);
 br_cmp!(br_f64_ne, BrF64Ne, f64, |a, b| a != b);
 br_cmp!(br_f64_lt, BrF64Lt, f64, |a, b| a < b);
@@ -429,6 +436,9 @@ handler!(load64_store64(pc, fp, cx, mem, lim) {
     ptr::write_unaligned(mem.add(to as usize).cast::<u64>(), v);
     next!(pc.add(op::Load64Store64::SIZE), fp, cx, mem, lim)
 });
+
+add_imm_load!(i32_add_imm_load32, I32AddImmLoad32, u32, 4);
+add_imm_load!(i32_add_imm_load64, I32AddImmLoad64, u64, 8);
 
 // A byte copy: the load traps first, as the separate ops would.
 handler!(load8_u_store8(pc, fp, cx, mem, lim) {

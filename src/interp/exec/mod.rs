@@ -437,6 +437,25 @@ macro_rules! load {
     };
 }
 
+/// `i32_add_imm` then a load from the sum (see `op::I32AddImmLoad32`).
+macro_rules! add_imm_load {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
+        handler!($name(pc, fp, cx, mem, lim) {
+            let o = op::$Op::decode(pc);
+            let p = rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32);
+            wr(fp, o.d1, p);
+            let o = late!($Op, pc);
+            let ea = p as u64 + o.offset as u64;
+            if out_of_bounds(cx, lim, ea, $n) {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            let v = ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>());
+            wr::<u64>(fp, o.d2, v as u64);
+            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
+        });
+    };
+}
+
 macro_rules! store {
     ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
         handler!($name(pc, fp, cx, mem, lim) {

@@ -82,16 +82,21 @@ impl Translator<'_> {
         self.binop(rr, ImmForm::Op(ri), Width::W64, true);
     }
 
-    /// `i32.add`: multiply-add when the product was just computed, shift-add when a
-    /// shift by a constant was (one look at the previous op in the common case).
+    /// `i32.add`: multiply-add when the product (by a slot or a constant) was just
+    /// computed, shift-add when a shift by a constant was (one look at the previous op in
+    /// the common case).
     pub(super) fn i32_add(&mut self) {
         if let Some(last) = self.prev()
-            && matches!(last.op, OpCode::I32Mul | OpCode::I32ShlImm)
+            && matches!(
+                last.op,
+                OpCode::I32Mul | OpCode::I32ShlImm | OpCode::I32MulImm
+            )
             && let Some((producer, c)) = self.fuse_operand(last.op)
         {
             let dst = self.push_temp();
             let start = match producer {
                 Op::I32Mul(m) => self.enc.i32_mul_add(dst, m.a, m.b, c),
+                Op::I32MulImm(m) => self.enc.i32_mul_imm_add(dst, m.a, m.imm, c),
                 Op::I32ShlImm(sh) => self.enc.i32_shl_imm_add(dst, sh.a, sh.imm, c),
                 _ => unreachable!("fuse_operand returns the op asked for"),
             };
@@ -568,6 +573,26 @@ impl Translator<'_> {
         if let Some((at, d1, a1, o1, pair)) = first {
             self.enc.truncate(at);
             let start = pair(&mut self.enc, d1, a1, o1, dst, addr, offset);
+            return self.produced(start, None);
+        }
+        // A load through the pointer `i32_add_imm` just wrote to a local (a temp was
+        // fused above): one op that still writes the pointer.
+        if let (
+            LoadKind::L32 | LoadKind::L64,
+            Some(Staged {
+                start,
+                op: Op::I32AddImm(add),
+            }),
+        ) = (kind, self.fusable_last())
+            && add.dst == addr
+        {
+            self.enc.truncate(start);
+            let f = if kind == LoadKind::L32 {
+                Encoder::i32_add_imm_load32
+            } else {
+                Encoder::i32_add_imm_load64
+            };
+            let start = f(&mut self.enc, add.dst, add.a, add.imm, dst, offset);
             return self.produced(start, None);
         }
         let start = kind.plain()(&mut self.enc, dst, addr, offset);
