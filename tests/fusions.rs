@@ -848,3 +848,28 @@ fn loads_through_a_bumped_pointer() {
         }
     }
 }
+
+#[test]
+fn a_sum_kept_and_stored() {
+    // `s = a + b` kept in a local (read again as the next address) and stored, the
+    // store in or out of bounds; and a sum in a temp stored at once.
+    let wat = r#"(module (memory 1)
+        (func (export "f") (param i32 i32)
+          (local i32)
+          (i32.store offset=4 (local.get 1) (local.tee 2 (i32.add (local.get 0) (local.get 1))))
+          (i32.store offset=8 (local.get 0) (i32.add (local.get 2) (local.get 0)))
+          (i32.store8 (local.get 2) (i32.const 1)))
+        (func (export "peek") (result i64)
+          (i64.add (i64.load (i32.const 0)) (i64.load (i32.const 8)))))"#;
+    let (fused, plain) = (engine(false), engine(true));
+    let module = Module::new(&fused, wat).unwrap();
+    let text = module
+        .disassemble(module.defined_functions().start)
+        .unwrap();
+    assert_eq!(text.matches("i32_add_store32").count(), 2, "{text}");
+    for args in i32_pairs(&[0, 3, 65528, -4, i32::MIN], &[0, 4, 65528, 65532, -8]) {
+        let a = run_then_peek(&fused, wat, &args);
+        let b = run_then_peek(&plain, wat, &args);
+        assert_eq!(a, b, "{args:?}\n{text}");
+    }
+}

@@ -375,8 +375,6 @@ macro_rules! for_each_op {
             F64Sqrt f64_sqrt { dst: R, a: R }
             /// `dst = a + imm` (f64; imm: f64 bits).
             F64AddImm f64_add_imm { dst: R, a: R, imm: Imm64 }
-            /// `dst = a - imm` (f64; imm: f64 bits).
-            F64SubImm f64_sub_imm { dst: R, a: R, imm: Imm64 }
             /// `dst = imm - a` (f64; imm: f64 bits).
             F64RSubImm f64_rsub_imm { dst: R, a: R, imm: Imm64 }
             /// `dst = a * imm` (f64; imm: f64 bits).
@@ -565,7 +563,11 @@ macro_rules! for_each_op {
             I32AddImmLoad32 i32_add_imm_load32 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
             /// `d1 = a1 + i1` (i32), then `d2 = mem[d1 + offset]` (64 bits): a pointer bumped, then read through.
             I32AddImmLoad64 i32_add_imm_load64 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
+            /// `dst = a + b` (i32), then `mem[addr + offset] = dst` (low 32 bits): a sum kept and stored (a limb of a big number).
+            I32AddStore32 i32_add_store32 { dst: R, a: R, b: R, addr: R, offset: Idx }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = a - imm` (f64; imm: f64 bits).
+            F64SubImm f64_sub_imm { dst: R, a: R, imm: Imm64 }
             /// `dst` = the f64 `a` truncated to a unsigned i32 (saturating).
             I32TruncSatF64U i32_trunc_sat_f64_u { dst: R, a: R }
             /// `dst` = the signed i32 `a` converted to f32.

@@ -487,6 +487,19 @@ handler!(i32_add_imm_store32(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32AddImmStore32::SIZE), fp, cx, mem, lim)
 });
 
+handler!(i32_add_store32(pc, fp, cx, mem, lim) {
+    let o = op::I32AddStore32::decode(pc);
+    let v = rd::<u32>(fp, o.a).wrapping_add(rd::<u32>(fp, o.b));
+    wr(fp, o.dst, v);
+    let o = late!(I32AddStore32, pc);
+    let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+    if out_of_bounds(cx, lim, ea, 4) {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), v);
+    next!(pc.add(op::I32AddStore32::SIZE), fp, cx, mem, lim)
+});
+
 // The first store happens even when the second traps, as with the separate ops.
 handler!(store32x2(pc, fp, cx, mem, lim) {
     let o = op::Store32x2::decode(pc);

@@ -670,9 +670,9 @@ impl Translator<'_> {
         let addr = self.slot_of(addr, pos);
         let val = self.slot_of(val, pos + 1);
         if let StoreKind::S32 = kind {
-            // The value `i32_add_imm` just wrote (`len += 1` kept in memory), or a store
-            // right after another: one op. Neither operand needed materialising if
-            // the last op is still the one looked for.
+            // The value `i32_add_imm` or `i32_add` just wrote (`len += 1` kept in memory,
+            // a limb of a sum), or a store right after another: one op. Neither operand
+            // needed materialising if the last op is still the one looked for.
             match self.fusable_last() {
                 Some(Staged {
                     start,
@@ -681,6 +681,15 @@ impl Translator<'_> {
                     self.enc.truncate(start);
                     self.enc
                         .i32_add_imm_store32(add.dst, add.a, add.imm, addr, offset);
+                    return;
+                }
+                Some(Staged {
+                    start,
+                    op: Op::I32Add(add),
+                }) if add.dst == val => {
+                    self.enc.truncate(start);
+                    self.enc
+                        .i32_add_store32(add.dst, add.a, add.b, addr, offset);
                     return;
                 }
                 Some(Staged {
