@@ -873,3 +873,32 @@ fn a_sum_kept_and_stored() {
         assert_eq!(a, b, "{args:?}\n{text}");
     }
 }
+
+#[test]
+fn loop_latch_with_the_sum_on_the_right() {
+    // `n != i` and `n == i` right after `i += 2`: the sum is the comparison's right
+    // operand. A second counter bounds the loop.
+    for (latch, op) in [
+        (
+            "(br_if $l (i32.ne (local.get 0) (local.get 1)))",
+            "i32_add_imm_br_ne dst=s1, a=s1, imm=2, b=s0",
+        ),
+        (
+            "(br_if $b (i32.eq (local.get 0) (local.get 1))) (br $l)",
+            "i32_add_imm_br_eq dst=s1, a=s1, imm=2, b=s0",
+        ),
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32) (result i32)
+              (local i32 i32 i32)
+              (local.set 3 (i32.const 1))
+              (block $b (loop $l
+                (br_if $b (i32.ge_u (local.get 2) (i32.const 600)))
+                (local.set 2 (i32.add (local.get 2) (local.get 3)))
+                (local.set 1 (i32.add (local.get 1) (i32.const 2)))
+                {latch}))
+              (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 1))))"#
+        );
+        check(op, &wat, &i32s(&[0, 1, 2, 4, 5, 1000, -1]));
+    }
+}
