@@ -902,3 +902,27 @@ fn loop_latch_with_the_sum_on_the_right() {
         check(op, &wat, &i32s(&[0, 1, 2, 4, 5, 1000, -1]));
     }
 }
+
+#[test]
+fn two_rotations_xored() {
+    // SHA-256's Σ1 (`rotr 6 ^ rotr 11 ^ rotr 25`), rotations of two values, and a first
+    // rotation kept in a local that is read again.
+    for body in [
+        "(i32.xor (i32.xor (i32.rotr (local.get 0) (i32.const 6)) (i32.rotr (local.get 0) (i32.const 11)))
+           (i32.rotr (local.get 0) (i32.const 25)))",
+        "(i32.xor (i32.rotl (local.get 1) (i32.const 7)) (i32.rotl (local.get 0) (i32.const 33)))",
+        "(local.set 2 (i32.rotl (local.get 1) (i32.const 3)))
+         (i32.xor (local.get 2) (i32.rotr (local.get 2) (i32.const 0)))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32) (local i32)
+                (local.set 2 (i32.const 0x1234))
+                (i32.add {body} (local.get 2))))"#
+        );
+        check(
+            "i32_rotl_imm_rotl_imm_xor",
+            &wat,
+            &i32_pairs(EDGES, &[0, -1, 0x1234_5678, i32::MIN]),
+        );
+    }
+}

@@ -285,8 +285,6 @@ macro_rules! for_each_op {
             I32LeS i32_le_s { dst: R, a: R, b: R }
             /// `dst = a <= (unsigned) b` (i32; 1 or 0).
             I32LeU i32_le_u { dst: R, a: R, b: R }
-            /// `dst = a >= (signed) b` (i32; 1 or 0).
-            I32GeS i32_ge_s { dst: R, a: R, b: R }
             /// `dst = a >= (unsigned) b` (i32; 1 or 0).
             I32GeU i32_ge_u { dst: R, a: R, b: R }
             /// `dst = a == imm` (i32; 1 or 0).
@@ -565,7 +563,11 @@ macro_rules! for_each_op {
             I32AddImmLoad64 i32_add_imm_load64 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
             /// `dst = a + b` (i32), then `mem[addr + offset] = dst` (low 32 bits): a sum kept and stored (a limb of a big number).
             I32AddStore32 i32_add_store32 { dst: R, a: R, b: R, addr: R, offset: Idx }
+            /// `d1 = rotl(a1, k1)`, then `d2 = rotl(a2, k2) ^ d1` (i32): `i32_rotl_imm` then `i32_rotl_imm_xor` of it (SHA-2's Σ functions).
+            I32RotlImmRotlImmXor i32_rotl_imm_rotl_imm_xor { d1: R, a1: R, k1: Imm32, d2: R, a2: R, k2: Imm32 }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = a >= (signed) b` (i32; 1 or 0).
+            I32GeS i32_ge_s { dst: R, a: R, b: R }
             /// `dst = a - imm` (f64; imm: f64 bits).
             F64SubImm f64_sub_imm { dst: R, a: R, imm: Imm64 }
             /// `dst` = the f64 `a` truncated to a unsigned i32 (saturating).

@@ -278,6 +278,16 @@ handler!(i32_rotl_imm_xor(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32RotlImmXor::SIZE), fp, cx, mem, lim)
 });
 
+handler!(i32_rotl_imm_rotl_imm_xor(pc, fp, cx, mem, lim) {
+    let o = op::I32RotlImmRotlImmXor::decode(pc);
+    let r = rd::<u32>(fp, o.a1).rotate_left(o.k1 as u32 & 31);
+    wr(fp, o.d1, r);
+    // `a2` is read after the first rotation is written: it may be `d1`.
+    let o = late!(I32RotlImmRotlImmXor, pc);
+    wr(fp, o.d2, rd::<u32>(fp, o.a2).rotate_left(o.k2 as u32 & 31) ^ r);
+    next!(pc.add(op::I32RotlImmRotlImmXor::SIZE), fp, cx, mem, lim)
+});
+
 ternop!(i32_mul_add, I32MulAdd, u32, |a, b, c| a
     .wrapping_mul(b)
     .wrapping_add(c));

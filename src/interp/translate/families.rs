@@ -189,14 +189,27 @@ impl Translator<'_> {
         self.enc.i32_xor_rotl_imm(dst, a, b, k)
     }
 
-    /// `i32.xor`: rotate-xor when one operand was just rotated by a constant.
+    /// `i32.xor`: rotate-xor when one operand was just rotated by a constant (and the
+    /// other just before it).
     pub(super) fn i32_xor(&mut self) {
         if let Some((rotate, b)) = self.fuse_operand(OpCode::I32RotlImm) {
             let Op::I32RotlImm(r) = rotate else {
                 unreachable!("fuse_operand returns the op asked for")
             };
             let dst = self.push_temp();
-            let start = self.enc.i32_rotl_imm_xor(dst, r.a, r.imm, b);
+            // The other operand rotated just before too (`rotr(e, 6) ^ rotr(e, 11)`):
+            // one op that still writes the first rotation.
+            let start = match self.fusable_last() {
+                Some(Staged {
+                    start,
+                    op: Op::I32RotlImm(first),
+                }) if first.dst == b => {
+                    self.enc.truncate(start);
+                    self.enc
+                        .i32_rotl_imm_rotl_imm_xor(first.dst, first.a, first.imm, dst, r.a, r.imm)
+                }
+                _ => self.enc.i32_rotl_imm_xor(dst, r.a, r.imm, b),
+            };
             return self.produced(start, None);
         }
         self.binop(
