@@ -233,8 +233,6 @@ macro_rules! for_each_op {
             I32DivS i32_div_s { dst: R, a: R, b: R }
             /// `dst = a / b (unsigned; traps on 0)` (i32).
             I32DivU i32_div_u { dst: R, a: R, b: R }
-            /// `dst = a % b (signed; traps on 0)` (i32).
-            I32RemS i32_rem_s { dst: R, a: R, b: R }
             /// `dst = a % b (unsigned; traps on 0)` (i32).
             I32RemU i32_rem_u { dst: R, a: R, b: R }
             /// `dst = a & b` (i32).
@@ -423,8 +421,6 @@ macro_rules! for_each_op {
             I64TruncF64S i64_trunc_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i32 (saturating).
             I32TruncSatF64S i32_trunc_sat_f64_s { dst: R, a: R }
-            /// `dst` = the f64 `a` truncated to a signed i64 (saturating).
-            I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
             /// `dst = a != b` (f64; 1 or 0).
             F64Ne f64_ne { dst: R, a: R, b: R }
             /// `mem[addr + offset] = imm` (32 bits).
@@ -565,7 +561,15 @@ macro_rules! for_each_op {
             I32AddStore32 i32_add_store32 { dst: R, a: R, b: R, addr: R, offset: Idx }
             /// `d1 = rotl(a1, k1)`, then `d2 = rotl(a2, k2) ^ d1` (i32): `i32_rotl_imm` then `i32_rotl_imm_xor` of it (SHA-2's Σ functions).
             I32RotlImmRotlImmXor i32_rotl_imm_rotl_imm_xor { d1: R, a1: R, k1: Imm32, d2: R, a2: R, k2: Imm32 }
+            /// `d1 = a1 << i1` (i32), then `d2 = mem[d1 + offset]` (32 bits): an element's address kept, then read.
+            I32ShlImmLoad32 i32_shl_imm_load32 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
+            /// `d1 = (a1 << i1) + b1` (i32), then `d2 = mem[d1 + offset]` (32 bits): an element's address kept, then read.
+            I32ShlImmAddLoad32 i32_shl_imm_add_load32 { d1: R, a1: R, i1: Imm32, d2: R, b1: R, offset: Idx }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst` = the f64 `a` truncated to a signed i64 (saturating).
+            I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
+            /// `dst = a % b (signed; traps on 0)` (i32).
+            I32RemS i32_rem_s { dst: R, a: R, b: R }
             /// `dst = a >= (signed) b` (i32; 1 or 0).
             I32GeS i32_ge_s { dst: R, a: R, b: R }
             /// `dst = a - imm` (f64; imm: f64 bits).

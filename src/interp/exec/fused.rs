@@ -447,8 +447,24 @@ handler!(load64_store64(pc, fp, cx, mem, lim) {
     next!(pc.add(op::Load64Store64::SIZE), fp, cx, mem, lim)
 });
 
-add_imm_load!(i32_add_imm_load32, I32AddImmLoad32, u32, 4);
-add_imm_load!(i32_add_imm_load64, I32AddImmLoad64, u64, 8);
+keep_addr_load!(i32_add_imm_load32, I32AddImmLoad32, u32, 4, |o, fp| {
+    rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32)
+});
+keep_addr_load!(i32_add_imm_load64, I32AddImmLoad64, u64, 8, |o, fp| {
+    rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32)
+});
+keep_addr_load!(i32_shl_imm_load32, I32ShlImmLoad32, u32, 4, |o, fp| {
+    rd::<u32>(fp, o.a1).wrapping_shl(o.i1 as u32)
+});
+keep_addr_load!(
+    i32_shl_imm_add_load32,
+    I32ShlImmAddLoad32,
+    u32,
+    4,
+    |o, fp| rd::<u32>(fp, o.a1)
+        .wrapping_shl(o.i1 as u32)
+        .wrapping_add(rd::<u32>(fp, o.b1))
+);
 
 // A byte copy: the load traps first, as the separate ops would.
 handler!(load8_u_store8(pc, fp, cx, mem, lim) {

@@ -437,21 +437,22 @@ macro_rules! load {
     };
 }
 
-/// `i32_add_imm` then a load from the sum (see `op::I32AddImmLoad32`).
-macro_rules! add_imm_load {
-    ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
-        handler!($name(pc, fp, cx, mem, lim) {
-            let o = op::$Op::decode(pc);
-            let p = rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32);
-            wr(fp, o.d1, p);
+/// An address computed into slot `d1` (kept), then a load from it into `d2` (see
+/// `op::I32AddImmLoad32`).
+macro_rules! keep_addr_load {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr, |$o:ident, $fp:ident| $addr:expr) => {
+        handler!($name(pc, $fp, cx, mem, lim) {
+            let $o = op::$Op::decode(pc);
+            let p: u32 = $addr;
+            wr($fp, $o.d1, p);
             let o = late!($Op, pc);
             let ea = p as u64 + o.offset as u64;
             if out_of_bounds(cx, lim, ea, $n) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
             let v = ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>());
-            wr::<u64>(fp, o.d2, v as u64);
-            next!(pc.add(op::$Op::SIZE), fp, cx, mem, lim)
+            wr::<u64>($fp, o.d2, v as u64);
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, lim)
         });
     };
 }

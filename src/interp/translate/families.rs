@@ -588,25 +588,37 @@ impl Translator<'_> {
             let start = pair(&mut self.enc, d1, a1, o1, dst, addr, offset);
             return self.produced(start, None);
         }
-        // A load through the pointer `i32_add_imm` just wrote to a local (a temp was
-        // fused above): one op that still writes the pointer.
-        if let (
-            LoadKind::L32 | LoadKind::L64,
-            Some(Staged {
-                start,
-                op: Op::I32AddImm(add),
-            }),
-        ) = (kind, self.fusable_last())
-            && add.dst == addr
-        {
-            self.enc.truncate(start);
-            let f = if kind == LoadKind::L32 {
-                Encoder::i32_add_imm_load32
-            } else {
-                Encoder::i32_add_imm_load64
+        // A load through the address the last op just wrote to a local (a pointer
+        // bumped, an element's address kept; a temp was fused above): one op that
+        // still writes the address.
+        if let Some(Staged { start, op }) = self.fusable_last() {
+            type Keep = fn(&mut Encoder, u16, u16, i32, u16, u32) -> usize;
+            let fused: Option<(u16, u16, i32, Keep)> = match (kind, op) {
+                (LoadKind::L32, Op::I32AddImm(p)) => {
+                    Some((p.dst, p.a, p.imm, Encoder::i32_add_imm_load32))
+                }
+                (LoadKind::L64, Op::I32AddImm(p)) => {
+                    Some((p.dst, p.a, p.imm, Encoder::i32_add_imm_load64))
+                }
+                (LoadKind::L32, Op::I32ShlImm(p)) => {
+                    Some((p.dst, p.a, p.imm, Encoder::i32_shl_imm_load32))
+                }
+                (LoadKind::L32, Op::I32ShlImmAdd(p)) if p.dst == addr => {
+                    self.enc.truncate(start);
+                    let start = self
+                        .enc
+                        .i32_shl_imm_add_load32(p.dst, p.a, p.sh, dst, p.b, offset);
+                    return self.produced(start, None);
+                }
+                _ => None,
             };
-            let start = f(&mut self.enc, add.dst, add.a, add.imm, dst, offset);
-            return self.produced(start, None);
+            if let Some((d1, a1, i1, f)) = fused
+                && d1 == addr
+            {
+                self.enc.truncate(start);
+                let start = f(&mut self.enc, d1, a1, i1, dst, offset);
+                return self.produced(start, None);
+            }
         }
         let start = kind.plain()(&mut self.enc, dst, addr, offset);
         self.produced(start, None);
