@@ -467,21 +467,29 @@ fn xor_then_rotate_and_shift_then_add() {
 }
 
 #[test]
-fn eight_byte_copies() {
+fn eight_byte_and_byte_copies() {
     // The loaded value goes straight to the store; either access may be out of bounds
-    // (both trap the same way, and nothing is stored).
-    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
-        (func (export "f") (param i32 i32) (result i64)
-          (i64.store offset=3 (local.get 1) (i64.load offset=5 (local.get 0)))
-          (i64.add (i64.load (i32.const 0)) (i64.load offset=3 (local.get 1)))))"#;
-    check(
-        "load64_store64",
-        wat,
-        &i32_pairs(
-            &[0, 1, 65523, 65524, -1, -5, i32::MIN],
-            &[0, 2, 65525, 65526, -3, i32::MAX],
-        ),
-    );
+    // (both trap the same way, and nothing is stored). For bytes, the last byte of
+    // memory is in bounds.
+    for (load, store, op) in [
+        ("i64.load", "i64.store", "load64_store64"),
+        ("i64.load8_u", "i64.store8", "load8_u_store8"),
+    ] {
+        let wat = format!(
+            r#"(module (memory 1) (data (i32.const 0) "\81\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+                (func (export "f") (param i32 i32) (result i64)
+                  ({store} offset=3 (local.get 1) ({load} offset=5 (local.get 0)))
+                  (i64.add (i64.load (i32.const 0)) ({load} offset=3 (local.get 1)))))"#
+        );
+        check(
+            op,
+            &wat,
+            &i32_pairs(
+                &[-5, 0, 1, 65523, 65524, 65530, 65531, -1, i32::MIN],
+                &[0, 2, 65525, 65526, 65532, 65533, -3, i32::MAX],
+            ),
+        );
+    }
 }
 
 #[test]
@@ -519,6 +527,22 @@ fn run_then_peek(engine: &Engine, wat: &str, args: &[Val]) -> String {
     format!("{first}, then {out:?}")
 }
 
+/// Runs `wat`'s `f` then `peek` on every argument list, fused and plain, checks that
+/// they agree, and returns the fused disassembly of `f`.
+fn check_with_peek(wat: &str, inputs: &[Vec<Val>]) -> String {
+    let (fused, plain) = (engine(false), engine(true));
+    let module = Module::new(&fused, wat).unwrap();
+    let text = module
+        .disassemble(module.defined_functions().start)
+        .unwrap();
+    for args in inputs {
+        let a = run_then_peek(&fused, wat, args);
+        let b = run_then_peek(&plain, wat, args);
+        assert_eq!(a, b, "{args:?}\n{text}");
+    }
+    text
+}
+
 #[test]
 fn stores_of_a_sum_and_store_pairs() {
     // `n += 1` kept in memory (and the old value as the address), then two stores in a
@@ -533,18 +557,12 @@ fn stores_of_a_sum_and_store_pairs() {
           (i32.store offset=4 (local.get 0) (local.get 1)))
         (func (export "peek") (result i64)
           (i64.add (i64.load (i32.const 0)) (i64.load (i32.const 8)))))"#;
-    let (fused, plain) = (engine(false), engine(true));
-    let module = Module::new(&fused, wat).unwrap();
-    let text = module
-        .disassemble(module.defined_functions().start)
-        .unwrap();
+    let text = check_with_peek(
+        wat,
+        &i32_pairs(&[0, 8, 65528, 65529, -4], &[0, 3, 65524, 65525, 65532, -8]),
+    );
     for op in ["i32_add_imm_store32", "store32x2"] {
         assert!(text.contains(op), "expected `{op}` in:\n{text}");
-    }
-    for args in i32_pairs(&[0, 8, 65528, 65529, -4], &[0, 3, 65524, 65525, 65532, -8]) {
-        let a = run_then_peek(&fused, wat, &args);
-        let b = run_then_peek(&plain, wat, &args);
-        assert_eq!(a, b, "{args:?}\n{text}");
     }
 }
 
@@ -740,23 +758,6 @@ fn add_then_xor_rotate_of_the_sum() {
 }
 
 #[test]
-fn byte_copies() {
-    // As `eight_byte_copies`, one byte: the last byte of memory is in bounds.
-    let wat = r#"(module (memory 1) (data (i32.const 0) "\81\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
-        (func (export "f") (param i32 i32) (result i64)
-          (i32.store8 offset=3 (local.get 1) (i32.load8_u offset=5 (local.get 0)))
-          (i64.add (i64.load (i32.const 0)) (i64.load8_u offset=3 (local.get 1)))))"#;
-    check(
-        "load8_u_store8",
-        wat,
-        &i32_pairs(
-            &[-5, 0, 1, 65530, 65531, -1, i32::MIN],
-            &[0, 2, 65532, 65533, -3, i32::MAX],
-        ),
-    );
-}
-
-#[test]
 fn masked_differences_and_masked_sums() {
     // `(a - b) & mask` and `(a & mask) + b`, the first result in a temp or kept in a
     // local that is read again, the masked value on either side of the add or on both.
@@ -861,17 +862,11 @@ fn a_sum_kept_and_stored() {
           (i32.store8 (local.get 2) (i32.const 1)))
         (func (export "peek") (result i64)
           (i64.add (i64.load (i32.const 0)) (i64.load (i32.const 8)))))"#;
-    let (fused, plain) = (engine(false), engine(true));
-    let module = Module::new(&fused, wat).unwrap();
-    let text = module
-        .disassemble(module.defined_functions().start)
-        .unwrap();
+    let text = check_with_peek(
+        wat,
+        &i32_pairs(&[0, 3, 65528, -4, i32::MIN], &[0, 4, 65528, 65532, -8]),
+    );
     assert_eq!(text.matches("i32_add_store32").count(), 2, "{text}");
-    for args in i32_pairs(&[0, 3, 65528, -4, i32::MIN], &[0, 4, 65528, 65532, -8]) {
-        let a = run_then_peek(&fused, wat, &args);
-        let b = run_then_peek(&plain, wat, &args);
-        assert_eq!(a, b, "{args:?}\n{text}");
-    }
 }
 
 #[test]

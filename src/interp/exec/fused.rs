@@ -278,15 +278,13 @@ handler!(i32_rotl_imm_xor(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32RotlImmXor::SIZE), fp, cx, mem, lim)
 });
 
-handler!(i32_rotl_imm_rotl_imm_xor(pc, fp, cx, mem, lim) {
-    let o = op::I32RotlImmRotlImmXor::decode(pc);
-    let r = rd::<u32>(fp, o.a1).rotate_left(o.k1 as u32 & 31);
-    wr(fp, o.d1, r);
-    // `a2` is read after the first rotation is written: it may be `d1`.
-    let o = late!(I32RotlImmRotlImmXor, pc);
-    wr(fp, o.d2, rd::<u32>(fp, o.a2).rotate_left(o.k2 as u32 & 31) ^ r);
-    next!(pc.add(op::I32RotlImmRotlImmXor::SIZE), fp, cx, mem, lim)
-});
+// `a2` is read after the first rotation is written: it may be `d1`.
+keep_pair!(
+    i32_rotl_imm_rotl_imm_xor,
+    I32RotlImmRotlImmXor,
+    |o, fp, r| rd::<u32>(fp, o.a1).rotate_left(o.k1 as u32 & 31),
+    rd::<u32>(fp, o.a2).rotate_left(o.k2 as u32 & 31) ^ r
+);
 
 ternop!(i32_mul_add, I32MulAdd, u32, |a, b, c| a
     .wrapping_mul(b)
@@ -416,16 +414,13 @@ handler!(i32_xor_rotl_imm(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32XorRotlImm::SIZE), fp, cx, mem, lim)
 });
 
-handler!(i32_add_xor_rotl_imm(pc, fp, cx, mem, lim) {
-    let o = op::I32AddXorRotlImm::decode(pc);
-    let sum = rd::<u32>(fp, o.a1).wrapping_add(rd::<u32>(fp, o.b1));
-    wr(fp, o.d1, sum);
-    // `x` is read after the sum is written: it may be `d1`.
-    let o = late!(I32AddXorRotlImm, pc);
-    let x = rd::<u32>(fp, o.x) ^ sum;
-    wr(fp, o.d2, x.rotate_left(o.k as u32 & 31));
-    next!(pc.add(op::I32AddXorRotlImm::SIZE), fp, cx, mem, lim)
-});
+// `x` is read after the sum is written: it may be `d1`.
+keep_pair!(
+    i32_add_xor_rotl_imm,
+    I32AddXorRotlImm,
+    |o, fp, sum| rd::<u32>(fp, o.a1).wrapping_add(rd::<u32>(fp, o.b1)),
+    (rd::<u32>(fp, o.x) ^ sum).rotate_left(o.k as u32 & 31)
+);
 
 handler!(i32_shl_imm_add(pc, fp, cx, mem, lim) {
     let o = op::I32ShlImmAdd::decode(pc);
@@ -478,53 +473,31 @@ handler!(load8_u_store8(pc, fp, cx, mem, lim) {
     next!(pc.add(op::Load8UStore8::SIZE), fp, cx, mem, lim)
 });
 
-handler!(i32_sub_and_imm(pc, fp, cx, mem, lim) {
-    let o = op::I32SubAndImm::decode(pc);
-    let d = rd::<u32>(fp, o.a1).wrapping_sub(rd::<u32>(fp, o.b1));
-    wr(fp, o.d1, d);
-    let o = late!(I32SubAndImm, pc);
-    wr(fp, o.d2, d & o.mask as u32);
-    next!(pc.add(op::I32SubAndImm::SIZE), fp, cx, mem, lim)
-});
+keep_pair!(
+    i32_sub_and_imm,
+    I32SubAndImm,
+    |o, fp, d| rd::<u32>(fp, o.a1).wrapping_sub(rd::<u32>(fp, o.b1)),
+    d & o.mask as u32
+);
 
-handler!(i32_and_imm_add(pc, fp, cx, mem, lim) {
-    let o = op::I32AndImmAdd::decode(pc);
-    let m = rd::<u32>(fp, o.a1) & o.i1 as u32;
-    wr(fp, o.d1, m);
-    // `b2` is read after the masked value is written: it may be `d1`.
-    let o = late!(I32AndImmAdd, pc);
-    wr(fp, o.d2, m.wrapping_add(rd::<u32>(fp, o.b2)));
-    next!(pc.add(op::I32AndImmAdd::SIZE), fp, cx, mem, lim)
-});
+// `b2` is read after the masked value is written: it may be `d1`.
+keep_pair!(
+    i32_and_imm_add,
+    I32AndImmAdd,
+    |o, fp, m| rd::<u32>(fp, o.a1) & o.i1 as u32,
+    m.wrapping_add(rd::<u32>(fp, o.b2))
+);
 
 br_cmp_imm!(i32_and_imm_br_nez, I32AndImmBrNez, u32, |a, b| a & b != 0);
 br_cmp_imm!(i32_and_imm_br_eqz, I32AndImmBrEqz, u32, |a, b| a & b == 0);
 
-handler!(i32_add_imm_store32(pc, fp, cx, mem, lim) {
-    let o = op::I32AddImmStore32::decode(pc);
-    let v = rd::<u32>(fp, o.a).wrapping_add(o.imm as u32);
-    wr(fp, o.dst, v);
-    let o = late!(I32AddImmStore32, pc);
-    let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
-    if out_of_bounds(cx, lim, ea, 4) {
-        return trap(cx, Trap::MemoryOutOfBounds);
-    }
-    ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), v);
-    next!(pc.add(op::I32AddImmStore32::SIZE), fp, cx, mem, lim)
-});
+keep_store32!(i32_add_imm_store32, I32AddImmStore32, |o, fp| rd::<u32>(
+    fp, o.a
+)
+.wrapping_add(o.imm as u32));
 
-handler!(i32_add_store32(pc, fp, cx, mem, lim) {
-    let o = op::I32AddStore32::decode(pc);
-    let v = rd::<u32>(fp, o.a).wrapping_add(rd::<u32>(fp, o.b));
-    wr(fp, o.dst, v);
-    let o = late!(I32AddStore32, pc);
-    let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
-    if out_of_bounds(cx, lim, ea, 4) {
-        return trap(cx, Trap::MemoryOutOfBounds);
-    }
-    ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), v);
-    next!(pc.add(op::I32AddStore32::SIZE), fp, cx, mem, lim)
-});
+keep_store32!(i32_add_store32, I32AddStore32, |o, fp| rd::<u32>(fp, o.a)
+    .wrapping_add(rd::<u32>(fp, o.b)));
 
 // The first store happens even when the second traps, as with the separate ops.
 handler!(store32x2(pc, fp, cx, mem, lim) {

@@ -111,11 +111,11 @@ impl Translator<'_> {
     /// `i32.add` of the value `i32_and_imm` just wrote (to a temp or a local) and a slot:
     /// one op that still writes the masked value.
     fn and_imm_then_add(&mut self) -> bool {
-        let Some(Staged {
-            start,
-            op: Op::I32AndImm(and),
-        }) = self.fusable_last()
-        else {
+        let last = self.fusable_last().and_then(|s| match s.op {
+            Op::I32AndImm(and) => Some((s.start, and)),
+            _ => None,
+        });
+        let Some((start, and)) = last else {
             return false;
         };
         let len = self.stack.len();
@@ -128,15 +128,25 @@ impl Translator<'_> {
             (Some(a), Some(b)) if b == and.dst => a,
             _ => return false,
         };
+        self.fuse_binop_with_last(start, |enc, dst| {
+            enc.i32_and_imm_add(and.dst, and.a, and.imm, dst, other)
+        });
+        true
+    }
+
+    /// Replaces the last op (at `start`) and the binary operator being translated, whose
+    /// operands are popped, with the one op `emit` writes into a new temp.
+    fn fuse_binop_with_last(
+        &mut self,
+        start: usize,
+        emit: impl FnOnce(&mut Encoder, u16) -> usize,
+    ) {
         self.stack.pop();
         self.stack.pop();
         self.enc.truncate(start);
         let dst = self.push_temp();
-        let start = self
-            .enc
-            .i32_and_imm_add(and.dst, and.a, and.imm, dst, other);
+        let start = emit(&mut self.enc, dst);
         self.produced(start, None);
-        true
     }
 
     /// `i32.rotl` and `i32.rotr` by a constant are one `i32_rotl_imm` (right by `k` is
@@ -253,14 +263,9 @@ impl Translator<'_> {
             }) = self.fusable_last()
             && self.ready_slot(a, pos) == Some(sub.dst)
         {
-            self.stack.pop();
-            self.stack.pop();
-            self.enc.truncate(start);
-            let dst = self.push_temp();
-            let start = self
-                .enc
-                .i32_sub_and_imm(sub.dst, sub.a, sub.b, dst, mask as i32);
-            return self.produced(start, None);
+            return self.fuse_binop_with_last(start, |enc, dst| {
+                enc.i32_sub_and_imm(sub.dst, sub.a, sub.b, dst, mask as i32)
+            });
         }
         self.binop(
             Encoder::i32_and,
@@ -701,20 +706,20 @@ impl Translator<'_> {
             match self.fusable_last() {
                 Some(Staged {
                     start,
-                    op: Op::I32AddImm(add),
-                }) if add.dst == val => {
+                    op: op @ (Op::I32AddImm(_) | Op::I32Add(_)),
+                }) if matches!(op, Op::I32AddImm(a) if a.dst == val)
+                    || matches!(op, Op::I32Add(a) if a.dst == val) =>
+                {
                     self.enc.truncate(start);
-                    self.enc
-                        .i32_add_imm_store32(add.dst, add.a, add.imm, addr, offset);
-                    return;
-                }
-                Some(Staged {
-                    start,
-                    op: Op::I32Add(add),
-                }) if add.dst == val => {
-                    self.enc.truncate(start);
-                    self.enc
-                        .i32_add_store32(add.dst, add.a, add.b, addr, offset);
+                    match op {
+                        Op::I32AddImm(add) => self
+                            .enc
+                            .i32_add_imm_store32(add.dst, add.a, add.imm, addr, offset),
+                        Op::I32Add(add) => self
+                            .enc
+                            .i32_add_store32(add.dst, add.a, add.b, addr, offset),
+                        _ => unreachable!("matched above"),
+                    };
                     return;
                 }
                 Some(Staged {
