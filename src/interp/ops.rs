@@ -854,6 +854,8 @@ pub trait Operand: Copy {
     const SIZE: usize;
     /// Appends the little-endian bytes.
     fn put(self, out: &mut Vec<u8>);
+    /// Writes the little-endian bytes at `buf[at..]`; returns the offset after them.
+    fn write(self, buf: &mut [u8], at: usize) -> usize;
     /// Reads from `p`.
     ///
     /// # Safety
@@ -868,6 +870,11 @@ macro_rules! impl_operand {
             #[inline(always)]
             fn put(self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&self.to_le_bytes());
+            }
+            #[inline(always)]
+            fn write(self, buf: &mut [u8], at: usize) -> usize {
+                buf[at..at + Self::SIZE].copy_from_slice(&self.to_le_bytes());
+                at + Self::SIZE
             }
             #[inline(always)]
             unsafe fn read(p: *const u8) -> Self {
@@ -919,15 +926,17 @@ macro_rules! define_ops {
                 OpCode::ALL.get(index).copied()
             }
 
-            /// Appends the opcode bytes (one, or the escape byte and one).
-            #[inline]
-            pub fn put(self, out: &mut Vec<u8>) {
+            /// Writes the opcode bytes at the start of `buf`; returns their length.
+            #[inline(always)]
+            pub fn write_prefix(self, buf: &mut [u8]) -> usize {
                 let index = self as u16;
                 if index < ESCAPE as u16 {
-                    out.push(index as u8);
+                    buf[0] = index as u8;
+                    1
                 } else {
-                    out.push(ESCAPE);
-                    out.push((index - ESCAPE as u16) as u8);
+                    buf[0] = ESCAPE;
+                    buf[1] = (index - ESCAPE as u16) as u8;
+                    2
                 }
             }
         }
@@ -983,13 +992,17 @@ macro_rules! define_ops {
                 match self { $(Op::$name(_) => OpCode::$name),* }
             }
 
-            /// Appends the encoded op.
-            #[allow(unused_variables, reason = "ops without operands use none of the bindings")]
+            /// Appends the encoded op: assembled in a fixed-size buffer (the offsets are
+            /// constants, so the bounds checks fold away), then appended in one step
+            /// rather than one append per field (the translator's hottest path).
+            #[allow(unused_variables, unused_mut, unused_assignments, reason = "ops without operands use none of the bindings")]
             pub fn put(&self, out: &mut Vec<u8>) {
                 match self {
                     $(Op::$name(o) => {
-                        OpCode::$name.put(out);
-                        $( o.$field.put(out); )*
+                        let mut buf = [0u8; op::$name::SIZE];
+                        let mut at = OpCode::$name.write_prefix(&mut buf);
+                        $( at = o.$field.write(&mut buf, at); )*
+                        out.extend_from_slice(&buf);
                     })*
                 }
             }
