@@ -957,3 +957,29 @@ fn loads_through_a_kept_element_address() {
         );
     }
 }
+
+#[test]
+fn shift_then_xor() {
+    // `(a >> k) ^ b` and `(a << k) ^ b`, the shifted value on either side, k also past 31.
+    for (expr, op) in [
+        (
+            "(i32.xor (i32.shr_u (local.get 0) (i32.const 3)) (local.get 1))",
+            "i32_shr_u_imm_xor dst=s2, a=s0, k=3, b=s1",
+        ),
+        (
+            "(i32.xor (local.get 1) (i32.shr_u (local.get 0) (i32.const 35)))",
+            "i32_shr_u_imm_xor dst=s2, a=s0, k=35, b=s1",
+        ),
+        (
+            "(i32.xor (local.get 1) (i32.shl (local.get 0) (i32.const 7)))",
+            "i32_shl_imm_xor dst=s2, a=s0, k=7, b=s1",
+        ),
+        (
+            "(i32.xor (i32.shl (local.get 0) (i32.const 33)) (local.get 1))",
+            "i32_shl_imm_xor dst=s2, a=s0, k=33, b=s1",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param i32 i32) (result i32) {expr}))"#);
+        check(op, &wat, &i32_pairs(EDGES, &[0, 1, -1, 0x1234_5678, i32::MIN]));
+    }
+}

@@ -465,10 +465,6 @@ macro_rules! for_each_op {
             BrF64NotLt br_f64_not_lt { a: R, b: R, off: Off }
             /// Branches by `off` if not `a > b` (f64; taken when either is NaN).
             BrF64NotGt br_f64_not_gt { a: R, b: R, off: Off }
-            /// Branches by `off` if not `a <= b` (f64; taken when either is NaN).
-            BrF64NotLe br_f64_not_le { a: R, b: R, off: Off }
-            /// Branches by `off` if not `a >= b` (f64; taken when either is NaN).
-            BrF64NotGe br_f64_not_ge { a: R, b: R, off: Off }
             /// Branches by `off` if `a < imm` (f64; imm: f64 bits).
             BrF64LtImm br_f64_lt_imm { a: R, imm: Imm64, off: Off }
             /// Branches by `off` if `a > imm` (f64; imm: f64 bits).
@@ -565,7 +561,15 @@ macro_rules! for_each_op {
             I32ShlImmLoad32 i32_shl_imm_load32 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
             /// `d1 = (a1 << i1) + b1` (i32), then `d2 = mem[d1 + offset]` (32 bits): an element's address kept, then read.
             I32ShlImmAddLoad32 i32_shl_imm_add_load32 { d1: R, a1: R, i1: Imm32, d2: R, b1: R, offset: Idx }
+            /// `dst = (a >> k) ^ b` (i32, logical shift): `i32_shr_u_imm` then `i32_xor` (SHA-2's σ functions).
+            I32ShrUImmXor i32_shr_u_imm_xor { dst: R, a: R, k: Imm32, b: R }
+            /// `dst = (a << k) ^ b` (i32): `i32_shl_imm` then `i32_xor` (hash mixing steps).
+            I32ShlImmXor i32_shl_imm_xor { dst: R, a: R, k: Imm32, b: R }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// Branches by `off` if not `a >= b` (f64; taken when either is NaN).
+            BrF64NotGe br_f64_not_ge { a: R, b: R, off: Off }
+            /// Branches by `off` if not `a <= b` (f64; taken when either is NaN).
+            BrF64NotLe br_f64_not_le { a: R, b: R, off: Off }
             /// `dst` = the f64 `a` truncated to a signed i64 (saturating).
             I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
             /// `dst = a % b (signed; traps on 0)` (i32).

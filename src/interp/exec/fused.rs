@@ -407,6 +407,18 @@ handler!(i32_add_imm_global_set(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32AddImmGlobalSet::SIZE), fp, cx, mem, lim)
 });
 
+handler!(i32_shr_u_imm_xor(pc, fp, cx, mem, lim) {
+    let o = op::I32ShrUImmXor::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_shr(o.k as u32) ^ rd::<u32>(fp, o.b));
+    next!(pc.add(op::I32ShrUImmXor::SIZE), fp, cx, mem, lim)
+});
+
+handler!(i32_shl_imm_xor(pc, fp, cx, mem, lim) {
+    let o = op::I32ShlImmXor::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_shl(o.k as u32) ^ rd::<u32>(fp, o.b));
+    next!(pc.add(op::I32ShlImmXor::SIZE), fp, cx, mem, lim)
+});
+
 handler!(i32_xor_rotl_imm(pc, fp, cx, mem, lim) {
     let o = op::I32XorRotlImm::decode(pc);
     let x = rd::<u32>(fp, o.a) ^ rd::<u32>(fp, o.b);

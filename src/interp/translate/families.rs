@@ -200,7 +200,7 @@ impl Translator<'_> {
     }
 
     /// `i32.xor`: rotate-xor when one operand was just rotated by a constant (and the
-    /// other just before it).
+    /// other just before it), shift-xor when it was shifted.
     pub(super) fn i32_xor(&mut self) {
         if let Some((rotate, b)) = self.fuse_operand(OpCode::I32RotlImm) {
             let Op::I32RotlImm(r) = rotate else {
@@ -219,6 +219,18 @@ impl Translator<'_> {
                         .i32_rotl_imm_rotl_imm_xor(first.dst, first.a, first.imm, dst, r.a, r.imm)
                 }
                 _ => self.enc.i32_rotl_imm_xor(dst, r.a, r.imm, b),
+            };
+            return self.produced(start, None);
+        }
+        // One operand shifted by a constant just before: one op.
+        if let Some(shift @ (OpCode::I32ShrUImm | OpCode::I32ShlImm)) = self.prev().map(|l| l.op)
+            && let Some((producer, b)) = self.fuse_operand(shift)
+        {
+            let dst = self.push_temp();
+            let start = match producer {
+                Op::I32ShrUImm(sh) => self.enc.i32_shr_u_imm_xor(dst, sh.a, sh.imm, b),
+                Op::I32ShlImm(sh) => self.enc.i32_shl_imm_xor(dst, sh.a, sh.imm, b),
+                _ => unreachable!("fuse_operand returns the op asked for"),
             };
             return self.produced(start, None);
         }
