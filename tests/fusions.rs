@@ -980,6 +980,10 @@ fn shift_then_xor() {
         ),
     ] {
         let wat = format!(r#"(module (func (export "f") (param i32 i32) (result i32) {expr}))"#);
-        check(op, &wat, &i32_pairs(EDGES, &[0, 1, -1, 0x1234_5678, i32::MIN]));
+        check(
+            op,
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, 0x1234_5678, i32::MIN]),
+        );
     }
 }
