@@ -235,6 +235,14 @@ fn float_immediates_and_multiply_add() {
             "f64_mul_rsub",
             "(f64.sub (local.get 0) (f64.mul (local.get 0) (local.get 0)))",
         ),
+        (
+            "f64_mul_imm_add",
+            "(f64.add (f64.mul (local.get 0) (f64.const -3)) (local.get 0))",
+        ),
+        (
+            "f64_mul_imm_add",
+            "(f64.add (local.get 0) (f64.mul (f64.const 1e300) (local.get 0)))",
+        ),
     ] {
         let wat = format!(r#"(module (func (export "f") (param f64) (result f64) {body}))"#);
         check(op, &wat, &f64s(F_EDGES));

@@ -399,8 +399,6 @@ macro_rules! for_each_op {
             F32Sub f32_sub { dst: R, a: R, b: R }
             /// `dst = a * b` (f32).
             F32Mul f32_mul { dst: R, a: R, b: R }
-            /// `dst = a < b` (f32; 1 or 0).
-            F32Lt f32_lt { dst: R, a: R, b: R }
             /// `dst = a <= b` (f32; 1 or 0).
             F32Le f32_le { dst: R, a: R, b: R }
             /// `dst = a + imm` (f32; imm: f32 bits).
@@ -565,7 +563,11 @@ macro_rules! for_each_op {
             I32ShrUImmXor i32_shr_u_imm_xor { dst: R, a: R, k: Imm32, b: R }
             /// `dst = (a << k) ^ b` (i32): `i32_shl_imm` then `i32_xor` (hash mixing steps).
             I32ShlImmXor i32_shl_imm_xor { dst: R, a: R, k: Imm32, b: R }
+            /// `dst = a * imm + b` (f64, two roundings; imm: f64 bits): `f64_mul_imm` then `f64_add` (a step scaled by a constant).
+            F64MulImmAdd f64_mul_imm_add { dst: R, a: R, imm: Imm64, b: R }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = a < b` (f32; 1 or 0).
+            F32Lt f32_lt { dst: R, a: R, b: R }
             /// Branches by `off` if not `a >= b` (f64; taken when either is NaN).
             BrF64NotGe br_f64_not_ge { a: R, b: R, off: Off }
             /// Branches by `off` if not `a <= b` (f64; taken when either is NaN).

@@ -286,6 +286,13 @@ keep_pair!(
     rd::<u32>(fp, o.a2).rotate_left(o.k2 as u32 & 31) ^ r
 );
 
+handler!(f64_mul_imm_add(pc, fp, cx, mem, lim) {
+    let o = op::F64MulImmAdd::decode(pc);
+    let p = rd::<f64>(fp, o.a) * f64::from_bits(o.imm as u64);
+    wr(fp, o.dst, p + rd::<f64>(fp, o.b));
+    next!(pc.add(op::F64MulImmAdd::SIZE), fp, cx, mem, lim)
+});
+
 ternop!(i32_mul_add, I32MulAdd, u32, |a, b, c| a
     .wrapping_mul(b)
     .wrapping_add(c));

@@ -354,6 +354,26 @@ impl Translator<'_> {
                 return self.produced(start, None);
             }
         }
+        // An add of a product by a constant, on either side: one op.
+        if let (true, FloatOp::Add) = (wide, kind) {
+            let product = [(b, pos + 1, a, pos), (a, pos, b, pos + 1)]
+                .into_iter()
+                .find(|&(p, ppos, other, _)| {
+                    !matches!(other, Operand::Const(_))
+                        && self
+                            .retargetable(p, ppos)
+                            .is_some_and(|l| l.op == OpCode::F64MulImm)
+                });
+            if let Some((p, ppos, other, opos)) = product {
+                let Some(Op::F64MulImm(m)) = self.take_producer(p, ppos, OpCode::F64MulImm) else {
+                    unreachable!("checked")
+                };
+                let c = self.slot_of(other, opos);
+                let dst = self.push_temp();
+                let start = self.enc.f64_mul_imm_add(dst, m.a, m.imm, c);
+                return self.produced(start, None);
+            }
+        }
         // With a constant operand: (op, op with the constant on the left).
         let imm: Option<(RI64, Option<RI64>)> = match (wide, kind) {
             (true, FloatOp::Add) => Some((Encoder::f64_add_imm, Some(Encoder::f64_add_imm))),
