@@ -235,6 +235,14 @@ fn float_immediates_and_multiply_add() {
             "f64_mul_rsub",
             "(f64.sub (local.get 0) (f64.mul (local.get 0) (local.get 0)))",
         ),
+        (
+            "f64_mul_imm_add",
+            "(f64.add (f64.mul (local.get 0) (f64.const -3)) (local.get 0))",
+        ),
+        (
+            "f64_mul_imm_add",
+            "(f64.add (local.get 0) (f64.mul (f64.const 1e300) (local.get 0)))",
+        ),
     ] {
         let wat = format!(r#"(module (func (export "f") (param f64) (result f64) {body}))"#);
         check(op, &wat, &f64s(F_EDGES));
@@ -467,21 +475,29 @@ fn xor_then_rotate_and_shift_then_add() {
 }
 
 #[test]
-fn eight_byte_copies() {
+fn eight_byte_and_byte_copies() {
     // The loaded value goes straight to the store; either access may be out of bounds
-    // (both trap the same way, and nothing is stored).
-    let wat = r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
-        (func (export "f") (param i32 i32) (result i64)
-          (i64.store offset=3 (local.get 1) (i64.load offset=5 (local.get 0)))
-          (i64.add (i64.load (i32.const 0)) (i64.load offset=3 (local.get 1)))))"#;
-    check(
-        "load64_store64",
-        wat,
-        &i32_pairs(
-            &[0, 1, 65523, 65524, -1, -5, i32::MIN],
-            &[0, 2, 65525, 65526, -3, i32::MAX],
-        ),
-    );
+    // (both trap the same way, and nothing is stored). For bytes, the last byte of
+    // memory is in bounds.
+    for (load, store, op) in [
+        ("i64.load", "i64.store", "load64_store64"),
+        ("i64.load8_u", "i64.store8", "load8_u_store8"),
+    ] {
+        let wat = format!(
+            r#"(module (memory 1) (data (i32.const 0) "\81\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+                (func (export "f") (param i32 i32) (result i64)
+                  ({store} offset=3 (local.get 1) ({load} offset=5 (local.get 0)))
+                  (i64.add (i64.load (i32.const 0)) ({load} offset=3 (local.get 1)))))"#
+        );
+        check(
+            op,
+            &wat,
+            &i32_pairs(
+                &[-5, 0, 1, 65523, 65524, 65530, 65531, -1, i32::MIN],
+                &[0, 2, 65525, 65526, 65532, 65533, -3, i32::MAX],
+            ),
+        );
+    }
 }
 
 #[test]
@@ -519,6 +535,22 @@ fn run_then_peek(engine: &Engine, wat: &str, args: &[Val]) -> String {
     format!("{first}, then {out:?}")
 }
 
+/// Runs `wat`'s `f` then `peek` on every argument list, fused and plain, checks that
+/// they agree, and returns the fused disassembly of `f`.
+fn check_with_peek(wat: &str, inputs: &[Vec<Val>]) -> String {
+    let (fused, plain) = (engine(false), engine(true));
+    let module = Module::new(&fused, wat).unwrap();
+    let text = module
+        .disassemble(module.defined_functions().start)
+        .unwrap();
+    for args in inputs {
+        let a = run_then_peek(&fused, wat, args);
+        let b = run_then_peek(&plain, wat, args);
+        assert_eq!(a, b, "{args:?}\n{text}");
+    }
+    text
+}
+
 #[test]
 fn stores_of_a_sum_and_store_pairs() {
     // `n += 1` kept in memory (and the old value as the address), then two stores in a
@@ -533,18 +565,12 @@ fn stores_of_a_sum_and_store_pairs() {
           (i32.store offset=4 (local.get 0) (local.get 1)))
         (func (export "peek") (result i64)
           (i64.add (i64.load (i32.const 0)) (i64.load (i32.const 8)))))"#;
-    let (fused, plain) = (engine(false), engine(true));
-    let module = Module::new(&fused, wat).unwrap();
-    let text = module
-        .disassemble(module.defined_functions().start)
-        .unwrap();
+    let text = check_with_peek(
+        wat,
+        &i32_pairs(&[0, 8, 65528, 65529, -4], &[0, 3, 65524, 65525, 65532, -8]),
+    );
     for op in ["i32_add_imm_store32", "store32x2"] {
         assert!(text.contains(op), "expected `{op}` in:\n{text}");
-    }
-    for args in i32_pairs(&[0, 8, 65528, 65529, -4], &[0, 3, 65524, 65525, 65532, -8]) {
-        let a = run_then_peek(&fused, wat, &args);
-        let b = run_then_peek(&plain, wat, &args);
-        assert_eq!(a, b, "{args:?}\n{text}");
     }
 }
 
@@ -707,5 +733,265 @@ fn multiply_add_through_a_local() {
                 (f64.mul {body} (local.get 1))))"#
         );
         check("f64_mul_keep_add", &wat, &f64s(F_EDGES));
+    }
+}
+
+#[test]
+fn add_then_xor_rotate_of_the_sum() {
+    // `a += b; d = rotl(d ^ a, k)` with the sum in a local (read again afterwards), in a
+    // temp, on either side of the xor, and xored with itself (the xor reads the sum the
+    // add just wrote).
+    for body in [
+        "(local.set 2 (i32.rotl (i32.xor (local.get 1)
+             (local.tee 0 (i32.add (local.get 0) (local.get 1)))) (i32.const 16)))",
+        "(local.set 0 (i32.add (local.get 0) (local.get 1)))
+         (local.set 2 (i32.rotr (i32.xor (local.get 0) (local.get 2)) (i32.const 7)))",
+        "(local.set 2 (i32.rotl (i32.xor (i32.add (local.get 0) (local.get 1))
+             (local.get 1)) (i32.const 45)))",
+        "(local.set 0 (i32.add (local.get 0) (local.get 1)))
+         (local.set 2 (i32.rotl (i32.xor (local.get 0) (local.get 0)) (i32.const 3)))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32) (local i32)
+                (local.set 2 (i32.const 0x5a5a5a5a))
+                {body}
+                (i32.add (i32.mul (local.get 0) (i32.const 31)) (local.get 2))))"#
+        );
+        check(
+            "i32_add_xor_rotl_imm",
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, 0x1234_5678, i32::MIN]),
+        );
+    }
+}
+
+#[test]
+fn masked_differences_and_masked_sums() {
+    // `(a - b) & mask` and `(a & mask) + b`, the first result in a temp or kept in a
+    // local that is read again, the masked value on either side of the add or on both.
+    for body in [
+        "(local.set 2 (i32.and (i32.sub (local.get 0) (local.get 1)) (i32.const 0xffff)))",
+        "(local.set 2 (i32.and (local.tee 0 (i32.sub (local.get 0) (local.get 1))) (i32.const -8)))",
+        "(local.set 2 (i32.and (local.tee 1 (i32.sub (local.get 1) (local.get 1))) (i32.const 7)))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32) (local i32)
+                {body}
+                (i32.add (i32.mul (local.get 0) (i32.const 31))
+                  (i32.add (i32.mul (local.get 1) (i32.const 7)) (local.get 2)))))"#
+        );
+        check(
+            "i32_sub_and_imm",
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, i32::MIN]),
+        );
+    }
+    for body in [
+        "(local.set 2 (i32.add (local.get 1) (i32.and (local.get 0) (i32.const 0x7fff))))",
+        "(local.set 2 (i32.add (local.tee 0 (i32.and (local.get 0) (i32.const -4))) (local.get 1)))",
+        "(local.set 0 (i32.and (local.get 0) (i32.const 0xff00ff)))
+         (local.set 2 (i32.add (local.get 0) (local.get 0)))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32) (local i32)
+                {body}
+                (i32.add (i32.mul (local.get 0) (i32.const 31)) (local.get 2))))"#
+        );
+        check(
+            "i32_and_imm_add",
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, i32::MAX]),
+        );
+    }
+}
+
+#[test]
+fn multiply_by_a_constant_then_add() {
+    // `b + a * imm` on either side, wrapping, with negative and large factors.
+    for (imm, expr) in [
+        (
+            12,
+            "(i32.add (local.get 1) (i32.mul (local.get 0) (i32.const 12)))",
+        ),
+        (
+            -7,
+            "(i32.add (i32.mul (i32.const -7) (local.get 0)) (local.get 1))",
+        ),
+        (
+            0x0100_0193,
+            "(i32.add (i32.mul (local.get 0) (i32.const 0x01000193)) (local.get 1))",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param i32 i32) (result i32) {expr}))"#);
+        check(
+            &format!("i32_mul_imm_add dst=s2, a=s0, imm={imm}, b=s1"),
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, i32::MAX, i32::MIN]),
+        );
+    }
+}
+
+#[test]
+fn loads_through_a_bumped_pointer() {
+    // `p += imm` kept in a local, then a load through it, wrapping at 32 bits and out
+    // of bounds at either end; `p` is read again afterwards.
+    for (load, ty) in [("i32.load offset=4", "i32"), ("i64.load offset=1", "i64")] {
+        let op = if ty == "i32" {
+            "i32_add_imm_load32"
+        } else {
+            "i32_add_imm_load64"
+        };
+        for imm in [8, -8, 65520] {
+            let wat = format!(
+                r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+                    (func (export "f") (param i32) (result i64)
+                      (local.set 0 (i32.add (local.get 0) (i32.const {imm})))
+                      (i64.add {value} (i64.extend_i32_u (local.get 0)))))"#,
+                value = if ty == "i32" {
+                    format!("(i64.extend_i32_u ({load} (local.get 0)))")
+                } else {
+                    format!("({load} (local.get 0))")
+                },
+            );
+            check(op, &wat, &i32s(&[0, 8, 16, 65512, 65520, 65530, -8, -16]));
+        }
+    }
+}
+
+#[test]
+fn a_sum_kept_and_stored() {
+    // `s = a + b` kept in a local (read again as the next address) and stored, the
+    // store in or out of bounds; and a sum in a temp stored at once.
+    let wat = r#"(module (memory 1)
+        (func (export "f") (param i32 i32)
+          (local i32)
+          (i32.store offset=4 (local.get 1) (local.tee 2 (i32.add (local.get 0) (local.get 1))))
+          (i32.store offset=8 (local.get 0) (i32.add (local.get 2) (local.get 0)))
+          (i32.store8 (local.get 2) (i32.const 1)))
+        (func (export "peek") (result i64)
+          (i64.add (i64.load (i32.const 0)) (i64.load (i32.const 8)))))"#;
+    let text = check_with_peek(
+        wat,
+        &i32_pairs(&[0, 3, 65528, -4, i32::MIN], &[0, 4, 65528, 65532, -8]),
+    );
+    assert_eq!(text.matches("i32_add_store32").count(), 2, "{text}");
+}
+
+#[test]
+fn loop_latch_with_the_sum_on_the_right() {
+    // `n != i` and `n == i` right after `i += 2`: the sum is the comparison's right
+    // operand. A second counter bounds the loop.
+    for (latch, op) in [
+        (
+            "(br_if $l (i32.ne (local.get 0) (local.get 1)))",
+            "i32_add_imm_br_ne dst=s1, a=s1, imm=2, b=s0",
+        ),
+        (
+            "(br_if $b (i32.eq (local.get 0) (local.get 1))) (br $l)",
+            "i32_add_imm_br_eq dst=s1, a=s1, imm=2, b=s0",
+        ),
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32) (result i32)
+              (local i32 i32 i32)
+              (local.set 3 (i32.const 1))
+              (block $b (loop $l
+                (br_if $b (i32.ge_u (local.get 2) (i32.const 600)))
+                (local.set 2 (i32.add (local.get 2) (local.get 3)))
+                (local.set 1 (i32.add (local.get 1) (i32.const 2)))
+                {latch}))
+              (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 1))))"#
+        );
+        check(op, &wat, &i32s(&[0, 1, 2, 4, 5, 1000, -1]));
+    }
+}
+
+#[test]
+fn two_rotations_xored() {
+    // SHA-256's Σ1 (`rotr 6 ^ rotr 11 ^ rotr 25`), rotations of two values, and a first
+    // rotation kept in a local that is read again.
+    for body in [
+        "(i32.xor (i32.xor (i32.rotr (local.get 0) (i32.const 6)) (i32.rotr (local.get 0) (i32.const 11)))
+           (i32.rotr (local.get 0) (i32.const 25)))",
+        "(i32.xor (i32.rotl (local.get 1) (i32.const 7)) (i32.rotl (local.get 0) (i32.const 33)))",
+        "(local.set 2 (i32.rotl (local.get 1) (i32.const 3)))
+         (i32.xor (local.get 2) (i32.rotr (local.get 2) (i32.const 0)))",
+    ] {
+        let wat = format!(
+            r#"(module (func (export "f") (param i32 i32) (result i32) (local i32)
+                (local.set 2 (i32.const 0x1234))
+                (i32.add {body} (local.get 2))))"#
+        );
+        check(
+            "i32_rotl_imm_rotl_imm_xor",
+            &wat,
+            &i32_pairs(EDGES, &[0, -1, 0x1234_5678, i32::MIN]),
+        );
+    }
+}
+
+#[test]
+fn loads_through_a_kept_element_address() {
+    // `p = i << 2` and `p = (i << 2) + base` kept in a local, then a load through `p`
+    // (wrapping at 32 bits, out of bounds); `p` is read again afterwards.
+    for (addr, op) in [
+        (
+            "(i32.shl (local.get 0) (i32.const 2))",
+            "i32_shl_imm_load32",
+        ),
+        (
+            "(i32.shl (local.get 0) (i32.const 34))",
+            "i32_shl_imm_load32",
+        ),
+        (
+            "(i32.add (i32.shl (local.get 0) (i32.const 2)) (local.get 1))",
+            "i32_shl_imm_add_load32",
+        ),
+    ] {
+        let wat = format!(
+            r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+                (func (export "f") (param i32 i32) (result i64) (local i32)
+                  (local.set 2 {addr})
+                  (i64.add (i64.extend_i32_u (i32.load offset=2 (local.get 2)))
+                    (i64.extend_i32_u (local.get 2)))))"#
+        );
+        check(
+            op,
+            &wat,
+            &i32_pairs(
+                &[0, 1, 3, 16380, 16381, -1, 0x4000_0001],
+                &[0, 4, -4, 65526],
+            ),
+        );
+    }
+}
+
+#[test]
+fn shift_then_xor() {
+    // `(a >> k) ^ b` and `(a << k) ^ b`, the shifted value on either side, k also past 31.
+    for (expr, op) in [
+        (
+            "(i32.xor (i32.shr_u (local.get 0) (i32.const 3)) (local.get 1))",
+            "i32_shr_u_imm_xor dst=s2, a=s0, k=3, b=s1",
+        ),
+        (
+            "(i32.xor (local.get 1) (i32.shr_u (local.get 0) (i32.const 35)))",
+            "i32_shr_u_imm_xor dst=s2, a=s0, k=35, b=s1",
+        ),
+        (
+            "(i32.xor (local.get 1) (i32.shl (local.get 0) (i32.const 7)))",
+            "i32_shl_imm_xor dst=s2, a=s0, k=7, b=s1",
+        ),
+        (
+            "(i32.xor (i32.shl (local.get 0) (i32.const 33)) (local.get 1))",
+            "i32_shl_imm_xor dst=s2, a=s0, k=33, b=s1",
+        ),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param i32 i32) (result i32) {expr}))"#);
+        check(
+            op,
+            &wat,
+            &i32_pairs(EDGES, &[0, 1, -1, 0x1234_5678, i32::MIN]),
+        );
     }
 }

@@ -233,8 +233,6 @@ macro_rules! for_each_op {
             I32DivS i32_div_s { dst: R, a: R, b: R }
             /// `dst = a / b (unsigned; traps on 0)` (i32).
             I32DivU i32_div_u { dst: R, a: R, b: R }
-            /// `dst = a % b (signed; traps on 0)` (i32).
-            I32RemS i32_rem_s { dst: R, a: R, b: R }
             /// `dst = a % b (unsigned; traps on 0)` (i32).
             I32RemU i32_rem_u { dst: R, a: R, b: R }
             /// `dst = a & b` (i32).
@@ -285,8 +283,6 @@ macro_rules! for_each_op {
             I32LeS i32_le_s { dst: R, a: R, b: R }
             /// `dst = a <= (unsigned) b` (i32; 1 or 0).
             I32LeU i32_le_u { dst: R, a: R, b: R }
-            /// `dst = a >= (signed) b` (i32; 1 or 0).
-            I32GeS i32_ge_s { dst: R, a: R, b: R }
             /// `dst = a >= (unsigned) b` (i32; 1 or 0).
             I32GeU i32_ge_u { dst: R, a: R, b: R }
             /// `dst = a == imm` (i32; 1 or 0).
@@ -375,8 +371,6 @@ macro_rules! for_each_op {
             F64Sqrt f64_sqrt { dst: R, a: R }
             /// `dst = a + imm` (f64; imm: f64 bits).
             F64AddImm f64_add_imm { dst: R, a: R, imm: Imm64 }
-            /// `dst = a - imm` (f64; imm: f64 bits).
-            F64SubImm f64_sub_imm { dst: R, a: R, imm: Imm64 }
             /// `dst = imm - a` (f64; imm: f64 bits).
             F64RSubImm f64_rsub_imm { dst: R, a: R, imm: Imm64 }
             /// `dst = a * imm` (f64; imm: f64 bits).
@@ -405,44 +399,26 @@ macro_rules! for_each_op {
             F32Sub f32_sub { dst: R, a: R, b: R }
             /// `dst = a * b` (f32).
             F32Mul f32_mul { dst: R, a: R, b: R }
-            /// `dst = a < b` (f32; 1 or 0).
-            F32Lt f32_lt { dst: R, a: R, b: R }
             /// `dst = a <= b` (f32; 1 or 0).
             F32Le f32_le { dst: R, a: R, b: R }
             /// `dst = a + imm` (f32; imm: f32 bits).
             F32AddImm f32_add_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = a - imm` (f32; imm: f32 bits).
-            F32SubImm f32_sub_imm { dst: R, a: R, imm: Imm32 }
-            /// `dst = imm - a` (f32; imm: f32 bits).
-            F32RSubImm f32_rsub_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a * imm` (f32; imm: f32 bits).
             F32MulImm f32_mul_imm { dst: R, a: R, imm: Imm32 }
             /// `dst = a * b + c` (f32, two roundings).
             F32MulAdd f32_mul_add { dst: R, a: R, b: R, c: R }
-            /// `dst = a * b - c` (f32, two roundings).
-            F32MulSub f32_mul_sub { dst: R, a: R, b: R, c: R }
-            /// `dst = c - a * b` (f32, two roundings).
-            F32MulRSub f32_mul_rsub { dst: R, a: R, b: R, c: R }
             /// `dst` = the signed i32 `a` converted to f64.
             F64ConvertI32S f64_convert_i32_s { dst: R, a: R }
             /// `dst` = the unsigned i32 `a` converted to f64.
             F64ConvertI32U f64_convert_i32_u { dst: R, a: R }
             /// `dst` = the signed i64 `a` converted to f64.
             F64ConvertI64S f64_convert_i64_s { dst: R, a: R }
-            /// `dst` = the signed i32 `a` converted to f32.
-            F32ConvertI32S f32_convert_i32_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i32 (traps on NaN and overflow).
             I32TruncF64S i32_trunc_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i64 (traps on NaN and overflow).
             I64TruncF64S i64_trunc_f64_s { dst: R, a: R }
             /// `dst` = the f64 `a` truncated to a signed i32 (saturating).
             I32TruncSatF64S i32_trunc_sat_f64_s { dst: R, a: R }
-            /// `dst` = the f64 `a` truncated to a unsigned i32 (saturating).
-            I32TruncSatF64U i32_trunc_sat_f64_u { dst: R, a: R }
-            /// `dst` = the f64 `a` truncated to a signed i64 (saturating).
-            I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
-            /// `dst` = the f64 `a` truncated to a unsigned i64 (saturating).
-            I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
             /// `dst = a != b` (f64; 1 or 0).
             F64Ne f64_ne { dst: R, a: R, b: R }
             /// `mem[addr + offset] = imm` (32 bits).
@@ -487,10 +463,6 @@ macro_rules! for_each_op {
             BrF64NotLt br_f64_not_lt { a: R, b: R, off: Off }
             /// Branches by `off` if not `a > b` (f64; taken when either is NaN).
             BrF64NotGt br_f64_not_gt { a: R, b: R, off: Off }
-            /// Branches by `off` if not `a <= b` (f64; taken when either is NaN).
-            BrF64NotLe br_f64_not_le { a: R, b: R, off: Off }
-            /// Branches by `off` if not `a >= b` (f64; taken when either is NaN).
-            BrF64NotGe br_f64_not_ge { a: R, b: R, off: Off }
             /// Branches by `off` if `a < imm` (f64; imm: f64 bits).
             BrF64LtImm br_f64_lt_imm { a: R, imm: Imm64, off: Off }
             /// Branches by `off` if `a > imm` (f64; imm: f64 bits).
@@ -565,7 +537,63 @@ macro_rules! for_each_op {
             I64XorMulImm64 i64_xor_mul_imm64 { dst: R, a: R, b: R, imm: Imm64 }
             /// `p = a * b`, then `dst = p + c` (f64, two roundings): `f64_mul` into a local, then `f64_add` of it.
             F64MulKeepAdd f64_mul_keep_add { dst: R, p: R, a: R, b: R, c: R }
+            /// `d1 = a1 + b1`, then `d2 = rotl(x ^ d1, k)` (i32): `i32_add` then `i32_xor_rotl_imm` of the sum (the ChaCha and BLAKE quarter round's step).
+            I32AddXorRotlImm i32_add_xor_rotl_imm { d1: R, a1: R, b1: R, d2: R, x: R, k: Imm32 }
+            /// `mem[to + to_offset] = mem[addr + offset]` (8 bits): `load8_u` then `store8` of the loaded value (a byte copy).
+            Load8UStore8 load8_u_store8 { addr: R, offset: Idx, to: R, to_offset: Idx }
+            /// `d1 = a1 - b1`, then `d2 = d1 & mask` (i32): `i32_sub` then `i32_and_imm` of the difference (a distance in a ring buffer).
+            I32SubAndImm i32_sub_and_imm { d1: R, a1: R, b1: R, d2: R, mask: Imm32 }
+            /// `d1 = a1 & i1`, then `d2 = d1 + b2` (i32): `i32_and_imm` then `i32_add` of the masked value (an index into a table).
+            I32AndImmAdd i32_and_imm_add { d1: R, a1: R, i1: Imm32, d2: R, b2: R }
+            /// `dst = a * imm + b` (i32, wrapping): `i32_mul_imm` then `i32_add` (indexing an array of records).
+            I32MulImmAdd i32_mul_imm_add { dst: R, a: R, imm: Imm32, b: R }
+            /// `d1 = a1 + i1` (i32), then `d2 = mem[d1 + offset]` (32 bits): a pointer bumped, then read through.
+            I32AddImmLoad32 i32_add_imm_load32 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
+            /// `d1 = a1 + i1` (i32), then `d2 = mem[d1 + offset]` (64 bits): a pointer bumped, then read through.
+            I32AddImmLoad64 i32_add_imm_load64 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
+            /// `dst = a + b` (i32), then `mem[addr + offset] = dst` (low 32 bits): a sum kept and stored (a limb of a big number).
+            I32AddStore32 i32_add_store32 { dst: R, a: R, b: R, addr: R, offset: Idx }
+            /// `d1 = rotl(a1, k1)`, then `d2 = rotl(a2, k2) ^ d1` (i32): `i32_rotl_imm` then `i32_rotl_imm_xor` of it (SHA-2's Σ functions).
+            I32RotlImmRotlImmXor i32_rotl_imm_rotl_imm_xor { d1: R, a1: R, k1: Imm32, d2: R, a2: R, k2: Imm32 }
+            /// `d1 = a1 << i1` (i32), then `d2 = mem[d1 + offset]` (32 bits): an element's address kept, then read.
+            I32ShlImmLoad32 i32_shl_imm_load32 { d1: R, a1: R, i1: Imm32, d2: R, offset: Idx }
+            /// `d1 = (a1 << i1) + b1` (i32), then `d2 = mem[d1 + offset]` (32 bits): an element's address kept, then read.
+            I32ShlImmAddLoad32 i32_shl_imm_add_load32 { d1: R, a1: R, i1: Imm32, d2: R, b1: R, offset: Idx }
+            /// `dst = (a >> k) ^ b` (i32, logical shift): `i32_shr_u_imm` then `i32_xor` (SHA-2's σ functions).
+            I32ShrUImmXor i32_shr_u_imm_xor { dst: R, a: R, k: Imm32, b: R }
+            /// `dst = (a << k) ^ b` (i32): `i32_shl_imm` then `i32_xor` (hash mixing steps).
+            I32ShlImmXor i32_shl_imm_xor { dst: R, a: R, k: Imm32, b: R }
+            /// `dst = a * imm + b` (f64, two roundings; imm: f64 bits): `f64_mul_imm` then `f64_add` (a step scaled by a constant).
+            F64MulImmAdd f64_mul_imm_add { dst: R, a: R, imm: Imm64, b: R }
             // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = a < b` (f32; 1 or 0).
+            F32Lt f32_lt { dst: R, a: R, b: R }
+            /// Branches by `off` if not `a >= b` (f64; taken when either is NaN).
+            BrF64NotGe br_f64_not_ge { a: R, b: R, off: Off }
+            /// Branches by `off` if not `a <= b` (f64; taken when either is NaN).
+            BrF64NotLe br_f64_not_le { a: R, b: R, off: Off }
+            /// `dst` = the f64 `a` truncated to a signed i64 (saturating).
+            I64TruncSatF64S i64_trunc_sat_f64_s { dst: R, a: R }
+            /// `dst = a % b (signed; traps on 0)` (i32).
+            I32RemS i32_rem_s { dst: R, a: R, b: R }
+            /// `dst = a >= (signed) b` (i32; 1 or 0).
+            I32GeS i32_ge_s { dst: R, a: R, b: R }
+            /// `dst = a - imm` (f64; imm: f64 bits).
+            F64SubImm f64_sub_imm { dst: R, a: R, imm: Imm64 }
+            /// `dst` = the f64 `a` truncated to a unsigned i32 (saturating).
+            I32TruncSatF64U i32_trunc_sat_f64_u { dst: R, a: R }
+            /// `dst` = the signed i32 `a` converted to f32.
+            F32ConvertI32S f32_convert_i32_s { dst: R, a: R }
+            /// `dst = a * b - c` (f32, two roundings).
+            F32MulSub f32_mul_sub { dst: R, a: R, b: R, c: R }
+            /// `dst = a - imm` (f32; imm: f32 bits).
+            F32SubImm f32_sub_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = imm - a` (f32; imm: f32 bits).
+            F32RSubImm f32_rsub_imm { dst: R, a: R, imm: Imm32 }
+            /// `dst = c - a * b` (f32, two roundings).
+            F32MulRSub f32_mul_rsub { dst: R, a: R, b: R, c: R }
+            /// `dst` = the f64 `a` truncated to a unsigned i64 (saturating).
+            I64TruncSatF64U i64_trunc_sat_f64_u { dst: R, a: R }
             /// `dst = |a|` (f32).
             F32Abs f32_abs { dst: R, a: R }
             /// `dst = -a` (f32).
@@ -832,6 +860,8 @@ pub trait Operand: Copy {
     const SIZE: usize;
     /// Appends the little-endian bytes.
     fn put(self, out: &mut Vec<u8>);
+    /// Writes the little-endian bytes at `buf[at..]`; returns the offset after them.
+    fn write(self, buf: &mut [u8], at: usize) -> usize;
     /// Reads from `p`.
     ///
     /// # Safety
@@ -846,6 +876,11 @@ macro_rules! impl_operand {
             #[inline(always)]
             fn put(self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&self.to_le_bytes());
+            }
+            #[inline(always)]
+            fn write(self, buf: &mut [u8], at: usize) -> usize {
+                buf[at..at + Self::SIZE].copy_from_slice(&self.to_le_bytes());
+                at + Self::SIZE
             }
             #[inline(always)]
             unsafe fn read(p: *const u8) -> Self {
@@ -897,15 +932,17 @@ macro_rules! define_ops {
                 OpCode::ALL.get(index).copied()
             }
 
-            /// Appends the opcode bytes (one, or the escape byte and one).
-            #[inline]
-            pub fn put(self, out: &mut Vec<u8>) {
+            /// Writes the opcode bytes at the start of `buf`; returns their length.
+            #[inline(always)]
+            pub fn write_prefix(self, buf: &mut [u8]) -> usize {
                 let index = self as u16;
                 if index < ESCAPE as u16 {
-                    out.push(index as u8);
+                    buf[0] = index as u8;
+                    1
                 } else {
-                    out.push(ESCAPE);
-                    out.push((index - ESCAPE as u16) as u8);
+                    buf[0] = ESCAPE;
+                    buf[1] = (index - ESCAPE as u16) as u8;
+                    2
                 }
             }
         }
@@ -961,13 +998,28 @@ macro_rules! define_ops {
                 match self { $(Op::$name(_) => OpCode::$name),* }
             }
 
-            /// Appends the encoded op.
-            #[allow(unused_variables, reason = "ops without operands use none of the bindings")]
+            /// Appends the encoded op: assembled in a fixed-size buffer (the offsets are
+            /// constants, so the bounds checks fold away), then stored in one step rather
+            /// than one append (and `memcpy` call) per field: this is the translator's
+            /// hottest path.
+            #[allow(unused_variables, unused_mut, unused_assignments, reason = "ops without operands use none of the bindings")]
             pub fn put(&self, out: &mut Vec<u8>) {
                 match self {
                     $(Op::$name(o) => {
-                        OpCode::$name.put(out);
-                        $( o.$field.put(out); )*
+                        let mut buf = [0u8; op::$name::SIZE];
+                        let mut at = OpCode::$name.write_prefix(&mut buf);
+                        $( at = o.$field.write(&mut buf, at); )*
+                        out.reserve(op::$name::SIZE);
+                        // SAFETY: `reserve` made room for the op's bytes after the
+                        // length; all of them are written before the length covers them.
+                        unsafe {
+                            let len = out.len();
+                            out.as_mut_ptr()
+                                .add(len)
+                                .cast::<[u8; op::$name::SIZE]>()
+                                .write_unaligned(buf);
+                            out.set_len(len + op::$name::SIZE);
+                        }
                     })*
                 }
             }

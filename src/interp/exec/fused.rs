@@ -278,9 +278,31 @@ handler!(i32_rotl_imm_xor(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32RotlImmXor::SIZE), fp, cx, mem, lim)
 });
 
+// `a2` is read after the first rotation is written: it may be `d1`.
+keep_pair!(
+    i32_rotl_imm_rotl_imm_xor,
+    I32RotlImmRotlImmXor,
+    |o, fp, r| rd::<u32>(fp, o.a1).rotate_left(o.k1 as u32 & 31),
+    rd::<u32>(fp, o.a2).rotate_left(o.k2 as u32 & 31) ^ r
+);
+
+handler!(f64_mul_imm_add(pc, fp, cx, mem, lim) {
+    let o = op::F64MulImmAdd::decode(pc);
+    let p = rd::<f64>(fp, o.a) * f64::from_bits(o.imm as u64);
+    wr(fp, o.dst, p + rd::<f64>(fp, o.b));
+    next!(pc.add(op::F64MulImmAdd::SIZE), fp, cx, mem, lim)
+});
+
 ternop!(i32_mul_add, I32MulAdd, u32, |a, b, c| a
     .wrapping_mul(b)
     .wrapping_add(c));
+
+handler!(i32_mul_imm_add(pc, fp, cx, mem, lim) {
+    let o = op::I32MulImmAdd::decode(pc);
+    let x = rd::<u32>(fp, o.a).wrapping_mul(o.imm as u32);
+    wr(fp, o.dst, x.wrapping_add(rd::<u32>(fp, o.b)));
+    next!(pc.add(op::I32MulImmAdd::SIZE), fp, cx, mem, lim)
+});
 
 br_cmp!(br_f64_eq, BrF64Eq, f64, |a, b| a == b);
 br_cmp!(br_f64_ne, BrF64Ne, f64, |a, b| a != b);
@@ -392,12 +414,32 @@ handler!(i32_add_imm_global_set(pc, fp, cx, mem, lim) {
     next!(pc.add(op::I32AddImmGlobalSet::SIZE), fp, cx, mem, lim)
 });
 
+handler!(i32_shr_u_imm_xor(pc, fp, cx, mem, lim) {
+    let o = op::I32ShrUImmXor::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_shr(o.k as u32) ^ rd::<u32>(fp, o.b));
+    next!(pc.add(op::I32ShrUImmXor::SIZE), fp, cx, mem, lim)
+});
+
+handler!(i32_shl_imm_xor(pc, fp, cx, mem, lim) {
+    let o = op::I32ShlImmXor::decode(pc);
+    wr(fp, o.dst, rd::<u32>(fp, o.a).wrapping_shl(o.k as u32) ^ rd::<u32>(fp, o.b));
+    next!(pc.add(op::I32ShlImmXor::SIZE), fp, cx, mem, lim)
+});
+
 handler!(i32_xor_rotl_imm(pc, fp, cx, mem, lim) {
     let o = op::I32XorRotlImm::decode(pc);
     let x = rd::<u32>(fp, o.a) ^ rd::<u32>(fp, o.b);
     wr(fp, o.dst, x.rotate_left(o.k as u32 & 31));
     next!(pc.add(op::I32XorRotlImm::SIZE), fp, cx, mem, lim)
 });
+
+// `x` is read after the sum is written: it may be `d1`.
+keep_pair!(
+    i32_add_xor_rotl_imm,
+    I32AddXorRotlImm,
+    |o, fp, sum| rd::<u32>(fp, o.a1).wrapping_add(rd::<u32>(fp, o.b1)),
+    (rd::<u32>(fp, o.x) ^ sum).rotate_left(o.k as u32 & 31)
+);
 
 handler!(i32_shl_imm_add(pc, fp, cx, mem, lim) {
     let o = op::I32ShlImmAdd::decode(pc);
@@ -419,21 +461,62 @@ handler!(load64_store64(pc, fp, cx, mem, lim) {
     next!(pc.add(op::Load64Store64::SIZE), fp, cx, mem, lim)
 });
 
+keep_addr_load!(i32_add_imm_load32, I32AddImmLoad32, u32, 4, |o, fp| {
+    rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32)
+});
+keep_addr_load!(i32_add_imm_load64, I32AddImmLoad64, u64, 8, |o, fp| {
+    rd::<u32>(fp, o.a1).wrapping_add(o.i1 as u32)
+});
+keep_addr_load!(i32_shl_imm_load32, I32ShlImmLoad32, u32, 4, |o, fp| {
+    rd::<u32>(fp, o.a1).wrapping_shl(o.i1 as u32)
+});
+keep_addr_load!(
+    i32_shl_imm_add_load32,
+    I32ShlImmAddLoad32,
+    u32,
+    4,
+    |o, fp| rd::<u32>(fp, o.a1)
+        .wrapping_shl(o.i1 as u32)
+        .wrapping_add(rd::<u32>(fp, o.b1))
+);
+
+// A byte copy: the load traps first, as the separate ops would.
+handler!(load8_u_store8(pc, fp, cx, mem, lim) {
+    let o = op::Load8UStore8::decode(pc);
+    let from = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
+    let to = rd::<u32>(fp, o.to) as u64 + o.to_offset as u64;
+    if out_of_bounds(cx, lim, from, 1) || out_of_bounds(cx, lim, to, 1) {
+        return trap(cx, Trap::MemoryOutOfBounds);
+    }
+    *mem.add(to as usize) = *mem.add(from as usize);
+    next!(pc.add(op::Load8UStore8::SIZE), fp, cx, mem, lim)
+});
+
+keep_pair!(
+    i32_sub_and_imm,
+    I32SubAndImm,
+    |o, fp, d| rd::<u32>(fp, o.a1).wrapping_sub(rd::<u32>(fp, o.b1)),
+    d & o.mask as u32
+);
+
+// `b2` is read after the masked value is written: it may be `d1`.
+keep_pair!(
+    i32_and_imm_add,
+    I32AndImmAdd,
+    |o, fp, m| rd::<u32>(fp, o.a1) & o.i1 as u32,
+    m.wrapping_add(rd::<u32>(fp, o.b2))
+);
+
 br_cmp_imm!(i32_and_imm_br_nez, I32AndImmBrNez, u32, |a, b| a & b != 0);
 br_cmp_imm!(i32_and_imm_br_eqz, I32AndImmBrEqz, u32, |a, b| a & b == 0);
 
-handler!(i32_add_imm_store32(pc, fp, cx, mem, lim) {
-    let o = op::I32AddImmStore32::decode(pc);
-    let v = rd::<u32>(fp, o.a).wrapping_add(o.imm as u32);
-    wr(fp, o.dst, v);
-    let o = late!(I32AddImmStore32, pc);
-    let ea = rd::<u32>(fp, o.addr) as u64 + o.offset as u64;
-    if out_of_bounds(cx, lim, ea, 4) {
-        return trap(cx, Trap::MemoryOutOfBounds);
-    }
-    ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), v);
-    next!(pc.add(op::I32AddImmStore32::SIZE), fp, cx, mem, lim)
-});
+keep_store32!(i32_add_imm_store32, I32AddImmStore32, |o, fp| rd::<u32>(
+    fp, o.a
+)
+.wrapping_add(o.imm as u32));
+
+keep_store32!(i32_add_store32, I32AddStore32, |o, fp| rd::<u32>(fp, o.a)
+    .wrapping_add(rd::<u32>(fp, o.b)));
 
 // The first store happens even when the second traps, as with the separate ops.
 handler!(store32x2(pc, fp, cx, mem, lim) {

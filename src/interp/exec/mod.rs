@@ -437,6 +437,61 @@ macro_rules! load {
     };
 }
 
+/// Two i32 ops in one dispatch, the second reading the first's result `d1`, which is
+/// still written (it may be a local read later, or the second op's own operand):
+/// `$first` computes it as `$v`, `$second` the result `d2`, with the operands decoded
+/// again after the write (see `late!`).
+macro_rules! keep_pair {
+    ($name:ident, $Op:ident, |$o:ident, $fp:ident, $v:ident| $first:expr, $second:expr) => {
+        handler!($name(pc, $fp, cx, mem, lim) {
+            let $o = op::$Op::decode(pc);
+            let $v: u32 = $first;
+            wr($fp, $o.d1, $v);
+            let $o = late!($Op, pc);
+            wr($fp, $o.d2, $second);
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, lim)
+        });
+    };
+}
+
+/// An i32 value computed into slot `dst` (kept), then stored whole at `addr + offset`.
+macro_rules! keep_store32 {
+    ($name:ident, $Op:ident, |$o:ident, $fp:ident| $value:expr) => {
+        handler!($name(pc, $fp, cx, mem, lim) {
+            let $o = op::$Op::decode(pc);
+            let v: u32 = $value;
+            wr($fp, $o.dst, v);
+            let o = late!($Op, pc);
+            let ea = rd::<u32>($fp, o.addr) as u64 + o.offset as u64;
+            if out_of_bounds(cx, lim, ea, 4) {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), v);
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, lim)
+        });
+    };
+}
+
+/// An address computed into slot `d1` (kept), then a load from it into `d2` (see
+/// `op::I32AddImmLoad32`).
+macro_rules! keep_addr_load {
+    ($name:ident, $Op:ident, $raw:ty, $n:expr, |$o:ident, $fp:ident| $addr:expr) => {
+        handler!($name(pc, $fp, cx, mem, lim) {
+            let $o = op::$Op::decode(pc);
+            let p: u32 = $addr;
+            wr($fp, $o.d1, p);
+            let o = late!($Op, pc);
+            let ea = p as u64 + o.offset as u64;
+            if out_of_bounds(cx, lim, ea, $n) {
+                return trap(cx, Trap::MemoryOutOfBounds);
+            }
+            let v = ptr::read_unaligned(mem.add(ea as usize).cast::<$raw>());
+            wr::<u64>($fp, o.d2, v as u64);
+            next!(pc.add(op::$Op::SIZE), $fp, cx, mem, lim)
+        });
+    };
+}
+
 macro_rules! store {
     ($name:ident, $Op:ident, $raw:ty, $n:expr) => {
         handler!($name(pc, fp, cx, mem, lim) {

@@ -6,9 +6,9 @@ use super::*;
 fn every_op_round_trips_through_decode() {
     for (i, &op) in OpCode::ALL.iter().enumerate() {
         assert_eq!(op as usize, i);
-        let mut code = Vec::new();
-        op.put(&mut code);
-        code.resize(op.size() + 8, 0);
+        let mut code = vec![0; op.size() + 8];
+        let len = op.write_prefix(&mut code);
+        assert_eq!(len, op.prefix_len());
         assert_eq!(OpCode::decode(&code, 0), Some(op), "{}", op.name());
     }
 }

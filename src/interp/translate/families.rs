@@ -82,22 +82,71 @@ impl Translator<'_> {
         self.binop(rr, ImmForm::Op(ri), Width::W64, true);
     }
 
-    /// `i32.add`: multiply-add when the product was just computed, shift-add when a
-    /// shift by a constant was (one look at the previous op in the common case).
+    /// `i32.add`: multiply-add when the product (by a slot or a constant) was just
+    /// computed, shift-add when a shift by a constant was (one look at the previous op in
+    /// the common case).
     pub(super) fn i32_add(&mut self) {
         if let Some(last) = self.prev()
-            && matches!(last.op, OpCode::I32Mul | OpCode::I32ShlImm)
+            && matches!(
+                last.op,
+                OpCode::I32Mul | OpCode::I32ShlImm | OpCode::I32MulImm
+            )
             && let Some((producer, c)) = self.fuse_operand(last.op)
         {
             let dst = self.push_temp();
             let start = match producer {
                 Op::I32Mul(m) => self.enc.i32_mul_add(dst, m.a, m.b, c),
+                Op::I32MulImm(m) => self.enc.i32_mul_imm_add(dst, m.a, m.imm, c),
                 Op::I32ShlImm(sh) => self.enc.i32_shl_imm_add(dst, sh.a, sh.imm, c),
                 _ => unreachable!("fuse_operand returns the op asked for"),
             };
             return self.produced(start, None);
         }
+        if self.and_imm_then_add() {
+            return;
+        }
         self.binop(Encoder::i32_add, ImmForm::I32AddImm, Width::W32, true);
+    }
+
+    /// `i32.add` of the value `i32_and_imm` just wrote (to a temp or a local) and a slot:
+    /// one op that still writes the masked value.
+    fn and_imm_then_add(&mut self) -> bool {
+        let last = self.fusable_last().and_then(|s| match s.op {
+            Op::I32AndImm(and) => Some((s.start, and)),
+            _ => None,
+        });
+        let Some((start, and)) = last else {
+            return false;
+        };
+        let len = self.stack.len();
+        let (a, b) = (
+            self.ready_slot(self.stack.get(len - 2), len - 2),
+            self.ready_slot(self.stack.get(len - 1), len - 1),
+        );
+        let other = match (a, b) {
+            (Some(a), Some(b)) if a == and.dst => b,
+            (Some(a), Some(b)) if b == and.dst => a,
+            _ => return false,
+        };
+        self.fuse_binop_with_last(start, |enc, dst| {
+            enc.i32_and_imm_add(and.dst, and.a, and.imm, dst, other)
+        });
+        true
+    }
+
+    /// Replaces the last op (at `start`) and the binary operator being translated, whose
+    /// operands are popped, with the one op `emit` writes into a new temp.
+    fn fuse_binop_with_last(
+        &mut self,
+        start: usize,
+        emit: impl FnOnce(&mut Encoder, u16) -> usize,
+    ) {
+        self.stack.pop();
+        self.stack.pop();
+        self.enc.truncate(start);
+        let dst = self.push_temp();
+        let start = emit(&mut self.enc, dst);
+        self.produced(start, None);
     }
 
     /// `i32.rotl` and `i32.rotr` by a constant are one `i32_rotl_imm` (right by `k` is
@@ -115,7 +164,7 @@ impl Translator<'_> {
             let pos = len - 2;
             let start = if let Some(Op::I32Xor(x)) = self.take_producer(a, pos, OpCode::I32Xor) {
                 let dst = self.push_temp();
-                self.enc.i32_xor_rotl_imm(dst, x.a, x.b, k as i32)
+                self.xor_rotl_after_add(dst, x.a, x.b, k as i32)
             } else {
                 let a = self.slot_of(a, pos);
                 let dst = self.push_temp();
@@ -131,14 +180,58 @@ impl Translator<'_> {
         self.binop(rr, ImmForm::None, Width::W32, false);
     }
 
-    /// `i32.xor`: rotate-xor when one operand was just rotated by a constant.
+    /// `dst = rotl(a ^ b, k)`, joined with the op before it when that is an `i32_add`
+    /// of one of the xor's operands (a quarter round: `a += b; d = rotl(d ^ a, k)`).
+    /// The sum's slot is still written, and the xor reads it afterwards.
+    fn xor_rotl_after_add(&mut self, dst: u16, a: u16, b: u16, k: i32) -> usize {
+        if let Some(Staged {
+            start,
+            op: Op::I32Add(add),
+        }) = self.fusable_last()
+            && (add.dst == a || add.dst == b)
+        {
+            let x = if add.dst == a { b } else { a };
+            self.enc.truncate(start);
+            return self
+                .enc
+                .i32_add_xor_rotl_imm(add.dst, add.a, add.b, dst, x, k);
+        }
+        self.enc.i32_xor_rotl_imm(dst, a, b, k)
+    }
+
+    /// `i32.xor`: rotate-xor when one operand was just rotated by a constant (and the
+    /// other just before it), shift-xor when it was shifted.
     pub(super) fn i32_xor(&mut self) {
         if let Some((rotate, b)) = self.fuse_operand(OpCode::I32RotlImm) {
             let Op::I32RotlImm(r) = rotate else {
                 unreachable!("fuse_operand returns the op asked for")
             };
             let dst = self.push_temp();
-            let start = self.enc.i32_rotl_imm_xor(dst, r.a, r.imm, b);
+            // The other operand rotated just before too (`rotr(e, 6) ^ rotr(e, 11)`):
+            // one op that still writes the first rotation.
+            let start = match self.fusable_last() {
+                Some(Staged {
+                    start,
+                    op: Op::I32RotlImm(first),
+                }) if first.dst == b => {
+                    self.enc.truncate(start);
+                    self.enc
+                        .i32_rotl_imm_rotl_imm_xor(first.dst, first.a, first.imm, dst, r.a, r.imm)
+                }
+                _ => self.enc.i32_rotl_imm_xor(dst, r.a, r.imm, b),
+            };
+            return self.produced(start, None);
+        }
+        // One operand shifted by a constant just before: one op.
+        if let Some(shift @ (OpCode::I32ShrUImm | OpCode::I32ShlImm)) = self.prev().map(|l| l.op)
+            && let Some((producer, b)) = self.fuse_operand(shift)
+        {
+            let dst = self.push_temp();
+            let start = match producer {
+                Op::I32ShrUImm(sh) => self.enc.i32_shr_u_imm_xor(dst, sh.a, sh.imm, b),
+                Op::I32ShlImm(sh) => self.enc.i32_shl_imm_xor(dst, sh.a, sh.imm, b),
+                _ => unreachable!("fuse_operand returns the op asked for"),
+            };
             return self.produced(start, None);
         }
         self.binop(
@@ -172,6 +265,19 @@ impl Translator<'_> {
                 _ => unreachable!("the producer was checked"),
             };
             return self.produced(start, None);
+        }
+        // A mask of the difference `i32_sub` just wrote (to a temp or a local): one op
+        // that still writes the difference.
+        if let Operand::Const(mask) = b
+            && let Some(Staged {
+                start,
+                op: Op::I32Sub(sub),
+            }) = self.fusable_last()
+            && self.ready_slot(a, pos) == Some(sub.dst)
+        {
+            return self.fuse_binop_with_last(start, |enc, dst| {
+                enc.i32_sub_and_imm(sub.dst, sub.a, sub.b, dst, mask as i32)
+            });
         }
         self.binop(
             Encoder::i32_and,
@@ -245,6 +351,26 @@ impl Translator<'_> {
                     _ => Encoder::f32_mul_rsub,
                 };
                 let start = f(&mut self.enc, dst, ma, mb, c);
+                return self.produced(start, None);
+            }
+        }
+        // An add of a product by a constant, on either side: one op.
+        if let (true, FloatOp::Add) = (wide, kind) {
+            let product = [(b, pos + 1, a, pos), (a, pos, b, pos + 1)]
+                .into_iter()
+                .find(|&(p, ppos, other, _)| {
+                    !matches!(other, Operand::Const(_))
+                        && self
+                            .retargetable(p, ppos)
+                            .is_some_and(|l| l.op == OpCode::F64MulImm)
+                });
+            if let Some((p, ppos, other, opos)) = product {
+                let Some(Op::F64MulImm(m)) = self.take_producer(p, ppos, OpCode::F64MulImm) else {
+                    unreachable!("checked")
+                };
+                let c = self.slot_of(other, opos);
+                let dst = self.push_temp();
+                let start = self.enc.f64_mul_imm_add(dst, m.a, m.imm, c);
                 return self.produced(start, None);
             }
         }
@@ -499,6 +625,38 @@ impl Translator<'_> {
             let start = pair(&mut self.enc, d1, a1, o1, dst, addr, offset);
             return self.produced(start, None);
         }
+        // A load through the address the last op just wrote to a local (a pointer
+        // bumped, an element's address kept; a temp was fused above): one op that
+        // still writes the address.
+        if let Some(Staged { start, op }) = self.fusable_last() {
+            type Keep = fn(&mut Encoder, u16, u16, i32, u16, u32) -> usize;
+            let fused: Option<(u16, u16, i32, Keep)> = match (kind, op) {
+                (LoadKind::L32, Op::I32AddImm(p)) => {
+                    Some((p.dst, p.a, p.imm, Encoder::i32_add_imm_load32))
+                }
+                (LoadKind::L64, Op::I32AddImm(p)) => {
+                    Some((p.dst, p.a, p.imm, Encoder::i32_add_imm_load64))
+                }
+                (LoadKind::L32, Op::I32ShlImm(p)) => {
+                    Some((p.dst, p.a, p.imm, Encoder::i32_shl_imm_load32))
+                }
+                (LoadKind::L32, Op::I32ShlImmAdd(p)) if p.dst == addr => {
+                    self.enc.truncate(start);
+                    let start = self
+                        .enc
+                        .i32_shl_imm_add_load32(p.dst, p.a, p.sh, dst, p.b, offset);
+                    return self.produced(start, None);
+                }
+                _ => None,
+            };
+            if let Some((d1, a1, i1, f)) = fused
+                && d1 == addr
+            {
+                self.enc.truncate(start);
+                let start = f(&mut self.enc, d1, a1, i1, dst, offset);
+                return self.produced(start, None);
+            }
+        }
         let start = kind.plain()(&mut self.enc, dst, addr, offset);
         self.produced(start, None);
     }
@@ -541,13 +699,22 @@ impl Translator<'_> {
             f(&mut self.enc, p.a, p.imm, offset, val);
             return;
         }
-        // A value `load64` just read, stored to an address that needs no materialising
-        // (it could land on the load's operands): one copy op.
-        if let (StoreKind::S64, false) = (kind, matches!(addr, Operand::Const(_)))
-            && let Some(Op::Load64(l)) = self.take_producer(val, pos + 1, OpCode::Load64)
+        // A value `load64` (`load8_u`) just read, stored whole to an address that needs
+        // no materialising (it could land on the load's operands): one copy op.
+        let copy = match kind {
+            StoreKind::S64 => Some(OpCode::Load64),
+            StoreKind::S8 => Some(OpCode::Load8U),
+            _ => None,
+        };
+        if let (Some(load), false) = (copy, matches!(addr, Operand::Const(_)))
+            && let Some(producer) = self.take_producer(val, pos + 1, load)
         {
             let to = self.slot_of(addr, pos);
-            self.enc.load64_store64(l.addr, l.offset, to, offset);
+            match producer {
+                Op::Load64(l) => self.enc.load64_store64(l.addr, l.offset, to, offset),
+                Op::Load8U(l) => self.enc.load8_u_store8(l.addr, l.offset, to, offset),
+                _ => unreachable!("take_producer returns the op asked for"),
+            };
             return;
         }
         if let (StoreKind::S32, false) = (kind, matches!(val, Operand::Const(_)))
@@ -565,17 +732,26 @@ impl Translator<'_> {
         let addr = self.slot_of(addr, pos);
         let val = self.slot_of(val, pos + 1);
         if let StoreKind::S32 = kind {
-            // The value `i32_add_imm` just wrote (`len += 1` kept in memory), or a store
-            // right after another: one op. Neither operand needed materialising if
-            // the last op is still the one looked for.
+            // The value `i32_add_imm` or `i32_add` just wrote (`len += 1` kept in memory,
+            // a limb of a sum), or a store right after another: one op. Neither operand
+            // needed materialising if the last op is still the one looked for.
             match self.fusable_last() {
                 Some(Staged {
                     start,
-                    op: Op::I32AddImm(add),
-                }) if add.dst == val => {
+                    op: op @ (Op::I32AddImm(_) | Op::I32Add(_)),
+                }) if matches!(op, Op::I32AddImm(a) if a.dst == val)
+                    || matches!(op, Op::I32Add(a) if a.dst == val) =>
+                {
                     self.enc.truncate(start);
-                    self.enc
-                        .i32_add_imm_store32(add.dst, add.a, add.imm, addr, offset);
+                    match op {
+                        Op::I32AddImm(add) => self
+                            .enc
+                            .i32_add_imm_store32(add.dst, add.a, add.imm, addr, offset),
+                        Op::I32Add(add) => self
+                            .enc
+                            .i32_add_store32(add.dst, add.a, add.b, addr, offset),
+                        _ => unreachable!("matched above"),
+                    };
                     return;
                 }
                 Some(Staged {

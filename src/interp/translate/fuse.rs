@@ -326,10 +326,19 @@ impl Translator<'_> {
         else {
             return false;
         };
+        let cond = if negate { cmp.cond.negate() } else { cmp.cond };
+        // `b == x` and `b != x` test the sum just as well from the right (`n != i`).
+        let cmp = match cmp.b {
+            Rhs::Slot(b) if b == add.dst && matches!(cond, Cond::Eq | Cond::Ne) => Cmp {
+                a: b,
+                b: Rhs::Slot(cmp.a),
+                ..cmp
+            },
+            _ => cmp,
+        };
         if cmp.ty != CmpTy::I32 || add.dst != cmp.a {
             return false;
         }
-        let cond = if negate { cmp.cond.negate() } else { cmp.cond };
         type SlotForm = fn(&mut Encoder, u16, u16, i32, u16, i32) -> usize;
         type ImmForm2 = fn(&mut Encoder, u16, u16, i32, i32, i32) -> usize;
         let emit: Option<(Option<SlotForm>, Option<ImmForm2>)> = match cond {

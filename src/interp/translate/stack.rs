@@ -165,6 +165,16 @@ impl Translator<'_> {
         }
     }
 
+    /// The slot of operand `v` at stack position `pos` if it has one already (a
+    /// constant would need materialising, which emits an op).
+    pub(super) fn ready_slot(&self, v: Operand, pos: usize) -> Option<u16> {
+        match v {
+            Operand::Temp => Some(self.stack.slot_at(pos)),
+            Operand::Local(l) => Some(l),
+            Operand::Const(_) => None,
+        }
+    }
+
     /// Pops `N` operands and returns their slots, bottom first.
     pub(super) fn pop_slots<const N: usize>(&mut self) -> [u16; N] {
         let mut vals = [Operand::Temp; N];
