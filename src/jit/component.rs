@@ -13,18 +13,13 @@
 //! `jit::stubs`.
 
 use super::stubs::StubCx;
-use super::translate::{call_array_and_return, or_leave};
+use super::translate::{call_array_and_return, or_leave, vm_flags};
 use crate::module::FuncType;
 use crate::vm::component::{
     FLAG_MAY_LEAVE, VMComponentContextHeader, VMLowering, VMTrampolineContext,
 };
-use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, types};
+use cranelift_codegen::ir::{InstBuilder, Value, types};
 use cranelift_frontend::FunctionBuilder;
-
-/// Flags of accesses to VM structures: aligned, never trapping.
-fn vm_flags() -> MemFlagsData {
-    MemFlagsData::trusted()
-}
 
 /// Body of the lowering trampoline of core signature `ty` (a `jit::stubs` stub), whose
 /// entry block has parameters `params`: (trampoline context, caller vmctx, arguments).

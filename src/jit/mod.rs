@@ -46,7 +46,6 @@ use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -249,6 +248,7 @@ impl Declared {
     /// `extra_bytes`: wasm bytes of code compiled besides the selected functions.
     fn new(
         module: &ModuleInfo,
+        sig_ids: &[VMSharedTypeIndex],
         stubs: &Arc<Stubs>,
         select: impl Fn(u32) -> bool,
         extra_bytes: usize,
@@ -276,39 +276,28 @@ impl Declared {
             .map_err(|e| anyhow!("cannot reserve {reserve} bytes for compiled code: {e}"))?;
         builder.memory_provider(Box::new(arena));
         libcalls::symbols(&mut builder);
-        // One stub import per distinct signature, resolved (compiled if new) only if
-        // some code calls it.
-        let mut stub_of: HashMap<&FuncType, usize> = HashMap::new();
-        let stub_index: Vec<usize> = module
+        // One stub import per engine-wide signature (types of the same shape share one),
+        // resolved (compiled if new) only if some code calls it.
+        let names = module
             .types
             .iter()
-            .map(|t| {
-                let k = stub_of.len();
-                *stub_of.entry(t).or_insert(k)
-            })
+            .zip(sig_ids)
+            .map(|(t, id)| (Stubs::import_name(*id), t.clone()))
             .collect();
-        let mut names = HashMap::with_capacity(stub_of.len());
-        for (t, k) in &stub_of {
-            names.insert(Stubs::import_name(*k), (*t).clone());
-        }
         builder.symbol_lookup_fn(Stubs::lookup(stubs.clone(), names));
         let mut jit = JITModule::new(builder);
         let ptr = jit.target_config().pointer_type();
         let call_conv = jit.isa().default_call_conv();
-        let mut stub_decls = vec![None; stub_of.len()];
-        let mut stub_ids = Vec::with_capacity(stub_index.len());
-        for (t, k) in module.types.iter().zip(stub_index) {
-            let id = match stub_decls[k] {
-                Some(id) => id,
-                None => {
-                    let sig = wasm_signature(t, call_conv, ptr);
-                    let id = jit.declare_function(&Stubs::import_name(k), Linkage::Import, &sig)?;
-                    stub_decls[k] = Some(id);
-                    id
-                }
-            };
-            stub_ids.push(id);
-        }
+        // Declaring a name again gives the first declaration's id.
+        let stub_ids = module
+            .types
+            .iter()
+            .zip(sig_ids)
+            .map(|(t, id)| {
+                let sig = wasm_signature(t, call_conv, ptr);
+                Ok(jit.declare_function(&Stubs::import_name(*id), Linkage::Import, &sig)?)
+            })
+            .collect::<Result<Vec<_>>>()?;
 
         let mut ids = Vec::with_capacity(module.num_defined_funcs() as usize);
         for d in module.defined_funcs() {
@@ -377,7 +366,7 @@ fn compile_inner(
     threads: CompileThreads,
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    let mut declared = Declared::new(module, stubs, select, 0)?;
+    let mut declared = Declared::new(module, sig_ids, stubs, select, 0)?;
     let artifacts = {
         let env = declared.env(module, offsets, sig_ids, options);
         compile_parallel(&env, &declared.ids, threads)?
@@ -428,7 +417,7 @@ pub fn compile_osr(
 ) -> Result<CompiledModule> {
     no_panic(|| {
         let bytes = module.bodies[d.index()].len();
-        let mut declared = Declared::new(module, stubs, |_| false, bytes)?;
+        let mut declared = Declared::new(module, sig_ids, stubs, |_| false, bytes)?;
         let (ptr, call_conv) = (declared.ptr, declared.call_conv);
         let id = declared.jit.declare_function(
             &format!("osr{d}"),
@@ -479,7 +468,7 @@ pub(crate) fn clif_text(
     options: &JitOptions,
 ) -> Result<Vec<String>> {
     let stubs = Arc::new(Stubs::new()?);
-    let declared = Declared::new(module, &stubs, |_| true, 0)?;
+    let declared = Declared::new(module, sig_ids, &stubs, |_| true, 0)?;
     let env = declared.env(module, offsets, sig_ids, options);
     let mut ctx = cranelift_codegen::Context::new();
     let mut fctx = cranelift_frontend::FunctionBuilderContext::new();

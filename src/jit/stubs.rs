@@ -96,10 +96,10 @@ impl Stubs {
         Ok(compiled)
     }
 
-    /// The name under which compiled modules import the array-call stub of the `k`-th
-    /// signature of their `names` (see `Stubs::lookup`).
-    pub(crate) fn import_name(k: usize) -> String {
-        format!("tierwasm_stub{k}")
+    /// The name under which compiled modules import the array-call stub of engine-wide
+    /// signature `sig` (see `Stubs::lookup`).
+    pub(crate) fn import_name(sig: crate::vm::VMSharedTypeIndex) -> String {
+        format!("tierwasm_stub{sig}")
     }
 
     /// A symbol resolver for a JIT module that imported array-call stubs under the names

@@ -28,7 +28,7 @@ use std::collections::HashMap;
 pub(super) const ARRAY_SLOT: usize = 16;
 
 /// Flags of accesses to VM structures: aligned, never trapping.
-fn vm_flags() -> MemFlagsData {
+pub(crate) fn vm_flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 

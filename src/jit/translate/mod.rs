@@ -38,6 +38,8 @@ mod trampoline;
 mod visit;
 
 pub(crate) use driver::{build_function, build_osr_function};
+#[cfg(feature = "component")]
+pub(crate) use func_env::vm_flags;
 pub(crate) use trampoline::{build_array_call_stub, build_array_trampoline};
 #[cfg(feature = "component")]
 pub(crate) use trampoline::{call_array_and_return, or_leave};

@@ -10,7 +10,7 @@
 use super::Env;
 use super::func_env::{
     ARRAY_SLOT, declare_func, load_array_slot, load_store_context, store_array_slot,
-    unreachable_after_libcall,
+    unreachable_after_libcall, vm_flags,
 };
 use crate::jit::libcalls::Libcalls;
 use crate::jit::stubs::StubCx;
@@ -19,7 +19,7 @@ use crate::module::{DefinedFuncIndex, FuncType};
 use crate::vm::VMFuncRef;
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::{
-    Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, UserFuncName, Value, types,
+    Function, InstBuilder, StackSlotData, StackSlotKind, UserFuncName, Value, types,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::FuncId;
@@ -70,7 +70,7 @@ pub(crate) fn build_array_call_stub(
 ) {
     let ptr = cx.ptr;
     let (fref, caller) = (params[0], params[1]);
-    let flags = MemFlagsData::trusted();
+    let flags = vm_flags();
     let vmctx_at = core::mem::offset_of!(VMFuncRef, vmctx) as i32;
     let vmctx = b.ins().load(ptr, flags, fref, vmctx_at);
     let array_call_at = core::mem::offset_of!(VMFuncRef, array_call) as i32;
