@@ -485,9 +485,11 @@ pub(crate) fn clif_text(
     Ok(out)
 }
 
-/// Below this many bytes of function bodies a module compiles on the calling thread: a
-/// thread costs more than it saves. (8 KiB of code take about 5-10 ms to compile; a
-/// thread starts in tens of microseconds.)
+/// With fewer bytes of function bodies than this besides its largest function, a module
+/// compiles on the calling thread: the largest function bounds the wall time anyway, and
+/// each compiling thread's malloc arena holds its own peak (coremark, 10 KB of code, one
+/// function most of it: 12.5 MiB peak RSS on two threads, 11.6 on one).
+/// (8 KiB of code take about 5-10 ms to compile.)
 const PARALLEL_MIN_BYTES: usize = 8 << 10;
 
 /// After a function of more than this many bytes of body, a worker starts over with a
@@ -539,7 +541,8 @@ fn compile_parallel(
         .collect();
     jobs.sort_by_key(|d| core::cmp::Reverse(module.bodies[d.index()].len()));
     let bytes: usize = jobs.iter().map(|d| module.bodies[d.index()].len()).sum();
-    let threads = if bytes < PARALLEL_MIN_BYTES || on == CompileThreads::Caller {
+    let largest = jobs.first().map_or(0, |d| module.bodies[d.index()].len());
+    let threads = if bytes - largest < PARALLEL_MIN_BYTES || on == CompileThreads::Caller {
         1
     } else {
         rayon::current_num_threads()
