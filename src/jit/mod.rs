@@ -672,6 +672,14 @@ fn compile_one(
     let (f, a) = ids[d.index()].expect("only selected functions are jobs");
     let module = env.module;
     let name = || module.func_display_name(module.func_index(d).as_u32());
+    #[cfg(test)]
+    if module
+        .func_names
+        .get(&module.func_index(d).as_u32())
+        .is_some_and(|n| n.starts_with(tests::PANIC_IN_COMPILE))
+    {
+        panic!("{} (a test's)", tests::PANIC_IN_COMPILE);
+    }
     let wasm = translate::build_function(env, ctx, fctx, d)
         .and_then(|pinned| translate::compile(env, ctx, f, pinned))
         .with_context(|| {

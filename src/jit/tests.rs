@@ -550,6 +550,52 @@ fn host_callees_through_array_call_stubs() {
 /// with `TIERWASM_CLIF_SPEC` set, every module of the spec suite (wasm 2.0) is dumped too.
 ///
 /// `TIERWASM_CLIF_DIR=/tmp/clif cargo test --release --lib dump_clif -- --ignored`
+/// Functions named with this prefix panic when compiled (`compile_one`, tests only), as
+/// a Cranelift bug would.
+pub(super) const PANIC_IN_COMPILE: &str = "panic_in_compile";
+
+/// A module compiled on several threads reports the failure of its first failing
+/// function, whichever thread met which failure first, and the engine compiles again
+/// after it (each thread's kept contexts were reset).
+#[test]
+fn the_first_failing_function_is_reported() {
+    // 48 functions of about 1 KiB each: several compile threads.
+    let body = "(i32.add (local.get 0) (i32.const 1)) local.set 0 ".repeat(120);
+    let func = |i: usize| {
+        let name = match i {
+            9 | 40 => format!("{PANIC_IN_COMPILE}{i}"),
+            _ => format!("f{i}"),
+        };
+        format!("(func ${name} (param i32) (result i32) {body} local.get 0)")
+    };
+    let funcs: String = (0..48).map(func).collect();
+    let bad = wat::parse_str(format!("(module {funcs})")).unwrap();
+    let good = wat::parse_str(format!(
+        "(module (func (export \"run\") (param i32) (result i32) {body} local.get 0))"
+    ))
+    .unwrap();
+    let mut config = crate::Config::new();
+    config.tier(crate::Tier::Jit);
+    let engine = Engine::new(&config).unwrap();
+    for _ in 0..10 {
+        let Err(e) = crate::Module::new(&engine, &bad) else {
+            panic!("a compile failure expected");
+        };
+        let msg = format!("{e:#}");
+        assert!(
+            msg.contains(&format!("{PANIC_IN_COMPILE}9 (#9)")),
+            "not the first failing function: {msg}"
+        );
+        let m = crate::Module::new(&engine, &good).unwrap();
+        let mut store = crate::Store::new(&engine, ());
+        let i = crate::Linker::new(&engine)
+            .instantiate(&mut store, &m)
+            .unwrap();
+        let run = i.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+        assert_eq!(run.call(&mut store, 1).unwrap(), 121);
+    }
+}
+
 #[test]
 #[ignore = "writes files; run by hand with TIERWASM_CLIF_DIR"]
 fn dump_clif() {
