@@ -207,6 +207,18 @@ pub enum CompileThreads {
     Caller,
 }
 
+/// Which compiled functions get an array-call entry, the one Rust code (the host, the
+/// interpreter) calls them through.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ArrayEntries {
+    /// Every one: the interpreter may call any of them (tier-up, mixed tiers).
+    All,
+    /// Only those that escape the module's own direct calls (`escaping_funcs`): every
+    /// function is compiled, so compiled code calls the others directly. wasmtime does
+    /// the same; a trampoline is 1-3% of a module's compile time.
+    Escaping,
+}
+
 /// Compiles the defined functions `d` of `module` for which `select(d)` holds.
 ///
 /// A panic inside Cranelift (a bug, or a limit it does not report as an error) becomes
@@ -217,10 +229,20 @@ pub fn compile_module(
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
     stubs: &Arc<Stubs>,
-    threads: CompileThreads,
+    (threads, entries): (CompileThreads, ArrayEntries),
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    no_panic(|| compile_inner(module, offsets, sig_ids, options, stubs, threads, select))
+    no_panic(|| {
+        compile_inner(
+            module,
+            offsets,
+            sig_ids,
+            options,
+            stubs,
+            (threads, entries),
+            select,
+        )
+    })
 }
 
 /// `f()`, with a panic inside Cranelift turned into an error.
@@ -235,8 +257,8 @@ struct Declared {
     jit: JITModule,
     isa: OwnedTargetIsa,
     pinned_isa: Option<OwnedTargetIsa>,
-    /// Per defined function: (wasm entry, array trampoline) when selected.
-    ids: Vec<Option<(FuncId, FuncId)>>,
+    /// Per defined function: its ids when selected.
+    ids: Vec<Option<FuncIds>>,
     /// Per type: its array-call stub, imported from the engine's `Stubs`.
     stub_ids: Vec<FuncId>,
     libcalls: libcalls::Libcalls,
@@ -250,7 +272,7 @@ impl Declared {
         module: &ModuleInfo,
         sig_ids: &[VMSharedTypeIndex],
         stubs: &Arc<Stubs>,
-        select: impl Fn(u32) -> bool,
+        (select, entries): (impl Fn(u32) -> bool, ArrayEntries),
         extra_bytes: usize,
     ) -> Result<Declared> {
         let isa = host_isa()?;
@@ -299,23 +321,28 @@ impl Declared {
             })
             .collect::<Result<Vec<_>>>()?;
 
+        let escaping = (entries == ArrayEntries::Escaping).then(|| module.escaping_funcs());
         let mut ids = Vec::with_capacity(module.num_defined_funcs() as usize);
         for d in module.defined_funcs() {
             if !select(d.as_u32()) {
                 ids.push(None);
                 continue;
             }
-            let ty = module.func_type(module.func_index(d).as_u32());
+            let func = module.func_index(d).as_u32();
+            let ty = module.func_type(func);
             let f = jit.declare_function(
                 &format!("wasm{d}"),
                 Linkage::Local,
                 &wasm_signature(ty, call_conv, ptr),
             )?;
-            let a = jit.declare_function(
-                &format!("array{d}"),
-                Linkage::Local,
-                &array_signature(call_conv, ptr),
-            )?;
+            let a = match &escaping {
+                Some(escaping) if !escaping[func as usize] => None,
+                _ => Some(jit.declare_function(
+                    &format!("array{d}"),
+                    Linkage::Local,
+                    &array_signature(call_conv, ptr),
+                )?),
+            };
             ids.push(Some((f, a)));
         }
         let libcalls = libcalls::Libcalls::declare(&mut jit, call_conv, ptr)?;
@@ -363,24 +390,28 @@ fn compile_inner(
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
     stubs: &Arc<Stubs>,
-    threads: CompileThreads,
+    (threads, entries): (CompileThreads, ArrayEntries),
     select: impl Fn(u32) -> bool,
 ) -> Result<CompiledModule> {
-    let mut declared = Declared::new(module, sig_ids, stubs, select, 0)?;
+    let mut declared = Declared::new(module, sig_ids, stubs, (select, entries), 0)?;
     let artifacts = {
         let env = declared.env(module, offsets, sig_ids, options);
         compile_parallel(&env, &declared.ids, threads)?
     };
     let largest_frame = artifacts
         .iter()
-        .map(|(_, f, a)| f.frame_size.max(a.frame_size) as usize + 2 * size_of::<usize>())
+        .flat_map(|(_, f, a)| [Some(f), a.as_ref()])
+        .flatten()
+        .map(|art| art.frame_size as usize + 2 * size_of::<usize>())
         .max()
         .unwrap_or(0);
     let jit = &mut declared.jit;
-    for (_, f, a) in artifacts {
-        for art in [f, a] {
-            jit.define_function_bytes(art.id, art.align, &art.bytes, &art.relocs)?;
-        }
+    for art in artifacts
+        .iter()
+        .flat_map(|(_, f, a)| [Some(f), a.as_ref()])
+        .flatten()
+    {
+        jit.define_function_bytes(art.id, art.align, &art.bytes, &art.relocs)?;
     }
     jit.finalize_definitions()?;
     let funcs = declared
@@ -390,9 +421,14 @@ fn compile_inner(
             ids.map(|(f, a)| VMNativeEntry {
                 wasm_call: VmPtr::from_raw(jit.get_finalized_function(f).cast_mut().cast())
                     .expect("finalized code has an address"),
-                // SAFETY: the trampoline was compiled with the array-call signature.
-                array_call: unsafe {
-                    core::mem::transmute::<*const u8, VMArrayCallFn>(jit.get_finalized_function(a))
+                array_call: match a {
+                    // SAFETY: the trampoline was compiled with the array-call signature.
+                    Some(a) => unsafe {
+                        core::mem::transmute::<*const u8, VMArrayCallFn>(
+                            jit.get_finalized_function(a),
+                        )
+                    },
+                    None => no_array_entry,
                 },
             })
         })
@@ -417,7 +453,8 @@ pub fn compile_osr(
 ) -> Result<CompiledModule> {
     no_panic(|| {
         let bytes = module.bodies[d.index()].len();
-        let mut declared = Declared::new(module, sig_ids, stubs, |_| false, bytes)?;
+        let select = (|_| false, ArrayEntries::All);
+        let mut declared = Declared::new(module, sig_ids, stubs, select, bytes)?;
         let (ptr, call_conv) = (declared.ptr, declared.call_conv);
         let id = declared.jit.declare_function(
             &format!("osr{d}"),
@@ -468,7 +505,7 @@ pub(crate) fn clif_text(
     options: &JitOptions,
 ) -> Result<Vec<String>> {
     let stubs = Arc::new(Stubs::new()?);
-    let declared = Declared::new(module, sig_ids, &stubs, |_| true, 0)?;
+    let declared = Declared::new(module, sig_ids, &stubs, (|_| true, ArrayEntries::All), 0)?;
     let env = declared.env(module, offsets, sig_ids, options);
     let mut ctx = cranelift_codegen::Context::new();
     let mut fctx = cranelift_frontend::FunctionBuilderContext::new();
@@ -504,7 +541,39 @@ const FRESH_CONTEXT_AFTER: usize = 8 << 10;
 const MAX_THREADS: usize = 16;
 
 /// A function and its array-call trampoline, compiled.
-type CompiledPair = (DefinedFuncIndex, translate::Artifact, translate::Artifact);
+type CompiledPair = (
+    DefinedFuncIndex,
+    translate::Artifact,
+    Option<translate::Artifact>,
+);
+
+/// A selected function's wasm entry and, if it gets one, its array-call trampoline.
+pub(crate) type FuncIds = (FuncId, Option<FuncId>);
+
+/// The array-call entry of a compiled function that gets no trampoline
+/// (`ArrayEntries::Escaping`): nothing outside compiled code can name it, so nothing calls
+/// this; if something did, the call fails with an error instead of running anything.
+///
+/// # Safety
+/// `callee` must be a live instance context, as for every array call of a compiled
+/// function.
+unsafe extern "C" fn no_array_entry(
+    callee: core::ptr::NonNull<crate::vm::VMOpaqueContext>,
+    _caller: core::ptr::NonNull<crate::vm::VMContext>,
+    _args: core::ptr::NonNull<crate::vm::ValRaw>,
+    _len: usize,
+) -> bool {
+    let vmctx = callee.cast::<crate::vm::VMContext>().as_ptr();
+    // SAFETY: the caller passes the instance context the entry belongs to; its store
+    // context outlives it.
+    unsafe {
+        (*(*vmctx).header.store_context).set_pending_error(anyhow!(
+            "internal error: a function compiled without an array-call entry was called \
+             through one"
+        ));
+    }
+    false
+}
 
 /// A thread's Cranelift contexts, kept between functions and between modules (see
 /// `CONTEXTS`).
@@ -531,7 +600,7 @@ thread_local! {
 /// always the one of the first failing function.
 fn compile_parallel(
     env: &translate::Env<'_>,
-    ids: &[Option<(FuncId, FuncId)>],
+    ids: &[Option<FuncIds>],
     on: CompileThreads,
 ) -> Result<Vec<CompiledPair>> {
     let module = env.module;
@@ -644,8 +713,8 @@ fn compile_guarded(
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut cranelift_frontend::FunctionBuilderContext,
     d: DefinedFuncIndex,
-    ids: &[Option<(FuncId, FuncId)>],
-) -> Result<(translate::Artifact, translate::Artifact)> {
+    ids: &[Option<FuncIds>],
+) -> Result<(translate::Artifact, Option<translate::Artifact>)> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         compile_one(env, ctx, fctx, d, ids)
     }))
@@ -667,8 +736,8 @@ fn compile_one(
     ctx: &mut cranelift_codegen::Context,
     fctx: &mut cranelift_frontend::FunctionBuilderContext,
     d: DefinedFuncIndex,
-    ids: &[Option<(FuncId, FuncId)>],
-) -> Result<(translate::Artifact, translate::Artifact)> {
+    ids: &[Option<FuncIds>],
+) -> Result<(translate::Artifact, Option<translate::Artifact>)> {
     let (f, a) = ids[d.index()].expect("only selected functions are jobs");
     let module = env.module;
     let name = || module.func_display_name(module.func_index(d).as_u32());
@@ -686,12 +755,15 @@ fn compile_one(
             ctx.clear();
             format!("compiling function {}", name())
         })?;
+    let Some(a) = a else {
+        return Ok((wasm, None));
+    };
     translate::build_array_trampoline(env, ctx, fctx, d, f);
     let array = translate::compile(env, ctx, a, false).with_context(|| {
         ctx.clear();
         format!("compiling the entry of function {}", name())
     })?;
-    Ok((wasm, array))
+    Ok((wasm, Some(array)))
 }
 
 /// The error for a panic inside Cranelift.

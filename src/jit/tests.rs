@@ -550,6 +550,51 @@ fn host_callees_through_array_call_stubs() {
 /// with `TIERWASM_CLIF_SPEC` set, every module of the spec suite (wasm 2.0) is dumped too.
 ///
 /// `TIERWASM_CLIF_DIR=/tmp/clif cargo test --release --lib dump_clif -- --ignored`
+/// On the JIT tier only functions that escape the module's direct calls get array-call
+/// entries (`ArrayEntries::Escaping`); the host still calls every function it can name:
+/// exported, in a table, named by `ref.func` in a global's initialiser, the start
+/// function.
+#[test]
+fn escaping_functions_keep_their_array_entries() {
+    let wat = r#"(module
+        (table (export "t") 2 funcref)
+        (elem (i32.const 0) $in_table)
+        (global (export "g") funcref (ref.func $in_global))
+        (global $started (mut i32) (i32.const 0))
+        (func $helper (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+        (func $in_table (param i32) (result i32) (call $helper (i32.add (local.get 0) (i32.const 1))))
+        (func $in_global (param i32) (result i32) (call $helper (i32.add (local.get 0) (i32.const 2))))
+        (func $start (global.set $started (i32.const 7)))
+        (start $start)
+        (func (export "run") (param i32) (result i32)
+            (i32.add (call $helper (local.get 0)) (global.get $started))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let info = crate::module::ModuleInfo::parse(&wasm).unwrap();
+    assert_eq!(info.escaping_funcs(), [false, true, true, true, true]);
+    let mut config = crate::Config::new();
+    config.tier(crate::Tier::Jit);
+    let engine = Engine::new(&config).unwrap();
+    let module = crate::Module::new(&engine, &wasm).unwrap();
+    let mut store = crate::Store::new(&engine, ());
+    let i = crate::Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = i.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+    assert_eq!(run.call(&mut store, 5).unwrap(), 22);
+    let call = |store: &mut crate::Store<()>, v: crate::Val| {
+        let crate::Val::FuncRef(Some(f)) = v else {
+            panic!("a function expected, got {v:?}");
+        };
+        let f = f.typed::<i32, i32>(&*store).unwrap();
+        f.call(store, 5).unwrap()
+    };
+    let table = i.get_table(&mut store, "t").unwrap();
+    let v = table.get(&mut store, 0).unwrap();
+    assert_eq!(call(&mut store, v), 18);
+    let v = i.get_global(&mut store, "g").unwrap().get(&mut store);
+    assert_eq!(call(&mut store, v), 21);
+}
+
 /// Functions named with this prefix panic when compiled (`compile_one`, tests only), as
 /// a Cranelift bug would.
 pub(super) const PANIC_IN_COMPILE: &str = "panic_in_compile";

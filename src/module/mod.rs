@@ -247,6 +247,48 @@ impl ModuleInfo {
         &self.types[self.functions[func as usize] as usize]
     }
 
+    /// Per function (imports first): whether code outside the module's own direct calls
+    /// can reach it, the functions wasm calls "declared": exported, the start function,
+    /// in an element segment, or named by `ref.func` in a global's or table's
+    /// initialiser. Validation allows `ref.func` in code only for these, so a function
+    /// not among them is only ever called directly by the module's own code.
+    pub fn escaping_funcs(&self) -> Vec<bool> {
+        let no_exprs: &[ConstExpr] = &[];
+        let segment_exprs = self.elements.iter().flat_map(|s| match &s.items {
+            ElemItems::Exprs(es) => es.as_slice(),
+            ElemItems::Funcs(_) => no_exprs,
+        });
+        let in_exprs = self
+            .global_inits
+            .iter()
+            .chain(self.table_inits.iter().flatten())
+            .chain(segment_exprs)
+            .flat_map(|e| e.ops.iter())
+            .filter_map(|op| match *op {
+                ConstOp::RefFunc(f) => Some(f),
+                _ => None,
+            });
+        let in_segments = self.elements.iter().flat_map(|s| match &s.items {
+            ElemItems::Funcs(fs) => fs.clone(),
+            ElemItems::Exprs(_) => Vec::new(),
+        });
+        let exported = self.exports.iter().filter_map(|(_, e)| match *e {
+            ExportIndex::Func(f) => Some(f),
+            _ => None,
+        });
+        let mut escaping = vec![false; self.functions.len()];
+        for f in in_exprs
+            .chain(in_segments)
+            .chain(exported)
+            .chain(self.start)
+        {
+            if let Some(e) = escaping.get_mut(f as usize) {
+                *e = true;
+            }
+        }
+        escaping
+    }
+
     /// The name of function `func` for messages: its name-section name or `#index`.
     pub fn func_display_name(&self, func: u32) -> String {
         match self.func_names.get(&func) {

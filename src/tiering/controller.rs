@@ -136,7 +136,7 @@ impl TierUnit {
                 &self.sig_ids,
                 &self.options,
                 stubs,
-                jit::CompileThreads::Caller,
+                (jit::CompileThreads::Caller, jit::ArrayEntries::All),
                 |d| ds.iter().any(|x| x.as_u32() == d),
             )
         });

@@ -60,7 +60,16 @@ impl ModuleTiers {
                 &sig_ids,
                 &options,
                 engine.tiers().stubs()?,
-                crate::jit::CompileThreads::Machine,
+                // The interpreter runs what is not compiled (mixed tiers), and calls
+                // compiled code through array-call entries.
+                (
+                    crate::jit::CompileThreads::Machine,
+                    if mixed {
+                        crate::jit::ArrayEntries::All
+                    } else {
+                        crate::jit::ArrayEntries::Escaping
+                    },
+                ),
                 |d| !mixed || d % 2 == 0,
             )?;
             engine.tiers().note_frame(compiled.largest_frame);

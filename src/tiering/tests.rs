@@ -27,7 +27,10 @@ fn compile_one(module: &Module, d: u32) -> crate::jit::CompiledModule {
         &inner.sig_ids,
         &options,
         module.engine().tiers().stubs().unwrap(),
-        crate::jit::CompileThreads::Caller,
+        (
+            crate::jit::CompileThreads::Caller,
+            crate::jit::ArrayEntries::All,
+        ),
         |x| x == d,
     )
     .unwrap()
@@ -117,7 +120,10 @@ fn compiled_code_calls_interpreted_functions_through_the_slot_table() {
             &inner.sig_ids,
             &crate::jit::JitOptions { fuel: false },
             engine.tiers().stubs().unwrap(),
-            crate::jit::CompileThreads::Machine,
+            (
+                crate::jit::CompileThreads::Machine,
+                crate::jit::ArrayEntries::All,
+            ),
             select,
         )
         .unwrap()

@@ -61,8 +61,8 @@ pub(crate) struct Env<'a> {
     pub(crate) offsets: &'a VMOffsets,
     pub(crate) sig_ids: &'a [VMSharedTypeIndex],
     pub(crate) options: &'a JitOptions,
-    /// Per defined function: (wasm entry, array trampoline) when compiled.
-    pub(crate) ids: &'a [Option<(FuncId, FuncId)>],
+    /// Per defined function: its ids when compiled.
+    pub(crate) ids: &'a [Option<super::FuncIds>],
     /// Per type: its array-call stub (`jit::stubs`), an import.
     pub(crate) stub_ids: &'a [FuncId],
     pub(crate) libcalls: &'a super::libcalls::Libcalls,
