@@ -80,6 +80,9 @@ pub(crate) use next;
 #[cfg(tierwasm_tail_dispatch)]
 #[inline(always)]
 pub unsafe fn dispatch(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
+    let mut pc = pc;
+    // SAFETY: an empty assembly block that only names `pc`'s register: it does nothing.
+    unsafe { core::arch::asm!("/* {0} */", inout(reg) pc, options(pure, nomem, nostack, preserves_flags)) };
     // SAFETY: the op's opcode word is the exposed address of its handler (`op_word`).
     unsafe {
         let word = ptr::read_unaligned(pc.cast::<usize>());
