@@ -225,15 +225,15 @@ fn float_immediates_and_multiply_add() {
         ("f64_rdiv_imm", "(f64.div (f64.const 3) (local.get 0))"),
         (
             "f64_mul_add",
-            "(f64.add (f64.mul (local.get 0) (local.get 0)) (local.get 0))",
+            "(f64.add (f64.mul (local.get 0) (f64.neg (local.get 0))) (local.get 0))",
         ),
         (
             "f64_mul_sub",
-            "(f64.sub (f64.mul (local.get 0) (local.get 0)) (local.get 0))",
+            "(f64.sub (f64.mul (local.get 0) (f64.neg (local.get 0))) (local.get 0))",
         ),
         (
             "f64_mul_rsub",
-            "(f64.sub (local.get 0) (f64.mul (local.get 0) (local.get 0)))",
+            "(f64.sub (local.get 0) (f64.mul (local.get 0) (f64.neg (local.get 0))))",
         ),
         (
             "f64_mul_imm_add",
@@ -722,17 +722,77 @@ fn hash_steps_and_constant_block_results() {
 fn multiply_add_through_a_local() {
     // The product kept in a local (`local.tee`, and `local.set` then `local.get`) and
     // added, on either side and to itself; the local is read again afterwards.
-    for body in [
-        "(f64.add (local.get 0) (local.tee 1 (f64.mul (local.get 0) (local.get 0))))",
-        "(local.set 1 (f64.mul (local.get 0) (local.get 0)))
-         (f64.add (local.get 1) (local.get 0))",
-        "(f64.add (local.tee 1 (f64.mul (local.get 0) (local.get 0))) (local.get 1))",
+    // A square (both factors one local) is the same with `f64_sqr_keep_add`.
+    for (op, y) in [("f64_mul_keep_add", 1), ("f64_sqr_keep_add", 0)] {
+        for body in [
+            "(f64.add (local.get 0) (local.tee 2 (f64.mul (local.get 0) (local.get Y))))",
+            "(local.set 2 (f64.mul (local.get 0) (local.get Y)))
+             (f64.add (local.get 2) (local.get 0))",
+            "(f64.add (local.tee 2 (f64.mul (local.get 0) (local.get Y))) (local.get 2))",
+        ] {
+            let body = body.replace('Y', &y.to_string());
+            let wat = format!(
+                r#"(module (func (export "f") (param f64 f64) (result f64) (local f64)
+                    (f64.mul {body} (local.get 2))))"#
+            );
+            check(op, &wat, &f64_pairs());
+        }
+    }
+}
+
+/// Every pair of [`F_EDGES`].
+fn f64_pairs() -> Vec<Vec<Val>> {
+    let bits = |v: &f64| Val::F64(v.to_bits());
+    F_EDGES
+        .iter()
+        .flat_map(|x| F_EDGES.iter().map(|y| vec![bits(x), bits(y)]))
+        .collect()
+}
+
+#[test]
+fn squares_and_doubles_read_their_operand_once() {
+    // A local times itself, alone, added to (on either side) or subtracted from
+    // another value, and a sum of two squares (the second square takes the first's
+    // sum); the plain translation multiplies the two reads.
+    for (op, body) in [
+        ("f64_sqr", "(f64.mul (local.get 1) (local.get 1))"),
+        (
+            "f64_sqr_add",
+            "(f64.add (f64.mul (local.get 0) (local.get 0)) (local.get 1))",
+        ),
+        (
+            "f64_sqr_add",
+            "(f64.add (local.get 1) (f64.mul (local.get 0) (local.get 0)))",
+        ),
+        (
+            "f64_sqr_add",
+            "(f64.add (f64.mul (local.get 0) (local.get 0)) (f64.mul (local.get 1) (local.get 1)))",
+        ),
+        (
+            "f64_mul_sub dst=s2, a=s0, b=s0, c=s1",
+            "(f64.sub (f64.mul (local.get 0) (local.get 0)) (local.get 1))",
+        ),
+        (
+            "f64_mul_rsub dst=s2, a=s1, b=s1, c=s0",
+            "(f64.sub (local.get 0) (f64.mul (local.get 1) (local.get 1)))",
+        ),
     ] {
-        let wat = format!(
-            r#"(module (func (export "f") (param f64) (result f64) (local f64)
-                (f64.mul {body} (local.get 1))))"#
-        );
-        check("f64_mul_keep_add", &wat, &f64s(F_EDGES));
+        let wat = format!(r#"(module (func (export "f") (param f64 f64) (result f64) {body}))"#);
+        check(op, &wat, &f64_pairs());
+    }
+    // A local added to itself, alone and as a factor; two different locals are no
+    // square and no double.
+    for (op, body) in [
+        ("f64_dbl", "(f64.add (local.get 1) (local.get 1))"),
+        (
+            "f64_dbl",
+            "(f64.mul (local.get 0) (f64.add (local.get 1) (local.get 1)))",
+        ),
+        ("f64_mul dst", "(f64.mul (local.get 0) (local.get 1))"),
+        ("f64_add dst", "(f64.add (local.get 0) (local.get 1))"),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param f64 f64) (result f64) {body}))"#);
+        check(op, &wat, &f64_pairs());
     }
 }
 

@@ -15,8 +15,8 @@
 
 use super::exec::{self, Cx, Exit};
 use super::ops::{NUM_OPS, OpCode};
-use core::ptr;
 use super::stack::Slot;
+use core::ptr;
 
 /// Program counter: the first byte of the current op.
 pub type Pc = *const u8;
@@ -82,7 +82,9 @@ pub(crate) use next;
 pub unsafe fn dispatch(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
     let mut pc = pc;
     // SAFETY: an empty assembly block that only names `pc`'s register: it does nothing.
-    unsafe { core::arch::asm!("/* {0} */", inout(reg) pc, options(pure, nomem, nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("/* {0} */", inout(reg) pc, options(pure, nomem, nostack, preserves_flags))
+    };
     // SAFETY: the op's opcode word is the exposed address of its handler (`op_word`).
     unsafe {
         let word = ptr::read_unaligned(pc.cast::<usize>());
@@ -157,7 +159,8 @@ pub fn op_of_word(word: u64) -> Option<OpCode> {
     {
         static BY_WORD: std::sync::OnceLock<Vec<(u64, OpCode)>> = std::sync::OnceLock::new();
         let by_word = BY_WORD.get_or_init(|| {
-            let mut v: Vec<(u64, OpCode)> = OpCode::ALL.iter().map(|&op| (op_word(op), op)).collect();
+            let mut v: Vec<(u64, OpCode)> =
+                OpCode::ALL.iter().map(|&op| (op_word(op), op)).collect();
             v.sort_unstable_by_key(|&(w, _)| w);
             v
         });

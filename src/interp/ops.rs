@@ -567,6 +567,14 @@ macro_rules! for_each_op {
             I32ShlImmXor i32_shl_imm_xor { dst: R, a: R, k: Imm32, b: R }
             /// `dst = a * imm + b` (f64, two roundings; imm: f64 bits): `f64_mul_imm` then `f64_add` (a step scaled by a constant).
             F64MulImmAdd f64_mul_imm_add { dst: R, a: R, imm: Imm64, b: R }
+            /// `dst = a * a` (f64): `f64_mul` of one slot by itself (a square reads its operand once).
+            F64Sqr f64_sqr { dst: R, a: R }
+            /// `dst = a + a` (f64): `f64_add` of one slot to itself (how compilers write `2 * a`).
+            F64Dbl f64_dbl { dst: R, a: R }
+            /// `dst = a * a + c` (f64, two roundings): `f64_sqr` then `f64_add` (a sum of squares).
+            F64SqrAdd f64_sqr_add { dst: R, a: R, c: R }
+            /// `p = a * a`, then `dst = p + c` (f64): `f64_sqr` into a local, then `f64_add` of it.
+            F64SqrKeepAdd f64_sqr_keep_add { dst: R, p: R, a: R, c: R }
             // ---- cold ----
             /// `dst = a < b` (f32; 1 or 0).
             F32Lt f32_lt { dst: R, a: R, b: R }

@@ -591,3 +591,20 @@ handler!(f64_mul_keep_add(pc, fp, cx, mem, lim) {
     wr(fp, o.dst, prod + rd::<f64>(fp, o.c));
     next!(pc.add(op::F64MulKeepAdd::SIZE), fp, cx, mem, lim)
 });
+
+handler!(f64_sqr_add(pc, fp, cx, mem, lim) {
+    let o = op::F64SqrAdd::decode(pc);
+    let a = rd::<f64>(fp, o.a);
+    wr(fp, o.dst, a * a + rd::<f64>(fp, o.c));
+    next!(pc.add(op::F64SqrAdd::SIZE), fp, cx, mem, lim)
+});
+
+handler!(f64_sqr_keep_add(pc, fp, cx, mem, lim) {
+    let o = op::F64SqrKeepAdd::decode(pc);
+    let a = rd::<f64>(fp, o.a);
+    let prod = a * a;
+    wr(fp, o.p, prod);
+    let o = late!(F64SqrKeepAdd, pc);
+    wr(fp, o.dst, prod + rd::<f64>(fp, o.c));
+    next!(pc.add(op::F64SqrKeepAdd::SIZE), fp, cx, mem, lim)
+});
