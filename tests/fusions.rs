@@ -1055,3 +1055,66 @@ fn shift_then_xor() {
         );
     }
 }
+
+#[test]
+fn float_results_stored_at_once() {
+    // A sum, difference or multiply-add stored as soon as it is computed, kept in a
+    // local (read again) and from a temp, in bounds, at the last bytes and past them,
+    // and at addresses that wrap.
+    let addrs = [0, 3, 65520, 65521, 65528, -8, i32::MIN];
+    let values = [
+        (1.5, -2.25),
+        (f64::NAN, 0.0),
+        (-0.0, -0.0),
+        (f64::INFINITY, f64::NEG_INFINITY),
+    ];
+    let peek = r#"(func (export "peek") (result i64)
+          (i64.add (i64.add (i64.load (i32.const 8)) (i64.load (i32.const 16)))
+                   (i64.add (i64.load (i32.const 65528)) (i64.load (i32.const 24)))))"#;
+    for (op, value) in [
+        ("f64_add_store64", "(f64.add (local.get 1) (local.get 2))"),
+        ("f64_sub_store64", "(f64.sub (local.get 1) (local.get 2))"),
+        (
+            "f64_mul_add_store64",
+            "(f64.add (f64.mul (local.get 1) (local.get 2)) (local.get 1))",
+        ),
+    ] {
+        let wat = format!(
+            r#"(module (memory 1)
+            (func (export "f") (param i32 f64 f64) (local f64)
+              (f64.store offset=8 (local.get 0) (local.tee 3 {value}))
+              (f64.store (i32.const 16) (f64.add (local.get 3) (f64.const 1)))
+              (f64.store (i32.add (local.get 0) (i32.const 8)) {value}))
+            {peek})"#
+        );
+        let inputs: Vec<Vec<Val>> = addrs
+            .iter()
+            .flat_map(|&a| {
+                values.iter().map(move |&(x, y)| {
+                    vec![Val::I32(a), Val::F64(x.to_bits()), Val::F64(y.to_bits())]
+                })
+            })
+            .collect();
+        let text = check_with_peek(&wat, &inputs);
+        assert_eq!(text.matches(op).count(), 2, "{text}");
+    }
+    let wat = format!(
+        r#"(module (memory 1)
+        (func (export "f") (param i32 f32 f32) (local f32)
+          (f32.store offset=4 (local.get 0)
+            (local.tee 3 (f32.add (f32.mul (local.get 1) (local.get 2)) (local.get 1))))
+          (f32.store (i32.const 12) (local.get 3)))
+        {peek})"#
+    );
+    let inputs: Vec<Vec<Val>> = [0, 3, 65528, 65529, -4, i32::MIN]
+        .iter()
+        .flat_map(|&a| {
+            values.iter().map(move |&(x, y)| {
+                let (x, y) = ((x as f32).to_bits(), (y as f32).to_bits());
+                vec![Val::I32(a), Val::F32(x), Val::F32(y)]
+            })
+        })
+        .collect();
+    let text = check_with_peek(&wat, &inputs);
+    assert!(text.contains("f32_mul_add_store32"), "{text}");
+}

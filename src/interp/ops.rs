@@ -575,6 +575,14 @@ macro_rules! for_each_op {
             F64SqrAdd f64_sqr_add { dst: R, a: R, c: R }
             /// `p = a * a`, then `dst = p + c` (f64): `f64_sqr` into a local, then `f64_add` of it.
             F64SqrKeepAdd f64_sqr_keep_add { dst: R, p: R, a: R, c: R }
+            /// `dst = a + b` (f64), then `mem[addr + offset] = dst` (64 bits): `f64_add` then `store64` of the sum.
+            F64AddStore64 f64_add_store64 { dst: R, a: R, b: R, addr: R, offset: Idx }
+            /// `dst = a - b` (f64), then `mem[addr + offset] = dst` (64 bits): `f64_sub` then `store64` of the difference.
+            F64SubStore64 f64_sub_store64 { dst: R, a: R, b: R, addr: R, offset: Idx }
+            /// `dst = a * b + c` (f64, two roundings), then `mem[addr + offset] = dst` (64 bits): `f64_mul_add` then `store64`.
+            F64MulAddStore64 f64_mul_add_store64 { dst: R, a: R, b: R, c: R, addr: R, offset: Idx }
+            /// `dst = a * b + c` (f32, two roundings), then `mem[addr + offset] = dst` (32 bits): `f32_mul_add` then `store32`.
+            F32MulAddStore32 f32_mul_add_store32 { dst: R, a: R, b: R, c: R, addr: R, offset: Idx }
             // ---- cold ----
             /// `dst = a < b` (f32; 1 or 0).
             F32Lt f32_lt { dst: R, a: R, b: R }

@@ -510,13 +510,46 @@ keep_pair!(
 br_cmp_imm!(i32_and_imm_br_nez, I32AndImmBrNez, u32, |a, b| a & b != 0);
 br_cmp_imm!(i32_and_imm_br_eqz, I32AndImmBrEqz, u32, |a, b| a & b == 0);
 
-keep_store32!(i32_add_imm_store32, I32AddImmStore32, |o, fp| rd::<u32>(
+keep_store!(i32_add_imm_store32, I32AddImmStore32, u32, u32, |o, fp| {
+    rd::<u32>(fp, o.a).wrapping_add(o.imm as u32)
+});
+
+keep_store!(i32_add_store32, I32AddStore32, u32, u32, |o, fp| rd::<u32>(
     fp, o.a
 )
-.wrapping_add(o.imm as u32));
+.wrapping_add(rd::<u32>(fp, o.b)));
 
-keep_store32!(i32_add_store32, I32AddStore32, |o, fp| rd::<u32>(fp, o.a)
-    .wrapping_add(rd::<u32>(fp, o.b)));
+keep_store!(f64_add_store64, F64AddStore64, f64, u64, |o, fp| rd::<f64>(
+    fp, o.a
+) + rd::<
+    f64,
+>(
+    fp, o.b
+));
+
+keep_store!(f64_sub_store64, F64SubStore64, f64, u64, |o, fp| rd::<f64>(
+    fp, o.a
+) - rd::<
+    f64,
+>(
+    fp, o.b
+));
+
+keep_store!(
+    f64_mul_add_store64,
+    F64MulAddStore64,
+    f64,
+    u64,
+    |o, fp| rd::<f64>(fp, o.a) * rd::<f64>(fp, o.b) + rd::<f64>(fp, o.c)
+);
+
+keep_store!(
+    f32_mul_add_store32,
+    F32MulAddStore32,
+    f32,
+    u32,
+    |o, fp| rd::<f32>(fp, o.a) * rd::<f32>(fp, o.b) + rd::<f32>(fp, o.c)
+);
 
 // The first store happens even when the second traps, as with the separate ops.
 handler!(store32x2(pc, fp, cx, mem, lim) {

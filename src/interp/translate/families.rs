@@ -796,6 +796,40 @@ impl Translator<'_> {
                 _ => {}
             }
         }
+        if self.float_store(kind, addr, offset, val) {
+            return;
+        }
         kind.plain()(&mut self.enc, addr, offset, val);
+    }
+
+    /// A float sum, difference or multiply-add the last op wrote to `val`, stored whole:
+    /// one op that still writes `val` (it may be a local read later). Elementwise array
+    /// code (`c[i] = a[i] + b[i]`, `y[i] += a * x[i]`, butterflies) does this.
+    fn float_store(&mut self, kind: StoreKind, addr: u16, offset: u32, val: u16) -> bool {
+        let Some(Staged { start, op }) = self.fusable_last() else {
+            return false;
+        };
+        match (kind, op) {
+            (StoreKind::S64, Op::F64Add(o)) if o.dst == val => {
+                self.enc.truncate(start);
+                self.enc.f64_add_store64(o.dst, o.a, o.b, addr, offset);
+            }
+            (StoreKind::S64, Op::F64Sub(o)) if o.dst == val => {
+                self.enc.truncate(start);
+                self.enc.f64_sub_store64(o.dst, o.a, o.b, addr, offset);
+            }
+            (StoreKind::S64, Op::F64MulAdd(o)) if o.dst == val => {
+                self.enc.truncate(start);
+                self.enc
+                    .f64_mul_add_store64(o.dst, o.a, o.b, o.c, addr, offset);
+            }
+            (StoreKind::S32, Op::F32MulAdd(o)) if o.dst == val => {
+                self.enc.truncate(start);
+                self.enc
+                    .f32_mul_add_store32(o.dst, o.a, o.b, o.c, addr, offset);
+            }
+            _ => return false,
+        }
+        true
     }
 }
