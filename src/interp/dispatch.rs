@@ -80,7 +80,14 @@ pub(crate) use next;
 #[cfg(tierwasm_tail_dispatch)]
 #[inline(always)]
 pub unsafe fn dispatch(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
+    // Naming the next pc's register in an empty asm block makes LLVM add a taken
+    // branch's offset to pc in place rather than compute the sum twice (one
+    // instruction less per conditional branch).
     let mut pc = pc;
+    #[expect(
+        clippy::pointers_in_nomem_asm_block,
+        reason = "the block neither reads nor writes memory; it only pins pc to a register"
+    )]
     // SAFETY: an empty assembly block that only names `pc`'s register: it does nothing.
     unsafe {
         core::arch::asm!("/* {0} */", inout(reg) pc, options(pure, nomem, nostack, preserves_flags))
