@@ -993,33 +993,48 @@ fn two_rotations_xored() {
 #[test]
 fn loads_through_a_kept_element_address() {
     // `p = i << 2` and `p = (i << 2) + base` kept in a local, then a load through `p`
-    // (wrapping at 32 bits, out of bounds); `p` is read again afterwards.
-    for (addr, op) in [
+    // (wrapping at 32 bits, out of bounds); `p` is read again afterwards. The same for
+    // a u16 element, `(i << 1) + base` (with base 65526, `i = 3` reads memory's last two
+    // bytes and `i = 4` the two past them).
+    for (addr, op, load) in [
         (
             "(i32.shl (local.get 0) (i32.const 2))",
             "i32_shl_imm_load32",
+            "i32.load",
         ),
         (
             "(i32.shl (local.get 0) (i32.const 34))",
             "i32_shl_imm_load32",
+            "i32.load",
         ),
         (
             "(i32.add (i32.shl (local.get 0) (i32.const 2)) (local.get 1))",
             "i32_shl_imm_add_load32",
+            "i32.load",
+        ),
+        (
+            "(i32.add (i32.shl (local.get 0) (i32.const 1)) (local.get 1))",
+            "i32_shl_imm_add_load16_u",
+            "i32.load16_u",
+        ),
+        (
+            "(i32.add (i32.shl (local.get 0) (i32.const 33)) (local.get 1))",
+            "i32_shl_imm_add_load16_u",
+            "i32.load16_u",
         ),
     ] {
         let wat = format!(
             r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
                 (func (export "f") (param i32 i32) (result i64) (local i32)
                   (local.set 2 {addr})
-                  (i64.add (i64.extend_i32_u (i32.load offset=2 (local.get 2)))
+                  (i64.add (i64.extend_i32_u ({load} offset=2 (local.get 2)))
                     (i64.extend_i32_u (local.get 2)))))"#
         );
         check(
             op,
             &wat,
             &i32_pairs(
-                &[0, 1, 3, 16380, 16381, -1, 0x4000_0001],
+                &[0, 1, 3, 4, 16380, 16381, -1, 0x4000_0001],
                 &[0, 4, -4, 65526],
             ),
         );

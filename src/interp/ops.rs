@@ -583,6 +583,8 @@ macro_rules! for_each_op {
             F64MulAddStore64 f64_mul_add_store64 { dst: R, a: R, b: R, c: R, addr: R, offset: Idx }
             /// `dst = a * b + c` (f32, two roundings), then `mem[addr + offset] = dst` (32 bits): `f32_mul_add` then `store32`.
             F32MulAddStore32 f32_mul_add_store32 { dst: R, a: R, b: R, c: R, addr: R, offset: Idx }
+            /// `d1 = (a1 << i1) + b1` (i32), then `d2 = mem[d1 + offset]` (16 bits, zero-extended): a u16 element's address kept, then read.
+            I32ShlImmAddLoad16U i32_shl_imm_add_load16_u { d1: R, a1: R, i1: Imm32, d2: R, b1: R, offset: Idx }
             // ---- cold ----
             /// `dst = a < b` (f32; 1 or 0).
             F32Lt f32_lt { dst: R, a: R, b: R }

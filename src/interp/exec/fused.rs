@@ -479,6 +479,15 @@ keep_addr_load!(
         .wrapping_shl(o.i1 as u32)
         .wrapping_add(rd::<u32>(fp, o.b1))
 );
+keep_addr_load!(
+    i32_shl_imm_add_load16_u,
+    I32ShlImmAddLoad16U,
+    u16,
+    2,
+    |o, fp| rd::<u32>(fp, o.a1)
+        .wrapping_shl(o.i1 as u32)
+        .wrapping_add(rd::<u32>(fp, o.b1))
+);
 
 // A byte copy: the load traps first, as the separate ops would.
 handler!(load8_u_store8(pc, fp, cx, mem, lim) {

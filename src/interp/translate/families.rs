@@ -670,11 +670,13 @@ impl Translator<'_> {
                 (LoadKind::L32, Op::I32ShlImm(p)) => {
                     Some((p.dst, p.a, p.imm, Encoder::i32_shl_imm_load32))
                 }
-                (LoadKind::L32, Op::I32ShlImmAdd(p)) if p.dst == addr => {
+                (LoadKind::L32 | LoadKind::L16U, Op::I32ShlImmAdd(p)) if p.dst == addr => {
                     self.enc.truncate(start);
-                    let start = self
-                        .enc
-                        .i32_shl_imm_add_load32(p.dst, p.a, p.sh, dst, p.b, offset);
+                    let f = match kind {
+                        LoadKind::L32 => Encoder::i32_shl_imm_add_load32,
+                        _ => Encoder::i32_shl_imm_add_load16_u,
+                    };
+                    let start = f(&mut self.enc, p.dst, p.a, p.sh, dst, p.b, offset);
                     return self.produced(start, None);
                 }
                 _ => None,
