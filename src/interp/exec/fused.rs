@@ -470,23 +470,24 @@ keep_addr_load!(i32_add_imm_load64, I32AddImmLoad64, u64, 8, |o, fp| {
 keep_addr_load!(i32_shl_imm_load32, I32ShlImmLoad32, u32, 4, |o, fp| {
     rd::<u32>(fp, o.a1).wrapping_shl(o.i1 as u32)
 });
+/// `(a << k) + b` (i32, wrapping): the address of element `a` of an array at `b`.
+#[inline(always)]
+fn element_addr(a: u32, k: i32, b: u32) -> u32 {
+    a.wrapping_shl(k as u32).wrapping_add(b)
+}
 keep_addr_load!(
     i32_shl_imm_add_load32,
     I32ShlImmAddLoad32,
     u32,
     4,
-    |o, fp| rd::<u32>(fp, o.a1)
-        .wrapping_shl(o.i1 as u32)
-        .wrapping_add(rd::<u32>(fp, o.b1))
+    |o, fp| { element_addr(rd(fp, o.a1), o.i1, rd(fp, o.b1)) }
 );
 keep_addr_load!(
     i32_shl_imm_add_load16_u,
     I32ShlImmAddLoad16U,
     u16,
     2,
-    |o, fp| rd::<u32>(fp, o.a1)
-        .wrapping_shl(o.i1 as u32)
-        .wrapping_add(rd::<u32>(fp, o.b1))
+    |o, fp| { element_addr(rd(fp, o.a1), o.i1, rd(fp, o.b1)) }
 );
 
 // A byte copy: the load traps first, as the separate ops would.
