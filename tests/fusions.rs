@@ -225,15 +225,15 @@ fn float_immediates_and_multiply_add() {
         ("f64_rdiv_imm", "(f64.div (f64.const 3) (local.get 0))"),
         (
             "f64_mul_add",
-            "(f64.add (f64.mul (local.get 0) (local.get 0)) (local.get 0))",
+            "(f64.add (f64.mul (local.get 0) (f64.neg (local.get 0))) (local.get 0))",
         ),
         (
             "f64_mul_sub",
-            "(f64.sub (f64.mul (local.get 0) (local.get 0)) (local.get 0))",
+            "(f64.sub (f64.mul (local.get 0) (f64.neg (local.get 0))) (local.get 0))",
         ),
         (
             "f64_mul_rsub",
-            "(f64.sub (local.get 0) (f64.mul (local.get 0) (local.get 0)))",
+            "(f64.sub (local.get 0) (f64.mul (local.get 0) (f64.neg (local.get 0))))",
         ),
         (
             "f64_mul_imm_add",
@@ -722,17 +722,77 @@ fn hash_steps_and_constant_block_results() {
 fn multiply_add_through_a_local() {
     // The product kept in a local (`local.tee`, and `local.set` then `local.get`) and
     // added, on either side and to itself; the local is read again afterwards.
-    for body in [
-        "(f64.add (local.get 0) (local.tee 1 (f64.mul (local.get 0) (local.get 0))))",
-        "(local.set 1 (f64.mul (local.get 0) (local.get 0)))
-         (f64.add (local.get 1) (local.get 0))",
-        "(f64.add (local.tee 1 (f64.mul (local.get 0) (local.get 0))) (local.get 1))",
+    // A square (both factors one local) is the same with `f64_sqr_keep_add`.
+    for (op, y) in [("f64_mul_keep_add", 1), ("f64_sqr_keep_add", 0)] {
+        for body in [
+            "(f64.add (local.get 0) (local.tee 2 (f64.mul (local.get 0) (local.get Y))))",
+            "(local.set 2 (f64.mul (local.get 0) (local.get Y)))
+             (f64.add (local.get 2) (local.get 0))",
+            "(f64.add (local.tee 2 (f64.mul (local.get 0) (local.get Y))) (local.get 2))",
+        ] {
+            let body = body.replace('Y', &y.to_string());
+            let wat = format!(
+                r#"(module (func (export "f") (param f64 f64) (result f64) (local f64)
+                    (f64.mul {body} (local.get 2))))"#
+            );
+            check(op, &wat, &f64_pairs());
+        }
+    }
+}
+
+/// Every pair of [`F_EDGES`].
+fn f64_pairs() -> Vec<Vec<Val>> {
+    let bits = |v: &f64| Val::F64(v.to_bits());
+    F_EDGES
+        .iter()
+        .flat_map(|x| F_EDGES.iter().map(|y| vec![bits(x), bits(y)]))
+        .collect()
+}
+
+#[test]
+fn squares_and_doubles_read_their_operand_once() {
+    // A local times itself, alone, added to (on either side) or subtracted from
+    // another value, and a sum of two squares (the second square takes the first's
+    // sum); the plain translation multiplies the two reads.
+    for (op, body) in [
+        ("f64_sqr", "(f64.mul (local.get 1) (local.get 1))"),
+        (
+            "f64_sqr_add",
+            "(f64.add (f64.mul (local.get 0) (local.get 0)) (local.get 1))",
+        ),
+        (
+            "f64_sqr_add",
+            "(f64.add (local.get 1) (f64.mul (local.get 0) (local.get 0)))",
+        ),
+        (
+            "f64_sqr_add",
+            "(f64.add (f64.mul (local.get 0) (local.get 0)) (f64.mul (local.get 1) (local.get 1)))",
+        ),
+        (
+            "f64_mul_sub dst=s2, a=s0, b=s0, c=s1",
+            "(f64.sub (f64.mul (local.get 0) (local.get 0)) (local.get 1))",
+        ),
+        (
+            "f64_mul_rsub dst=s2, a=s1, b=s1, c=s0",
+            "(f64.sub (local.get 0) (f64.mul (local.get 1) (local.get 1)))",
+        ),
     ] {
-        let wat = format!(
-            r#"(module (func (export "f") (param f64) (result f64) (local f64)
-                (f64.mul {body} (local.get 1))))"#
-        );
-        check("f64_mul_keep_add", &wat, &f64s(F_EDGES));
+        let wat = format!(r#"(module (func (export "f") (param f64 f64) (result f64) {body}))"#);
+        check(op, &wat, &f64_pairs());
+    }
+    // A local added to itself, alone and as a factor; two different locals are no
+    // square and no double.
+    for (op, body) in [
+        ("f64_dbl", "(f64.add (local.get 1) (local.get 1))"),
+        (
+            "f64_dbl",
+            "(f64.mul (local.get 0) (f64.add (local.get 1) (local.get 1)))",
+        ),
+        ("f64_mul dst", "(f64.mul (local.get 0) (local.get 1))"),
+        ("f64_add dst", "(f64.add (local.get 0) (local.get 1))"),
+    ] {
+        let wat = format!(r#"(module (func (export "f") (param f64 f64) (result f64) {body}))"#);
+        check(op, &wat, &f64_pairs());
     }
 }
 
@@ -933,33 +993,48 @@ fn two_rotations_xored() {
 #[test]
 fn loads_through_a_kept_element_address() {
     // `p = i << 2` and `p = (i << 2) + base` kept in a local, then a load through `p`
-    // (wrapping at 32 bits, out of bounds); `p` is read again afterwards.
-    for (addr, op) in [
+    // (wrapping at 32 bits, out of bounds); `p` is read again afterwards. The same for
+    // a u16 element, `(i << 1) + base` (with base 65526, `i = 3` reads memory's last two
+    // bytes and `i = 4` the two past them).
+    for (addr, op, load) in [
         (
             "(i32.shl (local.get 0) (i32.const 2))",
             "i32_shl_imm_load32",
+            "i32.load",
         ),
         (
             "(i32.shl (local.get 0) (i32.const 34))",
             "i32_shl_imm_load32",
+            "i32.load",
         ),
         (
             "(i32.add (i32.shl (local.get 0) (i32.const 2)) (local.get 1))",
             "i32_shl_imm_add_load32",
+            "i32.load",
+        ),
+        (
+            "(i32.add (i32.shl (local.get 0) (i32.const 1)) (local.get 1))",
+            "i32_shl_imm_add_load16_u",
+            "i32.load16_u",
+        ),
+        (
+            "(i32.add (i32.shl (local.get 0) (i32.const 33)) (local.get 1))",
+            "i32_shl_imm_add_load16_u",
+            "i32.load16_u",
         ),
     ] {
         let wat = format!(
             r#"(module (memory 1) (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
                 (func (export "f") (param i32 i32) (result i64) (local i32)
                   (local.set 2 {addr})
-                  (i64.add (i64.extend_i32_u (i32.load offset=2 (local.get 2)))
+                  (i64.add (i64.extend_i32_u ({load} offset=2 (local.get 2)))
                     (i64.extend_i32_u (local.get 2)))))"#
         );
         check(
             op,
             &wat,
             &i32_pairs(
-                &[0, 1, 3, 16380, 16381, -1, 0x4000_0001],
+                &[0, 1, 3, 4, 16380, 16381, -1, 0x4000_0001],
                 &[0, 4, -4, 65526],
             ),
         );
@@ -994,4 +1069,67 @@ fn shift_then_xor() {
             &i32_pairs(EDGES, &[0, 1, -1, 0x1234_5678, i32::MIN]),
         );
     }
+}
+
+#[test]
+fn float_results_stored_at_once() {
+    // A sum, difference or multiply-add stored as soon as it is computed, kept in a
+    // local (read again) and from a temp, in bounds, at the last bytes and past them,
+    // and at addresses that wrap.
+    let addrs = [0, 3, 65520, 65521, 65528, -8, i32::MIN];
+    let values = [
+        (1.5, -2.25),
+        (f64::NAN, 0.0),
+        (-0.0, -0.0),
+        (f64::INFINITY, f64::NEG_INFINITY),
+    ];
+    let peek = r#"(func (export "peek") (result i64)
+          (i64.add (i64.add (i64.load (i32.const 8)) (i64.load (i32.const 16)))
+                   (i64.add (i64.load (i32.const 65528)) (i64.load (i32.const 24)))))"#;
+    for (op, value) in [
+        ("f64_add_store64", "(f64.add (local.get 1) (local.get 2))"),
+        ("f64_sub_store64", "(f64.sub (local.get 1) (local.get 2))"),
+        (
+            "f64_mul_add_store64",
+            "(f64.add (f64.mul (local.get 1) (local.get 2)) (local.get 1))",
+        ),
+    ] {
+        let wat = format!(
+            r#"(module (memory 1)
+            (func (export "f") (param i32 f64 f64) (local f64)
+              (f64.store offset=8 (local.get 0) (local.tee 3 {value}))
+              (f64.store (i32.const 16) (f64.add (local.get 3) (f64.const 1)))
+              (f64.store (i32.add (local.get 0) (i32.const 8)) {value}))
+            {peek})"#
+        );
+        let inputs: Vec<Vec<Val>> = addrs
+            .iter()
+            .flat_map(|&a| {
+                values.iter().map(move |&(x, y)| {
+                    vec![Val::I32(a), Val::F64(x.to_bits()), Val::F64(y.to_bits())]
+                })
+            })
+            .collect();
+        let text = check_with_peek(&wat, &inputs);
+        assert_eq!(text.matches(op).count(), 2, "{text}");
+    }
+    let wat = format!(
+        r#"(module (memory 1)
+        (func (export "f") (param i32 f32 f32) (local f32)
+          (f32.store offset=4 (local.get 0)
+            (local.tee 3 (f32.add (f32.mul (local.get 1) (local.get 2)) (local.get 1))))
+          (f32.store (i32.const 12) (local.get 3)))
+        {peek})"#
+    );
+    let inputs: Vec<Vec<Val>> = [0, 3, 65528, 65529, -4, i32::MIN]
+        .iter()
+        .flat_map(|&a| {
+            values.iter().map(move |&(x, y)| {
+                let (x, y) = ((x as f32).to_bits(), (y as f32).to_bits());
+                vec![Val::I32(a), Val::F32(x), Val::F32(y)]
+            })
+        })
+        .collect();
+    let text = check_with_peek(&wat, &inputs);
+    assert!(text.contains("f32_mul_add_store32"), "{text}");
 }

@@ -1,6 +1,6 @@
 //! Disassembler: prints bytecode using the op table's operand lists.
 
-use super::ops::{Kind, OpCode};
+use super::ops::{Kind, OPCODE_SIZE, OpCode};
 use std::fmt::Write;
 
 /// Disassembles a whole function, one op per line: `offset: name operands`.
@@ -26,7 +26,7 @@ pub fn disassemble(code: &[u8]) -> String {
 pub fn disassemble_one(code: &[u8], pos: usize) -> Option<(String, usize)> {
     let op = OpCode::decode(code, pos)?;
     let mut text = op.name().to_string();
-    let mut at = pos + op.prefix_len();
+    let mut at = pos + OPCODE_SIZE;
     let read = |at: usize, n: usize| -> Option<i64> {
         let b = code.get(at..at + n)?;
         Some(match n {
@@ -49,7 +49,7 @@ pub fn disassemble_one(code: &[u8], pos: usize) -> Option<(String, usize)> {
     }
     // Both table ops have `len` right after the index slot.
     if matches!(op, OpCode::BrTable | OpCode::BrTableAddImm) {
-        let len = read(pos + op.prefix_len() + 2, 4)? as u32 as usize;
+        let len = read(pos + OPCODE_SIZE + 2, 4)? as u32 as usize;
         text.push_str(" [");
         for i in 0..=len {
             let target = pos as i64 + read(at, 4)?;

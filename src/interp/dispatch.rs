@@ -3,16 +3,20 @@
 //!
 //! * Tail-call threading (optimised builds on x86_64 and aarch64, cfg
 //!   `tierwasm_tail_dispatch` from build.rs): every handler ends by jumping straight to
-//!   the next op's handler, so dispatch is one table load and one indirect jump, with the
-//!   interpreter state in argument registers. This relies on LLVM turning the final call
+//!   the next op's handler, whose address is the op's opcode word (direct threading), so
+//!   dispatch is one load and one indirect jump, with the interpreter state in argument
+//!   registers. This relies on LLVM turning the final call
 //!   into a jump, which it does when optimising and every handler has the same signature
 //!   and owns nothing with a destructor at that point.
 //! * A loop (debug builds, Miri, other targets): handlers return the next state and a
-//!   plain loop calls the next handler, so the native stack never grows.
+//!   plain loop calls the next handler, found by the op index in the opcode word (no
+//!   addresses in the bytecode, so strict provenance holds), so the native stack never
+//!   grows.
 
 use super::exec::{self, Cx, Exit};
-use super::ops::{ESCAPE, NUM_OPS};
+use super::ops::{NUM_OPS, OpCode};
 use super::stack::Slot;
+use core::ptr;
 
 /// Program counter: the first byte of the current op.
 pub type Pc = *const u8;
@@ -76,9 +80,22 @@ pub(crate) use next;
 #[cfg(tierwasm_tail_dispatch)]
 #[inline(always)]
 pub unsafe fn dispatch(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
-    // SAFETY: every byte indexes one of the 256 entries.
+    // Naming the next pc's register in an empty asm block makes LLVM add a taken
+    // branch's offset to pc in place rather than compute the sum twice (one
+    // instruction less per conditional branch).
+    let mut pc = pc;
+    #[expect(
+        clippy::pointers_in_nomem_asm_block,
+        reason = "the block neither reads nor writes memory; it only pins pc to a register"
+    )]
+    // SAFETY: an empty assembly block that only names `pc`'s register: it does nothing.
     unsafe {
-        let h = *PAGE0.get_unchecked(*pc as usize);
+        core::arch::asm!("/* {0} */", inout(reg) pc, options(pure, nomem, nostack, preserves_flags))
+    };
+    // SAFETY: the op's opcode word is the exposed address of its handler (`op_word`).
+    unsafe {
+        let word = ptr::read_unaligned(pc.cast::<usize>());
+        let h = core::mem::transmute::<*const (), Handler>(ptr::with_exposed_provenance(word));
         h(pc, fp, cx, mem, lim)
     }
 }
@@ -97,11 +114,14 @@ pub unsafe fn run(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Exit {
     {
         let (mut pc, mut fp, mut mem, mut lim) = (pc, fp, mem, lim);
         loop {
+            // SAFETY: `pc` points at an op, which starts with its opcode word (the op's
+            // index in this backend).
+            let index = unsafe { ptr::read_unaligned(pc.cast::<u64>()) } as usize;
             #[cfg(feature = "op-stats")]
-            // SAFETY: `pc` points at an op.
-            op_stats::record(unsafe { *pc }, unsafe { *pc.add(1) });
-            // SAFETY: forwarded; every byte indexes one of the 256 entries.
-            let step = unsafe { (PAGE0[*pc as usize])(pc, fp, cx, mem, lim) };
+            op_stats::record(index);
+            let h = ALL.get(index).copied().unwrap_or(invalid as Handler);
+            // SAFETY: forwarded.
+            let step = unsafe { h(pc, fp, cx, mem, lim) };
             match step {
                 Ret::Next(p, f, m, l) => (pc, fp, mem, lim) = (p, f, m, l),
                 Ret::Exit(e) => return e,
@@ -113,60 +133,66 @@ pub unsafe fn run(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Exit {
 macro_rules! all_handlers {
     ($($(#[$doc:meta])* $name:ident $snake:ident { $($field:ident : $kind:ident),* })*) => {
         /// Every handler, in op-table order.
-        const ALL: [Handler; NUM_OPS] = [$(exec::$snake as Handler),*];
+        static ALL: [Handler; NUM_OPS] = [$(exec::$snake as Handler),*];
     };
 }
 crate::for_each_op!(all_handlers);
 
-/// Handler of a byte that is no op (never emitted by the translator).
+/// Handler of an opcode word that is no op (never emitted by the translator).
+#[cfg(not(tierwasm_tail_dispatch))]
 unsafe fn invalid(_pc: Pc, _fp: Fp, cx: &mut Cx, _mem: Mem, _len: usize) -> Ret {
     // SAFETY: `cx` is live; this records an internal error rather than crashing.
     unsafe { exec::trap(cx, crate::vm::Trap::UnreachableCodeReached) }
 }
 
-/// Handler of the escape byte: dispatches on the second byte.
-unsafe fn escape(pc: Pc, fp: Fp, cx: &mut Cx, mem: Mem, lim: usize) -> Ret {
-    // SAFETY: an escaped op has its second byte right after the escape byte.
-    unsafe {
-        let h = *PAGE1.get_unchecked(*pc.add(1) as usize);
-        h(pc, fp, cx, mem, lim)
+/// The opcode word that starts op `op` in the bytecode: the address of its handler
+/// (exposed, so that `dispatch` may call it) with tail-call threading, its index in the
+/// loop backend.
+#[inline(always)]
+pub fn op_word(op: OpCode) -> u64 {
+    #[cfg(tierwasm_tail_dispatch)]
+    {
+        (ALL[op as usize] as *const ()).expose_provenance() as u64
+    }
+    #[cfg(not(tierwasm_tail_dispatch))]
+    {
+        op as u64
     }
 }
 
-const fn page(first: usize, escape_slot: bool) -> [Handler; 256] {
-    let mut t: [Handler; 256] = [invalid as Handler; 256];
-    let mut i = 0;
-    while i < 256 {
-        if escape_slot && i == ESCAPE as usize {
-            t[i] = escape as Handler;
-        } else if first + i < NUM_OPS && (first > 0 || i < ESCAPE as usize) {
-            t[i] = ALL[first + i];
-        }
-        i += 1;
+/// The op whose opcode word is `word` (the inverse of [`op_word`]), for the disassembler.
+pub fn op_of_word(word: u64) -> Option<OpCode> {
+    #[cfg(tierwasm_tail_dispatch)]
+    {
+        static BY_WORD: std::sync::OnceLock<Vec<(u64, OpCode)>> = std::sync::OnceLock::new();
+        let by_word = BY_WORD.get_or_init(|| {
+            let mut v: Vec<(u64, OpCode)> =
+                OpCode::ALL.iter().map(|&op| (op_word(op), op)).collect();
+            v.sort_unstable_by_key(|&(w, _)| w);
+            v
+        });
+        let i = by_word.binary_search_by_key(&word, |&(w, _)| w).ok()?;
+        Some(by_word[i].1)
     }
-    t
+    #[cfg(not(tierwasm_tail_dispatch))]
+    {
+        OpCode::ALL.get(usize::try_from(word).ok()?).copied()
+    }
 }
-
-/// Handlers of one-byte opcodes (and the escape byte).
-static PAGE0: [Handler; 256] = page(0, true);
-/// Handlers of escaped opcodes.
-static PAGE1: [Handler; 256] = page(ESCAPE as usize, false);
 
 /// Dynamic op and op-pair counts (feature `op-stats`), printed by `op_stats::report`.
 #[cfg(feature = "op-stats")]
 pub mod op_stats {
-    use super::super::ops::{ESCAPE, NUM_OPS, OpCode};
+    use super::super::ops::{NUM_OPS, OpCode};
     use std::sync::Mutex;
 
     static COUNTS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
     static mut PREV: usize = 0;
 
-    pub(super) fn record(b0: u8, b1: u8) {
-        let op = if b0 == ESCAPE {
-            ESCAPE as usize + b1 as usize
-        } else {
-            b0 as usize
-        };
+    pub(super) fn record(op: usize) {
+        if op >= NUM_OPS {
+            return;
+        }
         let mut c = COUNTS.lock().unwrap();
         if c.is_empty() {
             c.resize(NUM_OPS * (NUM_OPS + 1), 0);

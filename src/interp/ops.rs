@@ -2,13 +2,15 @@
 //! opcode enum, operand structs, the typed [`Op`], decoder, encoder and disassembler are
 //! derived from it here (the executor's handler table is derived from it in `dispatch`).
 //!
-//! Encoding: a one-byte opcode (ops past the first 255 use the escape byte `0xFF` then a
-//! second byte), followed by the operands in table order, little-endian, unaligned:
-//! `R` = frame slot (u16), `Imm32`/`Off` = i32, `Imm64` = i64, `Idx` = u32. Branch offsets
-//! (`Off`) are relative to the first byte of the branch op. `br_table` is followed by
-//! `len + 1` offsets (the last is the default).
+//! Encoding: an 8-byte opcode word (see [`OPCODE_SIZE`]), followed by the operands in
+//! table order, little-endian, unaligned: `R` = frame slot (u16), `Imm32`/`Off` = i32,
+//! `Imm64` = i64, `Idx` = u32. Branch offsets (`Off`) are relative to the first byte of
+//! the branch op. `br_table` is followed by `len + 1` offsets (the last is the default).
 //!
-//! Ops are ordered by how hot they are: the first 255 take one byte to dispatch.
+//! The opcode word is the address of the op's handler where the executor threads its
+//! handlers by tail calls (direct threading: dispatch is one load and one jump, with no
+//! table to index), and the op's index elsewhere (the loop backend, Miri); `dispatch`
+//! makes and reads it. Ops are ordered by how hot they are (the order of the tables).
 //!
 //! # Naming
 //!
@@ -52,7 +54,7 @@
 macro_rules! for_each_op {
     ($m:ident) => {
         $m! {
-            // ---- one-byte ops, hottest first ----
+            // ---- hottest first ----
             /// `dst = src`.
             Move move_ { dst: R, src: R }
             /// `dst = imm`, sign-extended to 64 bits.
@@ -565,7 +567,25 @@ macro_rules! for_each_op {
             I32ShlImmXor i32_shl_imm_xor { dst: R, a: R, k: Imm32, b: R }
             /// `dst = a * imm + b` (f64, two roundings; imm: f64 bits): `f64_mul_imm` then `f64_add` (a step scaled by a constant).
             F64MulImmAdd f64_mul_imm_add { dst: R, a: R, imm: Imm64, b: R }
-            // ---- cold: past the first 255, dispatched through the escape byte ----
+            /// `dst = a * a` (f64): `f64_mul` of one slot by itself (a square reads its operand once).
+            F64Sqr f64_sqr { dst: R, a: R }
+            /// `dst = a + a` (f64): `f64_add` of one slot to itself (how compilers write `2 * a`).
+            F64Dbl f64_dbl { dst: R, a: R }
+            /// `dst = a * a + c` (f64, two roundings): `f64_sqr` then `f64_add` (a sum of squares).
+            F64SqrAdd f64_sqr_add { dst: R, a: R, c: R }
+            /// `p = a * a`, then `dst = p + c` (f64): `f64_sqr` into a local, then `f64_add` of it.
+            F64SqrKeepAdd f64_sqr_keep_add { dst: R, p: R, a: R, c: R }
+            /// `dst = a + b` (f64), then `mem[addr + offset] = dst` (64 bits): `f64_add` then `store64` of the sum.
+            F64AddStore64 f64_add_store64 { dst: R, a: R, b: R, addr: R, offset: Idx }
+            /// `dst = a - b` (f64), then `mem[addr + offset] = dst` (64 bits): `f64_sub` then `store64` of the difference.
+            F64SubStore64 f64_sub_store64 { dst: R, a: R, b: R, addr: R, offset: Idx }
+            /// `dst = a * b + c` (f64, two roundings), then `mem[addr + offset] = dst` (64 bits): `f64_mul_add` then `store64`.
+            F64MulAddStore64 f64_mul_add_store64 { dst: R, a: R, b: R, c: R, addr: R, offset: Idx }
+            /// `dst = a * b + c` (f32, two roundings), then `mem[addr + offset] = dst` (32 bits): `f32_mul_add` then `store32`.
+            F32MulAddStore32 f32_mul_add_store32 { dst: R, a: R, b: R, c: R, addr: R, offset: Idx }
+            /// `d1 = (a1 << i1) + b1` (i32), then `d2 = mem[d1 + offset]` (16 bits, zero-extended): a u16 element's address kept, then read.
+            I32ShlImmAddLoad16U i32_shl_imm_add_load16_u { d1: R, a1: R, i1: Imm32, d2: R, b1: R, offset: Idx }
+            // ---- cold ----
             /// `dst = a < b` (f32; 1 or 0).
             F32Lt f32_lt { dst: R, a: R, b: R }
             /// Branches by `off` if not `a >= b` (f64; taken when either is NaN).
@@ -814,8 +834,9 @@ macro_rules! for_each_op {
     };
 }
 
-/// Byte that announces a second opcode byte.
-pub const ESCAPE: u8 = 0xFF;
+/// Size of the opcode word that starts every op (a handler address or an op index, see
+/// the module documentation).
+pub const OPCODE_SIZE: usize = 8;
 
 /// `loop_header.at` of a loop that on-stack replacement cannot enter.
 pub const NO_OSR: u32 = u32::MAX;
@@ -914,36 +935,23 @@ macro_rules! define_ops {
                 match self { $(OpCode::$name => &[$((stringify!($field), Kind::$kind)),*]),* }
             }
 
-            /// Size of the opcode itself: 1, or 2 behind the escape byte.
-            #[inline(always)]
-            pub const fn prefix_len(self) -> usize {
-                if (self as u16) < ESCAPE as u16 { 1 } else { 2 }
-            }
 
             /// Total encoded size (for `br_table`, without its offsets).
             pub const fn size(self) -> usize {
                 match self { $(OpCode::$name => op::$name::SIZE),* }
             }
 
-            /// Decodes the opcode at `code[pos..]`.
+            /// Decodes the opcode word at `code[pos..]`.
             pub fn decode(code: &[u8], pos: usize) -> Option<OpCode> {
-                let b = *code.get(pos)?;
-                let index = if b == ESCAPE { ESCAPE as usize + *code.get(pos + 1)? as usize } else { b as usize };
-                OpCode::ALL.get(index).copied()
+                let word = code.get(pos..pos + OPCODE_SIZE)?;
+                super::dispatch::op_of_word(u64::from_le_bytes(word.try_into().ok()?))
             }
 
-            /// Writes the opcode bytes at the start of `buf`; returns their length.
+            /// Writes the opcode word at the start of `buf`; returns its length.
             #[inline(always)]
             pub fn write_prefix(self, buf: &mut [u8]) -> usize {
-                let index = self as u16;
-                if index < ESCAPE as u16 {
-                    buf[0] = index as u8;
-                    1
-                } else {
-                    buf[0] = ESCAPE;
-                    buf[1] = (index - ESCAPE as u16) as u8;
-                    2
-                }
+                buf[..OPCODE_SIZE].copy_from_slice(&super::dispatch::op_word(self).to_le_bytes());
+                OPCODE_SIZE
             }
         }
 
@@ -963,7 +971,7 @@ macro_rules! define_ops {
                     /// The opcode.
                     pub const CODE: OpCode = OpCode::$name;
                     /// Encoded size in bytes.
-                    pub const SIZE: usize = OpCode::$name.prefix_len() $(+ <kind_ty!($kind) as Operand>::SIZE)*;
+                    pub const SIZE: usize = super::OPCODE_SIZE $(+ <kind_ty!($kind) as Operand>::SIZE)*;
 
                     /// Decodes the operands of the op starting at `pc`.
                     ///
@@ -974,7 +982,7 @@ macro_rules! define_ops {
                     pub unsafe fn decode(pc: *const u8) -> Self {
                         // SAFETY: the caller guarantees `pc..pc+SIZE` holds this op.
                         unsafe {
-                            let mut p = pc.add(OpCode::$name.prefix_len());
+                            let mut p = pc.add(super::OPCODE_SIZE);
                             $(
                                 let $field = <kind_ty!($kind) as Operand>::read(p);
                                 p = p.add(<kind_ty!($kind) as Operand>::SIZE);
@@ -1066,7 +1074,6 @@ for_each_op!(define_ops);
 
 /// Number of ops.
 pub const NUM_OPS: usize = OpCode::ALL.len();
-const _: () = assert!(NUM_OPS <= 255 + 256, "op table exceeds two dispatch pages");
 
 #[cfg(test)]
 mod tests;

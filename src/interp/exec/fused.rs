@@ -470,14 +470,24 @@ keep_addr_load!(i32_add_imm_load64, I32AddImmLoad64, u64, 8, |o, fp| {
 keep_addr_load!(i32_shl_imm_load32, I32ShlImmLoad32, u32, 4, |o, fp| {
     rd::<u32>(fp, o.a1).wrapping_shl(o.i1 as u32)
 });
+/// `(a << k) + b` (i32, wrapping): the address of element `a` of an array at `b`.
+#[inline(always)]
+fn element_addr(a: u32, k: i32, b: u32) -> u32 {
+    a.wrapping_shl(k as u32).wrapping_add(b)
+}
 keep_addr_load!(
     i32_shl_imm_add_load32,
     I32ShlImmAddLoad32,
     u32,
     4,
-    |o, fp| rd::<u32>(fp, o.a1)
-        .wrapping_shl(o.i1 as u32)
-        .wrapping_add(rd::<u32>(fp, o.b1))
+    |o, fp| { element_addr(rd(fp, o.a1), o.i1, rd(fp, o.b1)) }
+);
+keep_addr_load!(
+    i32_shl_imm_add_load16_u,
+    I32ShlImmAddLoad16U,
+    u16,
+    2,
+    |o, fp| { element_addr(rd(fp, o.a1), o.i1, rd(fp, o.b1)) }
 );
 
 // A byte copy: the load traps first, as the separate ops would.
@@ -510,13 +520,46 @@ keep_pair!(
 br_cmp_imm!(i32_and_imm_br_nez, I32AndImmBrNez, u32, |a, b| a & b != 0);
 br_cmp_imm!(i32_and_imm_br_eqz, I32AndImmBrEqz, u32, |a, b| a & b == 0);
 
-keep_store32!(i32_add_imm_store32, I32AddImmStore32, |o, fp| rd::<u32>(
+keep_store!(i32_add_imm_store32, I32AddImmStore32, u32, u32, |o, fp| {
+    rd::<u32>(fp, o.a).wrapping_add(o.imm as u32)
+});
+
+keep_store!(i32_add_store32, I32AddStore32, u32, u32, |o, fp| rd::<u32>(
     fp, o.a
 )
-.wrapping_add(o.imm as u32));
+.wrapping_add(rd::<u32>(fp, o.b)));
 
-keep_store32!(i32_add_store32, I32AddStore32, |o, fp| rd::<u32>(fp, o.a)
-    .wrapping_add(rd::<u32>(fp, o.b)));
+keep_store!(f64_add_store64, F64AddStore64, f64, u64, |o, fp| rd::<f64>(
+    fp, o.a
+) + rd::<
+    f64,
+>(
+    fp, o.b
+));
+
+keep_store!(f64_sub_store64, F64SubStore64, f64, u64, |o, fp| rd::<f64>(
+    fp, o.a
+) - rd::<
+    f64,
+>(
+    fp, o.b
+));
+
+keep_store!(
+    f64_mul_add_store64,
+    F64MulAddStore64,
+    f64,
+    u64,
+    |o, fp| rd::<f64>(fp, o.a) * rd::<f64>(fp, o.b) + rd::<f64>(fp, o.c)
+);
+
+keep_store!(
+    f32_mul_add_store32,
+    F32MulAddStore32,
+    f32,
+    u32,
+    |o, fp| rd::<f32>(fp, o.a) * rd::<f32>(fp, o.b) + rd::<f32>(fp, o.c)
+);
 
 // The first store happens even when the second traps, as with the separate ops.
 handler!(store32x2(pc, fp, cx, mem, lim) {
@@ -590,4 +633,21 @@ handler!(f64_mul_keep_add(pc, fp, cx, mem, lim) {
     let o = late!(F64MulKeepAdd, pc);
     wr(fp, o.dst, prod + rd::<f64>(fp, o.c));
     next!(pc.add(op::F64MulKeepAdd::SIZE), fp, cx, mem, lim)
+});
+
+handler!(f64_sqr_add(pc, fp, cx, mem, lim) {
+    let o = op::F64SqrAdd::decode(pc);
+    let a = rd::<f64>(fp, o.a);
+    wr(fp, o.dst, a * a + rd::<f64>(fp, o.c));
+    next!(pc.add(op::F64SqrAdd::SIZE), fp, cx, mem, lim)
+});
+
+handler!(f64_sqr_keep_add(pc, fp, cx, mem, lim) {
+    let o = op::F64SqrKeepAdd::decode(pc);
+    let a = rd::<f64>(fp, o.a);
+    let prod = a * a;
+    wr(fp, o.p, prod);
+    let o = late!(F64SqrKeepAdd, pc);
+    wr(fp, o.dst, prod + rd::<f64>(fp, o.c));
+    next!(pc.add(op::F64SqrKeepAdd::SIZE), fp, cx, mem, lim)
 });

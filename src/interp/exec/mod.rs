@@ -454,19 +454,20 @@ macro_rules! keep_pair {
     };
 }
 
-/// An i32 value computed into slot `dst` (kept), then stored whole at `addr + offset`.
-macro_rules! keep_store32 {
-    ($name:ident, $Op:ident, |$o:ident, $fp:ident| $value:expr) => {
+/// A value of type `$t` computed into slot `dst` (kept), then stored whole (its bits,
+/// as `$raw`) at `addr + offset`.
+macro_rules! keep_store {
+    ($name:ident, $Op:ident, $t:ty, $raw:ty, |$o:ident, $fp:ident| $value:expr) => {
         handler!($name(pc, $fp, cx, mem, lim) {
             let $o = op::$Op::decode(pc);
-            let v: u32 = $value;
+            let v: $t = $value;
             wr($fp, $o.dst, v);
             let o = late!($Op, pc);
             let ea = rd::<u32>($fp, o.addr) as u64 + o.offset as u64;
-            if out_of_bounds(cx, lim, ea, 4) {
+            if out_of_bounds(cx, lim, ea, size_of::<$raw>() as u64) {
                 return trap(cx, Trap::MemoryOutOfBounds);
             }
-            ptr::write_unaligned(mem.add(ea as usize).cast::<u32>(), v);
+            ptr::write_unaligned(mem.add(ea as usize).cast::<$raw>(), SlotValue::to_bits(v) as $raw);
             next!(pc.add(op::$Op::SIZE), $fp, cx, mem, lim)
         });
     };

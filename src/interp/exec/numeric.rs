@@ -309,6 +309,8 @@ unop!(i64_extend_i32_u, I64ExtendI32U, u64, |a| a as u32 as u64);
 binop!(f64_add, F64Add, f64, |a, b| a + b);
 binop!(f64_sub, F64Sub, f64, |a, b| a - b);
 binop!(f64_mul, F64Mul, f64, |a, b| a * b);
+unop!(f64_sqr, F64Sqr, f64, |a| a * a);
+unop!(f64_dbl, F64Dbl, f64, |a| a + a);
 binop!(f64_div, F64Div, f64, |a, b| a / b);
 binop!(f64_min, F64Min, f64, |a, b| f64_min_op(a, b));
 binop!(f64_max, F64Max, f64, |a, b| f64_max_op(a, b));

@@ -291,15 +291,20 @@ impl Translator<'_> {
     /// `f64.mul`, or its `local.set` then `local.get`): one op that still writes the
     /// local. The other operand is a slot already (a constant would need materialising).
     fn mul_add_through_local(&mut self, a: Operand, b: Operand) -> bool {
-        let Some(Staged {
-            start,
-            op: Op::F64Mul(m),
-        }) = self.fusable_last()
-        else {
-            return false;
+        // The product's local, and its factors (`None` for a square).
+        let (start, p, ma, mb) = match self.fusable_last() {
+            Some(Staged {
+                start,
+                op: Op::F64Mul(m),
+            }) => (start, m.dst, m.a, Some(m.b)),
+            Some(Staged {
+                start,
+                op: Op::F64Sqr(m),
+            }) => (start, m.dst, m.a, None),
+            _ => return false,
         };
         let other = match (a, b) {
-            (Operand::Local(p), o) | (o, Operand::Local(p)) if p == m.dst => o,
+            (Operand::Local(l), o) | (o, Operand::Local(l)) if l == p => o,
             _ => return false,
         };
         let c = match other {
@@ -308,7 +313,10 @@ impl Translator<'_> {
         };
         self.enc.truncate(start);
         let dst = self.push_temp();
-        let start = self.enc.f64_mul_keep_add(dst, m.dst, m.a, m.b, c);
+        let start = match mb {
+            Some(mb) => self.enc.f64_mul_keep_add(dst, p, ma, mb, c),
+            None => self.enc.f64_sqr_keep_add(dst, p, ma, c),
+        };
         self.produced(start, None);
         true
     }
@@ -324,24 +332,33 @@ impl Translator<'_> {
         {
             return;
         }
-        let mul = if wide { OpCode::F64Mul } else { OpCode::F32Mul };
+        let is_mul = |op: OpCode| match wide {
+            true => matches!(op, OpCode::F64Mul | OpCode::F64Sqr),
+            false => op == OpCode::F32Mul,
+        };
         if matches!(kind, FloatOp::Add | FloatOp::Sub) {
             // The product is one operand; the other must not need materialising (its
             // slot could be one the product's operands still need).
             let product = [(b, pos + 1, a, pos, false), (a, pos, b, pos + 1, true)]
                 .into_iter()
-                .find(|&(p, ppos, other, _, _)| {
-                    !matches!(other, Operand::Const(_))
-                        && self.retargetable(p, ppos).is_some_and(|l| l.op == mul)
+                .find_map(|(p, ppos, other, opos, first)| {
+                    let last = self.retargetable(p, ppos)?;
+                    (!matches!(other, Operand::Const(_)) && is_mul(last.op))
+                        .then_some((p, ppos, other, opos, first, last.op))
                 });
-            if let Some((p, ppos, other, opos, product_first)) = product {
+            if let Some((p, ppos, other, opos, product_first, mul)) = product {
                 let (ma, mb) = match self.take_producer(p, ppos, mul) {
                     Some(Op::F64Mul(m)) => (m.a, m.b),
+                    Some(Op::F64Sqr(m)) => (m.a, m.a),
                     Some(Op::F32Mul(m)) => (m.a, m.b),
                     _ => unreachable!("checked"),
                 };
                 let c = self.slot_of(other, opos);
                 let dst = self.push_temp();
+                if let (FloatOp::Add, OpCode::F64Sqr) = (kind, mul) {
+                    let start = self.enc.f64_sqr_add(dst, ma, c);
+                    return self.produced(start, None);
+                }
                 let f = match (kind, product_first, wide) {
                     (FloatOp::Add, _, true) => Encoder::f64_mul_add,
                     (FloatOp::Sub, true, true) => Encoder::f64_mul_sub,
@@ -427,6 +444,19 @@ impl Translator<'_> {
                 });
                 return self.produced(start, cmp);
             }
+        }
+        if let (true, FloatOp::Mul | FloatOp::Add, false) = (wide, kind, self.options.plain) {
+            let a = self.slot_of(a, pos);
+            let b = self.slot_of(b, pos + 1);
+            let dst = self.push_temp();
+            // A square or a double reads its operand once.
+            let start = match (kind, a == b) {
+                (FloatOp::Mul, true) => self.enc.f64_sqr(dst, a),
+                (FloatOp::Mul, false) => self.enc.f64_mul(dst, a, b),
+                (_, true) => self.enc.f64_dbl(dst, a),
+                (_, false) => self.enc.f64_add(dst, a, b),
+            };
+            return self.produced(start, None);
         }
         let rr = kind.rr(wide);
         let (start, a, b) = self.emit_rr(rr, a, b, pos);
@@ -640,11 +670,13 @@ impl Translator<'_> {
                 (LoadKind::L32, Op::I32ShlImm(p)) => {
                     Some((p.dst, p.a, p.imm, Encoder::i32_shl_imm_load32))
                 }
-                (LoadKind::L32, Op::I32ShlImmAdd(p)) if p.dst == addr => {
+                (LoadKind::L32 | LoadKind::L16U, Op::I32ShlImmAdd(p)) if p.dst == addr => {
                     self.enc.truncate(start);
-                    let start = self
-                        .enc
-                        .i32_shl_imm_add_load32(p.dst, p.a, p.sh, dst, p.b, offset);
+                    let f = match kind {
+                        LoadKind::L32 => Encoder::i32_shl_imm_add_load32,
+                        _ => Encoder::i32_shl_imm_add_load16_u,
+                    };
+                    let start = f(&mut self.enc, p.dst, p.a, p.sh, dst, p.b, offset);
                     return self.produced(start, None);
                 }
                 _ => None,
@@ -766,6 +798,40 @@ impl Translator<'_> {
                 _ => {}
             }
         }
+        if self.float_store(kind, addr, offset, val) {
+            return;
+        }
         kind.plain()(&mut self.enc, addr, offset, val);
+    }
+
+    /// A float sum, difference or multiply-add the last op wrote to `val`, stored whole:
+    /// one op that still writes `val` (it may be a local read later). Elementwise array
+    /// code (`c[i] = a[i] + b[i]`, `y[i] += a * x[i]`, butterflies) does this.
+    fn float_store(&mut self, kind: StoreKind, addr: u16, offset: u32, val: u16) -> bool {
+        let Some(Staged { start, op }) = self.fusable_last() else {
+            return false;
+        };
+        match (kind, op) {
+            (StoreKind::S64, Op::F64Add(o)) if o.dst == val => {
+                self.enc.truncate(start);
+                self.enc.f64_add_store64(o.dst, o.a, o.b, addr, offset);
+            }
+            (StoreKind::S64, Op::F64Sub(o)) if o.dst == val => {
+                self.enc.truncate(start);
+                self.enc.f64_sub_store64(o.dst, o.a, o.b, addr, offset);
+            }
+            (StoreKind::S64, Op::F64MulAdd(o)) if o.dst == val => {
+                self.enc.truncate(start);
+                self.enc
+                    .f64_mul_add_store64(o.dst, o.a, o.b, o.c, addr, offset);
+            }
+            (StoreKind::S32, Op::F32MulAdd(o)) if o.dst == val => {
+                self.enc.truncate(start);
+                self.enc
+                    .f32_mul_add_store32(o.dst, o.a, o.b, o.c, addr, offset);
+            }
+            _ => return false,
+        }
+        true
     }
 }
