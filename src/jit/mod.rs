@@ -199,8 +199,9 @@ pub(crate) fn array_signature(call_conv: CallConv, ptr: types::Type) -> Signatur
 /// Where `compile_module` compiles.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum CompileThreads {
-    /// On as many threads as the machine has (for modules of more than a few KiB of
-    /// code): a module compiled before it runs.
+    /// On the threads of rayon's global pool (as many as the machine has cores, unless
+    /// `RAYON_NUM_THREADS` says otherwise), for modules with a few KiB of code besides
+    /// their largest function: a module compiled before it runs.
     Machine,
     /// On the calling thread alone: tier-up's compile threads are the parallelism, and a
     /// compile must not take the core the program runs on.
@@ -522,11 +523,10 @@ pub(crate) fn clif_text(
     Ok(out)
 }
 
-/// With fewer bytes of function bodies than this besides its largest function, a module
-/// compiles on the calling thread: the largest function bounds the wall time anyway, and
-/// each compiling thread's malloc arena holds its own peak (coremark, 10 KB of code, one
-/// function most of it: 12.5 MiB peak RSS on two threads, 11.6 on one).
-/// (8 KiB of code take about 5-10 ms to compile.)
+/// Below this many bytes of function bodies a module compiles on the calling thread
+/// alone. (8 KiB of code take about 5-10 ms to compile; handing work to a thread of the
+/// pool costs microseconds. coremark, 10 KB of code, one function most of it: 6.4 ms
+/// wall on two threads against 8.1 on one, the same 8.1 ms of CPU.)
 const PARALLEL_MIN_BYTES: usize = 8 << 10;
 
 /// After a function of more than this many bytes of body, a worker starts over with a
@@ -591,8 +591,8 @@ thread_local! {
     static CONTEXTS: core::cell::Cell<Option<Box<Contexts>>> = const { core::cell::Cell::new(None) };
 }
 
-/// Compiles the selected functions (and their trampolines) on several threads of the
-/// rayon pool (kept between modules), each with its own Cranelift contexts. Jobs are
+/// Compiles the selected functions (and their trampolines) on the calling thread and
+/// threads of rayon's pool (kept between modules), each with its own Cranelift contexts. Jobs are
 /// sorted by size: one worker (a quarter of them on many cores) takes the largest first,
 /// the others the smallest first, so that the few huge functions, whose register
 /// allocation needs tens of MiB, are not compiled at the same time, and the threads
@@ -610,8 +610,7 @@ fn compile_parallel(
         .collect();
     jobs.sort_by_key(|d| core::cmp::Reverse(module.bodies[d.index()].len()));
     let bytes: usize = jobs.iter().map(|d| module.bodies[d.index()].len()).sum();
-    let largest = jobs.first().map_or(0, |d| module.bodies[d.index()].len());
-    let threads = if bytes - largest < PARALLEL_MIN_BYTES || on == CompileThreads::Caller {
+    let threads = if bytes < PARALLEL_MIN_BYTES || on == CompileThreads::Caller {
         1
     } else {
         rayon::current_num_threads()
@@ -669,7 +668,9 @@ fn compile_parallel(
         vec![worker(true)]
     } else {
         let results = Mutex::new(Vec::with_capacity(threads));
-        rayon::scope(|s| {
+        // The calling thread takes a worker's share itself: it would only wait otherwise,
+        // and its malloc arena is warm (a pool thread's grows its own peak).
+        rayon::in_place_scope(|s| {
             for i in 1..threads {
                 let (worker, results) = (&worker, &results);
                 s.spawn(move |_| {
