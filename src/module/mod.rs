@@ -252,6 +252,10 @@ impl ModuleInfo {
     /// in an element segment, or named by `ref.func` in a global's or table's
     /// initialiser. Validation allows `ref.func` in code only for these, so a function
     /// not among them is only ever called directly by the module's own code.
+    #[cfg_attr(
+        not(feature = "jit"),
+        allow(dead_code, reason = "the JIT tier decides its array entries by it")
+    )]
     pub fn escaping_funcs(&self) -> Vec<bool> {
         let no_exprs: &[ConstExpr] = &[];
         let segment_exprs = self.elements.iter().flat_map(|s| match &s.items {
