@@ -574,13 +574,7 @@ fn escaping_functions_keep_their_array_entries() {
     let mut config = crate::Config::new();
     config.tier(crate::Tier::Jit);
     let engine = Engine::new(&config).unwrap();
-    let module = crate::Module::new(&engine, &wasm).unwrap();
-    let mut store = crate::Store::new(&engine, ());
-    let i = crate::Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let run = i.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
-    assert_eq!(run.call(&mut store, 5).unwrap(), 22);
+    let (mut store, i) = instantiate_run(&engine, &wasm, 5, 22);
     let call = |store: &mut crate::Store<()>, v: crate::Val| {
         let crate::Val::FuncRef(Some(f)) = v else {
             panic!("a function expected, got {v:?}");
@@ -631,14 +625,26 @@ fn the_first_failing_function_is_reported() {
             msg.contains(&format!("{PANIC_IN_COMPILE}9 (#9)")),
             "not the first failing function: {msg}"
         );
-        let m = crate::Module::new(&engine, &good).unwrap();
-        let mut store = crate::Store::new(&engine, ());
-        let i = crate::Linker::new(&engine)
-            .instantiate(&mut store, &m)
-            .unwrap();
-        let run = i.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
-        assert_eq!(run.call(&mut store, 1).unwrap(), 121);
+        instantiate_run(&engine, &good, 1, 121);
     }
+}
+
+/// Instantiates `wasm` in a new store of `engine`; its export `run(arg)` must return
+/// `expect`.
+fn instantiate_run(
+    engine: &Engine,
+    wasm: &[u8],
+    arg: i32,
+    expect: i32,
+) -> (crate::Store<()>, crate::Instance) {
+    let module = crate::Module::new(engine, wasm).unwrap();
+    let mut store = crate::Store::new(engine, ());
+    let i = crate::Linker::new(engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = i.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+    assert_eq!(run.call(&mut store, arg).unwrap(), expect);
+    (store, i)
 }
 
 #[test]
