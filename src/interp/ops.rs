@@ -935,7 +935,6 @@ macro_rules! define_ops {
                 match self { $(OpCode::$name => &[$((stringify!($field), Kind::$kind)),*]),* }
             }
 
-
             /// Total encoded size (for `br_table`, without its offsets).
             pub const fn size(self) -> usize {
                 match self { $(OpCode::$name => op::$name::SIZE),* }

@@ -8,14 +8,19 @@
 
 use crate::{Config, Engine, Instance, Linker, Module, Store, Tier, Trap, Val};
 
+/// An engine on `tier`.
+fn engine_on(tier: Tier) -> Engine {
+    let mut config = Config::new();
+    config.tier(tier);
+    Engine::new(&config).unwrap()
+}
+
 /// Runs `calls` (export name, i32 arguments) in order on both tiers; returns, per call,
 /// its i32 results or its trap, and the memory `mem` at the end. Panics if the tiers differ.
 fn on_both_tiers(wat: &str, calls: &[(&str, &[i32])]) -> Vec<Result<Vec<i32>, Trap>> {
     let mut outcomes = Vec::new();
     for tier in [Tier::Interp, Tier::Jit] {
-        let mut config = Config::new();
-        config.tier(tier);
-        let engine = Engine::new(&config).unwrap();
+        let engine = engine_on(tier);
         let module = Module::new(&engine, wat).unwrap();
         let mut store = Store::new(&engine, ());
         let instance: Instance = Linker::new(&engine)
@@ -431,9 +436,7 @@ fn pinned_function_reentered_from_the_host() {
     );
     let mut results = Vec::new();
     for tier in [Tier::Interp, Tier::Jit] {
-        let mut config = Config::new();
-        config.tier(tier);
-        let engine = Engine::new(&config).unwrap();
+        let engine = engine_on(tier);
         let module = Module::new(&engine, &wat).unwrap();
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
@@ -497,9 +500,7 @@ fn host_callees_through_array_call_stubs() {
           (else (call $mix (local.get $k) (local.get $p))))))"#;
     let mut outcomes = Vec::new();
     for tier in [Tier::Interp, Tier::Jit] {
-        let mut config = Config::new();
-        config.tier(tier);
-        let engine = Engine::new(&config).unwrap();
+        let engine = engine_on(tier);
         let module = Module::new(&engine, wat).unwrap();
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
@@ -571,9 +572,7 @@ fn escaping_functions_keep_their_array_entries() {
     let wasm = wat::parse_str(wat).unwrap();
     let info = crate::module::ModuleInfo::parse(&wasm).unwrap();
     assert_eq!(info.escaping_funcs(), [false, true, true, true, true]);
-    let mut config = crate::Config::new();
-    config.tier(crate::Tier::Jit);
-    let engine = Engine::new(&config).unwrap();
+    let engine = engine_on(Tier::Jit);
     let (mut store, i) = instantiate_run(&engine, &wasm, 5, 22);
     let call = |store: &mut crate::Store<()>, v: crate::Val| {
         let crate::Val::FuncRef(Some(f)) = v else {
@@ -613,9 +612,7 @@ fn the_first_failing_function_is_reported() {
         "(module (func (export \"run\") (param i32) (result i32) {body} local.get 0))"
     ))
     .unwrap();
-    let mut config = crate::Config::new();
-    config.tier(crate::Tier::Jit);
-    let engine = Engine::new(&config).unwrap();
+    let engine = engine_on(Tier::Jit);
     for _ in 0..10 {
         let Err(e) = crate::Module::new(&engine, &bad) else {
             panic!("a compile failure expected");

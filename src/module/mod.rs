@@ -272,9 +272,10 @@ impl ModuleInfo {
                 ConstOp::RefFunc(f) => Some(f),
                 _ => None,
             });
+        let no_funcs: &[u32] = &[];
         let in_segments = self.elements.iter().flat_map(|s| match &s.items {
-            ElemItems::Funcs(fs) => fs.clone(),
-            ElemItems::Exprs(_) => Vec::new(),
+            ElemItems::Funcs(fs) => fs.as_slice(),
+            ElemItems::Exprs(_) => no_funcs,
         });
         let exported = self.exports.iter().filter_map(|(_, e)| match *e {
             ExportIndex::Func(f) => Some(f),
@@ -282,7 +283,7 @@ impl ModuleInfo {
         });
         let mut escaping = vec![false; self.functions.len()];
         for f in in_exprs
-            .chain(in_segments)
+            .chain(in_segments.copied())
             .chain(exported)
             .chain(self.start)
         {

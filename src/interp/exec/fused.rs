@@ -524,26 +524,17 @@ keep_store!(i32_add_imm_store32, I32AddImmStore32, u32, u32, |o, fp| {
     rd::<u32>(fp, o.a).wrapping_add(o.imm as u32)
 });
 
-keep_store!(i32_add_store32, I32AddStore32, u32, u32, |o, fp| rd::<u32>(
-    fp, o.a
-)
-.wrapping_add(rd::<u32>(fp, o.b)));
+keep_store!(i32_add_store32, I32AddStore32, u32, u32, |o, fp| {
+    rd::<u32>(fp, o.a).wrapping_add(rd::<u32>(fp, o.b))
+});
 
-keep_store!(f64_add_store64, F64AddStore64, f64, u64, |o, fp| rd::<f64>(
-    fp, o.a
-) + rd::<
-    f64,
->(
-    fp, o.b
-));
+keep_store!(f64_add_store64, F64AddStore64, f64, u64, |o, fp| {
+    rd::<f64>(fp, o.a) + rd::<f64>(fp, o.b)
+});
 
-keep_store!(f64_sub_store64, F64SubStore64, f64, u64, |o, fp| rd::<f64>(
-    fp, o.a
-) - rd::<
-    f64,
->(
-    fp, o.b
-));
+keep_store!(f64_sub_store64, F64SubStore64, f64, u64, |o, fp| {
+    rd::<f64>(fp, o.a) - rd::<f64>(fp, o.b)
+});
 
 keep_store!(
     f64_mul_add_store64,

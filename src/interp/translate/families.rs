@@ -445,21 +445,15 @@ impl Translator<'_> {
                 return self.produced(start, cmp);
             }
         }
-        if let (true, FloatOp::Mul | FloatOp::Add, false) = (wide, kind, self.options.plain) {
-            let a = self.slot_of(a, pos);
-            let b = self.slot_of(b, pos + 1);
-            let dst = self.push_temp();
-            // A square or a double reads its operand once.
-            let start = match (kind, a == b) {
-                (FloatOp::Mul, true) => self.enc.f64_sqr(dst, a),
-                (FloatOp::Mul, false) => self.enc.f64_mul(dst, a, b),
-                (_, true) => self.enc.f64_dbl(dst, a),
-                (_, false) => self.enc.f64_add(dst, a, b),
-            };
-            return self.produced(start, None);
-        }
-        let rr = kind.rr(wide);
-        let (start, a, b) = self.emit_rr(rr, a, b, pos);
+        let a = self.slot_of(a, pos);
+        let b = self.slot_of(b, pos + 1);
+        let dst = self.push_temp();
+        // A square or a double reads its one operand once.
+        let start = match (wide && a == b && !self.options.plain, kind) {
+            (true, FloatOp::Mul) => self.enc.f64_sqr(dst, a),
+            (true, FloatOp::Add) => self.enc.f64_dbl(dst, a),
+            _ => kind.rr(wide)(&mut self.enc, dst, a, b),
+        };
         let cmp = cond.map(|cond| Cmp {
             ty: CmpTy::F64,
             cond,
