@@ -7,12 +7,18 @@
 //!   engine to the first (the baseline; `< 1` means faster than it), their
 //!   geometric mean, and each engine's peak resident memory, measured in a
 //!   fresh child process (`peers --rss ENGINE WORKLOAD`) per engine;
-//! - translation: compile (`Module::new`) and instantiate times of the `big`
-//!   module per engine, and the throughput in MB/s of wasm bytes.
+//! - translation: compile (`Module::new`) wall and CPU time, instantiate time and
+//!   the throughput in MB/s of wasm bytes of the `big` module per engine, and compile
+//!   wall and CPU time of every workload with the ratios to the first engine. Each of
+//!   these samples comes from a fresh child process per engine per run (`peers
+//!   --compile-probe ENGINE WORKLOAD`), timed after one untimed warm-up compile in
+//!   that child, so that the engines do not share a thread pool, an allocator or a
+//!   CPU clock (see `compile.rs`).
 //!
 //! Engines are [`peer::Peer`]s; adding one is a file like `wasmi_engine.rs` and
 //! a line in [`make_peer`].
 
+mod compile;
 mod peer;
 mod report;
 mod rows;
@@ -23,8 +29,8 @@ mod wasmi_engine;
 mod wasmtime_engine;
 
 use anyhow::{Context, Result, bail};
-use peer::{Compiled, Peer};
-use report::{Table, Timing, fmt_ms, fmt_rate, median_ratio, peak_rss_kib, summarize};
+use peer::Peer;
+use report::{Table, Timing, fmt_ms, median_ratio, peak_rss_kib, summarize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -75,6 +81,7 @@ fn make_peer(name: &str) -> Result<Box<dyn Peer>> {
 const USAGE: &str = "\
 usage: peers [OPTIONS]
        peers --rss ENGINE WORKLOAD [--n N] [--wasm-dir DIR]
+       peers --compile-probe ENGINE WORKLOAD [--first-run] [--wasm-dir DIR]
 
 options:
   --runs K           timed runs per engine and workload (default 5)
@@ -89,6 +96,12 @@ options:
   --rss ENGINE WORKLOAD
                      run one workload once on one engine in this process and
                      print its peak resident memory (VmHWM) in KiB
+  --compile-probe ENGINE WORKLOAD
+                     compile one workload on one engine in this process once
+                     untimed, then once timed, and print the wall and CPU
+                     nanoseconds (--first-run: also instantiate and run(1));
+                     the translation tables run one such child per engine
+                     per run
 
 rows mode (instead of the execution and translation tables):
   --rows KINDS       the rows of ROWS_FILE of these kinds (startup,quick,long
@@ -108,6 +121,9 @@ struct Options {
     rss: bool,
     compile: bool,
     rss_probe: Option<(String, String)>,
+    /// `--compile-probe ENGINE WORKLOAD`, and whether `--first-run` was given.
+    compile_probe: Option<(String, String)>,
+    first_run: bool,
     /// `--rows`: the kinds of rows to run (rows mode), and where they are listed.
     rows: Option<Vec<String>>,
     rows_file: PathBuf,
@@ -125,6 +141,8 @@ fn parse_args() -> Result<Options> {
         rss: true,
         compile: true,
         rss_probe: None,
+        compile_probe: None,
+        first_run: false,
         rows: None,
         rows_file: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/rows.txt")),
         engines_given: false,
@@ -155,6 +173,12 @@ fn parse_args() -> Result<Options> {
                 let workload = value(&mut args, &arg)?;
                 o.rss_probe = Some((engine, workload));
             }
+            "--compile-probe" => {
+                let engine = value(&mut args, &arg)?;
+                let workload = value(&mut args, &arg)?;
+                o.compile_probe = Some((engine, workload));
+            }
+            "--first-run" => o.first_run = true,
             "-h" | "--help" => {
                 print!(
                     "{}",
@@ -292,45 +316,65 @@ fn time_execution(
     Ok((samples.into_iter().map(summarize).collect(), ratios))
 }
 
+/// Only the workload `name` (a probe reads no other module, so the others' bytes are
+/// in none of its figures).
+fn load_one(o: &Options, name: &str) -> Result<Workload> {
+    let only = Options {
+        workloads: vec![name.to_string()],
+        ..o.clone()
+    };
+    load_workloads(&only)?
+        .into_iter()
+        .find(|w| w.name == name)
+        .with_context(|| format!("no workload `{name}`"))
+}
+
 /// `--rss ENGINE WORKLOAD`: load and run once, then report the peak RSS.
 fn rss_probe(o: &Options, engine: &str, workload: &str) -> Result<()> {
     let peer = make_peer(engine)?;
-    // Only this workload's module is read, so the others' bytes are not in the figure.
-    let only = Options {
-        workloads: vec![workload.to_string()],
-        ..o.clone()
-    };
-    let w = load_workloads(&only)?
-        .into_iter()
-        .find(|w| w.name == workload)
-        .with_context(|| format!("no workload `{workload}`"))?;
+    let w = load_one(o, workload)?;
     let mut instance = peer.compile(&w.wasm)?.instantiate()?;
     let got = instance.run(w.n)?;
     check(engine, &w, got, &mut None)?;
-    println!("peak_rss_kib {}", peak_rss_kib()?);
+    println!("peak_rss_kib={}", peak_rss_kib()?);
     Ok(())
+}
+
+/// Runs this binary again as a child process with `args` and `--wasm-dir`, and returns
+/// its stdout; `what` names the probe in the error when the child fails.
+fn run_child(o: &Options, args: &[&str], what: &str) -> Result<String> {
+    let exe = std::env::current_exe().context("locating the peers binary")?;
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .arg("--wasm-dir")
+        .arg(&o.wasm_dir)
+        .output()
+        .with_context(|| format!("starting the {what}"))?;
+    if !out.status.success() {
+        bail!(
+            "{what} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
+    }
+    String::from_utf8(out.stdout).with_context(|| format!("output of the {what}"))
+}
+
+/// The value of `key=value` in a probe's output.
+fn probe_field<T: std::str::FromStr>(stdout: &str, key: &str) -> Result<T> {
+    stdout
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+        .with_context(|| format!("no `{key}=` in the probe's output: {stdout}"))
 }
 
 /// Runs `peers --rss` in a child process for `run(n)` of workload `name` and
 /// returns its peak RSS in KiB.
 fn measure_rss(o: &Options, engine: &str, name: &str, n: i32) -> Result<u64> {
-    let exe = std::env::current_exe()?;
-    let out = std::process::Command::new(exe)
-        .args(["--rss", engine, name, "--n", &n.to_string(), "--wasm-dir"])
-        .arg(&o.wasm_dir)
-        .output()?;
-    if !out.status.success() {
-        bail!(
-            "peak-memory probe of {engine} on {name} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("peak_rss_kib "))
-        .and_then(|v| v.trim().parse().ok())
-        .with_context(|| format!("unexpected probe output: {stdout}"))
+    let what = format!("peak-memory probe of {engine} on {name}");
+    let out = run_child(o, &["--rss", engine, name, "--n", &n.to_string()], &what)?;
+    probe_field(&out, "peak_rss_kib")
 }
 
 /// Each engine's peak RSS in MiB for `run(w.n)` of `w`, each from a fresh process.
@@ -415,187 +459,13 @@ fn geomean_row(table: &Table, first: usize, log_ratios: &[Vec<f64>]) {
     table.row(&cells);
 }
 
-/// Length of the code section (id 10) of a wasm module, if it has one.
-fn code_section_len(wasm: &[u8]) -> Option<usize> {
-    fn leb(bytes: &[u8], pos: &mut usize) -> Option<usize> {
-        let (mut v, mut shift) = (0usize, 0);
-        loop {
-            let b = *bytes.get(*pos)?;
-            *pos += 1;
-            v |= ((b & 0x7f) as usize) << shift;
-            if b & 0x80 == 0 {
-                return Some(v);
-            }
-            shift += 7;
-        }
-    }
-    let mut pos = 8;
-    while pos < wasm.len() {
-        let id = wasm[pos];
-        pos += 1;
-        let len = leb(wasm, &mut pos)?;
-        if id == 10 {
-            return Some(len);
-        }
-        pos += len;
-    }
-    None
-}
-
-/// CPU time this process has used so far, summed over its threads.
-fn process_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-pointer; CLOCK_PROCESS_CPUTIME_ID exists on Linux.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// One engine's samples in the translation table.
-#[derive(Default)]
-struct CompileSamples {
-    compile: Vec<Duration>,
-    compile_cpu: Vec<Duration>,
-    instantiate: Vec<Duration>,
-    total: Vec<Duration>,
-    first: Vec<Duration>,
-}
-
-/// Compiles, instantiates and runs `run(1)` once on `p`, adding one sample of each.
-/// Compiles `w` on `p`: the compiled module, the wall time and the CPU time it took.
-fn timed_compile(p: &dyn Peer, w: &Workload) -> Result<(Box<dyn Compiled>, Duration, Duration)> {
-    let (t0, c0) = (Instant::now(), process_cpu_time());
-    let compiled = p
-        .compile(&w.wasm)
-        .with_context(|| format!("{} compiling {}", p.name(), w.name))?;
-    Ok((compiled, t0.elapsed(), process_cpu_time() - c0))
-}
-
-fn compile_once(p: &dyn Peer, w: &Workload, s: &mut CompileSamples) -> Result<()> {
-    let ctx = || format!("{} on {}", p.name(), w.name);
-    let (compiled, wall, cpu) = timed_compile(p, w)?;
-    let t1 = Instant::now();
-    let mut instance = compiled.instantiate().with_context(ctx)?;
-    let t2 = Instant::now();
-    instance.run(1).with_context(ctx)?;
-    let t3 = Instant::now();
-    s.compile.push(wall);
-    s.compile_cpu.push(cpu);
-    s.instantiate.push(t2 - t1);
-    s.total.push(wall + (t2 - t1));
-    s.first.push(t3 - t2);
-    Ok(())
-}
-
-fn compile_table(o: &Options, peers: &[Box<dyn Peer>], w: &Workload) -> Result<()> {
-    let mb = w.wasm.len() as f64 / 1e6;
-    let code = code_section_len(&w.wasm).unwrap_or(0);
-    println!();
-    println!(
-        "translation: `{}` ({} bytes, code section {} bytes), median of {} runs, engines \
-         taking turns run by run; compile = wall time with every engine on all cores, \
-         compile CPU = CPU time of all threads during compile; MB/s = bytes / (compile + \
-         instantiate); first run(1) includes what a lazy engine translates on first use",
-        w.name,
-        w.wasm.len(),
-        code,
-        o.runs
-    );
-    let headers: Vec<String> = [
-        "engine",
-        "compile ms",
-        "compile CPU ms",
-        "instantiate ms",
-        "MB/s",
-        "code MB/s",
-        "first run(1) ms",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut samples: Vec<CompileSamples> = peers.iter().map(|_| Default::default()).collect();
-    for _ in 0..o.runs {
-        for (p, s) in peers.iter().zip(&mut samples) {
-            compile_once(p.as_ref(), w, s)?;
-        }
-    }
-    let table = Table::new(&headers);
-    for (p, s) in peers.iter().zip(samples) {
-        let total = summarize(s.total).median.as_secs_f64();
-        table.row(&[
-            p.name().to_string(),
-            fmt_ms(summarize(s.compile).median),
-            fmt_ms(summarize(s.compile_cpu).median),
-            fmt_ms(summarize(s.instantiate).median),
-            fmt_rate(mb / total),
-            fmt_rate(code as f64 / 1e6 / total),
-            fmt_ms(summarize(s.first).median),
-        ]);
-    }
-    Ok(())
-}
-
-/// Compile (`Module::new`) wall and CPU time of every workload on every engine,
-/// engines taking turns round by round; ratios to the first engine, closed by their
-/// geometric means: the compile-speed summary over all workloads.
-fn compile_all_table(o: &Options, peers: &[Box<dyn Peer>], workloads: &[Workload]) -> Result<()> {
-    let base = peers[0].name();
-    println!();
-    println!(
-        "compile, every workload: median of {} runs of module creation, engines taking turns \
-         run by run; wall = with every engine on all cores, CPU = CPU time of all threads; \
-         ratio = median of the per-run ratios (< 1 = less than {base})",
-        o.runs
-    );
-    let mut headers = vec!["workload".to_string(), "code KB".to_string()];
-    for p in peers {
-        headers.push(format!("{} wall", p.name()));
-        headers.push(format!("{} CPU", p.name()));
-    }
-    for p in &peers[1..] {
-        headers.push(format!("{}/{base} wall", p.name()));
-        headers.push(format!("{}/{base} CPU", p.name()));
-    }
-    let table = Table::new(&headers);
-    let mut log_ratios: Vec<Vec<f64>> = vec![Vec::new(); 2 * (peers.len() - 1)];
-    for w in workloads {
-        let mut wall: Vec<Vec<Duration>> = vec![Vec::new(); peers.len()];
-        let mut cpu: Vec<Vec<Duration>> = vec![Vec::new(); peers.len()];
-        for _ in 0..o.runs {
-            for (i, p) in peers.iter().enumerate() {
-                let (_, w_time, c_time) = timed_compile(p.as_ref(), w)?;
-                wall[i].push(w_time);
-                cpu[i].push(c_time);
-            }
-        }
-        let code = code_section_len(&w.wasm).unwrap_or(0);
-        let mut cells = vec![w.name.clone(), format!("{}", code / 1000)];
-        for (a, b) in wall.iter().zip(&cpu) {
-            cells.push(fmt_ms(summarize(a.clone()).median));
-            cells.push(fmt_ms(summarize(b.clone()).median));
-        }
-        for i in 1..peers.len() {
-            for (k, samples) in [&wall, &cpu].into_iter().enumerate() {
-                let ratio = median_ratio(&samples[i], &samples[0]);
-                log_ratios[2 * (i - 1) + k].push(ratio.ln());
-                cells.push(format!("{ratio:.2}"));
-            }
-        }
-        table.row(&cells);
-    }
-    if peers.len() > 1 && !workloads.is_empty() {
-        geomean_row(&table, 2 + 2 * peers.len(), &log_ratios);
-    }
-    Ok(())
-}
-
 fn real_main() -> Result<()> {
     let o = parse_args()?;
     if let Some((engine, workload)) = &o.rss_probe {
         return rss_probe(&o, engine, workload);
+    }
+    if let Some((engine, workload)) = &o.compile_probe {
+        return compile::compile_probe(&o, engine, workload, o.first_run);
     }
     let peers = o
         .engines
@@ -613,10 +483,10 @@ fn real_main() -> Result<()> {
     if o.compile
         && let Some(big) = workloads.iter().find(|w| w.name == BIG)
     {
-        compile_table(&o, &peers, big)?;
+        compile::compile_table(&o, big)?;
     }
     if o.compile {
-        compile_all_table(&o, &peers, &workloads)?;
+        compile::compile_all_table(&o, &workloads)?;
     }
     Ok(())
 }
