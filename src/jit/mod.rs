@@ -496,15 +496,17 @@ pub fn compile_osr(
 }
 
 /// The Cranelift IR of every defined function of `module` and of its array-call
-/// trampoline, as the translator emits it (before Cranelift optimizes it), in function
-/// order: what `tests::dump_clif` writes.
+/// trampoline, in function order: as the translator emits it (what `tests::dump_clif`
+/// writes), or with `optimized` after Cranelift's optimizer for the host.
 #[cfg(test)]
 pub(crate) fn clif_text(
     module: &ModuleInfo,
     offsets: &VMOffsets,
     sig_ids: &[VMSharedTypeIndex],
     options: &JitOptions,
+    optimized: bool,
 ) -> Result<Vec<String>> {
+    let isa = host_isa()?;
     let stubs = Arc::new(Stubs::new()?);
     let declared = Declared::new(module, sig_ids, &stubs, (|_| true, ArrayEntries::All), 0)?;
     let env = declared.env(module, offsets, sig_ids, options);
@@ -514,6 +516,10 @@ pub(crate) fn clif_text(
     for d in module.defined_funcs() {
         let (f, _) = declared.ids[d.index()].expect("every function is selected");
         translate::build_function(&env, &mut ctx, &mut fctx, d)?;
+        if optimized {
+            ctx.optimize(&*isa, &mut Default::default())
+                .map_err(|e| anyhow::anyhow!("optimizing: {e:?}"))?;
+        }
         out.push(ctx.func.display().to_string());
         ctx.clear();
         translate::build_array_trampoline(&env, &mut ctx, &mut fctx, d, f);

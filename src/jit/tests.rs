@@ -644,6 +644,21 @@ fn instantiate_run(
     (store, i)
 }
 
+/// A small function that calls nothing has no stack check (`drop_leaf_stack_check`), and
+/// no load of the stack limit either: once that load was a plain VM load, which the
+/// optimizer keeps although nothing uses it.
+#[test]
+fn a_leaf_function_loads_nothing() {
+    let wasm = wat::parse_str(
+        r#"(module (memory 1) (func (export "run") (param i32) (result i32)
+            local.get 0 i32.const 1 i32.add))"#,
+    )
+    .unwrap();
+    let clif = &clif_of(&wasm, false, true)[0];
+    assert!(clif.starts_with("function "), "{clif}");
+    assert!(!clif.contains("load"), "{clif}");
+}
+
 #[test]
 #[ignore = "writes files; run by hand with TIERWASM_CLIF_DIR"]
 fn dump_clif() {
@@ -682,7 +697,7 @@ fn dump_clif() {
         for fuel in [false, true] {
             let mut text = String::new();
             for wasm in binaries {
-                for f in clif_of(wasm, fuel) {
+                for f in clif_of(wasm, fuel, false) {
                     count += usize::from(f.starts_with("function "));
                     text.push_str(&f);
                 }
@@ -694,8 +709,9 @@ fn dump_clif() {
     println!("dump_clif: {count} functions written to {}", dir.display());
 }
 
-/// The CLIF text of every function of `wasm` (or why it cannot be translated).
-fn clif_of(wasm: &[u8], fuel: bool) -> Vec<String> {
+/// The CLIF text of every function of `wasm` (or why it cannot be translated), after
+/// Cranelift's optimizer with `optimized`.
+fn clif_of(wasm: &[u8], fuel: bool, optimized: bool) -> Vec<String> {
     let info = match crate::module::ModuleInfo::parse(wasm) {
         Ok(info) => info,
         Err(e) => return vec![format!("; invalid: {e}\n")],
@@ -704,7 +720,7 @@ fn clif_of(wasm: &[u8], fuel: bool) -> Vec<String> {
     let sig_ids: Vec<_> = info.types.iter().map(|t| engine.signature_id(t)).collect();
     let offsets = crate::vm::VMOffsets::new(&info);
     let options = super::JitOptions { fuel };
-    super::clif_text(&info, &offsets, &sig_ids, &options)
+    super::clif_text(&info, &offsets, &sig_ids, &options, optimized)
         .unwrap_or_else(|e| vec![format!("; not translated: {e}\n")])
 }
 

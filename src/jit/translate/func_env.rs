@@ -158,9 +158,16 @@ impl<'e> FuncEnv<'e> {
         }
     }
 
-    /// The store's stack limit.
+    /// The store's stack limit. It is read only at entry, where the store's limit is the
+    /// one this call runs under; the load is pure so that a function without a stack
+    /// check (see `drop_leaf_stack_check`) does not keep it.
     pub(super) fn stack_limit(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
-        self.load_ptr(b, vm_flags(), self.store_ctx, VMStoreContext::STACK_LIMIT)
+        self.load_ptr(
+            b,
+            fixed_flags(),
+            self.store_ctx,
+            VMStoreContext::STACK_LIMIT,
+        )
     }
 
     /// The store's trap flag, raised by a libcall that trapped.
