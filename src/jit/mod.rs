@@ -530,10 +530,12 @@ pub(crate) fn clif_text(
 }
 
 /// Below this many bytes of function bodies a module compiles on the calling thread
-/// alone. (8 KiB of code take about 5-10 ms to compile; handing work to a thread of the
-/// pool costs microseconds. coremark, 10 KB of code, one function most of it: 6.4 ms
-/// wall on two threads against 8.1 on one, the same 8.1 ms of CPU.)
-const PARALLEL_MIN_BYTES: usize = 8 << 10;
+/// alone. (1 KiB of code takes about 1 ms to compile; handing work to a thread of the
+/// pool costs microseconds, and its spinning before it sleeps a little CPU. Medians of
+/// 60 compiles in one process, 8 KiB → 1 KiB: sort 1.78 → 1.05 ms wall, 1.78 → 1.87 ms
+/// CPU; sha256 1.50 → 1.07 wall, +6% CPU; lz −24% wall, +3% CPU; the smallest modules,
+/// such as fib's and mandelbrot's, gain nothing from a second thread.)
+const PARALLEL_MIN_BYTES: usize = 1 << 10;
 
 /// After a function of more than this many bytes of body, a worker starts over with a
 /// new Cranelift context. A context keeps the capacity of everything the largest
