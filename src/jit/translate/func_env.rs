@@ -34,8 +34,9 @@ pub(crate) fn vm_flags() -> MemFlagsData {
 
 /// Flags of loads of VM fields that never change while the instance lives (the store
 /// context pointer, memory, global and function pointers, a memory's base, which never
-/// moves): the optimizer may merge them, hoist them out of loops, or load them only on
-/// the paths that use them.
+/// moves), or that the function reads only at entry (the stack limit, memory 0's length
+/// before the first call): the optimizer may merge them, hoist them out of loops, load
+/// them only on the paths that use them, or drop them when nothing does.
 fn fixed_flags() -> MemFlagsData {
     MemFlagsData::trusted().with_readonly().with_can_move()
 }
@@ -158,9 +159,8 @@ impl<'e> FuncEnv<'e> {
         }
     }
 
-    /// The store's stack limit. It is read only at entry, where the store's limit is the
-    /// one this call runs under; the load is pure so that a function without a stack
-    /// check (see `drop_leaf_stack_check`) does not keep it.
+    /// The store's stack limit, read at entry only: pure, so that a function without a
+    /// stack check (see `drop_leaf_stack_check`) does not keep the load.
     pub(super) fn stack_limit(&mut self, b: &mut FunctionBuilder<'_>) -> Value {
         self.load_ptr(
             b,
