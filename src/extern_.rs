@@ -4,7 +4,7 @@ use crate::func::Func;
 use crate::module::{GlobalType, MemoryType, Mutability, TableType};
 use crate::store::{AsContext, AsContextMut, StoreId};
 use crate::values::Val;
-use crate::vm::{self, VmBox};
+use crate::vm::{self, StoreBox, VmBox};
 use anyhow::{Result, bail};
 use core::ptr::NonNull;
 
@@ -99,8 +99,8 @@ impl Memory {
         let mut ctx = store.as_context_mut();
         let o = ctx.opaque_mut();
         let reservation = o.engine.config().memory_reservation;
-        o.memories
-            .push(VmBox::new(vm::Memory::new(ty, reservation)?));
+        let memory = VmBox::new(vm::Memory::new(ty, reservation)?);
+        o.memories.push(StoreBox::Boxed(memory));
         Ok(Memory {
             store_id: o.id,
             index: o.memories.len() - 1,
@@ -109,7 +109,7 @@ impl Memory {
 
     pub(crate) fn ptr(&self, store: &crate::store::StoreOpaque) -> Result<NonNull<vm::Memory>> {
         store.check(self.store_id)?;
-        // SAFETY: `VmBox` pointers are never null.
+        // SAFETY: `StoreBox` pointers are never null.
         Ok(unsafe { NonNull::new_unchecked(store.memories[self.index].as_ptr()) })
     }
 
@@ -232,7 +232,8 @@ impl Global {
         }
         let raw = value.to_raw(ctx.opaque())?;
         let o = ctx.opaque_mut();
-        o.globals.push(VmBox::new(vm::Global::new(ty, raw)));
+        o.globals
+            .push(StoreBox::Boxed(VmBox::new(vm::Global::new(ty, raw))));
         Ok(Global {
             store_id: o.id,
             index: o.globals.len() - 1,
@@ -241,7 +242,7 @@ impl Global {
 
     pub(crate) fn ptr(&self, store: &crate::store::StoreOpaque) -> Result<NonNull<vm::Global>> {
         store.check(self.store_id)?;
-        // SAFETY: `VmBox` pointers are never null.
+        // SAFETY: `StoreBox` pointers are never null.
         Ok(unsafe { NonNull::new_unchecked(store.globals[self.index].as_ptr()) })
     }
 
@@ -291,7 +292,8 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let init = init.to_vmref(ty.element, ctx.opaque())?;
         let o = ctx.opaque_mut();
-        o.tables.push(VmBox::new(vm::Table::new(ty, init)?));
+        o.tables
+            .push(StoreBox::Boxed(VmBox::new(vm::Table::new(ty, init)?)));
         Ok(Table {
             store_id: o.id,
             index: o.tables.len() - 1,
@@ -300,7 +302,7 @@ impl Table {
 
     pub(crate) fn ptr(&self, store: &crate::store::StoreOpaque) -> Result<NonNull<vm::Table>> {
         store.check(self.store_id)?;
-        // SAFETY: `VmBox` pointers are never null.
+        // SAFETY: `StoreBox` pointers are never null.
         Ok(unsafe { NonNull::new_unchecked(store.tables[self.index].as_ptr()) })
     }
 

@@ -10,7 +10,7 @@ use crate::module::{
 use crate::module_api::Module;
 use crate::store::{AsContext, AsContextMut, StoreContextMut, StoreId, StoreOpaque};
 use crate::tiering::FuncStats;
-use crate::vm::{self, InstanceParts, VMFuncRef, VMRef, ValRaw, VmBox};
+use crate::vm::{self, InstanceParts, StoreBox, VMFuncRef, VMRef, ValRaw, VmBox};
 use anyhow::{Result, anyhow, bail};
 use core::ptr::NonNull;
 
@@ -308,7 +308,14 @@ pub(crate) fn instantiate<T>(
         func_slots: &m.tiers.slots,
     });
     let inst = handle.get_mut();
-    define_entities(o, inst, &info, &resolved)?;
+    let kept = (o.memories.len(), o.tables.len(), o.globals.len());
+    if let Err(e) = define_entities(o, inst, &info, &resolved) {
+        // What was made lives in the context that is dropped with `handle`.
+        o.memories.truncate(kept.0);
+        o.tables.truncate(kept.1);
+        o.globals.truncate(kept.2);
+        return Err(e);
+    }
     let index = o.instances.len();
     inst.handle = index;
     let vm_inst = handle.as_ptr();
@@ -401,18 +408,14 @@ fn define_entities(
         .enumerate()
         .skip(info.num_imported_memories as usize)
     {
-        let mem = VmBox::new(vm::Memory::new(*ty, reservation)?);
-        // SAFETY: `VmBox` pointers are never null.
-        inst.set_memory(i as u32, unsafe { NonNull::new_unchecked(mem.as_ptr()) });
-        o.memories.push(mem);
+        let mem = inst.define_memory(i as u32, vm::Memory::new(*ty, reservation)?);
+        o.memories.push(StoreBox::InInstance(mem));
     }
     for (d, init) in info.global_inits.iter().enumerate() {
         let i = info.num_imported_globals as usize + d;
         let value = eval_const(init, inst)?;
-        let g = VmBox::new(vm::Global::new(info.globals[i], value));
-        // SAFETY: `VmBox` pointers are never null.
-        inst.set_global(i as u32, unsafe { NonNull::new_unchecked(g.as_ptr()) });
-        o.globals.push(g);
+        let g = inst.define_global(i as u32, vm::Global::new(info.globals[i], value));
+        o.globals.push(StoreBox::InInstance(g));
     }
     for (d, init) in info.table_inits.iter().enumerate() {
         let i = info.num_imported_tables as usize + d;
@@ -420,10 +423,8 @@ fn define_entities(
             Some(e) => eval_const(e, inst)?.get_ref(),
             None => VMRef::NULL,
         };
-        let t = VmBox::new(vm::Table::new(info.tables[i], value)?);
-        // SAFETY: `VmBox` pointers are never null.
-        inst.set_table(i as u32, unsafe { NonNull::new_unchecked(t.as_ptr()) });
-        o.tables.push(t);
+        let t = inst.define_table(i as u32, vm::Table::new(info.tables[i], value)?);
+        o.tables.push(StoreBox::InInstance(t));
     }
     let mut elements = Vec::with_capacity(info.elements.len());
     for seg in &info.elements {

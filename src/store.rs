@@ -10,7 +10,9 @@
 use crate::engine::Engine;
 use crate::instance::InstanceData;
 use crate::tiering::StoreTiers;
-use crate::vm::{self, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMStoreContext, VmBox};
+use crate::vm::{
+    self, StoreBox, VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMStoreContext, VmBox,
+};
 use anyhow::{Result, bail};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -42,9 +44,11 @@ pub struct StoreOpaque {
     /// Owns the tiers' per-store state that `context` points to.
     pub(crate) _tiers: StoreTiers,
     pub(crate) instances: Vec<InstanceData>,
-    pub(crate) memories: Vec<VmBox<vm::Memory>>,
-    pub(crate) tables: Vec<VmBox<vm::Table>>,
-    pub(crate) globals: Vec<VmBox<vm::Global>>,
+    /// Declared after `instances`, which own and drop the entries that are
+    /// `StoreBox::InInstance`.
+    pub(crate) memories: Vec<StoreBox<vm::Memory>>,
+    pub(crate) tables: Vec<StoreBox<vm::Table>>,
+    pub(crate) globals: Vec<StoreBox<vm::Global>>,
     pub(crate) host_funcs: Vec<Box<dyn Any>>,
     pub(crate) extern_refs: Vec<VmBox<ExternData>>,
     /// Component instances, functions and resources.

@@ -203,3 +203,66 @@ fn accesses_at_the_end_of_memory_and_after_growing() {
         assert_eq!(grow.call(&mut store, ()).unwrap(), pages as i32);
     }
 }
+
+/// An instance's memories, tables and globals live in its context: another instance
+/// that imports them, the host and the owner all see one object, before and after it
+/// grows; and an instantiation that fails part-way drops what it made and leaves the
+/// store usable.
+#[test]
+fn instance_owned_entities_are_shared_and_dropped_with_it() {
+    let mut store = Store::new(&engine(), 0);
+    let a = instantiate(
+        &mut store,
+        r#"(module
+            (memory (export "m") 1 3)
+            (global (export "g") (mut i32) (i32.const 5))
+            (table (export "t") 1 4 funcref)
+            (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+            (func (export "peek") (result i32)
+                (i32.add (i32.load (i32.const 65536)) (global.get 0))))"#,
+    );
+    let mut linker = Linker::new(store.engine());
+    linker.instance(&mut store, "a", a).unwrap();
+    let b = Module::new(
+        store.engine(),
+        r#"(module
+            (import "a" "m" (memory 1))
+            (import "a" "g" (global (mut i32)))
+            (import "a" "t" (table 1 funcref))
+            (func (export "poke") (result i32)
+                (i32.store (i32.const 65536) (i32.const 100))
+                (global.set 0 (i32.add (global.get 0) (i32.const 1)))
+                (i32.add (memory.size) (table.grow (ref.null func) (i32.const 1)))))"#,
+    )
+    .unwrap();
+    let b = linker.instantiate(&mut store, &b).unwrap();
+    let grow = a.get_typed_func::<(), i32>(&store, "grow").unwrap();
+    assert_eq!(grow.call(&mut store, ()).unwrap(), 1);
+    let poke = b.get_typed_func::<(), i32>(&store, "poke").unwrap();
+    assert_eq!(poke.call(&mut store, ()).unwrap(), 2 + 1);
+    let peek = a.get_typed_func::<(), i32>(&store, "peek").unwrap();
+    assert_eq!(peek.call(&mut store, ()).unwrap(), 106);
+    let g = a.get_global(&store, "g").unwrap();
+    assert_eq!(g.get(&store).i32(), Some(6));
+    let t = a.get_table(&store, "t").unwrap();
+    assert_eq!(t.size(&store), 2);
+    let m = a.get_memory(&store, "m").unwrap();
+    assert_eq!(m.size(&store), 2);
+    assert_eq!(m.data(&store)[65536], 100);
+
+    // The table's minimum is over the limit: its memory and global were made first.
+    let bad = Module::new(
+        store.engine(),
+        r#"(module (memory 1) (global i32 (i32.const 1)) (table 20000000 funcref))"#,
+    )
+    .unwrap();
+    assert!(
+        Linker::new(store.engine())
+            .instantiate(&mut store, &bad)
+            .is_err()
+    );
+    assert_eq!(peek.call(&mut store, ()).unwrap(), 106);
+    let c = instantiate(&mut store, r#"(module (memory (export "m") 1))"#);
+    let m = c.get_memory(&store, "m").unwrap();
+    assert_eq!(m.size(&store), 1);
+}

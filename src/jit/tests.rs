@@ -659,6 +659,60 @@ fn a_leaf_function_loads_nothing() {
     assert!(!clif.contains("load"), "{clif}");
 }
 
+/// The instance's own memory, table and globals sit in its `vmctx`: reading one is one
+/// load from `vmctx` (the parameter `v0`), where an imported one needs its pointer first.
+#[test]
+fn own_memory_table_and_globals_are_one_load_from_vmctx() {
+    let wasm = wat::parse_str(
+        r#"(module
+            (import "m" "g" (global $imported (mut i32)))
+            (global $own (mut i32) (i32.const 0))
+            (memory 1) (table 1 funcref) (type $t (func (result i32)))
+            (func (export "run") (param i32) (result i32)
+                (global.set $own (i32.add (global.get $own) (global.get $imported)))
+                (i32.add (i32.load (local.get 0)) (call_indirect (type $t) (i32.const 0)))))"#,
+    )
+    .unwrap();
+    use crate::vm::{VMMemoryDefinition, VMTableDefinition};
+    let clif = &clif_of(&wasm, false, true)[0];
+    let o = crate::vm::VMOffsets::new(&crate::module::ModuleInfo::parse(&wasm).unwrap());
+    let own_global = o.defined_global(1).unwrap();
+    let memory = o.defined_memory(0).unwrap() as usize;
+    let table = o.defined_table(0).unwrap() as usize;
+    for (what, at) in [
+        (
+            "own global read",
+            format!("load.i32 notrap aligned v0+{own_global}\n"),
+        ),
+        ("own global written", format!(", v0+{own_global}\n")),
+        (
+            "imported global's pointer",
+            format!(" v0+{}\n", o.global(0)),
+        ),
+        (
+            "memory base",
+            format!(" v0+{}\n", memory + VMMemoryDefinition::BASE),
+        ),
+        (
+            "memory length",
+            format!(" v0+{}\n", memory + VMMemoryDefinition::CURRENT_LENGTH),
+        ),
+        (
+            "table base",
+            format!(" v0+{}\n", table + VMTableDefinition::BASE),
+        ),
+        (
+            "table length",
+            format!(" v0+{}\n", table + VMTableDefinition::CURRENT_ELEMENTS),
+        ),
+    ] {
+        assert!(clif.contains(&at), "{what}: no `{at}` in {clif}");
+    }
+    for slot in [o.memory(0), o.table(0), o.global(1)] {
+        assert!(!clif.contains(&format!(" v0+{slot}\n")), "{slot}: {clif}");
+    }
+}
+
 #[test]
 #[ignore = "writes files; run by hand with TIERWASM_CLIF_DIR"]
 fn dump_clif() {

@@ -1,6 +1,7 @@
 //! The Rust side of an instance: owns its `VMContext` and the state that only the
 //! runtime (not compiled code) touches, such as element and data segments.
 
+use super::vmctx::VMCONTEXT_ALIGN;
 use super::{
     FUNCTION_CONTEXT_MAGIC, FuncSlots, Global, Memory, Table, Trap, VMArrayCallFn, VMCONTEXT_MAGIC,
     VMContext, VMContextHeader, VMFuncCounters, VMFuncRef, VMFunctionContext, VMOffsets, VMRef,
@@ -49,6 +50,10 @@ pub struct Instance {
     data: Vec<Range<usize>>,
     /// The embedding layer's handle for this instance (its index in the store).
     pub handle: usize,
+    /// How many of the memories and tables in the context (`VMOffsets::defined_memories`,
+    /// `defined_tables`) were made, so far: `Drop` drops these.
+    memories_made: u32,
+    tables_made: u32,
     _tier_data: Arc<dyn Any + Send + Sync>,
 }
 
@@ -63,7 +68,8 @@ impl Instance {
     /// need this instance's function references to be initialised).
     pub fn new(parts: InstanceParts<'_>) -> super::VmBox<Instance> {
         let o = &parts.offsets;
-        let layout = Layout::from_size_align(o.size as usize, 16).expect("vmctx layout");
+        let layout =
+            Layout::from_size_align(o.size as usize, VMCONTEXT_ALIGN).expect("vmctx layout");
         // SAFETY: the size is at least the header, so non-zero.
         let raw = unsafe { std::alloc::alloc_zeroed(layout) };
         let Some(vmctx) = NonNull::new(raw.cast::<VMContext>()) else {
@@ -77,6 +83,8 @@ impl Instance {
             elements: Vec::new(),
             data,
             handle: 0,
+            memories_made: 0,
+            tables_made: 0,
             _tier_data: parts.tier_data,
         });
         let v = vmctx.as_ptr();
@@ -190,6 +198,61 @@ impl Instance {
         };
     }
 
+    /// Moves defined memory `i` into the context and attaches it. Defined memories are
+    /// made in index order.
+    pub fn define_memory(&mut self, i: u32, m: Memory) -> NonNull<Memory> {
+        let at = self.offsets.defined_memory(i).expect("a defined memory");
+        assert_eq!(
+            i - self.offsets.num_imported_memories,
+            self.memories_made,
+            "memories made in order"
+        );
+        // SAFETY: `at` is the slot of defined memory `i` in this context, not written yet
+        // (made in order), aligned for a `Memory` (`VMOffsets`).
+        let p = unsafe {
+            let p = VMContext::field::<Memory>(self.vmctx(), at);
+            p.write(m);
+            NonNull::new_unchecked(p)
+        };
+        self.memories_made += 1;
+        self.set_memory(i, p);
+        p
+    }
+
+    /// Moves defined table `i` into the context and attaches it (in index order).
+    pub fn define_table(&mut self, i: u32, t: Table) -> NonNull<Table> {
+        let at = self.offsets.defined_table(i).expect("a defined table");
+        assert_eq!(
+            i - self.offsets.num_imported_tables,
+            self.tables_made,
+            "tables made in order"
+        );
+        // SAFETY: as in `define_memory`, for the table's slot.
+        let p = unsafe {
+            let p = VMContext::field::<Table>(self.vmctx(), at);
+            p.write(t);
+            NonNull::new_unchecked(p)
+        };
+        self.tables_made += 1;
+        self.set_table(i, p);
+        p
+    }
+
+    /// Moves defined global `i` into the context and attaches it.
+    pub fn define_global(&mut self, i: u32, g: Global) -> NonNull<Global> {
+        const _: () = assert!(!core::mem::needs_drop::<Global>());
+        let at = self.offsets.defined_global(i).expect("a defined global");
+        // SAFETY: `at` is the slot of defined global `i`, aligned for a `Global`; a
+        // `Global` has no drop glue, so overwriting one drops nothing.
+        let p = unsafe {
+            let p = VMContext::field::<Global>(self.vmctx(), at);
+            p.write(g);
+            NonNull::new_unchecked(p)
+        };
+        self.set_global(i, p);
+        p
+    }
+
     /// Attaches global `i`.
     pub fn set_global(&mut self, i: u32, g: NonNull<Global>) {
         assert!(i < self.offsets.num_globals, "global index out of range");
@@ -266,7 +329,22 @@ impl Instance {
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        let layout = Layout::from_size_align(self.offsets.size as usize, 16).expect("vmctx layout");
+        let o = &self.offsets;
+        // SAFETY: the first `memories_made` memories and `tables_made` tables were
+        // written by `define_*` and are dropped once, here, with the context; the store
+        // that pointed at them is being dropped too.
+        unsafe {
+            for i in 0..self.memories_made {
+                let at = o.defined_memories + i * size_of::<Memory>() as u32;
+                core::ptr::drop_in_place(VMContext::field::<Memory>(self.vmctx(), at));
+            }
+            for i in 0..self.tables_made {
+                let at = o.defined_tables + i * size_of::<Table>() as u32;
+                core::ptr::drop_in_place(VMContext::field::<Table>(self.vmctx(), at));
+            }
+        }
+        let layout =
+            Layout::from_size_align(o.size as usize, VMCONTEXT_ALIGN).expect("vmctx layout");
         // SAFETY: allocated in `new` with this layout.
         unsafe { std::alloc::dealloc(self.vmctx.as_ptr().cast(), layout) };
     }

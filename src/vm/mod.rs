@@ -45,7 +45,7 @@ pub use table::Table;
 pub use table::VMTableDefinition;
 pub use trap::Trap;
 pub use val_raw::{VMRef, ValRaw};
-pub use vm_ptr::{VmBox, VmPtr, VmSafe};
+pub use vm_ptr::{StoreBox, VmBox, VmPtr, VmSafe};
 pub use vmctx::{
     VMCONTEXT_MAGIC, VMContext, VMContextHeader, VMFuncCounters, VMOffsets, VMStoreContext,
 };

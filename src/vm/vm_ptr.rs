@@ -141,6 +141,52 @@ unsafe impl<T: ?Sized + Send> Send for VmBox<T> {}
 // SAFETY: `&VmBox<T>` gives only `&T`, as `&Box<T>` does, so `T: Sync` suffices.
 unsafe impl<T: ?Sized + Sync> Sync for VmBox<T> {}
 
+/// A memory, table or global as its store holds it: boxed by the store (made by the
+/// host), or inside the `VMContext` of the instance that defines it, which the store
+/// keeps alive until it drops everything at once.
+pub enum StoreBox<T> {
+    /// Made by the host; owned here.
+    Boxed(VmBox<T>),
+    /// Defined by an instance of the store, which owns and drops it.
+    InInstance(NonNull<T>),
+}
+
+impl<T> StoreBox<T> {
+    /// The raw pointer, with provenance over the whole object.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut T {
+        match self {
+            StoreBox::Boxed(b) => b.as_ptr(),
+            StoreBox::InInstance(p) => p.as_ptr(),
+        }
+    }
+
+    /// Shared access.
+    #[inline]
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "an explicit accessor, not Deref, like `VmBox::get`"
+    )]
+    pub fn get(&self) -> &T {
+        // SAFETY: a boxed object lives as long as `self`; an instance's lives as long as
+        // the store that holds `self`. Mutation goes through `get_mut` or running code,
+        // as for `VmBox::get`.
+        unsafe { &*self.as_ptr() }
+    }
+
+    /// Exclusive access.
+    #[inline]
+    pub fn get_mut(&mut self) -> &mut T {
+        // SAFETY: as `get`; `&mut self` proves no other Rust borrow through the store.
+        unsafe { &mut *self.as_ptr() }
+    }
+}
+
+// SAFETY: either variant owns or (for its store) stands for a `T`, as a `Box<T>` does.
+unsafe impl<T: Send> Send for StoreBox<T> {}
+// SAFETY: `&StoreBox<T>` gives only `&T`.
+unsafe impl<T: Sync> Sync for StoreBox<T> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

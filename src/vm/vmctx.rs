@@ -6,16 +6,25 @@
 //! ```text
 //! VMContextHeader            magic, store context, store, instance back pointer, tier
 //!                            data, the module's slot table (see `func_slots.rs`)
+//! defined_globals   [Global; n]                     the globals, memories and tables
+//! defined_memories  [Memory; n]                     this instance defines: what
+//! defined_tables    [Table; n]                      `globals`, ... point at for these
 //! funcs      [VmPtr<VMFuncRef>; num_funcs]          every function, imported or defined
-//! memories   [VmPtr<VMMemoryDefinition>; n]         every memory (owned by the store)
-//! tables     [VmPtr<VMTableDefinition>; n]          every table (owned by the store)
-//! globals    [VmPtr<VMGlobalDefinition>; n]         every global (owned by the store)
+//! memories   [VmPtr<Memory>; n]                     every memory, imported or defined
+//! tables     [VmPtr<Table>; n]                      every table
+//! globals    [VmPtr<Global>; n]                     every global
 //! defined_func_refs      [VMFuncRef; num_defined]   what `funcs` points at for defined ones
 //! defined_func_contexts  [VMFunctionContext; num_defined]
 //! counters   [VMFuncCounters; num_defined]          tier-up counters
 //! ```
+//!
+//! The instance's own memories, tables and globals live inside its context (as in
+//! wasmtime), each with its definition (`VMMemoryDefinition`, ...) first: compiled code
+//! reaches a defined one's base, length or value with one load from `vmctx`, where an
+//! imported one costs a load of its pointer first. The store refers to them by pointer
+//! (`vm::StoreBox::InInstance`) and keeps the instance alive as long as itself.
 
-use super::{VMFuncRef, VMFunctionContext, VMNativeEntry, VmPtr, VmSafe};
+use super::{Global, Memory, Table, VMFuncRef, VMFunctionContext, VMNativeEntry, VmPtr, VmSafe};
 use crate::module::{DefinedFuncIndex, FuncIndex, ModuleInfo};
 use core::mem::offset_of;
 use std::sync::atomic::AtomicPtr;
@@ -183,6 +192,12 @@ pub struct VMOffsets {
     pub num_tables: u32,
     /// Number of globals.
     pub num_globals: u32,
+    /// Number of imported memories.
+    pub num_imported_memories: u32,
+    /// Number of imported tables.
+    pub num_imported_tables: u32,
+    /// Number of imported globals.
+    pub num_imported_globals: u32,
     /// Offset of `funcs`.
     pub funcs: u32,
     /// Offset of `memories`.
@@ -197,54 +212,88 @@ pub struct VMOffsets {
     pub defined_func_contexts: u32,
     /// Offset of `counters`.
     pub counters: u32,
+    /// Offset of `defined_memories`.
+    pub defined_memories: u32,
+    /// Offset of `defined_tables`.
+    pub defined_tables: u32,
+    /// Offset of `defined_globals`.
+    pub defined_globals: u32,
     /// Total size in bytes.
     pub size: u32,
 }
 
 const PTR: u32 = size_of::<usize>() as u32;
 
+/// Alignment of a `VMContext` allocation: enough for everything in it.
+pub const VMCONTEXT_ALIGN: usize = 16;
+const _: () = assert!(
+    align_of::<Memory>() <= VMCONTEXT_ALIGN
+        && align_of::<Table>() <= VMCONTEXT_ALIGN
+        && align_of::<Global>() <= VMCONTEXT_ALIGN
+);
+
 impl VMOffsets {
     /// Computes the layout for a module.
     pub fn new(module: &ModuleInfo) -> VMOffsets {
         Self::with_counts(
-            module.functions.len() as u32,
-            module.num_imported_funcs,
-            module.memories.len() as u32,
-            module.tables.len() as u32,
-            module.globals.len() as u32,
+            (module.functions.len() as u32, module.num_imported_funcs),
+            (module.memories.len() as u32, module.num_imported_memories),
+            (module.tables.len() as u32, module.num_imported_tables),
+            (module.globals.len() as u32, module.num_imported_globals),
         )
     }
 
-    /// Computes the layout from entity counts.
+    /// Computes the layout from entity counts: (all, imported) for functions, memories,
+    /// tables and globals.
     pub fn with_counts(
-        num_funcs: u32,
-        num_imported_funcs: u32,
-        num_memories: u32,
-        num_tables: u32,
-        num_globals: u32,
+        (num_funcs, num_imported_funcs): (u32, u32),
+        (num_memories, num_imported_memories): (u32, u32),
+        (num_tables, num_imported_tables): (u32, u32),
+        (num_globals, num_imported_globals): (u32, u32),
     ) -> VMOffsets {
         let num_defined = num_funcs - num_imported_funcs;
         let mut at = size_of::<VMContextHeader>() as u32;
-        let mut array = |count: u32, elem: u32, align: u32| {
-            at = at.next_multiple_of(align);
+        let mut array = |count: u32, elem: usize, align: usize| {
+            at = at.next_multiple_of(align as u32);
             let start = at;
-            at += count * elem;
+            at += count * elem as u32;
             start
         };
-        let funcs = array(num_funcs, PTR, PTR);
-        let memories = array(num_memories, PTR, PTR);
-        let tables = array(num_tables, PTR, PTR);
-        let globals = array(num_globals, PTR, PTR);
-        let defined_func_refs = array(num_defined, size_of::<VMFuncRef>() as u32, PTR);
-        let defined_func_contexts = array(num_defined, size_of::<VMFunctionContext>() as u32, PTR);
-        let counters = array(num_defined, size_of::<VMFuncCounters>() as u32, 8);
-        let size = at.next_multiple_of(16);
+        let ptr = PTR as usize;
+        // The instance's own globals and memories first, where most offsets fit in a
+        // byte of displacement (global 0 is the C and Rust stack pointer).
+        let defined_globals = array(
+            num_globals - num_imported_globals,
+            size_of::<Global>(),
+            align_of::<Global>(),
+        );
+        let defined_memories = array(
+            num_memories - num_imported_memories,
+            size_of::<Memory>(),
+            align_of::<Memory>(),
+        );
+        let defined_tables = array(
+            num_tables - num_imported_tables,
+            size_of::<Table>(),
+            align_of::<Table>(),
+        );
+        let funcs = array(num_funcs, ptr, ptr);
+        let memories = array(num_memories, ptr, ptr);
+        let tables = array(num_tables, ptr, ptr);
+        let globals = array(num_globals, ptr, ptr);
+        let defined_func_refs = array(num_defined, size_of::<VMFuncRef>(), ptr);
+        let defined_func_contexts = array(num_defined, size_of::<VMFunctionContext>(), ptr);
+        let counters = array(num_defined, size_of::<VMFuncCounters>(), 8);
+        let size = at.next_multiple_of(VMCONTEXT_ALIGN as u32);
         VMOffsets {
             num_funcs,
             num_imported_funcs,
             num_memories,
             num_tables,
             num_globals,
+            num_imported_memories,
+            num_imported_tables,
+            num_imported_globals,
             funcs,
             memories,
             tables,
@@ -252,6 +301,9 @@ impl VMOffsets {
             defined_func_refs,
             defined_func_contexts,
             counters,
+            defined_memories,
+            defined_tables,
+            defined_globals,
             size,
         }
     }
@@ -291,6 +343,25 @@ impl VMOffsets {
     pub fn counter(&self, d: DefinedFuncIndex) -> u32 {
         self.counters + d.as_u32() * size_of::<VMFuncCounters>() as u32
     }
+    /// Offset of memory `i`'s `Memory` when this instance defines it (its definition
+    /// is at its start).
+    #[inline]
+    pub fn defined_memory(&self, i: u32) -> Option<u32> {
+        let d = i.checked_sub(self.num_imported_memories)?;
+        Some(self.defined_memories + d * size_of::<Memory>() as u32)
+    }
+    /// Offset of table `i`'s `Table` when this instance defines it.
+    #[inline]
+    pub fn defined_table(&self, i: u32) -> Option<u32> {
+        let d = i.checked_sub(self.num_imported_tables)?;
+        Some(self.defined_tables + d * size_of::<Table>() as u32)
+    }
+    /// Offset of global `i`'s `Global` when this instance defines it.
+    #[inline]
+    pub fn defined_global(&self, i: u32) -> Option<u32> {
+        let d = i.checked_sub(self.num_imported_globals)?;
+        Some(self.defined_globals + d * size_of::<Global>() as u32)
+    }
 }
 
 /// Typed access to a `VMContext` through its offsets. Every function takes the context
@@ -329,8 +400,21 @@ mod tests {
 
     #[test]
     fn arrays_are_aligned_and_disjoint() {
-        let o = VMOffsets::with_counts(5, 2, 1, 2, 3);
-        assert_eq!(o.funcs as usize, size_of::<VMContextHeader>());
+        let o = VMOffsets::with_counts((5, 2), (1, 0), (2, 1), (3, 1));
+        let size = |n: usize, t: usize| (n * t) as u32;
+        assert_eq!(o.defined_globals as usize, size_of::<VMContextHeader>());
+        assert_eq!(o.defined_globals % 16, 0);
+        assert_eq!(o.defined_global(0), None);
+        assert_eq!(
+            o.defined_global(2),
+            Some(o.defined_globals + size(1, size_of::<Global>()))
+        );
+        assert!(o.defined_memories >= o.defined_globals + size(2, size_of::<Global>()));
+        assert_eq!(o.defined_memory(0), Some(o.defined_memories));
+        assert!(o.defined_tables >= o.defined_memories + size(1, size_of::<Memory>()));
+        assert_eq!(o.defined_table(0), None);
+        assert_eq!(o.defined_table(1), Some(o.defined_tables));
+        assert!(o.funcs >= o.defined_tables + size(1, size_of::<Table>()));
         assert!(o.memories >= o.funcs + 5 * PTR);
         assert!(o.tables >= o.memories + PTR);
         assert!(o.globals >= o.tables + 2 * PTR);

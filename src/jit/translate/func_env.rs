@@ -90,6 +90,22 @@ pub(super) fn store_array_slot(b: &mut FunctionBuilder<'_>, v: Value, buf: Value
     b.ins().store(vm_flags(), v, buf, (i * ARRAY_SLOT) as i32);
 }
 
+/// A VM structure (a `VMMemoryDefinition`, `VMTableDefinition` or `VMGlobalDefinition`)
+/// at `offset` bytes from `base`: inside `vmctx` for what the instance defines, behind a
+/// pointer loaded from `vmctx` for what it imports.
+#[derive(Copy, Clone)]
+pub(super) struct VmStruct {
+    base: Value,
+    offset: i32,
+}
+
+impl VmStruct {
+    /// The address of field `field` (an offset in the structure) as a base and offset.
+    fn field(self, field: usize) -> (Value, i32) {
+        (self.base, self.offset + field as i32)
+    }
+}
+
 /// What one function knows of its VM state, and the references it imported.
 pub(super) struct FuncEnv<'e> {
     env: &'e Env<'e>,
@@ -97,7 +113,7 @@ pub(super) struct FuncEnv<'e> {
     pub(super) vmctx: Value,
     store_ctx: Value,
     /// `VMMemoryDefinition` of memory 0 and its (never moving) base.
-    mem_def: Option<Value>,
+    mem_def: Option<VmStruct>,
     mem_base: Option<Value>,
     /// Current length of memory 0, reloaded after anything that may grow it (calls,
     /// `memory.grow`); SSA construction carries it across blocks.
@@ -201,17 +217,30 @@ impl<'e> FuncEnv<'e> {
     /// where first needed, as they are pure, so a path that touches no memory loads
     /// nothing) and its length.
     pub(super) fn enter_memory(&mut self, b: &mut FunctionBuilder<'_>) {
+        const _: () = assert!(core::mem::offset_of!(crate::vm::Memory, def) == 0);
         let ptr = self.env.ptr;
-        let def = self.load_ptr(
-            b,
-            fixed_flags(),
-            self.vmctx,
-            self.env.offsets.memory(0) as usize,
-        );
-        self.mem_base = Some(self.load_ptr(b, fixed_flags(), def, VMMemoryDefinition::BASE));
+        let offsets = &self.env.offsets;
+        let def = self.vm_struct(b, offsets.defined_memory(0), offsets.memory(0));
+        let (base, at) = def.field(VMMemoryDefinition::BASE);
+        self.mem_base = Some(b.ins().load(ptr, fixed_flags(), base, at));
         self.mem_def = Some(def);
         self.mem_len = Some(b.declare_var(ptr));
         self.load_mem_len(b, true);
+    }
+
+    /// The memory, table or global whose `vmctx` slot is at `slot`, and which sits at
+    /// `defined` in `vmctx` when the instance defines it.
+    fn vm_struct(&self, b: &mut FunctionBuilder<'_>, defined: Option<u32>, slot: u32) -> VmStruct {
+        match defined {
+            Some(offset) => VmStruct {
+                base: self.vmctx,
+                offset: offset as i32,
+            },
+            None => VmStruct {
+                base: self.load_ptr(b, fixed_flags(), self.vmctx, slot as usize),
+                offset: 0,
+            },
+        }
     }
 
     /// Loads the pointer-sized field at `offset` of the VM structure at `base`.
@@ -250,8 +279,14 @@ impl<'e> FuncEnv<'e> {
     }
 
     /// Loads the length field of memory definition `def`.
-    fn load_len(&mut self, b: &mut FunctionBuilder<'_>, def: Value, flags: MemFlagsData) -> Value {
-        self.load_ptr(b, flags, def, VMMemoryDefinition::CURRENT_LENGTH)
+    fn load_len(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        def: VmStruct,
+        flags: MemFlagsData,
+    ) -> Value {
+        let (base, at) = def.field(VMMemoryDefinition::CURRENT_LENGTH);
+        b.ins().load(self.env.ptr, flags, base, at)
     }
 
     /// Reloads the cached memory length (after a call or `memory.grow`).
@@ -277,14 +312,11 @@ impl<'e> FuncEnv<'e> {
     // ---- globals, tables, functions ----
 
     /// The `VMGlobalDefinition` of global `global`, whose value is at its start.
-    fn global_ptr(&mut self, b: &mut FunctionBuilder<'_>, global: u32) -> Value {
+    fn global_def(&mut self, b: &mut FunctionBuilder<'_>, global: u32) -> VmStruct {
         const _: () = assert!(core::mem::offset_of!(VMGlobalDefinition, value) == 0);
-        self.load_ptr(
-            b,
-            fixed_flags(),
-            self.vmctx,
-            self.env.offsets.global(global) as usize,
-        )
+        const _: () = assert!(core::mem::offset_of!(crate::vm::Global, def) == 0);
+        let offsets = &self.env.offsets;
+        self.vm_struct(b, offsets.defined_global(global), offsets.global(global))
     }
 
     pub(super) fn global_get(
@@ -293,39 +325,38 @@ impl<'e> FuncEnv<'e> {
         global: u32,
         ty: Type,
     ) -> Value {
-        let g = self.global_ptr(b, global);
-        b.ins().load(ty, vm_flags(), g, 0)
+        let (base, at) = self.global_def(b, global).field(0);
+        b.ins().load(ty, vm_flags(), base, at)
     }
 
     pub(super) fn global_set(&mut self, b: &mut FunctionBuilder<'_>, global: u32, v: Value) {
-        let g = self.global_ptr(b, global);
-        b.ins().store(vm_flags(), v, g, 0);
+        let (base, at) = self.global_def(b, global).field(0);
+        b.ins().store(vm_flags(), v, base, at);
     }
 
     /// The `VMTableDefinition` of table `table`.
-    pub(super) fn table_def(&mut self, b: &mut FunctionBuilder<'_>, table: u32) -> Value {
-        self.load_ptr(
-            b,
-            fixed_flags(),
-            self.vmctx,
-            self.env.offsets.table(table) as usize,
-        )
+    pub(super) fn table_def(&mut self, b: &mut FunctionBuilder<'_>, table: u32) -> VmStruct {
+        const _: () = assert!(core::mem::offset_of!(crate::vm::Table, def) == 0);
+        let offsets = &self.env.offsets;
+        self.vm_struct(b, offsets.defined_table(table), offsets.table(table))
     }
 
     /// The number of elements of table definition `def`.
-    pub(super) fn table_len(&mut self, b: &mut FunctionBuilder<'_>, def: Value) -> Value {
-        self.load_ptr(b, vm_flags(), def, VMTableDefinition::CURRENT_ELEMENTS)
+    pub(super) fn table_len(&mut self, b: &mut FunctionBuilder<'_>, def: VmStruct) -> Value {
+        let (base, at) = def.field(VMTableDefinition::CURRENT_ELEMENTS);
+        b.ins().load(self.env.ptr, vm_flags(), base, at)
     }
 
     /// Element `index` (pointer-sized, in bounds) of table definition `def`.
     pub(super) fn table_element(
         &mut self,
         b: &mut FunctionBuilder<'_>,
-        def: Value,
+        def: VmStruct,
         index: Value,
     ) -> Value {
         let ptr = self.env.ptr;
-        let base = self.load_ptr(b, vm_flags(), def, VMTableDefinition::BASE);
+        let (def_base, at) = def.field(VMTableDefinition::BASE);
+        let base = b.ins().load(ptr, vm_flags(), def_base, at);
         let offset = b.ins().imul_imm_s(index, ptr.bytes() as i64);
         let slot = b.ins().iadd(base, offset);
         b.ins().load(ptr, vm_flags(), slot, 0)
