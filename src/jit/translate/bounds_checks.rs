@@ -47,7 +47,7 @@ use cranelift_codegen::ir::immediates::Imm64;
 use cranelift_codegen::ir::{
     DataFlowGraph, Inst, InstBuilder, InstructionData, Opcode, Value, types,
 };
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use wasmparser::{FunctionBody, Operator as O};
 
 /// What a bounds fact is about: an SSA value, or the value a local held at a version.
@@ -107,18 +107,18 @@ impl BoundsChecks {
     /// Nothing known yet, in a function whose memory 0 has `min_mem_bytes` bytes.
     pub(super) fn new(min_mem_bytes: u64) -> BoundsChecks {
         BoundsChecks {
-            checked: HashMap::new(),
-            at_most: HashMap::new(),
+            checked: HashMap::default(),
+            at_most: HashMap::default(),
             check_log: Vec::new(),
             used_path_fact: false,
-            origin: HashMap::new(),
+            origin: HashMap::default(),
             versions: None,
             next_version: 0,
             loop_assigns: Vec::new(),
             loops_seen: 0,
-            widenable: HashMap::new(),
+            widenable: HashMap::default(),
             epoch: 0,
-            bounds: HashMap::new(),
+            bounds: HashMap::default(),
             min_mem_bytes,
         }
     }

@@ -20,7 +20,7 @@ use cranelift_codegen::ir::{
     Type, UserFuncName, Value, types,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use wasmparser::{BinaryReader, FunctionBody};
 
 /// A function with at least this many loads and stores keeps memory 0's length in the
@@ -134,7 +134,7 @@ fn build(
             .iter()
             .map(|t| clif_type(*t, env.ptr))
             .collect(),
-        trap_blocks: HashMap::new(),
+        trap_blocks: HashMap::default(),
         unwind_block: None,
         fuel_inst: None,
         fuel: 0,

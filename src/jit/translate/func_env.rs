@@ -22,7 +22,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::FuncId;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Bytes per value in an array-call buffer (a `VMVal`).
 pub(super) const ARRAY_SLOT: usize = 16;
@@ -140,8 +140,8 @@ impl<'e> FuncEnv<'e> {
             mem_base: None,
             mem_len: None,
             pin: pin.then_some(StackSlot::from_u32(0)),
-            func_refs: HashMap::new(),
-            sig_refs: HashMap::new(),
+            func_refs: HashMap::default(),
+            sig_refs: HashMap::default(),
             calls: false,
         }
     }
