@@ -124,14 +124,13 @@ fn translate_inner(
     while !reader.eof() {
         let offset = reader.original_position();
         t.offset = offset as u32;
-        result = reader
-            .visit_operator(&mut t)
-            .map_err(anyhow::Error::from)
-            .and_then(|r| r)
-            .with_context(|| format!("at offset {offset:#x}"));
-        if result.is_err() {
-            break;
-        }
+        let error = match reader.visit_operator(&mut t) {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => e,
+            Err(e) => e.into(),
+        };
+        result = Err(error.context(format!("at offset {offset:#x}")));
+        break;
     }
     let code = result.and_then(|()| t.finish());
     let mut scratch = t.into_scratch();
