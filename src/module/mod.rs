@@ -8,6 +8,7 @@ mod const_expr;
 pub mod fuel;
 mod index;
 mod types;
+pub(crate) mod visit;
 
 pub use const_expr::{ConstExpr, ConstOp};
 pub use index::{DefinedFuncIndex, FuncIndex};

@@ -8,6 +8,7 @@ use super::select::*;
 use super::stack::Operand;
 use crate::interp::encode::Encoder;
 use crate::module::fuel;
+use crate::module::visit::define_visit_operator;
 use anyhow::{Result, bail};
 use wasmparser::{BlockType, Operator as O};
 
@@ -503,26 +504,6 @@ impl Translator<'_> {
             self.fuel_block();
         }
         self.controls.innermost().kind = Kind::Else;
-    }
-}
-
-/// Each operator is built in place and handed to `Translator::operator`: much cheaper
-/// than `OperatorsReader::read`, which returns (and drops) a whole `Operator` per op.
-/// Only operators with fields that need dropping are dropped: the drop glue of
-/// `Operator` is an out-of-line match on the variant, which the compiler does not fold
-/// although the variant is known here (it was 3% of a translation).
-macro_rules! define_visit_operator {
-    ($(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
-        $(
-            fn $visit(&mut self $($(,$arg: $argty)*)?) -> Self::Output {
-                let op = core::mem::ManuallyDrop::new(O::$op $({ $($arg),* })?);
-                let result = self.operator(&op);
-                if core::mem::needs_drop::<($($($argty,)*)?)>() {
-                    drop(core::mem::ManuallyDrop::into_inner(op));
-                }
-                result
-            }
-        )*
     }
 }
 

@@ -153,9 +153,9 @@ fn build(
     while !reader.eof() {
         let offset = reader.original_position();
         t.op_offset = offset as usize;
-        let op = reader.read()?;
-        t.operator(op)
-            .map_err(|e| anyhow!("{e} (at offset {offset:#x})"))?;
+        if let Err(e) = reader.visit_operator(&mut t)? {
+            return Err(anyhow!("{e} (at offset {offset:#x})"));
+        }
     }
     let loops = t.osr_finish()?;
     t.finish(range.end - range.start);

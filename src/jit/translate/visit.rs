@@ -7,6 +7,7 @@ use super::Translator;
 use super::bounds_checks::transparent;
 use crate::jit::clif_type;
 use crate::jit::libcalls::Libcalls;
+use crate::module::visit::define_visit_operator;
 use crate::module::{FuncIndex, fuel};
 use crate::vm::Trap;
 use anyhow::{Result, bail};
@@ -17,10 +18,13 @@ use cranelift_module::FuncId;
 use wasmparser::{MemArg, Operator as O};
 
 impl<'b> Translator<'_, 'b> {
-    /// Translates one operator.
-    pub(super) fn operator(&mut self, op: O<'_>) -> Result<()> {
+    /// Translates one operator. Inlined into each `visit_*` method (see
+    /// `module::visit`), where the operator's variant is known, so each method keeps
+    /// only its own family's arm.
+    #[inline(always)]
+    fn operator(&mut self, op: &O<'_>) -> Result<()> {
         if !self.reachable {
-            match op {
+            match *op {
                 O::Block { .. } | O::Loop { .. } | O::If { .. } => {
                     self.dead_frame(matches!(op, O::Loop { .. }));
                     return Ok(());
@@ -30,19 +34,19 @@ impl<'b> Translator<'_, 'b> {
             }
         }
         if self.env.options.fuel {
-            self.fuel += i64::from(fuel::cost(&op));
+            self.fuel += i64::from(fuel::cost(op));
         }
-        if !transparent(&op) {
+        if !transparent(op) {
             self.checks.end_stretch();
         }
-        let done = self.visit_control(&op)?
-            || self.visit_variable(&op)
-            || self.visit_memory(&op)
-            || self.visit_table(&op)
-            || self.visit_compare(&op)
-            || self.visit_integer(&op)
-            || self.visit_float(&op)
-            || self.visit_conversion(&op);
+        let done = self.visit_control(op)?
+            || self.visit_variable(op)
+            || self.visit_memory(op)
+            || self.visit_table(op)
+            || self.visit_compare(op)
+            || self.visit_integer(op)
+            || self.visit_float(op)
+            || self.visit_conversion(op);
         if !done {
             bail!("unsupported: operator {op:?} in the JIT tier");
         }
@@ -50,6 +54,7 @@ impl<'b> Translator<'_, 'b> {
     }
 
     /// Control flow and calls.
+    #[inline(always)]
     fn visit_control(&mut self, op: &O<'_>) -> Result<bool> {
         match op {
             O::Nop => {}
@@ -74,6 +79,7 @@ impl<'b> Translator<'_, 'b> {
     }
 
     /// Parametric operators, locals, globals, constants and references.
+    #[inline(always)]
     fn visit_variable(&mut self, op: &O<'_>) -> bool {
         match *op {
             O::Drop => {
@@ -145,6 +151,7 @@ impl<'b> Translator<'_, 'b> {
     }
 
     /// Loads, stores and the bulk memory operators.
+    #[inline(always)]
     fn visit_memory(&mut self, op: &O<'_>) -> bool {
         match *op {
             O::I32Load { memarg } => self.load(types::I32, 4, &memarg, false),
@@ -190,6 +197,7 @@ impl<'b> Translator<'_, 'b> {
     }
 
     /// Table operators (all libcalls).
+    #[inline(always)]
     fn visit_table(&mut self, op: &O<'_>) -> bool {
         match *op {
             O::TableGet { table } => {
@@ -255,6 +263,7 @@ impl<'b> Translator<'_, 'b> {
     }
 
     /// Comparisons (an i32 0 or 1).
+    #[inline(always)]
     fn visit_compare(&mut self, op: &O<'_>) -> bool {
         match op {
             O::I32Eqz | O::I64Eqz => self.eqz(),
@@ -280,6 +289,7 @@ impl<'b> Translator<'_, 'b> {
     }
 
     /// Integer arithmetic, bit operations and sign extensions.
+    #[inline(always)]
     fn visit_integer(&mut self, op: &O<'_>) -> bool {
         match op {
             O::I32Clz | O::I64Clz => self.unary(|b, a| b.ins().clz(a)),
@@ -311,6 +321,7 @@ impl<'b> Translator<'_, 'b> {
     }
 
     /// Float arithmetic.
+    #[inline(always)]
     fn visit_float(&mut self, op: &O<'_>) -> bool {
         match op {
             O::F32Add | O::F64Add => self.binary(|b, x, y| b.ins().fadd(x, y)),
@@ -333,6 +344,7 @@ impl<'b> Translator<'_, 'b> {
     }
 
     /// Conversions between types.
+    #[inline(always)]
     fn visit_conversion(&mut self, op: &O<'_>) -> bool {
         use types::{F32, F64, I32, I64};
         match op {
@@ -536,4 +548,9 @@ impl<'b> Translator<'_, 'b> {
         };
         self.stack.push(v);
     }
+}
+
+impl<'a> wasmparser::VisitOperator<'a> for Translator<'_, '_> {
+    type Output = Result<()>;
+    wasmparser::for_each_visit_operator!(define_visit_operator);
 }
