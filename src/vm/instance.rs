@@ -202,18 +202,10 @@ impl Instance {
     /// made in index order.
     pub fn define_memory(&mut self, i: u32, m: Memory) -> NonNull<Memory> {
         let at = self.offsets.defined_memory(i).expect("a defined memory");
-        assert_eq!(
-            i - self.offsets.num_imported_memories,
-            self.memories_made,
-            "memories made in order"
-        );
-        // SAFETY: `at` is the slot of defined memory `i` in this context, not written yet
-        // (made in order), aligned for a `Memory` (`VMOffsets`).
-        let p = unsafe {
-            let p = VMContext::field::<Memory>(self.vmctx(), at);
-            p.write(m);
-            NonNull::new_unchecked(p)
-        };
+        let d = i - self.offsets.num_imported_memories;
+        assert_eq!(d, self.memories_made, "memories made in order");
+        // SAFETY: `at` is the slot of defined memory `i`, not written yet (made in order).
+        let p = unsafe { self.place(at, m) };
         self.memories_made += 1;
         self.set_memory(i, p);
         p
@@ -222,17 +214,10 @@ impl Instance {
     /// Moves defined table `i` into the context and attaches it (in index order).
     pub fn define_table(&mut self, i: u32, t: Table) -> NonNull<Table> {
         let at = self.offsets.defined_table(i).expect("a defined table");
-        assert_eq!(
-            i - self.offsets.num_imported_tables,
-            self.tables_made,
-            "tables made in order"
-        );
-        // SAFETY: as in `define_memory`, for the table's slot.
-        let p = unsafe {
-            let p = VMContext::field::<Table>(self.vmctx(), at);
-            p.write(t);
-            NonNull::new_unchecked(p)
-        };
+        let d = i - self.offsets.num_imported_tables;
+        assert_eq!(d, self.tables_made, "tables made in order");
+        // SAFETY: `at` is the slot of defined table `i`, not written yet (made in order).
+        let p = unsafe { self.place(at, t) };
         self.tables_made += 1;
         self.set_table(i, p);
         p
@@ -242,15 +227,25 @@ impl Instance {
     pub fn define_global(&mut self, i: u32, g: Global) -> NonNull<Global> {
         const _: () = assert!(!core::mem::needs_drop::<Global>());
         let at = self.offsets.defined_global(i).expect("a defined global");
-        // SAFETY: `at` is the slot of defined global `i`, aligned for a `Global`; a
-        // `Global` has no drop glue, so overwriting one drops nothing.
-        let p = unsafe {
-            let p = VMContext::field::<Global>(self.vmctx(), at);
-            p.write(g);
-            NonNull::new_unchecked(p)
-        };
+        // SAFETY: `at` is the slot of defined global `i`; a `Global` has no drop glue, so
+        // overwriting one drops nothing.
+        let p = unsafe { self.place(at, g) };
         self.set_global(i, p);
         p
+    }
+
+    /// Writes `value` at offset `at` of the context.
+    ///
+    /// # Safety
+    /// `at` is a `VMOffsets` slot for a `T` (so in bounds and aligned) whose old
+    /// contents need no drop.
+    unsafe fn place<T>(&mut self, at: u32, value: T) -> NonNull<T> {
+        // SAFETY: the caller guarantees the slot; `field` keeps the context's provenance.
+        unsafe {
+            let p = VMContext::field::<T>(self.vmctx(), at);
+            p.write(value);
+            NonNull::new_unchecked(p)
+        }
     }
 
     /// Attaches global `i`.
