@@ -329,12 +329,14 @@ impl Drop for Instance {
         // written by `define_*` and are dropped once, here, with the context; the store
         // that pointed at them is being dropped too.
         unsafe {
-            for i in 0..self.memories_made {
-                let at = o.defined_memories + i * size_of::<Memory>() as u32;
+            for d in 0..self.memories_made {
+                let at = o.defined_memory(o.num_imported_memories + d);
+                let at = at.expect("a defined memory");
                 core::ptr::drop_in_place(VMContext::field::<Memory>(self.vmctx(), at));
             }
-            for i in 0..self.tables_made {
-                let at = o.defined_tables + i * size_of::<Table>() as u32;
+            for d in 0..self.tables_made {
+                let at = o.defined_table(o.num_imported_tables + d);
+                let at = at.expect("a defined table");
                 core::ptr::drop_in_place(VMContext::field::<Table>(self.vmctx(), at));
             }
         }
